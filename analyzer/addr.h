@@ -1,0 +1,32 @@
+/* addr.h - transport endpoints (IPv4/IPv6 address and port) and their text form. */
+#ifndef SIPAUDIT_ADDR_H
+#define SIPAUDIT_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct endpoint {
+	uint8_t family; /* 4 or 6; 0 = unknown */
+	uint8_t ip[16]; /* IPv4 in the first 4 bytes, the rest zero */
+	uint16_t port;
+};
+
+/* "1.2.3.4:5060" or "[2001:db8::1]:5060" */
+#define ENDPOINT_STRLEN 56
+void endpoint_format(const struct endpoint *e, char *buf, size_t size);
+/* Address only, no port. */
+void endpoint_format_ip(const struct endpoint *e, char *buf, size_t size);
+bool endpoint_eq(const struct endpoint *a, const struct endpoint *b);
+int endpoint_cmp(const struct endpoint *a, const struct endpoint *b);
+
+enum transport {
+	TRANSPORT_UDP,
+	TRANSPORT_TCP,
+	TRANSPORT_SCTP,
+	TRANSPORT_WS,
+	TRANSPORT_COUNT
+};
+const char *transport_name(enum transport t);
+
+#endif

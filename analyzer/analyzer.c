@@ -1,0 +1,141 @@
+/* analyzer.c - the ingest context: per-input state, packet entry point,
+ * scratch memory and user-facing error collection. */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "xalloc.h"
+
+uint32_t hash_bytes(const void *p, size_t n, uint32_t seed)
+{
+	/* FNV-1a, seeded */
+	const uint8_t *b = p;
+	uint32_t h = 2166136261u ^ seed;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud)
+{
+	struct analyzer *an = xcalloc(1, sizeof *an);
+	an->sink = sink;
+	an->sink_ud = ud;
+	return an;
+}
+
+void analyzer_free(struct analyzer *an)
+{
+	if (!an)
+		return;
+	ipfrag_free(an->frag);
+	tcp_table_free(an->tcp);
+	free(an->scratch);
+	free(an);
+}
+
+uint8_t *analyzer_scratch(struct analyzer *an, size_t n)
+{
+	if (n > an->scratch_cap) {
+		an->scratch_cap = n < 65536 ? 65536 : n;
+		free(an->scratch);
+		an->scratch = xmalloc(an->scratch_cap);
+	}
+	return an->scratch;
+}
+
+void input_error(struct input_stats *st, const char *fmt, ...)
+{
+	if (st->nerrors >= INPUT_MAX_ERRORS) {
+		st->errors_dropped++;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s)
+		st->errors[st->nerrors++] = s;
+}
+
+void input_stats_release(struct input_stats *st)
+{
+	for (unsigned i = 0; i < st->nerrors; i++)
+		free(st->errors[i]);
+	st->nerrors = 0;
+	free(st->fatal);
+	st->fatal = NULL;
+}
+
+void analyzer_begin_input(struct analyzer *an, uint32_t input, struct input_stats *st)
+{
+	an->st = st;
+	an->input = input;
+	an->frame = 0;
+	an->ts_sec = 0;
+	an->ts_nsec = 0;
+	an->now = 0;
+	if (!an->frag)
+		an->frag = ipfrag_new();
+	if (!an->tcp)
+		an->tcp = tcp_table_new();
+}
+
+static void note_linktype(struct input_stats *st, int lt)
+{
+	for (unsigned i = 0; i < st->nlinktypes; i++)
+		if (st->linktypes[i] == lt)
+			return;
+	if (st->nlinktypes < INPUT_MAX_LINKTYPES)
+		st->linktypes[st->nlinktypes++] = lt;
+}
+
+void analyzer_packet(struct analyzer *an, uint64_t frame, int64_t ts_sec, uint32_t ts_nsec, int linktype,
+		     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct input_stats *st = an->st;
+	st->packets++;
+	st->bytes += caplen;
+	note_linktype(st, linktype);
+	an->frame = frame;
+	an->ts_sec = ts_sec;
+	an->ts_nsec = ts_nsec;
+	if (ts_sec > an->now) /* timeouts never run backwards */
+		an->now = ts_sec;
+	an->first_frame = frame;
+	an->ip_fragmented = false;
+	(void)wirelen;
+	decode_link(an, linktype, data, caplen);
+}
+
+void analyzer_end_input(struct analyzer *an)
+{
+	if (an->tcp)
+		tcp_expire(an, true);
+	if (an->frag)
+		ipfrag_expire(an, true);
+	an->st = NULL;
+}
+
+const char *linktype_name(int lt)
+{
+	switch (lt) {
+	case LT_NULL: return "null";
+	case LT_ETHERNET: return "ether";
+	case LT_RAW: return "rawip";
+	case LT_IPV4: return "rawip4";
+	case LT_IPV6: return "rawip6";
+	case LT_LOOP: return "loop";
+	case LT_LINUX_SLL: return "linux-sll";
+	case LT_LINUX_SLL2: return "linux-sll2";
+	case LT_ERF: return "erf";
+	default: return NULL;
+	}
+}

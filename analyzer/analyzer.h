@@ -1,0 +1,72 @@
+/* analyzer.h - the ingest pipeline's public face: capture files in, parsed
+ * SIP messages out (capture → link → IP → reassembly → framing → parser). */
+#ifndef SIPAUDIT_ANALYZER_H
+#define SIPAUDIT_ANALYZER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sipmsg.h"
+
+#define INPUT_MAX_ERRORS 50
+#define INPUT_MAX_LINKTYPES 8
+
+/* Per-input summary. The analyzer fills it; the caller owns it. */
+struct input_stats {
+	const char *path; /* borrowed from the caller */
+	uint64_t packets, bytes;
+	uint64_t sip_messages, malformed;
+	uint64_t tls_flows;
+	int linktypes[INPUT_MAX_LINKTYPES]; /* LINKTYPE_* values seen, in order */
+	unsigned nlinktypes;
+
+	/* Damage and loss, never silent. */
+	uint64_t truncated_packets;   /* cut short by the snap length or damage */
+	uint64_t invalid_packets;     /* headers that contradict themselves */
+	uint64_t unknown_linktype_packets;
+	uint64_t frag_incomplete;     /* IP datagrams whose fragments never all came */
+	uint64_t frag_dropped;        /* fragments refused by the memory cap */
+	uint64_t tcp_gaps;            /* holes in TCP streams (missing bytes) */
+	uint64_t tcp_gap_bytes;
+	uint64_t tcp_partial_messages;/* SIP messages cut off by a gap or stream end */
+	uint64_t tcp_capped;          /* streams that hit the per-stream byte cap */
+
+	/* Messages for the user: "frame N: reason". */
+	char *errors[INPUT_MAX_ERRORS];
+	unsigned nerrors;
+	uint64_t errors_dropped; /* beyond INPUT_MAX_ERRORS */
+
+	bool opened;   /* the file was recognised as a capture */
+	bool complete; /* read to its end without damage */
+	char *fatal;   /* why reading stopped early, or NULL */
+};
+
+/* Receives each SIP message in capture order; takes ownership of m. */
+typedef void (*analyzer_sink_fn)(void *ud, struct sip_msg *m);
+
+struct analyzer;
+
+struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud);
+void analyzer_free(struct analyzer *an);
+
+/* Reads one capture file ("-" for stdin; gzip is detected by magic) and
+ * delivers its SIP messages to the sink. Fills *st (which must be zeroed by
+ * the caller, with st->path set). Returns false when nothing could be read
+ * (st->fatal says why). */
+bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, struct input_stats *st);
+
+/* Lower-level entry used by analyzer_read_file and by the fuzzers: feed
+ * packets of one input, then finish it. */
+void analyzer_begin_input(struct analyzer *an, uint32_t input, struct input_stats *st);
+void analyzer_packet(struct analyzer *an, uint64_t frame, int64_t ts_sec, uint32_t ts_nsec,
+		     int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+void analyzer_end_input(struct analyzer *an);
+
+/* Records a user-facing error for the current input ("frame N: ..."). */
+void input_error(struct input_stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void input_stats_release(struct input_stats *st);
+
+/* LINKTYPE_* name as INDEX-style short names ("ether", "linux-sll"...). */
+const char *linktype_name(int linktype);
+
+#endif

@@ -1,0 +1,420 @@
+/* capture.c - capture files in: classic pcap through libpcap (both byte
+ * orders, micro- and nanosecond), pcapng through our own block reader (it
+ * allows interfaces of different link types in one file, which libpcap
+ * refuses), gzip detected by magic and read through zlib, "-" for stdin.
+ * Damage stops the reading with a message naming the frame; everything
+ * before it has been analysed. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cursor.h"
+#include "internal.h"
+#include "xalloc.h"
+
+/* A FILE* over a gzFile (zlib reads plain files transparently), with the
+ * first bytes we peeked replayed in front. */
+struct gzcookie {
+	gzFile gz;
+	uint8_t pre[8];
+	size_t npre, off;
+	char err[160];
+};
+
+static ssize_t gzc_read(void *c, char *buf, size_t size)
+{
+	struct gzcookie *g = c;
+	size_t n = 0;
+	while (g->off < g->npre && n < size)
+		buf[n++] = (char)g->pre[g->off++];
+	if (n == size)
+		return (ssize_t)n;
+	unsigned want = size - n > (1u << 30) ? (1u << 30) : (unsigned)(size - n);
+	int r = gzread(g->gz, buf + n, want);
+	if (r < 0) {
+		int zerr;
+		const char *m = gzerror(g->gz, &zerr);
+		snprintf(g->err, sizeof g->err, "gzip: %s", m ? m : "read error");
+		errno = EIO;
+		return n ? (ssize_t)n : -1;
+	}
+	return (ssize_t)(n + (size_t)r);
+}
+
+static int gzc_close(void *c)
+{
+	struct gzcookie *g = c;
+	gzclose(g->gz);
+	free(g);
+	return 0;
+}
+
+static int dlt_to_linktype(int dlt)
+{
+	switch (dlt) {
+	case DLT_RAW:
+#ifdef DLT_RAW_OPENBSD
+	case 14:
+#endif
+		return LT_RAW;
+	default:
+		return dlt;
+	}
+}
+
+static void fatal(struct input_stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fatal(struct input_stats *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(st->fatal);
+	if (vasprintf(&st->fatal, fmt, ap) < 0)
+		st->fatal = NULL;
+	va_end(ap);
+}
+
+static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct input_stats *st)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, eb);
+	if (!pc) {
+		fatal(st, "%s", g->err[0] ? g->err : eb);
+		fclose(fp);
+		return;
+	}
+	st->opened = true;
+	int lt = dlt_to_linktype(pcap_datalink(pc));
+	if (!linktype_name(lt)) {
+		const char *n = pcap_datalink_val_to_name(pcap_datalink(pc));
+		fatal(st, "unsupported link type %d (%s)", lt, n ? n : "unknown");
+		pcap_close(pc);
+		return;
+	}
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint64_t frame = 0;
+	int r;
+	while ((r = pcap_next_ex(pc, &h, &data)) == 1) {
+		frame++;
+		analyzer_packet(an, frame, (int64_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, lt, data, h->caplen, h->len);
+	}
+	if (r == PCAP_ERROR) {
+		fatal(st, "frame %llu: %s; stopped reading after %llu packets", (unsigned long long)frame + 1,
+		      g->err[0] ? g->err : pcap_geterr(pc), (unsigned long long)frame);
+	} else {
+		st->complete = true;
+	}
+	pcap_close(pc);
+}
+
+/* ---- pcapng (draft-ietf-opsawg-pcapng) ---- */
+
+#define PCAPNG_MAX_BLOCK (256u << 20)
+#define PCAPNG_MAX_IFACES 256
+
+struct ngiface {
+	int linktype;
+	uint64_t units;   /* timestamp units per second */
+	int64_t offset;   /* if_tsoffset, seconds */
+	bool reported;
+};
+
+struct ngreader {
+	FILE *fp;
+	bool swap;
+	uint8_t *buf;
+	size_t cap;
+	struct ngiface ifc[PCAPNG_MAX_IFACES];
+	unsigned nifc;
+	uint64_t pos; /* file offset of the next block */
+};
+
+static uint32_t ng32(const struct ngreader *r, const uint8_t *p)
+{
+	return r->swap ? rd_be32(p) : rd_le32(p);
+}
+
+static uint16_t ng16(const struct ngreader *r, const uint8_t *p)
+{
+	return r->swap ? rd_be16(p) : rd_le16(p);
+}
+
+static void ng_idb_options(struct ngreader *r, struct ngiface *f, const uint8_t *o, size_t len)
+{
+	size_t off = 0;
+	while (len - off >= 4) {
+		uint16_t code = ng16(r, o + off), ol = ng16(r, o + off + 2);
+		off += 4;
+		if (code == 0 || ol > len - off)
+			break;
+		if (code == 9 && ol >= 1) { /* if_tsresol */
+			uint8_t v = o[off];
+			uint64_t u = 1;
+			if (v & 0x80) {
+				if ((v & 0x7f) < 63)
+					u = (uint64_t)1 << (v & 0x7f);
+			} else {
+				for (int i = 0; i < (v & 0x7f) && i < 19; i++)
+					u *= 10;
+			}
+			f->units = u;
+		} else if (code == 14 && ol >= 8) { /* if_tsoffset */
+			uint64_t hi = ng32(r, o + off), lo = ng32(r, o + off + 4);
+			f->offset = (int64_t)(r->swap ? (hi << 32 | lo) : (lo << 32 | hi));
+		}
+		off += ((size_t)ol + 3) & ~(size_t)3;
+	}
+}
+
+static void ng_packet(struct analyzer *an, struct ngreader *r, struct input_stats *st, uint64_t frame,
+		      uint32_t ifid, uint64_t ts, const uint8_t *data, uint32_t caplen, uint32_t len)
+{
+	if (ifid >= r->nifc) {
+		st->invalid_packets++;
+		st->packets++;
+		input_error(st, "frame %llu: packet names interface %u, but only %u are described",
+			    (unsigned long long)frame, ifid, r->nifc);
+		return;
+	}
+	struct ngiface *f = &r->ifc[ifid];
+	if (!linktype_name(f->linktype) && !f->reported) {
+		f->reported = true;
+		input_error(st, "frame %llu: interface %u has unsupported link type %d; its packets are skipped",
+			    (unsigned long long)frame, ifid, f->linktype);
+	}
+	uint64_t units = f->units ? f->units : 1000000;
+	uint64_t sec = ts / units, frac = ts % units;
+	uint32_t nsec = (uint32_t)((unsigned __int128)frac * 1000000000u / units);
+	analyzer_packet(an, frame, (int64_t)sec + f->offset, nsec, f->linktype, data, caplen, len);
+}
+
+static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struct input_stats *st)
+{
+	struct ngreader r;
+	memset(&r, 0, sizeof r);
+	r.fp = fp;
+	uint64_t frame = 0;
+	uint8_t hdr[8];
+	const char *stop = NULL;
+	char why[256];
+	for (;;) {
+		size_t n = fread(hdr, 1, 8, fp);
+		if (n == 0 && !ferror(fp))
+			break; /* clean end */
+		if (n < 8) {
+			snprintf(why, sizeof why, "block header at offset %llu cut short", (unsigned long long)r.pos);
+			stop = why;
+			break;
+		}
+		uint32_t type = rd_le32(hdr);
+		if (type == 0x0a0d0d0a) { /* Section Header Block: byte order first */
+			uint8_t bom[4];
+			if (fread(bom, 1, 4, fp) != 4) {
+				snprintf(why, sizeof why, "section header at offset %llu cut short", (unsigned long long)r.pos);
+				stop = why;
+				break;
+			}
+			if (rd_le32(bom) == 0x1a2b3c4d)
+				r.swap = false;
+			else if (rd_be32(bom) == 0x1a2b3c4d)
+				r.swap = true;
+			else {
+				snprintf(why, sizeof why, "section header at offset %llu has a bad byte-order magic", (unsigned long long)r.pos);
+				stop = why;
+				break;
+			}
+			uint32_t blen = ng32(&r, hdr + 4);
+			if (blen < 28 || blen % 4 || blen > PCAPNG_MAX_BLOCK) {
+				snprintf(why, sizeof why, "section header at offset %llu has bogus length %u", (unsigned long long)r.pos, blen);
+				stop = why;
+				break;
+			}
+			if (blen - 12 > r.cap) {
+				r.cap = blen;
+				r.buf = xrealloc(r.buf, r.cap);
+			}
+			if (fread(r.buf, 1, blen - 12, fp) != blen - 12) {
+				snprintf(why, sizeof why, "section header at offset %llu cut short", (unsigned long long)r.pos);
+				stop = why;
+				break;
+			}
+			r.nifc = 0; /* interfaces are per section */
+			r.pos += blen;
+			st->opened = true;
+			continue;
+		}
+		if (!st->opened) {
+			stop = "pcapng file does not start with a section header";
+			break;
+		}
+		uint32_t blen = ng32(&r, hdr + 4);
+		type = ng32(&r, hdr);
+		if (blen < 12 || blen % 4 || blen > PCAPNG_MAX_BLOCK) {
+			snprintf(why, sizeof why, "frame %llu: block at offset %llu has bogus length %u",
+				 (unsigned long long)frame + 1, (unsigned long long)r.pos, blen);
+			stop = why;
+			break;
+		}
+		size_t body = blen - 8;
+		if (body > r.cap) {
+			r.cap = body < 65536 ? 65536 : body;
+			r.buf = xrealloc(r.buf, r.cap);
+		}
+		if (fread(r.buf, 1, body, fp) != body) {
+			snprintf(why, sizeof why, "frame %llu: block at offset %llu cut short (file truncated)",
+				 (unsigned long long)frame + 1, (unsigned long long)r.pos);
+			stop = why;
+			break;
+		}
+		if (ng32(&r, r.buf + body - 4) != blen) {
+			snprintf(why, sizeof why, "frame %llu: block at offset %llu: trailing length differs from leading length",
+				 (unsigned long long)frame + 1, (unsigned long long)r.pos);
+			stop = why;
+			break;
+		}
+		const uint8_t *b = r.buf;
+		size_t bl = body - 4; /* without the trailing length */
+		switch (type) {
+		case 1: /* Interface Description Block */
+			if (bl < 8) {
+				stop = "interface description block too short";
+				break;
+			}
+			if (r.nifc < PCAPNG_MAX_IFACES) {
+				struct ngiface *f = &r.ifc[r.nifc++];
+				memset(f, 0, sizeof *f);
+				f->linktype = ng16(&r, b);
+				f->units = 1000000;
+				ng_idb_options(&r, f, b + 8, bl - 8);
+			}
+			break;
+		case 6: { /* Enhanced Packet Block */
+			if (bl < 20) {
+				stop = "enhanced packet block too short";
+				break;
+			}
+			uint32_t cl = ng32(&r, b + 12), ol = ng32(&r, b + 16);
+			frame++;
+			if (cl > bl - 20) {
+				snprintf(why, sizeof why, "frame %llu: captured length %u exceeds its block", (unsigned long long)frame, cl);
+				stop = why;
+				break;
+			}
+			uint64_t ts = (uint64_t)ng32(&r, b + 4) << 32 | ng32(&r, b + 8);
+			ng_packet(an, &r, st, frame, ng32(&r, b), ts, b + 20, cl, ol);
+			break;
+		}
+		case 3: { /* Simple Packet Block: interface 0, no timestamp */
+			if (bl < 4) {
+				stop = "simple packet block too short";
+				break;
+			}
+			uint32_t ol = ng32(&r, b);
+			uint32_t cl = ol < bl - 4 ? ol : (uint32_t)(bl - 4);
+			frame++;
+			ng_packet(an, &r, st, frame, 0, 0, b + 4, cl, ol);
+			break;
+		}
+		case 2: { /* obsolete Packet Block */
+			if (bl < 20) {
+				stop = "packet block too short";
+				break;
+			}
+			uint32_t cl = ng32(&r, b + 12), ol = ng32(&r, b + 16);
+			frame++;
+			if (cl > bl - 20) {
+				snprintf(why, sizeof why, "frame %llu: captured length %u exceeds its block", (unsigned long long)frame, cl);
+				stop = why;
+				break;
+			}
+			uint64_t ts = (uint64_t)ng32(&r, b + 4) << 32 | ng32(&r, b + 8);
+			ng_packet(an, &r, st, frame, ng16(&r, b), ts, b + 20, cl, ol);
+			break;
+		}
+		default:
+			break; /* statistics, name resolution, custom blocks... */
+		}
+		if (stop)
+			break;
+		r.pos += blen;
+	}
+	if (ferror(fp) && g->err[0])
+		stop = g->err;
+	if (stop) {
+		if (frame)
+			fatal(st, "%s; stopped reading after %llu packets", stop, (unsigned long long)frame);
+		else
+			fatal(st, "%s", stop);
+	} else {
+		st->complete = true;
+	}
+	free(r.buf);
+	fclose(fp);
+}
+
+bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, struct input_stats *st)
+{
+	int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fatal(st, "%s", strerror(errno));
+		return false;
+	}
+	struct gzcookie *g = xcalloc(1, sizeof *g);
+	g->gz = gzdopen(fd, "rb");
+	if (!g->gz) {
+		close(fd);
+		free(g);
+		fatal(st, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	gzbuffer(g->gz, 1u << 18);
+	int n = gzread(g->gz, g->pre, 4);
+	if (n < 0) {
+		int zerr;
+		fatal(st, "gzip: %s", gzerror(g->gz, &zerr));
+		gzclose(g->gz);
+		free(g);
+		return false;
+	}
+	if (n < 4) {
+		if (n == 0)
+			fatal(st, "empty file");
+		else
+			fatal(st, "not a capture file: only %d bytes", n);
+		gzclose(g->gz);
+		free(g);
+		return false;
+	}
+	g->npre = 4;
+	uint32_t magic = rd_le32(g->pre);
+	bool is_pcap = magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+	bool is_ng = magic == 0x0a0d0d0a;
+	if (!is_pcap && !is_ng) {
+		fatal(st, "not a pcap or pcapng file (starts with %02x %02x %02x %02x)", g->pre[0], g->pre[1], g->pre[2], g->pre[3]);
+		gzclose(g->gz);
+		free(g);
+		return false;
+	}
+	cookie_io_functions_t io = { .read = gzc_read, .close = gzc_close };
+	FILE *fp = fopencookie(g, "r", io);
+	if (!fp) {
+		gzclose(g->gz);
+		free(g);
+		fatal(st, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	setvbuf(fp, NULL, _IOFBF, 1u << 16);
+	analyzer_begin_input(an, input, st);
+	if (is_pcap)
+		read_pcap(an, fp, g, st);
+	else
+		read_pcapng(an, fp, g, st);
+	analyzer_end_input(an);
+	return st->opened && (st->packets > 0 || !st->fatal);
+}

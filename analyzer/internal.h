@@ -1,0 +1,113 @@
+/* internal.h - state shared by the ingest layers (not for cmd/ or rules/).
+ * Layers, bottom-up: capture.c → decode.c (link, IP, tunnels, UDP, SCTP)
+ * → ipfrag.c / tcp.c (reassembly) → stream.c (TCP byte streams: SIP, WebSocket,
+ * TLS detection) → sipframe.c (message boundaries) → sipmsg.c (parsing).
+ * Nothing calls upward: each layer hands bytes to the next one down. */
+#ifndef SIPAUDIT_INTERNAL_H
+#define SIPAUDIT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer.h"
+
+/* LINKTYPE_* values (tcpdump.org/linktypes.html); capture.c maps DLT_* to these. */
+enum {
+	LT_NULL = 0,
+	LT_ETHERNET = 1,
+	LT_RAW = 101,
+	LT_LOOP = 108,
+	LT_LINUX_SLL = 113,
+	LT_ERF = 197,
+	LT_IPV4 = 228,
+	LT_IPV6 = 229,
+	LT_LINUX_SLL2 = 276,
+};
+
+/* Where a payload came from, handed down with it. */
+struct flowmeta {
+	struct endpoint src, dst;
+	enum transport transport;
+	enum sip_encap encap;
+	uint64_t first_frame;
+	bool ip_fragmented;
+};
+
+struct ipfrag;
+struct tcp_table;
+
+struct analyzer {
+	analyzer_sink_fn sink;
+	void *sink_ud;
+	struct input_stats *st;
+	uint32_t input;
+
+	/* The packet being decoded. */
+	uint64_t frame;
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	int64_t now; /* latest capture second seen: drives timeouts */
+	uint64_t first_frame; /* first frame of a reassembled IP datagram */
+	bool ip_fragmented;
+
+	struct ipfrag *frag;
+	struct tcp_table *tcp;
+
+	/* Scratch for unmasking WebSocket payloads and inflating HEP chunks;
+	 * valid until the next packet. */
+	uint8_t *scratch;
+	size_t scratch_cap;
+};
+
+uint8_t *analyzer_scratch(struct analyzer *an, size_t n);
+
+/* decode.c */
+void decode_link(struct analyzer *an, int linktype, const uint8_t *p, size_t len);
+/* proto: IP protocol number; payload of an IP datagram (maybe reassembled). */
+void decode_l4(struct analyzer *an, int depth, uint8_t proto, uint8_t family,
+	       const uint8_t *src, const uint8_t *dst, const uint8_t *p, size_t len, bool truncated);
+
+/* ipfrag.c - IPv4/IPv6 fragment reassembly (RFC 791, RFC 8200 §4.5). */
+struct ipfrag *ipfrag_new(void);
+void ipfrag_free(struct ipfrag *f);
+/* Adds a fragment. When it completes a datagram, calls decode_l4 on the
+ * reassembled payload (with an->first_frame set) and frees it. */
+void ipfrag_add(struct analyzer *an, int depth, uint8_t family, const uint8_t *src, const uint8_t *dst,
+		uint32_t id, uint8_t proto, uint32_t offset, bool more, const uint8_t *p, size_t len);
+/* Expires datagrams older than the timeout (capture time); all when flush. */
+void ipfrag_expire(struct analyzer *an, bool flush);
+
+/* tcp.c - TCP reassembly per direction (RFC 9293). */
+struct tcp_table *tcp_table_new(void);
+void tcp_table_free(struct tcp_table *t);
+void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct endpoint *dst,
+		 uint32_t seq, uint8_t flags, const uint8_t *p, size_t len);
+void tcp_expire(struct analyzer *an, bool flush);
+
+/* hep.c - HEP v1/v2/v3 (HOMER) decapsulation. True if p was HEP. */
+bool hep_decode(struct analyzer *an, const uint8_t *p, size_t len);
+bool hep_magic(const uint8_t *p, size_t len);
+
+/* sipframe.c - message boundaries. */
+/* A datagram-like unit (UDP payload, SCTP chunk, WebSocket message, HEP
+ * payload): one SIP message, or several back to back. */
+void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len);
+/* Builds and delivers one message (bytes are copied). */
+void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len,
+		   bool truncated_body, const char *why_malformed);
+
+enum frame_result { FRAME_MSG, FRAME_PARTIAL, FRAME_NOT_SIP };
+/* Finds the end of the SIP message starting at p on a stream transport.
+ * FRAME_MSG: *msg_len set. FRAME_PARTIAL: *want is the total length needed
+ * when known, else 0. FRAME_NOT_SIP: p does not start with a SIP start line.
+ * *no_clen is set when the message had no Content-Length. */
+enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen);
+/* Offset of the first line in p that starts a SIP message, or -1. */
+ptrdiff_t sipframe_find_start(const uint8_t *p, size_t len);
+/* Leading CR/LF keep-alives (RFC 5626 §3.5.1) to skip. */
+size_t sipframe_skip_crlf(const uint8_t *p, size_t len);
+
+/* flow hashing */
+uint32_t hash_bytes(const void *p, size_t n, uint32_t seed);
+
+#endif

@@ -1,0 +1,371 @@
+/* sip.c - zero-copy SIP start line and header parser (RFC 3261 §7.1-7.3, §25.1).
+ * Contract (picohttpparser's): returns bytes consumed, PARTIAL or INVALID;
+ * outputs reset on entry; the caller owns the arrays; never allocates. */
+#include "sip.h"
+
+#include <stdint.h>
+
+struct hdr_def {
+	const char *name;
+	size_t len;
+	char compact;
+	bool multi;
+};
+
+static const struct hdr_def hdr_defs[SIP_H_COUNT] = {
+	[SIP_H_OTHER] = { "", 0, 0, false },
+#define X(e, n, c, m) [SIP_H_##e] = { n, sizeof(n) - 1, c, m },
+#include "sip_headers.def"
+#undef X
+};
+
+/* RFC 3261 token characters. */
+static bool is_token(unsigned char c)
+{
+	static const char extra[] = "-.!%*_+`'~";
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	for (const char *e = extra; *e; e++)
+		if (c == (unsigned char)*e)
+			return true;
+	return false;
+}
+
+enum sip_hdr_id sip_header_lookup(const char *name, size_t len)
+{
+	if (len == 0)
+		return SIP_H_OTHER;
+	int first = sv_lower((unsigned char)name[0]);
+	if (len == 1) {
+		for (int i = 1; i < SIP_H_COUNT; i++)
+			if (hdr_defs[i].compact == first)
+				return (enum sip_hdr_id)i;
+		return SIP_H_OTHER;
+	}
+	for (int i = 1; i < SIP_H_COUNT; i++) {
+		const struct hdr_def *d = &hdr_defs[i];
+		if (d->len == len && sv_lower((unsigned char)d->name[0]) == first &&
+		    sv_eq_ci(sv_make(name, len), sv_make(d->name, d->len)))
+			return (enum sip_hdr_id)i;
+	}
+	return SIP_H_OTHER;
+}
+
+const char *sip_header_name(enum sip_hdr_id id)
+{
+	return (unsigned)id < SIP_H_COUNT ? hdr_defs[id].name : "";
+}
+
+bool sip_header_is_multi(enum sip_hdr_id id)
+{
+	return (unsigned)id < SIP_H_COUNT && hdr_defs[id].multi;
+}
+
+/* Line end: returns the index of '\n' at or after from, or -1. The line's
+ * content excludes a CR before it. */
+static ptrdiff_t line_end(const char *buf, size_t len, size_t from)
+{
+	if (from >= len)
+		return -1;
+	const char *q = memchr(buf + from, '\n', len - from);
+	return q ? q - buf : -1;
+}
+
+static size_t content_end(const char *buf, size_t from, size_t nl)
+{
+	size_t e = nl;
+	if (e > from && buf[e - 1] == '\r')
+		e--;
+	return e;
+}
+
+static bool is_sip_version(struct sv v)
+{
+	/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, case-insensitive. */
+	if (v.len < 7 || !sv_starts_ci(v, "SIP/"))
+		return false;
+	size_t i = 4, d1 = 0, d2 = 0;
+	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9') { i++; d1++; }
+	if (i >= v.len || v.p[i] != '.')
+		return false;
+	i++;
+	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9') { i++; d2++; }
+	return d1 && d2 && i == v.len;
+}
+
+static bool parse_start_line(struct sv line, struct sip_start *st, const char **err)
+{
+	st->line = line;
+	if (sv_starts_ci(line, "SIP/")) {
+		ptrdiff_t sp = sv_find(line, ' ');
+		if (sp < 0) {
+			*err = "bad status line: no status code";
+			return false;
+		}
+		st->version = sv_make(line.p, (size_t)sp);
+		if (!is_sip_version(st->version)) {
+			*err = "bad status line: bad SIP version";
+			return false;
+		}
+		size_t i = (size_t)sp;
+		while (i < line.len && line.p[i] == ' ')
+			i++;
+		if (line.len - i < 3) {
+			*err = "bad status line: no status code";
+			return false;
+		}
+		int code = 0;
+		for (int k = 0; k < 3; k++) {
+			char c = line.p[i + k];
+			if (c < '0' || c > '9') {
+				*err = "bad status line: status code is not 3 digits";
+				return false;
+			}
+			code = code * 10 + (c - '0');
+		}
+		i += 3;
+		if (i < line.len && line.p[i] != ' ' && line.p[i] != '\t') {
+			*err = "bad status line: status code is not 3 digits";
+			return false;
+		}
+		if (code < 100 || code > 699) {
+			*err = "bad status line: status code out of range 100-699";
+			return false;
+		}
+		st->is_request = false;
+		st->status = code;
+		st->reason = sv_trim(sv_make(line.p + i, line.len - i));
+		return true;
+	}
+	size_t i = 0;
+	while (i < line.len && is_token((unsigned char)line.p[i]))
+		i++;
+	if (i == 0 || i >= line.len || line.p[i] != ' ') {
+		*err = "bad request line: method is not a token";
+		return false;
+	}
+	st->method = sv_make(line.p, i);
+	size_t u = ++i;
+	while (i < line.len && line.p[i] != ' ') {
+		if ((unsigned char)line.p[i] < 0x21 || line.p[i] == 0x7f) {
+			*err = "bad request line: control character in Request-URI";
+			return false;
+		}
+		i++;
+	}
+	if (i == u || i >= line.len) {
+		*err = "bad request line: missing Request-URI or SIP version";
+		return false;
+	}
+	st->uri = sv_make(line.p + u, i - u);
+	st->version = sv_make(line.p + i + 1, line.len - i - 1);
+	if (!is_sip_version(st->version)) {
+		*err = "bad request line: bad SIP version";
+		return false;
+	}
+	st->is_request = true;
+	return true;
+}
+
+bool sip_looks_like_start(const char *buf, size_t len)
+{
+	if (len < 12)
+		return false;
+	size_t lim = len < SIP_MAX_LINE ? len : SIP_MAX_LINE;
+	const char *nl = memchr(buf, '\n', lim);
+	size_t e = nl ? (size_t)(nl - buf) : lim;
+	if (e && buf[e - 1] == '\r')
+		e--;
+	struct sip_start st;
+	const char *err;
+	memset(&st, 0, sizeof st);
+	if (!nl && len < SIP_MAX_LINE) {
+		/* First line incomplete: judge by its beginning. */
+		if (sv_starts_ci(sv_make(buf, e), "SIP/2.0 "))
+			return true;
+	}
+	return parse_start_line(sv_make(buf, e), &st, &err);
+}
+
+int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
+		   struct sip_header *hdrs, size_t *nhdrs, size_t *ntotal,
+		   const char **err)
+{
+	size_t cap = *nhdrs, n = 0, total = 0;
+	memset(start, 0, sizeof *start);
+	*nhdrs = 0;
+	if (ntotal)
+		*ntotal = 0;
+	*err = NULL;
+
+	ptrdiff_t nl = line_end(buf, len, 0);
+	if (nl < 0) {
+		if (len > SIP_MAX_LINE) {
+			*err = "start line too long";
+			return SIP_PARSE_INVALID;
+		}
+		return SIP_PARSE_PARTIAL;
+	}
+	if (!parse_start_line(sv_make(buf, content_end(buf, 0, (size_t)nl)), start, err))
+		return SIP_PARSE_INVALID;
+
+	size_t pos = (size_t)nl + 1;
+	struct sip_header *last = NULL;
+	for (;;) {
+		if (pos > SIP_MAX_HEAD) {
+			*err = "header section longer than 64 KiB";
+			return SIP_PARSE_INVALID;
+		}
+		nl = line_end(buf, len, pos);
+		if (nl < 0)
+			return SIP_PARSE_PARTIAL;
+		size_t ce = content_end(buf, pos, (size_t)nl);
+		if (ce == pos) { /* blank line: end of head */
+			*nhdrs = n;
+			if (ntotal)
+				*ntotal = total;
+			return (int)((size_t)nl + 1);
+		}
+		char c0 = buf[pos];
+		if (c0 == ' ' || c0 == '\t') { /* folded continuation (§7.3.1) */
+			if (!total) {
+				*err = "continuation line before any header";
+				return SIP_PARSE_INVALID;
+			}
+			if (last) {
+				const char *vs = last->value.len ? last->value.p : buf + pos;
+				last->value = sv_trim(sv_make(vs, ce - (size_t)(vs - buf)));
+			}
+			pos = (size_t)nl + 1;
+			continue;
+		}
+		size_t i = pos;
+		while (i < ce && is_token((unsigned char)buf[i]))
+			i++;
+		size_t name_end = i;
+		while (i < ce && (buf[i] == ' ' || buf[i] == '\t'))
+			i++;
+		if (name_end == pos || i >= ce || buf[i] != ':') {
+			*err = name_end == pos ? "header line does not start with a name"
+					       : "header line without a colon";
+			return SIP_PARSE_INVALID;
+		}
+		total++;
+		if (n < cap) {
+			last = &hdrs[n++];
+			last->name = sv_make(buf + pos, name_end - pos);
+			last->id = sip_header_lookup(last->name.p, last->name.len);
+			struct sv v = sv_trim(sv_make(buf + i + 1, ce - i - 1));
+			/* An empty value keeps its position for folding. */
+			last->value = v.len ? v : sv_make(buf + ce, 0);
+		} else {
+			last = NULL;
+		}
+		pos = (size_t)nl + 1;
+	}
+}
+
+bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
+{
+	size_t i = *pos;
+	while (i < value.len && (sv_is_ws((unsigned char)value.p[i]) || value.p[i] == ','))
+		i++;
+	if (i >= value.len) {
+		*pos = i;
+		return false;
+	}
+	size_t start = i;
+	bool quoted = false;
+	int angle = 0;
+	for (; i < value.len; i++) {
+		char c = value.p[i];
+		if (quoted) {
+			if (c == '\\' && i + 1 < value.len)
+				i++;
+			else if (c == '"')
+				quoted = false;
+		} else if (c == '"') {
+			quoted = true;
+		} else if (c == '<') {
+			angle++;
+		} else if (c == '>' && angle) {
+			angle--;
+		} else if (c == ',' && !angle) {
+			break;
+		}
+	}
+	*elem = sv_trim(sv_make(value.p + start, i - start));
+	*pos = i;
+	return true;
+}
+
+bool sip_param(struct sv params, const char *name, struct sv *value)
+{
+	size_t nlen = strlen(name), i = 0;
+	bool quoted = false;
+	int angle = 0;
+	while (i < params.len) {
+		/* Find the next ';' outside quotes and <>. */
+		for (; i < params.len; i++) {
+			char c = params.p[i];
+			if (quoted) {
+				if (c == '\\' && i + 1 < params.len)
+					i++;
+				else if (c == '"')
+					quoted = false;
+			} else if (c == '"') {
+				quoted = true;
+			} else if (c == '<') {
+				angle++;
+			} else if (c == '>' && angle) {
+				angle--;
+			} else if (c == ';' && !angle) {
+				break;
+			}
+		}
+		if (i >= params.len)
+			return false;
+		i++;
+		while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
+			i++;
+		size_t ns = i;
+		while (i < params.len && is_token((unsigned char)params.p[i]))
+			i++;
+		struct sv pname = sv_make(params.p + ns, i - ns);
+		while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
+			i++;
+		bool match = pname.len == nlen && sv_eq_ci(pname, sv_make(name, nlen));
+		if (i < params.len && params.p[i] == '=') {
+			i++;
+			while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
+				i++;
+			size_t vs = i;
+			if (i < params.len && params.p[i] == '"') {
+				vs = ++i;
+				while (i < params.len && params.p[i] != '"') {
+					if (params.p[i] == '\\' && i + 1 < params.len)
+						i++;
+					i++;
+				}
+				if (match) {
+					*value = sv_make(params.p + vs, i - vs);
+					return true;
+				}
+				if (i < params.len)
+					i++;
+			} else {
+				while (i < params.len && params.p[i] != ';' && params.p[i] != ',' &&
+				       params.p[i] != '>' && !sv_is_ws((unsigned char)params.p[i]))
+					i++;
+				if (match) {
+					*value = sv_make(params.p + vs, i - vs);
+					return true;
+				}
+			}
+		} else if (match) {
+			*value = sv_make(params.p + i, 0);
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,73 @@
+/* sip.h - zero-copy SIP message head parser (RFC 3261 §7, §25), picohttpparser style.
+ * The caller owns the header array; every output is a slice into the input;
+ * nothing is allocated; the input is never written. */
+#ifndef SIPAUDIT_SIP_H
+#define SIPAUDIT_SIP_H
+
+#include "sv.h"
+
+enum sip_hdr_id {
+	SIP_H_OTHER = 0,
+#define X(e, name, compact, multi) SIP_H_##e,
+#include "sip_headers.def"
+#undef X
+	SIP_H_COUNT
+};
+
+struct sip_header {
+	struct sv name;  /* as written (may be compact) */
+	struct sv value; /* trimmed; folded lines keep their CRLF+WS inside */
+	enum sip_hdr_id id;
+};
+
+struct sip_start {
+	bool is_request;
+	struct sv method;  /* request */
+	struct sv uri;     /* request */
+	int status;        /* response: 100..699 */
+	struct sv reason;  /* response */
+	struct sv version; /* "SIP/2.0" */
+	struct sv line;    /* the whole start line without CRLF */
+};
+
+/* Results of sip_parse_head other than a length. */
+#define SIP_PARSE_INVALID (-1)
+#define SIP_PARSE_PARTIAL (-2)
+
+/* Upper bounds that turn absurd input into errors, not work. */
+#define SIP_MAX_HEAD 65536
+#define SIP_MAX_LINE 8192
+
+/* Parses the start line and header fields of buf[0..len).
+ * On success returns the length of the head including the blank line, fills
+ * *start and up to *nhdrs headers (on return *nhdrs holds the number stored;
+ * *ntotal, if not NULL, the number seen, which may be larger).
+ * Returns SIP_PARSE_PARTIAL when buf ends before the blank line and
+ * SIP_PARSE_INVALID (with *err set to a static reason) on bad syntax.
+ * Outputs are reset on entry. */
+int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
+		   struct sip_header *hdrs, size_t *nhdrs, size_t *ntotal,
+		   const char **err);
+
+/* True when buf begins with something shaped like a SIP start line
+ * (request line ending in SIP/x.y, or a status line). Cheap: looks at the
+ * first line only. Used to recognise SIP on any port. */
+bool sip_looks_like_start(const char *buf, size_t len);
+
+/* Header id for a name (full or compact form, any case). */
+enum sip_hdr_id sip_header_lookup(const char *name, size_t len);
+/* Canonical full name of an id ("Call-ID"); "" for SIP_H_OTHER. */
+const char *sip_header_name(enum sip_hdr_id id);
+/* Whether the header may carry a comma-separated list. */
+bool sip_header_is_multi(enum sip_hdr_id id);
+
+/* Splits a list header value at commas outside quotes and <>.
+ * Iterates: *pos starts at 0; returns false when no element is left. */
+bool sip_list_next(struct sv value, size_t *pos, struct sv *elem);
+
+/* Finds ;name=value in a parameter list (case-insensitive name). value is
+ * unquoted when quoted. Returns false if absent; an empty value for a bare
+ * flag (";rport"). */
+bool sip_param(struct sv params, const char *name, struct sv *value);
+
+#endif

@@ -1,0 +1,158 @@
+/* sipframe.c - where SIP messages begin and end (RFC 3261 §7.5, §18.3):
+ * a blank line ends the head, Content-Length (or its compact form l) sizes
+ * the body; on datagram transports a missing Content-Length means "the rest". */
+#include <string.h>
+
+#include "internal.h"
+
+size_t sipframe_skip_crlf(const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* Content-Length of a parsed head: 1 found, 0 absent, -1 not a number. */
+static int head_clen(const struct sip_header *h, size_t n, uint64_t *clen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].id != SIP_H_CONTENT_LENGTH)
+			continue;
+		return sv_to_u64(sv_trim(h[i].value), UINT32_MAX, clen) ? 1 : -1;
+	}
+	return 0;
+}
+
+#define FRAME_HDRS 256
+
+enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen)
+{
+	struct sip_start st;
+	struct sip_header h[FRAME_HDRS];
+	size_t nh = FRAME_HDRS;
+	const char *err;
+	*want = 0;
+	*no_clen = false;
+	int r = sip_parse_head((const char *)p, len, &st, h, &nh, NULL, &err);
+	if (r == SIP_PARSE_PARTIAL) {
+		/* Judge the start line as soon as it is complete. */
+		const uint8_t *nl = memchr(p, '\n', len);
+		if (nl && !sip_looks_like_start((const char *)p, (size_t)(nl - p) + 1))
+			return FRAME_NOT_SIP;
+		if (!nl && len >= 16 && !sip_looks_like_start((const char *)p, len))
+			return FRAME_NOT_SIP;
+		return FRAME_PARTIAL;
+	}
+	if (r == SIP_PARSE_INVALID) {
+		if (!sip_looks_like_start((const char *)p, len))
+			return FRAME_NOT_SIP;
+		/* A bad header line inside a SIP head: the message runs to the
+		 * blank line; keep it (it will be reported malformed). */
+		const uint8_t *e = NULL;
+		for (size_t i = 0; i + 3 < len; i++)
+			if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' && p[i + 3] == '\n') {
+				e = p + i + 4;
+				break;
+			}
+		if (!e) {
+			if (len > SIP_MAX_HEAD)
+				return FRAME_NOT_SIP;
+			return FRAME_PARTIAL;
+		}
+		*msg_len = (size_t)(e - p);
+		return FRAME_MSG;
+	}
+	uint64_t clen = 0;
+	int c = head_clen(h, nh, &clen);
+	if (c == 0)
+		*no_clen = true;
+	if (c <= 0)
+		clen = 0;
+	uint64_t total = (uint64_t)r + clen;
+	if (total > len) {
+		*want = (size_t)total;
+		return FRAME_PARTIAL;
+	}
+	*msg_len = (size_t)total;
+	return FRAME_MSG;
+}
+
+ptrdiff_t sipframe_find_start(const uint8_t *p, size_t len)
+{
+	/* Every start line contains "SIP/"; look for it, then back up to the
+	 * beginning of its line. */
+	size_t from = 0;
+	while (from < len) {
+		const uint8_t *q = memmem(p + from, len - from, "SIP/", 4);
+		if (!q)
+			return -1;
+		size_t at = (size_t)(q - p);
+		size_t ls = at;
+		while (ls > 0 && p[ls - 1] != '\n')
+			ls--;
+		if (at - ls < SIP_MAX_LINE && sip_looks_like_start((const char *)p + ls, len - ls))
+			return (ptrdiff_t)ls;
+		from = at + 4;
+	}
+	return -1;
+}
+
+void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len,
+		   bool truncated_body, const char *why_malformed)
+{
+	struct sip_msg *m = sip_msg_new((const char *)p, len, truncated_body);
+	if (!m)
+		return;
+	if (why_malformed && !m->malformed) {
+		m->malformed = true;
+		m->malformed_reason = why_malformed;
+	}
+	m->frame = an->frame;
+	m->first_frame = fm->first_frame ? fm->first_frame : an->frame;
+	m->ts_sec = an->ts_sec;
+	m->ts_nsec = an->ts_nsec;
+	m->src = fm->src;
+	m->dst = fm->dst;
+	m->transport = fm->transport;
+	m->encap = fm->encap;
+	m->ip_fragmented = fm->ip_fragmented;
+	m->input = an->input;
+	an->st->sip_messages++;
+	if (m->malformed)
+		an->st->malformed++;
+	an->sink(an->sink_ud, m);
+}
+
+void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len)
+{
+	size_t off = sipframe_skip_crlf(p, len);
+	if (off == len || !sip_looks_like_start((const char *)p + off, len - off))
+		return; /* keep-alive, or not SIP */
+	while (off < len) {
+		const uint8_t *m = p + off;
+		size_t n = len - off;
+		struct sip_start st;
+		struct sip_header h[FRAME_HDRS];
+		size_t nh = FRAME_HDRS;
+		const char *err;
+		int r = sip_parse_head((const char *)m, n, &st, h, &nh, NULL, &err);
+		size_t mlen = n;
+		bool trunc = false;
+		if (r >= 0) {
+			uint64_t clen;
+			if (head_clen(h, nh, &clen) == 1) {
+				if ((uint64_t)r + clen > n)
+					trunc = true;
+				else
+					mlen = (size_t)r + (size_t)clen;
+			}
+		}
+		sipframe_emit(an, fm, m, mlen, trunc, NULL);
+		off += mlen;
+		/* Anything after the body counts only if another message starts there. */
+		off += sipframe_skip_crlf(p + off, len - off);
+		if (off >= len || !sip_looks_like_start((const char *)p + off, len - off))
+			break;
+	}
+}

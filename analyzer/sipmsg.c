@@ -1,0 +1,469 @@
+/* sipmsg.c - SIP message objects and typed header accessors (RFC 3261 §20).
+ * Each message owns exactly one copy of its bytes; every slice points into it. */
+#include "sipmsg.h"
+
+#include <stdlib.h>
+
+#include "xalloc.h"
+
+#define MAX_HDRS 256
+
+enum {
+	C_CSEQ = 1 << 0,
+	C_FROM = 1 << 1,
+	C_TO = 1 << 2,
+	C_VIA = 1 << 3,
+	C_CONTACT = 1 << 4,
+};
+
+static struct sv rebase(struct sv s, const char *from, const char *to)
+{
+	if (!s.p)
+		return s;
+	return sv_make(to + (s.p - from), s.len);
+}
+
+static const char *check_mandatory(struct sip_msg *m)
+{
+	static const struct {
+		enum sip_hdr_id id;
+		const char *missing;
+		bool request_only;
+	} mand[] = {
+		{ SIP_H_VIA, "missing mandatory header Via", false },
+		{ SIP_H_FROM, "missing mandatory header From", false },
+		{ SIP_H_TO, "missing mandatory header To", false },
+		{ SIP_H_CALL_ID, "missing mandatory header Call-ID", false },
+		{ SIP_H_CSEQ, "missing mandatory header CSeq", false },
+		{ SIP_H_MAX_FORWARDS, "missing mandatory header Max-Forwards", true },
+	};
+	for (size_t i = 0; i < sizeof mand / sizeof mand[0]; i++) {
+		if (mand[i].request_only && !m->start.is_request)
+			continue;
+		if (!m->first[mand[i].id])
+			return mand[i].missing;
+	}
+	if (sv_trim(sip_msg_call_id(m)).len == 0)
+		return "empty Call-ID";
+	if (!sip_msg_cseq(m)->valid)
+		return "bad CSeq: not a number and a method";
+	struct sv cl = sip_msg_hdr(m, SIP_H_CONTENT_LENGTH);
+	uint64_t v;
+	if (cl.p && !sv_to_u64(sv_trim(cl), UINT32_MAX, &v))
+		return "bad Content-Length: not a number";
+	return NULL;
+}
+
+struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
+{
+	struct sip_header tmp[MAX_HDRS];
+	size_t nh = MAX_HDRS, ntotal = 0;
+	struct sip_start st;
+	const char *err = NULL;
+	int r = sip_parse_head(p, len, &st, tmp, &nh, &ntotal, &err);
+	if (r == SIP_PARSE_INVALID && !sip_looks_like_start(p, len))
+		return NULL;
+
+	size_t hsize = (r >= 0 ? nh : 0) * sizeof(struct sip_header);
+	char *block = xmalloc(sizeof(struct sip_msg) + hsize + len + 1);
+	struct sip_msg *m = (struct sip_msg *)block;
+	memset(m, 0, sizeof *m);
+	m->hdrs = (struct sip_header *)(block + sizeof *m);
+	char *raw = block + sizeof *m + hsize;
+	memcpy(raw, p, len);
+	raw[len] = 0; /* convenience for debuggers only; slices carry lengths */
+	m->raw = raw;
+	m->raw_len = len;
+
+	if (r < 0) {
+		m->malformed = true;
+		m->malformed_reason = r == SIP_PARSE_PARTIAL ? "header section not terminated by a blank line" : err;
+		/* Keep the start line if it parsed, for listings. */
+		struct sip_header none[1];
+		size_t zero = 0;
+		const char *e2;
+		sip_parse_head(raw, len, &m->start, none, &zero, NULL, &e2);
+		if (!m->start.line.p) {
+			const char *nl = memchr(raw, '\n', len);
+			size_t l = nl ? (size_t)(nl - raw) : len;
+			if (l && raw[l - 1] == '\r')
+				l--;
+			m->start.line = sv_make(raw, l);
+		}
+		m->head_len = len;
+		m->body = sv_make(raw + len, 0);
+		return m;
+	}
+
+	m->start = st;
+	m->start.method = rebase(st.method, p, raw);
+	m->start.uri = rebase(st.uri, p, raw);
+	m->start.reason = rebase(st.reason, p, raw);
+	m->start.version = rebase(st.version, p, raw);
+	m->start.line = rebase(st.line, p, raw);
+	m->nhdrs = (uint32_t)nh;
+	for (size_t i = 0; i < nh; i++) {
+		m->hdrs[i].name = rebase(tmp[i].name, p, raw);
+		m->hdrs[i].value = rebase(tmp[i].value, p, raw);
+		m->hdrs[i].id = tmp[i].id;
+		if (!m->first[tmp[i].id])
+			m->first[tmp[i].id] = (uint16_t)(i + 1);
+	}
+	m->head_len = (size_t)r;
+	m->body = sv_make(raw + r, len - (size_t)r);
+
+	const char *bad = check_mandatory(m);
+	if (!bad && truncated_body)
+		bad = "Content-Length beyond the end of the data";
+	if (!bad && ntotal > nh)
+		bad = "more than 256 header fields";
+	if (bad) {
+		m->malformed = true;
+		m->malformed_reason = bad;
+	}
+	return m;
+}
+
+void sip_msg_free(struct sip_msg *m)
+{
+	free(m); /* one block: struct, header array and bytes */
+}
+
+struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id)
+{
+	unsigned i = m->first[id];
+	return i ? m->hdrs[i - 1].value : SV_NULL;
+}
+
+bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t idx, struct sv *out)
+{
+	unsigned start = m->first[id];
+	if (!start)
+		return false;
+	for (size_t h = start - 1; h < m->nhdrs; h++) {
+		if (m->hdrs[h].id != id)
+			continue;
+		if (!sip_header_is_multi(id)) {
+			if (idx == 0) {
+				*out = m->hdrs[h].value;
+				return true;
+			}
+			idx--;
+			continue;
+		}
+		size_t pos = 0;
+		struct sv e;
+		while (sip_list_next(m->hdrs[h].value, &pos, &e)) {
+			if (idx == 0) {
+				*out = e;
+				return true;
+			}
+			idx--;
+		}
+	}
+	return false;
+}
+
+size_t sip_msg_hdr_count(const struct sip_msg *m, enum sip_hdr_id id)
+{
+	size_t n = 0;
+	struct sv v;
+	while (sip_msg_hdr_value(m, id, n, &v))
+		n++;
+	return n;
+}
+
+struct sv sip_msg_call_id(const struct sip_msg *m)
+{
+	return sv_trim(sip_msg_hdr(m, SIP_H_CALL_ID));
+}
+
+bool sip_parse_cseq(struct sv v, struct sip_cseq *out)
+{
+	memset(out, 0, sizeof *out);
+	v = sv_trim(v);
+	size_t i = 0;
+	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
+		i++;
+	uint64_t n;
+	if (!sv_to_u64(sv_make(v.p, i), UINT32_MAX, &n))
+		return false;
+	struct sv method = sv_trim(sv_make(v.p + i, v.len - i));
+	if (method.len == 0 || i == 0 || !sv_is_ws((unsigned char)v.p[i]))
+		return false;
+	for (size_t k = 0; k < method.len; k++)
+		if (sv_is_ws((unsigned char)method.p[k]))
+			return false;
+	out->valid = true;
+	out->num = (uint32_t)n;
+	out->method = method;
+	return true;
+}
+
+const struct sip_cseq *sip_msg_cseq(struct sip_msg *m)
+{
+	if (!(m->cached & C_CSEQ)) {
+		sip_parse_cseq(sip_msg_hdr(m, SIP_H_CSEQ), &m->cseq_c);
+		m->cached |= C_CSEQ;
+	}
+	return &m->cseq_c;
+}
+
+struct sv sip_uri_user(struct sv uri)
+{
+	size_t skip = 0;
+	if (sv_starts_ci(uri, "sip:"))
+		skip = 4;
+	else if (sv_starts_ci(uri, "sips:"))
+		skip = 5;
+	else if (sv_starts_ci(uri, "tel:")) {
+		struct sv t = sv_make(uri.p + 4, uri.len - 4);
+		ptrdiff_t semi = sv_find(t, ';');
+		return semi >= 0 ? sv_make(t.p, (size_t)semi) : t;
+	} else
+		return SV_NULL;
+	struct sv rest = sv_make(uri.p + skip, uri.len - skip);
+	ptrdiff_t at = sv_find(rest, '@');
+	if (at < 0)
+		return SV_NULL;
+	struct sv user = sv_make(rest.p, (size_t)at);
+	ptrdiff_t colon = sv_find(user, ':'); /* user:password */
+	if (colon >= 0)
+		user.len = (size_t)colon;
+	ptrdiff_t semi = sv_find(user, ';'); /* user params */
+	if (semi >= 0)
+		user.len = (size_t)semi;
+	return user;
+}
+
+bool sip_parse_nameaddr(struct sv v, struct sip_nameaddr *out)
+{
+	memset(out, 0, sizeof *out);
+	v = sv_trim(v);
+	if (!v.len)
+		return false;
+	struct sv params;
+	size_t i = 0;
+	if (v.p[0] == '"') { /* quoted display name */
+		i = 1;
+		while (i < v.len && v.p[i] != '"') {
+			if (v.p[i] == '\\' && i + 1 < v.len)
+				i++;
+			i++;
+		}
+		if (i >= v.len)
+			return false;
+		out->display = sv_make(v.p + 1, i - 1);
+		i++;
+	}
+	ptrdiff_t lt = sv_find(sv_make(v.p + i, v.len - i), '<');
+	if (lt >= 0) {
+		size_t s = i + (size_t)lt + 1;
+		ptrdiff_t gt = sv_find(sv_make(v.p + s, v.len - s), '>');
+		if (gt < 0)
+			return false;
+		if (!out->display.len)
+			out->display = sv_trim(sv_make(v.p + i, (size_t)lt));
+		out->uri = sv_trim(sv_make(v.p + s, (size_t)gt));
+		params = sv_make(v.p + s + (size_t)gt + 1, v.len - s - (size_t)gt - 1);
+	} else {
+		/* addr-spec: the URI runs to the first ';' (which starts header params) */
+		struct sv rest = sv_trim(sv_make(v.p + i, v.len - i));
+		ptrdiff_t semi = sv_find(rest, ';');
+		out->uri = semi >= 0 ? sv_make(rest.p, (size_t)semi) : rest;
+		params = semi >= 0 ? sv_make(rest.p + semi, rest.len - (size_t)semi) : SV_NULL;
+	}
+	sip_param(params, "tag", &out->tag);
+	out->user = sip_uri_user(out->uri);
+	out->valid = out->uri.len > 0;
+	return out->valid;
+}
+
+const struct sip_nameaddr *sip_msg_from(struct sip_msg *m)
+{
+	if (!(m->cached & C_FROM)) {
+		sip_parse_nameaddr(sip_msg_hdr(m, SIP_H_FROM), &m->from_c);
+		m->cached |= C_FROM;
+	}
+	return &m->from_c;
+}
+
+const struct sip_nameaddr *sip_msg_to(struct sip_msg *m)
+{
+	if (!(m->cached & C_TO)) {
+		sip_parse_nameaddr(sip_msg_hdr(m, SIP_H_TO), &m->to_c);
+		m->cached |= C_TO;
+	}
+	return &m->to_c;
+}
+
+bool sip_parse_via(struct sv v, struct sip_via *out)
+{
+	/* Via: SIP / 2.0 / UDP host[:port] *(;param) (§20.42, §25.1) */
+	memset(out, 0, sizeof *out);
+	v = sv_trim(v);
+	size_t i = 0;
+	int slashes = 0;
+	size_t tstart = 0;
+	for (; i < v.len && slashes < 2; i++)
+		if (v.p[i] == '/')
+			slashes++;
+	if (slashes < 2)
+		return false;
+	while (i < v.len && sv_is_ws((unsigned char)v.p[i]))
+		i++;
+	tstart = i;
+	while (i < v.len && !sv_is_ws((unsigned char)v.p[i]))
+		i++;
+	out->transport = sv_make(v.p + tstart, i - tstart);
+	while (i < v.len && sv_is_ws((unsigned char)v.p[i]))
+		i++;
+	size_t hs = i;
+	if (i < v.len && v.p[i] == '[') {
+		while (i < v.len && v.p[i] != ']')
+			i++;
+		if (i < v.len)
+			i++;
+	} else {
+		while (i < v.len && v.p[i] != ':' && v.p[i] != ';' && !sv_is_ws((unsigned char)v.p[i]))
+			i++;
+	}
+	out->host = sv_make(v.p + hs, i - hs);
+	while (i < v.len && sv_is_ws((unsigned char)v.p[i]))
+		i++;
+	if (i < v.len && v.p[i] == ':') {
+		i++;
+		while (i < v.len && sv_is_ws((unsigned char)v.p[i]))
+			i++;
+		size_t ps = i;
+		while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
+			i++;
+		uint64_t port;
+		if (sv_to_u64(sv_make(v.p + ps, i - ps), 65535, &port))
+			out->port = (uint16_t)port;
+	}
+	struct sv params = sv_make(v.p + i, v.len - i);
+	sip_param(params, "branch", &out->branch);
+	sip_param(params, "received", &out->received);
+	out->has_rport = sip_param(params, "rport", &out->rport);
+	out->valid = out->transport.len && out->host.len;
+	return out->valid;
+}
+
+bool sip_msg_via_at(const struct sip_msg *m, size_t i, struct sip_via *out)
+{
+	struct sv v;
+	if (!sip_msg_hdr_value(m, SIP_H_VIA, i, &v)) {
+		memset(out, 0, sizeof *out);
+		return false;
+	}
+	return sip_parse_via(v, out);
+}
+
+const struct sip_via *sip_msg_via(struct sip_msg *m)
+{
+	if (!(m->cached & C_VIA)) {
+		sip_msg_via_at(m, 0, &m->via_c);
+		m->cached |= C_VIA;
+	}
+	return &m->via_c;
+}
+
+bool sip_parse_contact(struct sv v, struct sip_contact *out)
+{
+	memset(out, 0, sizeof *out);
+	out->expires = -1;
+	v = sv_trim(v);
+	if (v.len == 1 && v.p[0] == '*') {
+		out->star = out->valid = true;
+		return true;
+	}
+	struct sip_nameaddr na;
+	if (!sip_parse_nameaddr(v, &na))
+		return false;
+	out->uri = na.uri;
+	/* header params follow the URI (after '>' when bracketed) */
+	ptrdiff_t gt = sv_find(v, '>');
+	struct sv params = gt >= 0 ? sv_make(v.p + gt + 1, v.len - (size_t)gt - 1)
+				   : sv_make(na.uri.p + na.uri.len, (size_t)(v.p + v.len - (na.uri.p + na.uri.len)));
+	struct sv e;
+	uint64_t n;
+	if (sip_param(params, "expires", &e) && sv_to_u64(e, UINT32_MAX, &n))
+		out->expires = (int64_t)n;
+	out->valid = true;
+	return true;
+}
+
+const struct sip_contact *sip_msg_contact(struct sip_msg *m)
+{
+	if (!(m->cached & C_CONTACT)) {
+		struct sv v;
+		if (sip_msg_hdr_value(m, SIP_H_CONTACT, 0, &v))
+			sip_parse_contact(v, &m->contact_c);
+		else
+			m->contact_c.expires = -1;
+		m->cached |= C_CONTACT;
+	}
+	return &m->contact_c;
+}
+
+int64_t sip_msg_int(const struct sip_msg *m, enum sip_hdr_id id)
+{
+	struct sv v = sv_trim(sip_msg_hdr(m, id));
+	size_t i = 0;
+	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
+		i++; /* Session-Expires: 1800;refresher=uac */
+	uint64_t n;
+	if (!sv_to_u64(sv_make(v.p, i), INT64_MAX, &n))
+		return -1;
+	return (int64_t)n;
+}
+
+/* auth-param list: name=value or name="value", comma separated (§25.1). */
+static bool auth_param(struct sv list, const char *name, struct sv *out)
+{
+	size_t pos = 0;
+	struct sv e;
+	while (sip_list_next(list, &pos, &e)) {
+		ptrdiff_t eq = sv_find(e, '=');
+		if (eq < 0)
+			continue;
+		struct sv n = sv_trim(sv_make(e.p, (size_t)eq));
+		if (!sv_eq_cstr_ci(n, name))
+			continue;
+		struct sv v = sv_trim(sv_make(e.p + eq + 1, e.len - (size_t)eq - 1));
+		if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"')
+			v = sv_make(v.p + 1, v.len - 2);
+		*out = v;
+		return true;
+	}
+	return false;
+}
+
+bool sip_parse_auth(struct sv v, struct sip_auth *out)
+{
+	memset(out, 0, sizeof *out);
+	v = sv_trim(v);
+	size_t i = 0;
+	while (i < v.len && !sv_is_ws((unsigned char)v.p[i]))
+		i++;
+	if (!i)
+		return false;
+	out->scheme = sv_make(v.p, i);
+	struct sv rest = sv_make(v.p + i, v.len - i);
+	auth_param(rest, "realm", &out->realm);
+	auth_param(rest, "username", &out->username);
+	auth_param(rest, "nonce", &out->nonce);
+	out->valid = true;
+	return true;
+}
+
+bool sip_msg_auth(const struct sip_msg *m, enum sip_hdr_id id, struct sip_auth *out)
+{
+	struct sv v = sip_msg_hdr(m, id);
+	if (!v.p) {
+		memset(out, 0, sizeof *out);
+		return false;
+	}
+	return sip_parse_auth(v, out);
+}

@@ -1,0 +1,125 @@
+/* sipmsg.h - one SIP message as captured: owned bytes, where and when it was
+ * seen, its parsed head, and typed header accessors parsed lazily and cached. */
+#ifndef SIPAUDIT_SIPMSG_H
+#define SIPAUDIT_SIPMSG_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "sip.h"
+
+/* How the message reached the wire we captured. */
+enum sip_encap {
+	ENCAP_NONE = 0,
+	ENCAP_HEP = 1, /* carried inside a HEP (HOMER) packet */
+};
+
+struct sip_cseq {
+	bool valid;
+	uint32_t num;
+	struct sv method;
+};
+
+struct sip_nameaddr {
+	bool valid;
+	struct sv display; /* unquoted display name, may be empty */
+	struct sv uri;     /* without <> */
+	struct sv user;    /* user part of the URI, may be empty */
+	struct sv tag;
+};
+
+struct sip_via {
+	bool valid;
+	struct sv transport; /* "UDP", "TCP", "WS"... */
+	struct sv host;
+	uint16_t port; /* 0 when absent */
+	struct sv branch, received, rport;
+	bool has_rport;
+};
+
+struct sip_contact {
+	bool valid;
+	bool star; /* "Contact: *" */
+	struct sv uri;
+	int64_t expires; /* -1 when absent */
+};
+
+struct sip_auth {
+	bool valid;
+	struct sv scheme, realm, username, nonce;
+};
+
+struct sip_msg {
+	/* Provenance */
+	uint64_t frame;       /* frame that completed the message */
+	uint64_t first_frame; /* frame of its first byte (== frame when whole) */
+	int64_t ts_sec;       /* UTC, from the completing frame */
+	uint32_t ts_nsec;
+	struct endpoint src, dst;
+	enum transport transport;
+	enum sip_encap encap;
+	bool ip_fragmented; /* arrived in IP fragments */
+	uint32_t input; /* index of the input file */
+
+	/* Bytes: one owned copy, raw[0..raw_len); head and body slice into it. */
+	const char *raw;
+	size_t raw_len;
+	size_t head_len;
+	struct sv body;
+
+	/* Parse results; when malformed is set, only the fields the parser got
+	 * to are meaningful (start may be empty). */
+	bool malformed;
+	const char *malformed_reason; /* static string */
+	struct sip_start start;
+	struct sip_header *hdrs;
+	uint32_t nhdrs;
+	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
+
+	/* Lazy caches */
+	uint32_t cached;
+	struct sip_cseq cseq_c;
+	struct sip_nameaddr from_c, to_c;
+	struct sip_via via_c;
+	struct sip_contact contact_c;
+};
+
+/* Builds a message from bytes p[0..len) that hold one SIP message (head and
+ * body, as framed). Copies the bytes: p may be freed after the call.
+ * clen_hint: body length as framed, or -1 for "rest of the data".
+ * truncated_body: framing found the Content-Length beyond the data.
+ * Always returns a message (malformed ones carry their reason); NULL only
+ * when the bytes are not SIP at all. Caller frees with sip_msg_free. */
+struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body);
+void sip_msg_free(struct sip_msg *m);
+
+/* First header of an id; SV_NULL if absent. */
+struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id);
+/* Number of values across all headers of id (list headers split on commas). */
+size_t sip_msg_hdr_count(const struct sip_msg *m, enum sip_hdr_id id);
+/* i-th value across all instances of a (list) header. */
+bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t i, struct sv *out);
+
+struct sv sip_msg_call_id(const struct sip_msg *m);
+const struct sip_cseq *sip_msg_cseq(struct sip_msg *m);
+const struct sip_nameaddr *sip_msg_from(struct sip_msg *m);
+const struct sip_nameaddr *sip_msg_to(struct sip_msg *m);
+const struct sip_via *sip_msg_via(struct sip_msg *m); /* top Via */
+bool sip_msg_via_at(const struct sip_msg *m, size_t i, struct sip_via *out);
+const struct sip_contact *sip_msg_contact(struct sip_msg *m); /* first */
+/* Integer headers: -1 when absent or not a number. */
+int64_t sip_msg_int(const struct sip_msg *m, enum sip_hdr_id id);
+/* Authorization-style headers (Authorization, Proxy-Authorization,
+ * WWW-Authenticate, Proxy-Authenticate). */
+bool sip_msg_auth(const struct sip_msg *m, enum sip_hdr_id id, struct sip_auth *out);
+
+/* Parsers of single header values, usable without a message. */
+bool sip_parse_cseq(struct sv v, struct sip_cseq *out);
+bool sip_parse_nameaddr(struct sv v, struct sip_nameaddr *out);
+bool sip_parse_via(struct sv v, struct sip_via *out);
+bool sip_parse_contact(struct sv v, struct sip_contact *out);
+bool sip_parse_auth(struct sv v, struct sip_auth *out);
+/* user part of a sip:/sips:/tel: URI */
+struct sv sip_uri_user(struct sv uri);
+
+#endif

@@ -1,0 +1,474 @@
+/* stream.c - framing of in-order TCP bytes: SIP messages by Content-Length
+ * (RFC 3261 §18.3), WebSocket frames (RFC 6455 §5.2) carrying SIP (RFC 7118),
+ * TLS records recognised and counted. Complete messages are framed straight
+ * from the packet bytes; only an incomplete tail is copied. */
+#include "stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "sv.h"
+#include "xalloc.h"
+
+#define STREAM_MAX_PENDING (4u << 20) /* bytes of one unfinished message */
+#define WS_MAX_MESSAGE (4u << 20)
+#define RESYNC_SCAN_LIMIT (4u << 20)  /* bytes searched before giving up */
+#define HTTP_MAX_HEAD 16384
+
+void stream_release(struct stream *s)
+{
+	free(s->buf);
+	free(s->wsmsg);
+	memset(s, 0, sizeof *s);
+}
+
+static void endpoint_pair(const struct stream_conn_info *ci, char *a, char *b)
+{
+	endpoint_format(&ci->fm.src, a, ENDPOINT_STRLEN);
+	endpoint_format(&ci->fm.dst, b, ENDPOINT_STRLEN);
+}
+
+static bool is_tls_record(const uint8_t *p, size_t len)
+{
+	/* ContentType 20..23, ProtocolVersion 3.0-3.4 (SSLv3..TLS 1.3) */
+	return len >= 3 && p[0] >= 20 && p[0] <= 23 && p[1] == 3 && p[2] <= 4;
+}
+
+static bool is_http_request(const uint8_t *p, size_t len)
+{
+	static const char *const methods[] = { "GET ", "POST ", "OPTIONS ", "HEAD ", "PUT " };
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		size_t n = strlen(methods[i]);
+		if (len >= n && memcmp(p, methods[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Searches an HTTP head for a header value containing token (case-insensitive). */
+static bool http_has(struct sv head, const char *name, const char *token)
+{
+	size_t pos = 0;
+	while (pos < head.len) {
+		const char *nl = memchr(head.p + pos, '\n', head.len - pos);
+		size_t e = nl ? (size_t)(nl - head.p) : head.len;
+		struct sv line = sv_make(head.p + pos, e - pos);
+		ptrdiff_t colon = sv_find(line, ':');
+		if (colon > 0 && sv_eq_cstr_ci(sv_trim(sv_make(line.p, (size_t)colon)), name)) {
+			struct sv v = sv_make(line.p + colon + 1, line.len - (size_t)colon - 1);
+			size_t tl = strlen(token);
+			for (size_t i = 0; i + tl <= v.len; i++)
+				if (sv_eq_ci(sv_make(v.p + i, tl), sv_make(token, tl)))
+					return true;
+		}
+		pos = e + 1;
+	}
+	return false;
+}
+
+static ptrdiff_t find_head_end(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (p[i] == '\n' && p[i + 1] == '\n')
+			return (ptrdiff_t)(i + 2);
+		if (i + 3 < len && p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' && p[i + 3] == '\n')
+			return (ptrdiff_t)(i + 4);
+	}
+	return -1;
+}
+
+/* WebSocket frame header (RFC 6455 §5.2). Returns header length, 0 when
+ * more bytes are needed, -1 when invalid. */
+static int ws_header(const uint8_t *p, size_t len, uint64_t *plen, bool *masked, const uint8_t **mask)
+{
+	if (len < 2)
+		return 0;
+	if (p[0] & 0x70)
+		return -1; /* RSV bits without a negotiated extension */
+	uint8_t op = p[0] & 0x0f;
+	if (!(op <= 2 || (op >= 8 && op <= 10)))
+		return -1;
+	size_t h = 2;
+	uint64_t n = p[1] & 0x7f;
+	*masked = p[1] & 0x80;
+	if (n == 126) {
+		if (len < 4)
+			return 0;
+		n = rd_be16(p + 2);
+		h = 4;
+	} else if (n == 127) {
+		if (len < 10)
+			return 0;
+		n = (uint64_t)rd_be32(p + 2) << 32 | rd_be32(p + 6);
+		h = 10;
+	}
+	if (op >= 8 && n > 125)
+		return -1; /* control frames are short */
+	if (*masked) {
+		if (len < h + 4)
+			return 0;
+		*mask = p + h;
+		h += 4;
+	}
+	*plen = n;
+	return (int)h;
+}
+
+/* Does p start a WebSocket frame whose payload begins a SIP message? Used to
+ * pick up a WebSocket stream whose Upgrade was not captured. */
+static bool ws_looks_like_sip(struct analyzer *an, const uint8_t *p, size_t len)
+{
+	if (len < 2 || (p[0] & 0x0f) > 2 || (p[0] & 0x0f) == 0)
+		return false;
+	uint64_t n;
+	bool masked;
+	const uint8_t *mask = NULL;
+	int h = ws_header(p, len, &n, &masked, &mask);
+	if (h <= 0 || n < 12)
+		return false;
+	size_t avail = len - (size_t)h < 64 ? len - (size_t)h : 64;
+	if (avail > n)
+		avail = (size_t)n;
+	uint8_t *tmp = analyzer_scratch(an, avail);
+	for (size_t i = 0; i < avail; i++)
+		tmp[i] = masked ? p[h + i] ^ mask[i & 3] : p[h + i];
+	return sip_looks_like_start((const char *)tmp, avail);
+}
+
+static void flowmeta_at(struct flowmeta *fm, const struct stream_conn_info *ci, uint64_t first)
+{
+	*fm = ci->fm;
+	fm->first_frame = first;
+}
+
+/* Frames SIP messages from p; returns bytes consumed. */
+static size_t consume_sip(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
+			  const uint8_t *p, size_t len, uint64_t first_frame)
+{
+	size_t off = 0;
+	while (off < len) {
+		if (s->mode == SM_RESYNC) {
+			ptrdiff_t st = sipframe_find_start(p + off, len - off);
+			if (st < 0) {
+				/* keep a short tail: a start line may straddle segments */
+				size_t keep = len - off > 256 ? 256 : len - off;
+				s->scanned += len - off - keep;
+				if (s->scanned > RESYNC_SCAN_LIMIT) {
+					s->mode = SM_IGNORE;
+					return len;
+				}
+				return len - keep;
+			}
+			off += (size_t)st;
+			s->mode = SM_SIP;
+			s->scanned = 0;
+		}
+		off += sipframe_skip_crlf(p + off, len - off);
+		if (off >= len)
+			break;
+		size_t mlen = 0, want = 0;
+		bool no_clen = false;
+		enum frame_result r = sipframe_stream(p + off, len - off, &mlen, &want, &no_clen);
+		if (r == FRAME_PARTIAL) {
+			s->want = want;
+			break;
+		}
+		if (r == FRAME_NOT_SIP) {
+			char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+			endpoint_pair(ci, a, b);
+			input_error(an->st, "frame %llu: TCP %s -> %s: bytes that are not SIP inside a SIP stream; resynchronising",
+				    (unsigned long long)an->frame, a, b);
+			s->mode = SM_RESYNC;
+			off++; /* never match the same spot again */
+			continue;
+		}
+		struct flowmeta fm;
+		flowmeta_at(&fm, ci, off == 0 ? first_frame : an->frame);
+		sipframe_emit(an, &fm, p + off, mlen, false,
+			      no_clen && ci->fm.transport == TRANSPORT_TCP ? "missing Content-Length on a stream transport" : NULL);
+		off += mlen;
+		s->want = 0;
+	}
+	return off;
+}
+
+static void ws_deliver(struct analyzer *an, const struct stream_conn_info *ci, const uint8_t *p, size_t len,
+		       uint64_t first_frame)
+{
+	struct flowmeta fm;
+	flowmeta_at(&fm, ci, first_frame);
+	fm.transport = TRANSPORT_WS;
+	sipframe_datagram(an, &fm, p, len);
+}
+
+static size_t consume_ws(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
+			 const uint8_t *p, size_t len, uint64_t first_frame)
+{
+	size_t off = 0;
+	while (off < len) {
+		if (s->mode == SM_RESYNC) {
+			/* look for a frame header whose payload starts a SIP message */
+			size_t i = off;
+			while (i < len && !ws_looks_like_sip(an, p + i, len - i))
+				i++;
+			if (i >= len) {
+				size_t keep = len - off > 16 ? 16 : len - off;
+				s->scanned += len - off - keep;
+				if (s->scanned > RESYNC_SCAN_LIMIT) {
+					s->mode = SM_IGNORE;
+					return len;
+				}
+				return len - keep;
+			}
+			off = i;
+			s->mode = SM_WS;
+			s->ws_in_msg = false;
+			s->wslen = 0;
+		}
+		uint64_t n;
+		bool masked;
+		const uint8_t *mask = NULL;
+		int h = ws_header(p + off, len - off, &n, &masked, &mask);
+		if (h == 0)
+			break;
+		if (h < 0 || n > WS_MAX_MESSAGE) {
+			char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+			endpoint_pair(ci, a, b);
+			input_error(an->st, "frame %llu: WebSocket %s -> %s: %s; resynchronising",
+				    (unsigned long long)an->frame, a, b,
+				    h < 0 ? "invalid frame header" : "frame longer than 4 MiB");
+			s->mode = SM_RESYNC;
+			off++;
+			continue;
+		}
+		if (len - off < (size_t)h + n) {
+			s->want = (size_t)h + (size_t)n;
+			break;
+		}
+		uint8_t op = p[off] & 0x0f;
+		bool fin = p[off] & 0x80;
+		const uint8_t *pl = p + off + h;
+		uint64_t frame_first = off == 0 ? first_frame : an->frame;
+		if (op <= 2) {
+			uint8_t *data = (uint8_t *)pl;
+			if (masked) {
+				data = analyzer_scratch(an, (size_t)n);
+				for (size_t i = 0; i < n; i++)
+					data[i] = pl[i] ^ mask[i & 3];
+			}
+			if (op != 0 && fin && !s->ws_in_msg) {
+				ws_deliver(an, ci, data, (size_t)n, frame_first);
+			} else if (op != 0 && !fin && !s->ws_in_msg) {
+				s->ws_in_msg = true;
+				s->wslen = 0;
+				s->ws_first_frame = frame_first;
+			}
+			if (s->ws_in_msg) {
+				if (s->wslen + n > WS_MAX_MESSAGE) {
+					input_error(an->st, "frame %llu: WebSocket message longer than 4 MiB dropped",
+						    (unsigned long long)an->frame);
+					s->ws_in_msg = false;
+				} else {
+					if (s->wslen + n > s->wscap) {
+						s->wscap = (s->wslen + (size_t)n) * 2;
+						s->wsmsg = xrealloc(s->wsmsg, s->wscap);
+					}
+					memcpy(s->wsmsg + s->wslen, data, (size_t)n);
+					s->wslen += (size_t)n;
+					if (fin) {
+						s->ws_in_msg = false;
+						ws_deliver(an, ci, s->wsmsg, s->wslen, s->ws_first_frame);
+					}
+				}
+			}
+		}
+		off += (size_t)h + (size_t)n;
+		s->want = 0;
+	}
+	return off;
+}
+
+/* Decides what a direction carries from its first bytes. Returns bytes of
+ * an HTTP Upgrade head consumed, or -1 when more bytes are needed. */
+static ptrdiff_t detect(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
+			const uint8_t *p, size_t len)
+{
+	size_t k = sipframe_skip_crlf(p, len);
+	if (k == len)
+		return (ptrdiff_t)len; /* keep-alives only so far */
+	if (is_tls_record(p, len)) {
+		s->mode = SM_TLS;
+		if (!*ci->tls_counted) {
+			*ci->tls_counted = true;
+			an->st->tls_flows++;
+		}
+		return 0;
+	}
+	if (is_http_request(p, len) || (len >= 7 && memcmp(p, "HTTP/1.", 7) == 0)) {
+		ptrdiff_t he = find_head_end(p, len);
+		if (he < 0)
+			return len > HTTP_MAX_HEAD ? (s->mode = SM_IGNORE, 0) : -1;
+		struct sv head = sv_make((const char *)p, (size_t)he);
+		bool up = p[0] == 'H' ? he > 12 && memcmp(p + 9, "101", 3) == 0
+				      : http_has(head, "Upgrade", "websocket");
+		if (up) {
+			s->mode = SM_WS;
+			return he;
+		}
+		s->mode = SM_IGNORE;
+		return 0;
+	}
+	if (sip_looks_like_start((const char *)p + k, len - k)) {
+		s->mode = SM_SIP;
+		return 0;
+	}
+	if (len - k < 12 && !memchr(p + k, '\n', len - k))
+		return -1; /* too little to judge a start line */
+	if (ws_looks_like_sip(an, p, len)) {
+		s->mode = SM_WS;
+		return 0;
+	}
+	/* Mid-stream: the capture may have begun inside a message. */
+	s->mode = s->from_start ? SM_IGNORE : SM_RESYNC;
+	s->ws_capable = !s->from_start;
+	return 0;
+}
+
+static size_t process(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
+		      const uint8_t *p, size_t len, uint64_t first_frame)
+{
+	size_t off = 0;
+	for (;;) {
+		if (s->mode == SM_UNKNOWN) {
+			ptrdiff_t d = detect(an, s, ci, p + off, len - off);
+			if (d < 0)
+				return off;
+			off += (size_t)d;
+			if (s->mode == SM_UNKNOWN)
+				return off;
+			first_frame = an->frame;
+		}
+		switch (s->mode) {
+		case SM_SIP:
+			return off + consume_sip(an, s, ci, p + off, len - off, first_frame);
+		case SM_RESYNC: {
+			size_t before = off;
+			off += consume_sip(an, s, ci, p + off, len - off, first_frame);
+			if (s->mode == SM_RESYNC && s->ws_capable && off == before) {
+				/* also try WebSocket frames on a mid-stream start */
+				size_t i = off;
+				while (i < len && !ws_looks_like_sip(an, p + i, len - i))
+					i++;
+				if (i < len) {
+					s->mode = SM_WS;
+					off = i;
+					continue;
+				}
+			}
+			return off;
+		}
+		case SM_WS:
+			return off + consume_ws(an, s, ci, p + off, len - off, first_frame);
+		default:
+			return len; /* TLS, other: discard */
+		}
+	}
+}
+
+void stream_data(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
+		 const uint8_t *p, size_t len)
+{
+	if (s->mode == SM_TLS || s->mode == SM_IGNORE || len == 0)
+		return;
+	if (s->len == 0) {
+		size_t used = process(an, s, ci, p, len, an->frame);
+		if (used < len) {
+			size_t rest = len - used;
+			if (rest > s->cap) {
+				s->cap = rest < 4096 ? 4096 : rest * 2;
+				s->buf = xrealloc(s->buf, s->cap);
+			}
+			memcpy(s->buf, p + used, rest);
+			s->len = rest;
+			s->buf_first_frame = an->frame;
+		}
+		return;
+	}
+	if (s->len + len > STREAM_MAX_PENDING) {
+		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+		endpoint_pair(ci, a, b);
+		input_error(an->st, "frame %llu: TCP %s -> %s: unfinished message over %u bytes dropped (per-stream cap); resynchronising",
+			    (unsigned long long)an->frame, a, b, STREAM_MAX_PENDING);
+		an->st->tcp_capped++;
+		an->st->tcp_partial_messages++;
+		s->len = 0;
+		s->want = 0;
+		s->mode = s->mode == SM_WS ? SM_RESYNC : (s->mode == SM_UNKNOWN ? SM_IGNORE : SM_RESYNC);
+		stream_data(an, s, ci, p, len);
+		return;
+	}
+	if (s->len + len > s->cap) {
+		s->cap = (s->len + len) * 2;
+		s->buf = xrealloc(s->buf, s->cap);
+	}
+	memcpy(s->buf + s->len, p, len);
+	s->len += len;
+	if (s->want && s->len < s->want)
+		return; /* still short of the announced length: don't re-parse */
+	size_t used = process(an, s, ci, s->buf, s->len, s->buf_first_frame);
+	if (used) {
+		memmove(s->buf, s->buf + used, s->len - used);
+		s->len -= used;
+		s->buf_first_frame = an->frame;
+	}
+}
+
+static bool pending_is_message(const struct stream *s)
+{
+	if (s->len == 0)
+		return false;
+	if (s->mode == SM_WS)
+		return true;
+	if (s->mode != SM_SIP)
+		return false;
+	return sipframe_skip_crlf(s->buf, s->len) < s->len;
+}
+
+void stream_gap(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, uint64_t lost)
+{
+	char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+	endpoint_pair(ci, a, b);
+	an->st->tcp_gaps++;
+	an->st->tcp_gap_bytes += lost;
+	if (s->mode == SM_TLS || s->mode == SM_IGNORE)
+		return;
+	bool partial = pending_is_message(s) || (s->mode == SM_WS && s->ws_in_msg);
+	if (partial)
+		an->st->tcp_partial_messages++;
+	input_error(an->st, "frame %llu: TCP %s -> %s: %llu bytes missing from the capture%s; resynchronising on the next SIP message",
+		    (unsigned long long)an->frame, a, b, (unsigned long long)lost,
+		    partial ? ", a SIP message was cut" : "");
+	s->len = 0;
+	s->want = 0;
+	s->ws_in_msg = false;
+	s->ws_capable = s->ws_capable || s->mode == SM_WS;
+	if (s->mode != SM_UNKNOWN)
+		s->mode = SM_RESYNC;
+	s->from_start = false;
+}
+
+void stream_end(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, const char *how)
+{
+	if (pending_is_message(s) || (s->mode == SM_WS && s->ws_in_msg)) {
+		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+		endpoint_pair(ci, a, b);
+		an->st->tcp_partial_messages++;
+		input_error(an->st, "frame %llu: TCP %s -> %s: %s inside a SIP message (%zu bytes pending%s)",
+			    (unsigned long long)s->buf_first_frame, a, b, how, s->len,
+			    s->want ? "" : ", length unknown");
+	}
+	s->len = 0;
+	s->want = 0;
+}

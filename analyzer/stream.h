@@ -1,0 +1,48 @@
+/* stream.h - what flows in one direction of a TCP connection once it is in
+ * order: SIP (RFC 3261 §18.3 framing), SIP over WebSocket (RFC 7118 on
+ * RFC 6455 frames), TLS (recognised and counted, not decrypted), or other. */
+#ifndef SIPAUDIT_STREAM_H
+#define SIPAUDIT_STREAM_H
+
+#include "internal.h"
+
+enum stream_mode {
+	SM_UNKNOWN = 0, /* nothing seen yet */
+	SM_SIP,
+	SM_RESYNC,      /* lost our place: look for the next SIP start line */
+	SM_WS,          /* WebSocket frames after a successful Upgrade */
+	SM_TLS,
+	SM_IGNORE,      /* not SIP */
+};
+
+struct stream {
+	enum stream_mode mode;
+	bool from_start;   /* the SYN was seen: the first byte is the first byte */
+	bool ws_capable;   /* resync may look for WebSocket frames */
+	uint8_t *buf;      /* pending bytes not yet framed (owned) */
+	size_t len, cap;
+	size_t want;       /* total bytes needed for the pending message, if known */
+	uint64_t buf_first_frame;
+	uint64_t scanned;  /* bytes searched while resyncing */
+	/* WebSocket message being assembled from fragments (owned). */
+	uint8_t *wsmsg;
+	size_t wslen, wscap;
+	bool ws_in_msg;
+	uint64_t ws_first_frame;
+};
+
+struct stream_conn_info {
+	struct flowmeta fm; /* src/dst of this direction */
+	bool *tls_counted;  /* per-connection flag shared by both directions */
+};
+
+/* Feeds in-order bytes. */
+void stream_data(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
+		 const uint8_t *p, size_t len);
+/* Bytes were lost before the next data: drop what is pending, resync. */
+void stream_gap(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, uint64_t lost);
+/* The direction ended (FIN, RST, expiry or end of capture). */
+void stream_end(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, const char *how);
+void stream_release(struct stream *s);
+
+#endif

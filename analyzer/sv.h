@@ -1,0 +1,100 @@
+/* sv.h - string views: a pointer and a length into someone else's bytes. */
+#ifndef SIPAUDIT_SV_H
+#define SIPAUDIT_SV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A borrowed slice; never NUL-terminated, never owns its bytes. */
+struct sv {
+	const char *p;
+	size_t len;
+};
+
+#define SV_NULL ((struct sv){ NULL, 0 })
+#define SV_LIT(s) ((struct sv){ (s), sizeof(s) - 1 })
+
+static inline struct sv sv_make(const char *p, size_t len)
+{
+	return (struct sv){ p, len };
+}
+
+static inline bool sv_empty(struct sv s) { return s.len == 0; }
+
+static inline int sv_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+static inline bool sv_is_ws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline bool sv_eq(struct sv a, struct sv b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+static inline bool sv_eq_ci(struct sv a, struct sv b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (sv_lower((unsigned char)a.p[i]) != sv_lower((unsigned char)b.p[i]))
+			return false;
+	return true;
+}
+
+static inline bool sv_eq_cstr_ci(struct sv a, const char *s)
+{
+	return sv_eq_ci(a, sv_make(s, strlen(s)));
+}
+
+static inline bool sv_starts_ci(struct sv a, const char *s)
+{
+	size_t n = strlen(s);
+	return a.len >= n && sv_eq_ci(sv_make(a.p, n), sv_make(s, n));
+}
+
+/* Strips spaces, tabs, CR and LF (folded header lines) at both ends. */
+static inline struct sv sv_trim(struct sv s)
+{
+	while (s.len && sv_is_ws((unsigned char)s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && sv_is_ws((unsigned char)s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+/* Index of the first c in s, or -1. */
+static inline ptrdiff_t sv_find(struct sv s, char c)
+{
+	const char *q = s.len ? memchr(s.p, c, s.len) : NULL;
+	return q ? q - s.p : -1;
+}
+
+/* Parses an unsigned decimal of the whole view; false on empty, junk or
+ * overflow beyond max. */
+static inline bool sv_to_u64(struct sv s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (s.len == 0 || s.len > 20)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned d = (unsigned char)s.p[i] - '0';
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+#endif

@@ -1,0 +1,109 @@
+# Common helpers for the capture generators (sourced, not run).
+# Requires: root, iproute2, tcpdump, sipp (Debian "sip-tester"), tshark.
+# All traffic stays inside network namespaces created here; addresses are
+# documentation ranges (192.0.2.0/24, 198.51.100.0/24, 2001:db8::/32).
+set -euo pipefail
+
+GEN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT_DIR=$(cd "$GEN_DIR/../captures" && pwd)
+PY=/usr/bin/python3
+# Unique prefix so parallel runs / leftovers do not collide.
+NSP="sa$$"
+NS_A="${NSP}a"   # UAC side
+NS_B="${NSP}b"   # UAS side
+PIDS=()
+
+need() {
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || { echo "missing command: $c" >&2; exit 2; }
+  done
+}
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+  done
+  sleep 0.3
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+  done
+  ip netns del "$NS_A" 2>/dev/null || true
+  ip netns del "$NS_B" 2>/dev/null || true
+  ip netns del "${NSP}w" 2>/dev/null || true
+  rm -rf "${WORK:-/nonexistent-sipaudit}"
+}
+
+start_common() {
+  need ip tcpdump sipp tshark
+  [ "$(id -u)" = 0 ] || { echo "must run as root (network namespaces)" >&2; exit 2; }
+  WORK=$(mktemp -d /tmp/sipaudit-gen.XXXXXX)
+  trap cleanup EXIT INT TERM
+}
+
+# nsx NS cmd...  -- run inside a namespace
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# Two namespaces joined by a veth pair: A/vA (02:00:00:00:00:0a) <-> B/vB (..:0b)
+# $1 = "4" (IPv4 only, IPv6 disabled) or "6" (IPv6 too)
+mk_pair() {
+  local fam=${1:-4}
+  ip netns add "$NS_A"; ip netns add "$NS_B"
+  ip link add vA netns "$NS_A" address 02:00:00:00:00:0a type veth peer name vB netns "$NS_B" address 02:00:00:00:00:0b
+  for ns in "$NS_A" "$NS_B"; do
+    nsx "$ns" ip link set lo up
+    if [ "$fam" = 4 ]; then
+      nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    else
+      nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    fi
+  done
+  nsx "$NS_A" ip link set vA up
+  nsx "$NS_B" ip link set vB up
+}
+
+# start_cap NS IFACE OUTFILE [tcpdump args...]  -- background tcpdump, waits until ready
+start_cap() {
+  local ns=$1 ifc=$2 out=$3; shift 3
+  nsx "$ns" tcpdump -i "$ifc" -U -s 0 -w "$out" "$@" >"$WORK/tcpdump.$$.log" 2>&1 &
+  CAP_PID=$!
+  PIDS+=("$CAP_PID")
+  local i
+  for i in $(seq 50); do
+    grep -q "listening on" "$WORK/tcpdump.$$.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.3
+}
+
+stop_cap() {
+  sleep 0.5
+  kill -INT "$CAP_PID" 2>/dev/null || true
+  wait "$CAP_PID" 2>/dev/null || true
+  cat "$WORK/tcpdump.$$.log" >&2 || true
+}
+
+# sipp_uas NS IP [sipp args...]  -- background SIPp UAS on IP:5060
+sipp_uas() {
+  local ns=$1 ip=$2; shift 2
+  (cd "$WORK" && exec ip netns exec "$ns" timeout 60 sipp -sn uas -i "$ip" -p 5060 -nostdin "$@" >"$WORK/uas.log" 2>&1) &
+  UAS_PID=$!
+  PIDS+=("$UAS_PID")
+  sleep 0.5
+}
+
+# sipp_uac NS LOCALIP REMOTE [sipp args...]  -- foreground SIPp UAC
+sipp_uac() {
+  local ns=$1 ip=$2 remote=$3; shift 3
+  (cd "$WORK" && ip netns exec "$ns" timeout 60 sipp -sn uac -i "$ip" -p 5070 -nostdin "$@" "$remote" >"$WORK/uac.log" 2>&1) \
+    || { echo "sipp uac failed:" >&2; tail -20 "$WORK/uac.log" >&2; return 1; }
+}
+
+wait_uas() {
+  local i
+  for i in $(seq 100); do kill -0 "$UAS_PID" 2>/dev/null || return 0; sleep 0.1; done
+  kill "$UAS_PID" 2>/dev/null || true
+}
+
+sip_count() { tshark -r "$1" -Y sip 2>/dev/null | wc -l; }
+report() { echo "$(basename "$1"): $(stat -c %s "$1") bytes, $(tshark -r "$1" 2>/dev/null | wc -l) frames, $(sip_count "$1") SIP"; }
