@@ -35,6 +35,7 @@ void analyzer_free(struct analyzer *an)
 		return;
 	ipfrag_free(an->frag);
 	tcp_table_free(an->tcp);
+	sctp_release(an, false);
 	free(an->scratch);
 	free(an);
 }
@@ -121,6 +122,7 @@ void analyzer_end_input(struct analyzer *an)
 		tcp_expire(an, true);
 	if (an->frag)
 		ipfrag_expire(an, true);
+	sctp_release(an, true);
 	an->st = NULL;
 }
 

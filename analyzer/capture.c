@@ -256,8 +256,8 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 		uint32_t blen = ng32(&r, hdr + 4);
 		type = ng32(&r, hdr);
 		if (blen < 12 || blen % 4 || blen > PCAPNG_MAX_BLOCK) {
-			snprintf(why, sizeof why, "frame %llu: block at offset %llu has bogus length %u",
-				 (unsigned long long)frame + 1, (unsigned long long)r.pos, blen);
+			snprintf(why, sizeof why, "block at offset %llu (after frame %llu) has bogus length %u",
+				 (unsigned long long)r.pos, (unsigned long long)frame, blen);
 			stop = why;
 			break;
 		}
@@ -267,14 +267,14 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 			r.buf = xrealloc(r.buf, r.cap);
 		}
 		if (fread(r.buf, 1, body, fp) != body) {
-			snprintf(why, sizeof why, "frame %llu: block at offset %llu cut short (file truncated)",
-				 (unsigned long long)frame + 1, (unsigned long long)r.pos);
+			snprintf(why, sizeof why, "block at offset %llu (after frame %llu) cut short: file truncated",
+				 (unsigned long long)r.pos, (unsigned long long)frame);
 			stop = why;
 			break;
 		}
 		if (ng32(&r, r.buf + body - 4) != blen) {
-			snprintf(why, sizeof why, "frame %llu: block at offset %llu: trailing length differs from leading length",
-				 (unsigned long long)frame + 1, (unsigned long long)r.pos);
+			snprintf(why, sizeof why, "block at offset %llu (after frame %llu): trailing length differs from leading length",
+				 (unsigned long long)r.pos, (unsigned long long)frame);
 			stop = why;
 			break;
 		}

@@ -495,45 +495,6 @@ static void decode_udp(struct analyzer *an, int depth, uint8_t family, const uin
 	sipframe_datagram(an, &fm, q, n);
 }
 
-/* SCTP (RFC 9260): each complete DATA chunk is one SIP message (RFC 4168). */
-static void decode_sctp(struct analyzer *an, uint8_t family, const uint8_t *src, const uint8_t *dst,
-			const uint8_t *p, size_t len)
-{
-	if (len < 12) {
-		truncated(an, "SCTP");
-		return;
-	}
-	struct flowmeta fm;
-	memset(&fm, 0, sizeof fm);
-	set_endpoint(&fm.src, family, src, rd_be16(p));
-	set_endpoint(&fm.dst, family, dst, rd_be16(p + 2));
-	fm.transport = TRANSPORT_SCTP;
-	fm.first_frame = an->first_frame;
-	size_t off = 12;
-	while (len - off >= 4) {
-		uint8_t type = p[off], flags = p[off + 1];
-		size_t clen = rd_be16(p + off + 2);
-		if (clen < 4) {
-			invalid(an, "SCTP chunk length");
-			return;
-		}
-		if (clen > len - off) {
-			truncated(an, "SCTP chunk");
-			return;
-		}
-		if (type == 0 && clen >= 16) {
-			if ((flags & 3) == 3)
-				sipframe_datagram(an, &fm, p + off + 16, clen - 16);
-			else
-				input_error(an->st, "frame %llu: fragmented SCTP DATA chunk not reassembled",
-					    (unsigned long long)an->frame);
-		}
-		off += (clen + 3) & ~(size_t)3;
-		if (off > len)
-			break;
-	}
-}
-
 void decode_l4(struct analyzer *an, int depth, uint8_t proto, uint8_t family, const uint8_t *src,
 	       const uint8_t *dst, const uint8_t *p, size_t len, bool trunc)
 {
@@ -565,7 +526,7 @@ void decode_l4(struct analyzer *an, int depth, uint8_t proto, uint8_t family, co
 		break;
 	}
 	case 132:
-		decode_sctp(an, family, src, dst, p, len);
+		sctp_decode(an, family, src, dst, p, len);
 		break;
 	case 4:  /* IPv4 in IP */
 	case 41: /* IPv6 in IP */

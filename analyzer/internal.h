@@ -35,6 +35,7 @@ struct flowmeta {
 
 struct ipfrag;
 struct tcp_table;
+struct sctp_state;
 
 struct analyzer {
 	analyzer_sink_fn sink;
@@ -52,6 +53,7 @@ struct analyzer {
 
 	struct ipfrag *frag;
 	struct tcp_table *tcp;
+	struct sctp_state *sctp;
 
 	/* Scratch for unmasking WebSocket payloads and inflating HEP chunks;
 	 * valid until the next packet. */
@@ -83,6 +85,12 @@ void tcp_table_free(struct tcp_table *t);
 void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct endpoint *dst,
 		 uint32_t seq, uint8_t flags, const uint8_t *p, size_t len);
 void tcp_expire(struct analyzer *an, bool flush);
+
+/* sctp.c - SCTP DATA chunks, fragmented user messages reassembled. */
+void sctp_decode(struct analyzer *an, uint8_t family, const uint8_t *src, const uint8_t *dst,
+		 const uint8_t *p, size_t len);
+/* Drops partial messages (reporting them when report is set). */
+void sctp_release(struct analyzer *an, bool report);
 
 /* hep.c - HEP v1/v2/v3 (HOMER) decapsulation. True if p was HEP. */
 bool hep_decode(struct analyzer *an, const uint8_t *p, size_t len);

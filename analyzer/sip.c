@@ -93,7 +93,9 @@ static bool is_sip_version(struct sv v)
 	return d1 && d2 && i == v.len;
 }
 
-static bool parse_start_line(struct sv line, struct sip_start *st, const char **err)
+/* strict: also reject control characters in the reason phrase; the lenient
+ * form only recognises SIP, the strict one decides whether it is well formed. */
+bool sip_parse_start(struct sv line, struct sip_start *st, const char **err, bool strict)
 {
 	st->line = line;
 	if (sv_starts_ci(line, "SIP/")) {
@@ -135,6 +137,13 @@ static bool parse_start_line(struct sv line, struct sip_start *st, const char **
 		st->is_request = false;
 		st->status = code;
 		st->reason = sv_trim(sv_make(line.p + i, line.len - i));
+		for (size_t k = 0; strict && k < st->reason.len; k++) {
+			unsigned char c = (unsigned char)st->reason.p[k];
+			if ((c < 0x20 && c != '\t') || c == 0x7f) {
+				*err = "bad status line: control character in reason phrase";
+				return false;
+			}
+		}
 		return true;
 	}
 	size_t i = 0;
@@ -184,7 +193,7 @@ bool sip_looks_like_start(const char *buf, size_t len)
 		if (sv_starts_ci(sv_make(buf, e), "SIP/2.0 "))
 			return true;
 	}
-	return parse_start_line(sv_make(buf, e), &st, &err);
+	return sip_parse_start(sv_make(buf, e), &st, &err, false);
 }
 
 int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
@@ -206,12 +215,20 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 		}
 		return SIP_PARSE_PARTIAL;
 	}
-	if (!parse_start_line(sv_make(buf, content_end(buf, 0, (size_t)nl)), start, err))
-		return SIP_PARSE_INVALID;
+	/* A start line that is recognisable but not well formed (control bytes
+	 * in the reason) still lets us read the headers; report it at the end. */
+	const char *late = NULL;
+	struct sv sl = sv_make(buf, content_end(buf, 0, (size_t)nl));
+	if (!sip_parse_start(sl, start, err, true)) {
+		late = *err;
+		if (!sip_parse_start(sl, start, err, false))
+			return SIP_PARSE_INVALID;
+		*err = NULL;
+	}
 
 	size_t pos = (size_t)nl + 1;
 	struct sip_header *last = NULL;
-	for (;;) {
+	for (;; *nhdrs = n) {
 		if (pos > SIP_MAX_HEAD) {
 			*err = "header section longer than 64 KiB";
 			return SIP_PARSE_INVALID;
@@ -224,6 +241,10 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 			*nhdrs = n;
 			if (ntotal)
 				*ntotal = total;
+			if (late) {
+				*err = late;
+				return SIP_PARSE_INVALID;
+			}
 			return (int)((size_t)nl + 1);
 		}
 		char c0 = buf[pos];

@@ -43,11 +43,16 @@ struct sip_start {
  * *start and up to *nhdrs headers (on return *nhdrs holds the number stored;
  * *ntotal, if not NULL, the number seen, which may be larger).
  * Returns SIP_PARSE_PARTIAL when buf ends before the blank line and
- * SIP_PARSE_INVALID (with *err set to a static reason) on bad syntax.
+ * SIP_PARSE_INVALID (with *err set to a static reason) on bad syntax; in
+ * both cases the headers before the end or the damage are stored.
  * Outputs are reset on entry. */
 int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 		   struct sip_header *hdrs, size_t *nhdrs, size_t *ntotal,
 		   const char **err);
+
+/* Parses one start line (without its CRLF). strict also rejects control
+ * characters in the reason phrase. */
+bool sip_parse_start(struct sv line, struct sip_start *st, const char **err, bool strict);
 
 /* True when buf begins with something shaped like a SIP start line
  * (request line ending in SIP/x.y, or a status line). Cheap: looks at the

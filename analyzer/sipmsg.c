@@ -35,7 +35,6 @@ static const char *check_mandatory(struct sip_msg *m)
 		{ SIP_H_TO, "missing mandatory header To", false },
 		{ SIP_H_CALL_ID, "missing mandatory header Call-ID", false },
 		{ SIP_H_CSEQ, "missing mandatory header CSeq", false },
-		{ SIP_H_MAX_FORWARDS, "missing mandatory header Max-Forwards", true },
 	};
 	for (size_t i = 0; i < sizeof mand / sizeof mand[0]; i++) {
 		if (mand[i].request_only && !m->start.is_request)
@@ -61,10 +60,10 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
 	struct sip_start st;
 	const char *err = NULL;
 	int r = sip_parse_head(p, len, &st, tmp, &nh, &ntotal, &err);
-	if (r == SIP_PARSE_INVALID && !sip_looks_like_start(p, len))
+	if (r < 0 && !sip_looks_like_start(p, len))
 		return NULL;
 
-	size_t hsize = (r >= 0 ? nh : 0) * sizeof(struct sip_header);
+	size_t hsize = nh * sizeof(struct sip_header);
 	char *block = xmalloc(sizeof(struct sip_msg) + hsize + len + 1);
 	struct sip_msg *m = (struct sip_msg *)block;
 	memset(m, 0, sizeof *m);
@@ -74,26 +73,6 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
 	raw[len] = 0; /* convenience for debuggers only; slices carry lengths */
 	m->raw = raw;
 	m->raw_len = len;
-
-	if (r < 0) {
-		m->malformed = true;
-		m->malformed_reason = r == SIP_PARSE_PARTIAL ? "header section not terminated by a blank line" : err;
-		/* Keep the start line if it parsed, for listings. */
-		struct sip_header none[1];
-		size_t zero = 0;
-		const char *e2;
-		sip_parse_head(raw, len, &m->start, none, &zero, NULL, &e2);
-		if (!m->start.line.p) {
-			const char *nl = memchr(raw, '\n', len);
-			size_t l = nl ? (size_t)(nl - raw) : len;
-			if (l && raw[l - 1] == '\r')
-				l--;
-			m->start.line = sv_make(raw, l);
-		}
-		m->head_len = len;
-		m->body = sv_make(raw + len, 0);
-		return m;
-	}
 
 	m->start = st;
 	m->start.method = rebase(st.method, p, raw);
@@ -109,6 +88,22 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
 		if (!m->first[tmp[i].id])
 			m->first[tmp[i].id] = (uint16_t)(i + 1);
 	}
+	if (r < 0) {
+		m->malformed = true;
+		m->malformed_reason = r == SIP_PARSE_PARTIAL ? "header section not terminated by a blank line" : err;
+		/* Keep what the start line says, for listings and grouping. */
+		const char *nl = memchr(raw, '\n', len);
+		size_t l = nl ? (size_t)(nl - raw) : len;
+		if (l && raw[l - 1] == '\r')
+			l--;
+		const char *e2;
+		if (!sip_parse_start(sv_make(raw, l), &m->start, &e2, false))
+			memset(&m->start, 0, sizeof m->start);
+		m->start.line = sv_make(raw, l);
+		m->head_len = len;
+		m->body = sv_make(raw + len, 0);
+		return m;
+	}
 	m->head_len = (size_t)r;
 	m->body = sv_make(raw + r, len - (size_t)r);
 
@@ -117,6 +112,8 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
 		bad = "Content-Length beyond the end of the data";
 	if (!bad && ntotal > nh)
 		bad = "more than 256 header fields";
+	if (m->start.is_request && !m->first[SIP_H_MAX_FORWARDS])
+		m->nonconformance = "request without Max-Forwards (RFC 3261 §8.1.1)";
 	if (bad) {
 		m->malformed = true;
 		m->malformed_reason = bad;

@@ -71,6 +71,9 @@ struct sip_msg {
 	 * to are meaningful (start may be empty). */
 	bool malformed;
 	const char *malformed_reason; /* static string */
+	/* A MUST broken in a message that is otherwise understood (e.g. a
+	 * request without Max-Forwards): rules judge it; it is not malformed. */
+	const char *nonconformance; /* static string or NULL */
 	struct sip_start start;
 	struct sip_header *hdrs;
 	uint32_t nhdrs;

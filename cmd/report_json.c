@@ -81,6 +81,8 @@ static json_t *message_json(struct sip_msg *m)
 	json_object_set_new(o, "cseq", cs->valid ? json_integer(cs->num) : json_null());
 	json_object_set_new(o, "cseq_method", cs->valid ? sv_json(cs->method) : json_null());
 	json_object_set_new(o, "size", json_integer((json_int_t)m->raw_len));
+	if (m->nonconformance)
+		json_object_set_new(o, "nonconformance", json_string(m->nonconformance));
 	if (m->malformed) {
 		json_object_set_new(o, "malformed", json_true());
 		json_object_set_new(o, "malformed_reason", json_string(m->malformed_reason));

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# tests/run.sh BUILD_DIR [SANITIZER_BUILD_DIR] - the whole test suite.
+# Unit tests, golden tests (testdata/golden/TESTLIST), parity with tshark on
+# the public corpus, run with the normal build, then unit and golden tests
+# again with the ASan+UBSan build. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+asan=${2:-}
+shared=${SIPAUDIT_SHARED:-../shared}
+pass=0
+fail=0
+failed=()
+
+result() { # name status
+	if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed+=("$1"); echo "FAIL: $1"; fi
+}
+
+run_units() { # build label
+	for t in "$1"/tests/unit_*; do
+		[ -x "$t" ] || continue
+		out=$("$t" 2>&1)
+		rc=$?
+		while IFS= read -r line; do
+			case "$line" in
+			"ok "*) pass=$((pass + 1)) ;;
+			"not ok "*) fail=$((fail + 1)); failed+=("$2 ${line#not ok }"); echo "FAIL: $2 ${line#not ok }" ;;
+			esac
+		done <<<"$out"
+		if [ $rc -ne 0 ] && ! grep -q '^not ok ' <<<"$out"; then
+			result "$2 $(basename "$t") crashed (status $rc)" 1
+			echo "$out" | tail -20
+		fi
+	done
+}
+
+run_golden() { # build label
+	local bdir=$1 label=$2
+	while IFS= read -r line; do
+		case "$line" in '#'*|'') continue ;; esac
+		eval "set -- $line"
+		local name=$1 capture=$2 status=$3
+		shift 3
+		exp=testdata/golden/$name.out
+		got=$(eval "\"$bdir/sipaudit\" $* $capture" 2>&1)
+		rc=$?
+		if [ $rc -ne "$status" ]; then
+			result "$label golden $name (exit $rc, expected $status)" 1
+			continue
+		fi
+		if ! diff -u "$exp" <(printf '%s\n' "$got") >/tmp/golden.diff.$$ 2>&1; then
+			result "$label golden $name" 1
+			head -40 /tmp/golden.diff.$$
+		else
+			result "$label golden $name" 0
+		fi
+	done <testdata/golden/TESTLIST
+	rm -f /tmp/golden.diff.$$
+}
+
+run_units "$build" unit
+run_golden "$build" golden
+
+if [ -d "$shared/captures/public" ]; then
+	while IFS= read -r line; do
+		case "$line" in "ok "*) pass=$((pass + 1)) ;; "not ok "*) fail=$((fail + 1)); failed+=("${line#not ok }"); echo "FAIL: ${line#not ok }" ;; *) echo "$line" ;; esac
+	done < <(python3 tests/parity.py "$build/sipaudit" "$shared/captures/public" testdata/public 2>&1)
+else
+	result "parity: $shared/captures/public not found" 1
+fi
+
+if [ -n "$asan" ]; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	run_units "$asan" asan-unit
+	run_golden "$asan" asan-golden
+	# every public capture once under the sanitizers: no crash, no report
+	if [ -d "$shared/captures/public" ]; then
+		for f in "$shared"/captures/public/*.pcap* "$shared"/captures/public/*.libpcap; do
+			[ -f "$f" ] || continue
+			"$asan/sipaudit" -q --format json "$f" >/dev/null 2>/tmp/asan.err.$$
+			rc=$?
+			if [ $rc -gt 2 ] || grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' /tmp/asan.err.$$; then
+				result "asan corpus $(basename "$f")" 1
+				head -20 /tmp/asan.err.$$
+			else
+				result "asan corpus $(basename "$f")" 0
+			fi
+		done
+		rm -f /tmp/asan.err.$$
+	fi
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "failed tests:"
+	printf '  %s\n' "${failed[@]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

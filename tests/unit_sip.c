@@ -1,0 +1,181 @@
+/* unit_sip.c - the SIP head parser, list/param splitting and typed accessors,
+ * every input placed before a guard page. */
+#include "../analyzer/sip.h"
+#include "../analyzer/sipmsg.h"
+#include "tap.h"
+
+static int parse(const char *s, size_t len, struct sip_start *st, struct sip_header *h, size_t *nh, const char **err)
+{
+	struct guarded g = guarded_copy(s, len);
+	int r = sip_parse_head(g.p, len, st, h, nh, NULL, err);
+	/* results point into the guarded copy: compare before freeing */
+	guarded_free(g);
+	return r;
+}
+
+static void test_request(void)
+{
+	const char *m = "INVITE sip:bob@example.com SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP pc33.example.com:5062;branch=z9hG4bK776asdhds;rport\r\n"
+			"v: SIP/2.0/TCP proxy.example.com;branch=z9hG4bKnashds8;received=192.0.2.1\r\n"
+			"Max-Forwards: 70\r\n"
+			"To: Bob <sip:bob@example.com>\r\n"
+			"f: \"Alice \\\"A\\\"\" <sip:alice@example.com;transport=udp>;tag=1928301774\r\n"
+			"i: a84b4c76e66710@pc33.example.com\r\n"
+			"CSeq: 314159 INVITE\r\n"
+			"Contact: <sip:alice@pc33.example.com>;expires=3600, <sip:a2@h>\r\n"
+			"Subject: folded\r\n   continues here\r\n"
+			"l: 4\r\n"
+			"\r\n"
+			"v=0\n";
+	size_t len = strlen(m);
+	struct guarded g = guarded_copy(m, len);
+	struct sip_start st;
+	struct sip_header h[32];
+	size_t nh = 32;
+	const char *err;
+	int r = sip_parse_head(g.p, len, &st, h, &nh, NULL, &err);
+	CHECK(r == (int)len - 4, "request head length %d", r);
+	CHECK(st.is_request && sv_eq(st.method, SV_LIT("INVITE")), "method");
+	CHECK(sv_eq(st.uri, SV_LIT("sip:bob@example.com")), "request-uri");
+	CHECK(nh == 10, "10 headers, got %zu", nh);
+	CHECK(h[1].id == SIP_H_VIA && h[4].id == SIP_H_FROM && h[5].id == SIP_H_CALL_ID, "compact forms map to ids");
+	CHECK(h[8].id == SIP_H_SUBJECT && sv_eq(h[8].value, SV_LIT("folded\r\n   continues here")), "folded line joins");
+	guarded_free(g);
+
+	struct sip_msg *msg = sip_msg_new(m, len, false);
+	CHECK(msg && !msg->malformed, "message builds, not malformed");
+	CHECK(sip_msg_cseq(msg)->valid && sip_msg_cseq(msg)->num == 314159 &&
+		      sv_eq(sip_msg_cseq(msg)->method, SV_LIT("INVITE")), "CSeq");
+	const struct sip_nameaddr *f = sip_msg_from(msg);
+	CHECK(f->valid && sv_eq(f->tag, SV_LIT("1928301774")), "From tag (param after > only)");
+	CHECK(sv_eq(f->display, SV_LIT("Alice \\\"A\\\"")), "From display with escapes");
+	CHECK(sv_eq(f->user, SV_LIT("alice")), "From user");
+	CHECK(sip_msg_to(msg)->valid && sip_msg_to(msg)->tag.len == 0, "To without tag");
+	const struct sip_via *v = sip_msg_via(msg);
+	CHECK(v->valid && sv_eq(v->transport, SV_LIT("UDP")) && v->port == 5062 &&
+		      sv_eq(v->branch, SV_LIT("z9hG4bK776asdhds")) && v->has_rport && v->rport.len == 0, "top Via");
+	CHECK(sip_msg_hdr_count(msg, SIP_H_VIA) == 2, "two Vias across headers");
+	struct sip_via v2;
+	CHECK(sip_msg_via_at(msg, 1, &v2) && sv_eq(v2.received, SV_LIT("192.0.2.1")), "second Via received");
+	CHECK(sip_msg_hdr_count(msg, SIP_H_CONTACT) == 2, "two Contacts in one header");
+	CHECK(sip_msg_contact(msg)->expires == 3600, "Contact expires param");
+	CHECK(sip_msg_int(msg, SIP_H_MAX_FORWARDS) == 70, "Max-Forwards");
+	CHECK(sv_eq(msg->body, SV_LIT("v=0\n")), "body");
+	CHECK(sv_eq(sip_msg_call_id(msg), SV_LIT("a84b4c76e66710@pc33.example.com")), "Call-ID");
+	sip_msg_free(msg);
+}
+
+static void test_partial_every_prefix(void)
+{
+	const char *m = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nCall-ID: x\r\n"
+			"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>;tag=2\r\nCSeq: 1 REGISTER\r\n\r\n";
+	size_t len = strlen(m);
+	int bad = 0;
+	for (size_t n = 0; n < len; n++) {
+		struct sip_start st;
+		struct sip_header h[16];
+		size_t nh = 16;
+		const char *err;
+		if (parse(m, n, &st, h, &nh, &err) != SIP_PARSE_PARTIAL)
+			bad++;
+	}
+	CHECK(bad == 0, "every proper prefix is PARTIAL (%d were not)", bad);
+	struct sip_start st;
+	struct sip_header h[16];
+	size_t nh = 16;
+	const char *err;
+	CHECK(parse(m, len, &st, h, &nh, &err) == (int)len && st.status == 200, "whole response parses");
+}
+
+static void test_invalid(void)
+{
+	static const struct {
+		const char *in;
+		const char *why;
+	} cases[] = {
+		{ "HELLO\r\n\r\n", "no URI" },
+		{ "INVITE sip:a@b HTTP/1.1\r\n\r\n", "wrong version" },
+		{ "SIP/2.0 99 Low\r\n\r\n", "status below 100" },
+		{ "SIP/2.0 2000 OK\r\n\r\n", "four-digit status" },
+		{ "SIP/2.0 200 OK\r\nno colon here\r\n\r\n", "header without colon" },
+		{ "SIP/2.0 200 OK\r\n continuation first\r\n\r\n", "continuation before a header" },
+		{ "SIP/2.0 200 O\001K\r\n\r\n", "control character in reason" },
+		{ "INV ITE sip:a@b SIP/2.0\r\n\r\n", "space in method" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sip_start st;
+		struct sip_header h[8];
+		size_t nh = 8;
+		const char *err = NULL;
+		int r = parse(cases[i].in, strlen(cases[i].in), &st, h, &nh, &err);
+		CHECK(r == SIP_PARSE_INVALID && err, "invalid: %s (%s)", cases[i].why, err ? err : "-");
+	}
+}
+
+static void test_lists_and_params(void)
+{
+	struct sv v = SV_LIT("\"Doe, John\" <sip:j@x;a=b,c>;q=0.5, <sip:k@y> , sip:z@w");
+	size_t pos = 0;
+	struct sv e[4];
+	int n = 0;
+	while (n < 4 && sip_list_next(v, &pos, &e[n]))
+		n++;
+	CHECK(n == 3, "list of 3 (commas inside quotes and <> ignored), got %d", n);
+	CHECK(n == 3 && sv_eq(e[2], SV_LIT("sip:z@w")), "last element trimmed");
+	struct sv p;
+	CHECK(sip_param(SV_LIT("SIP/2.0/UDP h;BRANCH=\"q;x\";rport"), "branch", &p) && sv_eq(p, SV_LIT("q;x")),
+	      "quoted param, case-insensitive name");
+	CHECK(sip_param(SV_LIT("h;rport;x=1"), "rport", &p) && p.len == 0, "flag param");
+	CHECK(!sip_param(SV_LIT("<sip:a@b;tag=no>"), "tag", &p), "param inside <> is not a header param");
+	struct sip_cseq c;
+	CHECK(!sip_parse_cseq(SV_LIT("4294967296 INVITE"), &c), "CSeq over 2^32 rejected");
+	CHECK(!sip_parse_cseq(SV_LIT("12"), &c), "CSeq without method rejected");
+	CHECK(sip_parse_cseq(SV_LIT(" 2  ACK "), &c) && c.num == 2 && sv_eq(c.method, SV_LIT("ACK")), "CSeq with spaces");
+	struct sip_auth a;
+	CHECK(sip_parse_auth(SV_LIT("Digest realm=\"asterisk\", nonce=\"4f1c\",algorithm=MD5, username=\"1001\""), &a) &&
+		      sv_eq(a.realm, SV_LIT("asterisk")) && sv_eq(a.nonce, SV_LIT("4f1c")) &&
+		      sv_eq(a.username, SV_LIT("1001")) && sv_eq(a.scheme, SV_LIT("Digest")),
+	      "auth params");
+	struct sip_nameaddr na;
+	CHECK(sip_parse_nameaddr(SV_LIT("sip:alice@atlanta.com;tag=88sja8x"), &na) &&
+		      sv_eq(na.uri, SV_LIT("sip:alice@atlanta.com")) && sv_eq(na.tag, SV_LIT("88sja8x")),
+	      "addr-spec without <>: params after the URI are header params");
+	CHECK(sv_eq(sip_uri_user(SV_LIT("sips:+4912:pw@h;x")), SV_LIT("+4912")), "URI user without password");
+	CHECK(sip_header_lookup("CALL-id", 7) == SIP_H_CALL_ID && sip_header_lookup("K", 1) == SIP_H_SUPPORTED,
+	      "header lookup ignores case");
+}
+
+static void test_malformed_messages(void)
+{
+	const char *nocallid = "BYE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+			       "To: <sip:c@d>;tag=2\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\n\r\n";
+	struct sip_msg *m = sip_msg_new(nocallid, strlen(nocallid), false);
+	CHECK(m && m->malformed && strstr(m->malformed_reason, "Call-ID"), "missing Call-ID is malformed");
+	sip_msg_free(m);
+	const char *nomf = "ACK sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n"
+			   "To: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 2 ACK\r\n\r\n";
+	m = sip_msg_new(nomf, strlen(nomf), false);
+	CHECK(m && !m->malformed && m->nonconformance, "missing Max-Forwards is a nonconformance, not malformed");
+	sip_msg_free(m);
+	m = sip_msg_new(nomf, strlen(nomf), true);
+	CHECK(m && m->malformed && strstr(m->malformed_reason, "Content-Length"), "truncated body is malformed");
+	sip_msg_free(m);
+	static const char junk[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n";
+	CHECK(sip_msg_new(junk, sizeof junk - 1, false) == NULL, "binary junk is not a message");
+	static const char bad[] = "SIP/2.0 401 Unauthori%s\0\r\nCall-ID: k\r\nCSeq: 1 REGISTER\r\n\r\n";
+	m = sip_msg_new(bad, sizeof bad - 1, false);
+	CHECK(m && m->malformed && m->start.status == 401 && sv_eq(sip_msg_call_id(m), SV_LIT("k")),
+	      "corrupt reason: malformed but status and Call-ID kept");
+	sip_msg_free(m);
+}
+
+int main(void)
+{
+	test_request();
+	test_partial_every_prefix();
+	test_invalid();
+	test_lists_and_params();
+	test_malformed_messages();
+	return tap_done();
+}
