@@ -1,23 +1,89 @@
 /* report_json.c - the JSON report, schema "sipaudit.report/1", built with
  * jansson one call at a time so the whole document never sits in memory. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../analyzer/sdp.h"
 #include "report.h"
 
 #ifndef SIPAUDIT_VERSION
 #define SIPAUDIT_VERSION "0"
 #endif
 
+/* Length of a valid UTF-8 sequence at p (RFC 3629), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len;
+	unsigned min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, min = 0x10000;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	unsigned cp = c & (0xff >> (len + 1));
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* SIP bytes as a JSON string: invalid UTF-8 becomes U+FFFD, as Wireshark
+ * shows it, so a corrupt byte never drops a field. */
+static json_t *bytes_json(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i = 0;
+	while (i < n) {
+		size_t l = utf8_seq(u + i, n - i);
+		if (!l)
+			break;
+		i += l;
+	}
+	if (i == n)
+		return json_stringn(p, n);
+	char *buf = malloc(n * 3 + 1);
+	if (!buf)
+		return json_null();
+	size_t o = 0;
+	for (i = 0; i < n;) {
+		size_t l = utf8_seq(u + i, n - i);
+		if (l) {
+			memcpy(buf + o, p + i, l);
+			o += l;
+			i += l;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	json_t *j = json_stringn(buf, o);
+	free(buf);
+	return j ? j : json_null();
+}
+
 static json_t *sv_json(struct sv s)
 {
-	return s.p ? json_stringn(s.p, s.len) : json_null();
+	return s.p ? bytes_json(s.p, s.len) : json_null();
 }
 
 static json_t *input_json(const struct input_stats *st)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "path", json_string(st->path));
+	json_object_set_new(o, "path", bytes_json(st->path, strlen(st->path)));
 	json_t *lts = json_array();
 	for (unsigned i = 0; i < st->nlinktypes; i++) {
 		const char *n = linktype_name(st->linktypes[i]);
@@ -55,6 +121,47 @@ static json_t *input_json(const struct input_stats *st)
 	return o;
 }
 
+static json_t *sdp_json(struct sv body)
+{
+	struct sdp s;
+	if (!sdp_parse(body, &s))
+		return NULL;
+	json_t *o = json_object();
+	json_object_set_new(o, "session_id", sv_json(s.o_sess_id));
+	json_object_set_new(o, "session_version", sv_json(s.o_sess_version));
+	json_t *media = json_array();
+	for (unsigned i = 0; i < s.nmedia; i++) {
+		const struct sdp_media *m = &s.media[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "type", sv_json(m->type));
+		json_object_set_new(x, "port", json_integer(m->port));
+		json_object_set_new(x, "proto", sv_json(m->proto));
+		json_object_set_new(x, "addr", m->conn.family ? sv_json(m->conn.addr) : json_null());
+		json_object_set_new(x, "direction", json_string(sdp_dir_name(m->dir)));
+		json_t *fmts = json_array();
+		for (unsigned k = 0; k < m->nfmt; k++) {
+			char b[96];
+			const struct sdp_rtpmap *r = NULL;
+			for (unsigned j = 0; j < m->nmap; j++)
+				if (m->map[j].pt == m->fmt[k])
+					r = &m->map[j];
+			if (r)
+				snprintf(b, sizeof b, "%d %.*s/%u", r->pt, (int)(r->encoding.len > 40 ? 40 : r->encoding.len),
+					 r->encoding.p, r->clock);
+			else
+				snprintf(b, sizeof b, "%.*s", (int)(m->fmt_token[k].len > 40 ? 40 : m->fmt_token[k].len),
+					 m->fmt_token[k].p);
+			json_array_append_new(fmts, bytes_json(b, strlen(b)));
+		}
+		json_object_set_new(x, "formats", fmts);
+		if (m->candidates)
+			json_object_set_new(x, "ice_candidates", json_integer(m->candidates));
+		json_array_append_new(media, x);
+	}
+	json_object_set_new(o, "media", media);
+	return o;
+}
+
 static json_t *message_json(struct sip_msg *m)
 {
 	json_t *o = json_object();
@@ -81,6 +188,10 @@ static json_t *message_json(struct sip_msg *m)
 	json_object_set_new(o, "cseq", cs->valid ? json_integer(cs->num) : json_null());
 	json_object_set_new(o, "cseq_method", cs->valid ? sv_json(cs->method) : json_null());
 	json_object_set_new(o, "size", json_integer((json_int_t)m->raw_len));
+	struct sv body;
+	json_t *sdp;
+	if (sip_msg_sdp(m, &body) && (sdp = sdp_json(body)))
+		json_object_set_new(o, "sdp", sdp);
 	if (m->nonconformance)
 		json_object_set_new(o, "nonconformance", json_string(m->nonconformance));
 	if (m->malformed) {
@@ -93,7 +204,7 @@ static json_t *message_json(struct sip_msg *m)
 static json_t *call_json(const struct call *c)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "call_id", json_string(c->call_id));
+	json_object_set_new(o, "call_id", bytes_json(c->call_id, strlen(c->call_id)));
 	json_object_set_new(o, "input", json_integer(c->input));
 	json_t *msgs = json_array();
 	for (size_t i = 0; i < c->nmsgs; i++)

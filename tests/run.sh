@@ -18,7 +18,7 @@ result() { # name status
 
 run_units() { # build label
 	for t in "$1"/tests/unit_*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		out=$("$t" 2>&1)
 		rc=$?
 		while IFS= read -r line; do

@@ -1,0 +1,65 @@
+/* sdp.h - zero-copy SDP parser (RFC 8866) for what SIP analysis needs:
+ * origin, connection addresses, media lines, rtpmap/fmtp, direction, rtcp,
+ * rtcp-mux and ICE candidates (RFC 8839). All slices point into the body. */
+#ifndef SIPAUDIT_SDP_H
+#define SIPAUDIT_SDP_H
+
+#include "sipmsg.h"
+
+#define SDP_MAX_MEDIA 8
+#define SDP_MAX_FORMATS 32
+#define SDP_MAX_RTPMAP 16
+
+enum sdp_dir { SDP_DIR_UNSET = 0, SDP_SENDRECV, SDP_SENDONLY, SDP_RECVONLY, SDP_INACTIVE };
+
+struct sdp_rtpmap {
+	int pt;
+	struct sv encoding; /* "PCMU" */
+	uint32_t clock;
+	struct sv params;   /* channels, may be empty */
+	struct sv fmtp;     /* a=fmtp value, may be empty */
+};
+
+struct sdp_conn {
+	uint8_t family; /* 4, 6; 0 = absent */
+	struct sv addr;
+};
+
+struct sdp_media {
+	struct sv type;  /* audio, video, image, application */
+	uint16_t port;
+	uint16_t nports;
+	struct sv proto; /* RTP/AVP, RTP/SAVPF, udptl... */
+	int fmt[SDP_MAX_FORMATS]; /* payload types, -1 for non-numeric */
+	struct sv fmt_token[SDP_MAX_FORMATS]; /* as written ("t38") */
+	unsigned nfmt;
+	struct sdp_conn conn; /* media-level c=, else a copy of the session's */
+	enum sdp_dir dir;     /* media attribute, else session's, else sendrecv */
+	uint16_t rtcp_port;   /* a=rtcp, 0 when absent */
+	struct sdp_conn rtcp_conn;
+	bool rtcp_mux;
+	struct sdp_rtpmap map[SDP_MAX_RTPMAP];
+	unsigned nmap;
+	unsigned candidates, cand_host, cand_srflx, cand_relay;
+};
+
+struct sdp {
+	struct sv o_user, o_sess_id, o_sess_version;
+	struct sdp_conn o_conn; /* origin address */
+	struct sdp_conn conn;   /* session-level c= */
+	enum sdp_dir dir;
+	struct sdp_media media[SDP_MAX_MEDIA];
+	unsigned nmedia;
+	unsigned media_total; /* m= lines seen, may exceed SDP_MAX_MEDIA */
+};
+
+/* Parses an SDP body. False when it is not SDP (no v= line first). */
+bool sdp_parse(struct sv body, struct sdp *out);
+
+/* The SDP in a message body: the body itself for application/sdp, or the
+ * application/sdp part of a multipart body (RFC 5621). */
+bool sip_msg_sdp(const struct sip_msg *m, struct sv *sdp);
+
+const char *sdp_dir_name(enum sdp_dir d);
+
+#endif

@@ -1,0 +1,70 @@
+/* unit_sdp.c - SDP parsing and SDP found inside multipart bodies. */
+#include "../analyzer/sdp.h"
+#include "tap.h"
+
+static void test_offer(void)
+{
+	const char *b = "v=0\r\n"
+			"o=alice 2890844526 2890844527 IN IP4 198.51.100.1\r\n"
+			"s=-\r\n"
+			"c=IN IP4 192.168.1.10\r\n"
+			"t=0 0\r\n"
+			"a=sendonly\r\n"
+			"m=audio 49170 RTP/AVP 0 8 101\r\n"
+			"a=rtpmap:0 PCMU/8000\r\n"
+			"a=rtpmap:101 telephone-event/8000\r\n"
+			"a=fmtp:101 0-15\r\n"
+			"a=rtcp:49171 IN IP4 203.0.113.5\r\n"
+			"a=candidate:1 1 udp 2130706431 192.168.1.10 49170 typ host\r\n"
+			"a=candidate:2 1 udp 1694498815 203.0.113.5 5000 typ srflx raddr 192.168.1.10 rport 49170\r\n"
+			"m=video 0 RTP/AVP 96\r\n"
+			"c=IN IP6 2001:db8::1/127\r\n"
+			"a=recvonly\r\n"
+			"a=rtcp-mux\r\n";
+	struct guarded g = guarded_copy(b, strlen(b));
+	struct sdp s;
+	CHECK(sdp_parse(sv_make(g.p, strlen(b)), &s), "offer parses");
+	CHECK(sv_eq(s.o_sess_id, SV_LIT("2890844526")) && sv_eq(s.o_sess_version, SV_LIT("2890844527")) &&
+		      sv_eq(s.o_conn.addr, SV_LIT("198.51.100.1")), "origin");
+	CHECK(s.nmedia == 2, "two media");
+	const struct sdp_media *a = &s.media[0];
+	CHECK(sv_eq(a->type, SV_LIT("audio")) && a->port == 49170 && a->nfmt == 3 && a->fmt[2] == 101, "m=audio");
+	CHECK(a->conn.family == 4 && sv_eq(a->conn.addr, SV_LIT("192.168.1.10")), "session c= inherited");
+	CHECK(a->dir == SDP_SENDONLY, "session direction inherited");
+	CHECK(a->nmap == 2 && sv_eq(a->map[0].encoding, SV_LIT("PCMU")) && a->map[0].clock == 8000, "rtpmap");
+	CHECK(sv_eq(a->map[1].fmtp, SV_LIT("0-15")), "fmtp attached to its rtpmap");
+	CHECK(a->rtcp_port == 49171 && sv_eq(a->rtcp_conn.addr, SV_LIT("203.0.113.5")), "a=rtcp with address");
+	CHECK(a->candidates == 2 && a->cand_host == 1 && a->cand_srflx == 1, "ICE candidate types");
+	const struct sdp_media *v = &s.media[1];
+	CHECK(v->port == 0 && v->conn.family == 6 && sv_eq(v->conn.addr, SV_LIT("2001:db8::1")), "media c= IP6, ttl stripped");
+	CHECK(v->dir == SDP_RECVONLY && v->rtcp_mux, "media direction and rtcp-mux");
+	guarded_free(g);
+	CHECK(!sdp_parse(SV_LIT("hello\r\nv=0\r\n"), &s), "not SDP without v= first");
+	CHECK(sdp_parse(SV_LIT("v=0\nm=audio 4000 RTP/AVP 0"), &s) && s.media[0].port == 4000 &&
+		      s.media[0].dir == SDP_SENDRECV, "LF-only lines, no final newline, default sendrecv");
+}
+
+static void test_multipart(void)
+{
+	static const char msg[] =
+		"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nMax-Forwards: 70\r\n"
+		"From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: mp\r\nCSeq: 1 INVITE\r\n"
+		"Content-Type: multipart/mixed;boundary=\"unique-boundary-1\"\r\n\r\n"
+		"--unique-boundary-1\r\nContent-Type: application/isup;version=itu-t92+\r\n\r\n\x01\x02\r\n"
+		"--unique-boundary-1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5004 RTP/AVP 0\r\n"
+		"\r\n--unique-boundary-1--\r\n";
+	struct sip_msg *m = sip_msg_new(msg, sizeof msg - 1, false);
+	struct sv body;
+	struct sdp s;
+	CHECK(m && sip_msg_sdp(m, &body) && sdp_parse(body, &s) && s.nmedia == 1 && s.media[0].port == 5004 &&
+		      sv_eq(s.media[0].conn.addr, SV_LIT("10.0.0.1")),
+	      "SDP found in multipart/mixed");
+	sip_msg_free(m);
+}
+
+int main(void)
+{
+	test_offer();
+	test_multipart();
+	return tap_done();
+}
