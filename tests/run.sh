@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/run.sh BUILD_DIR [SANITIZER_BUILD_DIR] - the whole test suite.
+# tests/run.sh BUILD_DIR [SANITIZER_BUILD_DIR [FUZZ_BUILD_DIR]] - the whole test suite.
 # Unit tests, golden tests (testdata/golden/TESTLIST), parity with tshark on
 # the public corpus, run with the normal build, then unit and golden tests
 # again with the ASan+UBSan build. Ends with "N passed, N failed".
@@ -7,6 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 asan=${2:-}
+fuzz=${3:-}
 shared=${SIPAUDIT_SHARED:-../shared}
 pass=0
 fail=0
@@ -88,6 +89,12 @@ if [ -n "$asan" ]; then
 		done
 		rm -f /tmp/asan.err.$$
 	fi
+fi
+
+if [ -n "$fuzz" ]; then
+	while IFS= read -r line; do
+		case "$line" in "ok "*) pass=$((pass + 1)); echo "$line" ;; "not ok "*) fail=$((fail + 1)); failed+=("${line#not ok }"); echo "FAIL: ${line#not ok }" ;; *) echo "$line" ;; esac
+	done < <(tests/fuzz/run.sh "$fuzz" "${FUZZ_SECONDS:-20}" 2>&1)
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
