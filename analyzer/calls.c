@@ -20,7 +20,7 @@ static void grow(struct callstore *cs)
 	struct call **b = xcalloc(nb, sizeof *b);
 	for (size_t i = 0; i < cs->ncalls; i++) {
 		struct call *c = cs->calls[i];
-		uint32_t h = hash_bytes(c->call_id, strlen(c->call_id), c->input);
+		uint32_t h = hash_bytes(c->call_id, c->call_id_len, c->input);
 		c->hnext = b[h & (nb - 1)];
 		b[h & (nb - 1)] = c;
 	}
@@ -34,7 +34,7 @@ struct call *callstore_add(struct callstore *cs, struct sip_msg *m)
 	struct sv id = m->malformed && !m->first[SIP_H_CALL_ID] ? SV_NULL : sip_msg_call_id(m);
 	uint32_t h = hash_bytes(id.p ? id.p : "", id.len, m->input);
 	struct call *c = cs->bucket[h & (cs->nbuckets - 1)];
-	while (c && !(c->input == m->input && strlen(c->call_id) == id.len &&
+	while (c && !(c->input == m->input && c->call_id_len == id.len &&
 		      (id.len == 0 || memcmp(c->call_id, id.p, id.len) == 0)))
 		c = c->hnext;
 	if (!c) {
@@ -43,6 +43,7 @@ struct call *callstore_add(struct callstore *cs, struct sip_msg *m)
 		c = xcalloc(1, sizeof *c);
 		c->input = m->input;
 		c->call_id = xstrndup(id.p ? id.p : "", id.len);
+		c->call_id_len = id.len;
 		c->hnext = cs->bucket[h & (cs->nbuckets - 1)];
 		cs->bucket[h & (cs->nbuckets - 1)] = c;
 		if (cs->ncalls == cs->cap) {

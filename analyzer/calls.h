@@ -8,6 +8,7 @@
 struct call {
 	uint32_t input;
 	char *call_id; /* owned, NUL-terminated copy; "" when the message had none */
+	size_t call_id_len;
 	struct sip_msg **msgs; /* owned, in arrival order */
 	size_t nmsgs, cap;
 	struct call *hnext;

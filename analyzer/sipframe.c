@@ -98,12 +98,8 @@ ptrdiff_t sipframe_find_start(const uint8_t *p, size_t len)
 	return -1;
 }
 
-void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len,
-		   bool truncated_body, const char *why_malformed)
+static void deliver(struct analyzer *an, const struct flowmeta *fm, struct sip_msg *m, const char *why_malformed)
 {
-	struct sip_msg *m = sip_msg_new((const char *)p, len, truncated_body);
-	if (!m)
-		return;
 	if (why_malformed && !m->malformed) {
 		m->malformed = true;
 		m->malformed_reason = why_malformed;
@@ -124,32 +120,26 @@ void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t
 	an->sink(an->sink_ud, m);
 }
 
+void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len,
+		   bool truncated_body, const char *why_malformed)
+{
+	struct sip_msg *m = sip_msg_new((const char *)p, len, truncated_body);
+	if (m)
+		deliver(an, fm, m, why_malformed);
+}
+
 void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len)
 {
 	size_t off = sipframe_skip_crlf(p, len);
 	if (off == len || !sip_looks_like_start((const char *)p + off, len - off))
 		return; /* keep-alive, or not SIP */
 	while (off < len) {
-		const uint8_t *m = p + off;
-		size_t n = len - off;
-		struct sip_start st;
-		struct sip_header h[FRAME_HDRS];
-		size_t nh = FRAME_HDRS;
-		const char *err;
-		int r = sip_parse_head((const char *)m, n, &st, h, &nh, NULL, &err);
-		size_t mlen = n;
-		bool trunc = false;
-		if (r >= 0) {
-			uint64_t clen;
-			if (head_clen(h, nh, &clen) == 1) {
-				if ((uint64_t)r + clen > n)
-					trunc = true;
-				else
-					mlen = (size_t)r + (size_t)clen;
-			}
-		}
-		sipframe_emit(an, fm, m, mlen, trunc, NULL);
-		off += mlen;
+		size_t used;
+		struct sip_msg *m = sip_msg_new_datagram((const char *)p + off, len - off, &used);
+		if (!m)
+			break;
+		deliver(an, fm, m, NULL);
+		off += used;
 		/* Anything after the body counts only if another message starts there. */
 		off += sipframe_skip_crlf(p + off, len - off);
 		if (off >= len || !sip_looks_like_start((const char *)p + off, len - off))

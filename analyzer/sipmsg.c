@@ -53,6 +53,9 @@ static const char *check_mandatory(struct sip_msg *m)
 	return NULL;
 }
 
+static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int r, struct sip_start st,
+			     const struct sip_header *tmp, size_t nh, size_t ntotal, const char *err);
+
 struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
 {
 	struct sip_header tmp[MAX_HDRS];
@@ -62,7 +65,42 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
 	int r = sip_parse_head(p, len, &st, tmp, &nh, &ntotal, &err);
 	if (r < 0 && !sip_looks_like_start(p, len))
 		return NULL;
+	return build(p, len, truncated_body, r, st, tmp, nh, ntotal, err);
+}
 
+struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consumed)
+{
+	struct sip_header tmp[MAX_HDRS];
+	size_t nh = MAX_HDRS, ntotal = 0;
+	struct sip_start st;
+	const char *err = NULL;
+	int r = sip_parse_head(p, avail, &st, tmp, &nh, &ntotal, &err);
+	*consumed = avail;
+	if (r < 0 && !sip_looks_like_start(p, avail))
+		return NULL;
+	size_t len = avail;
+	bool trunc = false;
+	if (r >= 0) {
+		for (size_t i = 0; i < nh; i++) {
+			uint64_t clen;
+			if (tmp[i].id != SIP_H_CONTENT_LENGTH)
+				continue;
+			if (sv_to_u64(sv_trim(tmp[i].value), UINT32_MAX, &clen)) {
+				if ((uint64_t)r + clen > avail)
+					trunc = true;
+				else
+					len = (size_t)r + (size_t)clen;
+			}
+			break;
+		}
+	}
+	*consumed = len;
+	return build(p, len, trunc, r, st, tmp, nh, ntotal, err);
+}
+
+static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int r, struct sip_start st,
+			     const struct sip_header *tmp, size_t nh, size_t ntotal, const char *err)
+{
 	size_t hsize = nh * sizeof(struct sip_header);
 	char *block = xmalloc(sizeof(struct sip_msg) + hsize + len + 1);
 	struct sip_msg *m = (struct sip_msg *)block;

@@ -94,6 +94,10 @@ struct sip_msg {
  * Always returns a message (malformed ones carry their reason); NULL only
  * when the bytes are not SIP at all. Caller frees with sip_msg_free. */
 struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body);
+/* Same, for a datagram-like unit holding one message and maybe more after
+ * it: the message ends where its Content-Length says (or at the end of the
+ * data when it has none). *consumed receives the message's length. */
+struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consumed);
 void sip_msg_free(struct sip_msg *m);
 
 /* First header of an id; SV_NULL if absent. */
