@@ -31,7 +31,7 @@ cleanup() {
   ip netns del "$NS_A" 2>/dev/null || true
   ip netns del "$NS_B" 2>/dev/null || true
   ip netns del "${NSP}w" 2>/dev/null || true
-  rm -rf "${WORK:-/nonexistent-sipaudit}"
+  [ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "${WORK:-/nonexistent-sipaudit}"
 }
 
 start_common() {
@@ -65,12 +65,13 @@ mk_pair() {
 # start_cap NS IFACE OUTFILE [tcpdump args...]  -- background tcpdump, waits until ready
 start_cap() {
   local ns=$1 ifc=$2 out=$3; shift 3
-  nsx "$ns" tcpdump -i "$ifc" -U -s 0 -w "$out" "$@" >"$WORK/tcpdump.$$.log" 2>&1 &
+  # "ip netns exec" execs tcpdump, so $! is tcpdump itself
+  ip netns exec "$ns" tcpdump -i "$ifc" -U -s 0 -w "$out" "$@" >"$WORK/tcpdump.log" 2>&1 &
   CAP_PID=$!
   PIDS+=("$CAP_PID")
   local i
   for i in $(seq 50); do
-    grep -q "listening on" "$WORK/tcpdump.$$.log" 2>/dev/null && break
+    grep -q "listening on" "$WORK/tcpdump.log" 2>/dev/null && break
     sleep 0.1
   done
   sleep 0.3
@@ -80,7 +81,7 @@ stop_cap() {
   sleep 0.5
   kill -INT "$CAP_PID" 2>/dev/null || true
   wait "$CAP_PID" 2>/dev/null || true
-  cat "$WORK/tcpdump.$$.log" >&2 || true
+  grep -E "captured|dropped by kernel" "$WORK/tcpdump.log" >&2 || true
 }
 
 # sipp_uas NS IP [sipp args...]  -- background SIPp UAS on IP:5060

@@ -48,6 +48,9 @@ TS_OPTS=(
   -o ip.defragment:TRUE
   -o ipv6.defragment:TRUE
   -o sctp.reassembly:TRUE
+  -o ip.check_checksum:FALSE
+  -o udp.check_checksum:FALSE
+  -o tcp.check_checksum:FALSE
   -o sip.desegment_headers:TRUE
   -o sip.desegment_body:TRUE
   -o sip.strict_sip_version:TRUE
@@ -236,9 +239,11 @@ PY
 
 HEADER=$'frame\tsrc\tdst\ttransport\tstart\tcall_id\tcseq'
 
-mkdir -p "$OUT"
-rm -f "$OUT"/*.tsv
-printf 'file\treason\t%s\n' "$HEADER" > "$HERE/excluded.tsv"
+# Everything is built in $TMP and moved into place at the end, so a reader never
+# sees a half-written set.
+NEW=$TMP/expected
+mkdir -p "$NEW"
+printf 'file\treason\t%s\n' "$HEADER" > "$TMP/excluded"
 printf 'file\ttshark_messages\tindex_sip_messages\tdistinct_call_ids\n' > "$TMP/summary"
 
 # file names from INDEX.tsv's "file" column, and its sip_messages column
@@ -248,21 +253,20 @@ paste <(col file) <(col sip_messages) | sort > "$TMP/index"
 while IFS=$'\t' read -r f idx; do
   cap=$CAPDIR/$f
   [ -f "$cap" ] || { echo "gen-expected: missing $cap" >&2; exit 1; }
-  # shellcheck disable=SC2046
-  da=( $(decode_as "$f") )
+  read -r -a da <<< "$(decode_as "$f")"
   rows=$TMP/rows; : > "$rows"
 
   # 1. SIP as tshark dissects it natively.
-  "$TSHARK" "${TS_OPTS[@]}" "${da[@]}" -r "$cap" -Y sip -T pdml 2>"$TMP/err" \
+  "$TSHARK" "${TS_OPTS[@]}" "${da[@]}" -r "$cap" -Y sip -T pdml 2>"$TMP/err" </dev/null \
     | "$PYTHON" -c "$HELPER" pdml "$TMP/diag" >> "$rows" \
     || { cat "$TMP/err" >&2; echo "gen-expected: tshark failed on $f" >&2; exit 1; }
-  sed "s|^|$f\t|" "$TMP/diag" >> "$HERE/excluded.tsv"
+  sed "s|^|$f\t|" "$TMP/diag" >> "$TMP/excluded"
 
   # 2. SIP inside HEP3 (tshark 4.0 has no HEP dissector): the payloads are
   #    unwrapped by the helper into a synthetic raw-IP/UDP pcap that tshark then
   #    dissects; frame numbers and transport are mapped back to the original.
   "$TSHARK" "${TS_OPTS[@]}" -r "$cap" -Y 'udp.payload[0:4] == 48:45:50:33' \
-      -T fields -e frame.number -e udp.payload 2>/dev/null > "$TMP/hep" || true
+      -T fields -e frame.number -e udp.payload 2>/dev/null </dev/null > "$TMP/hep" || true
   if [ -s "$TMP/hep" ]; then
     "$PYTHON" -c "$HELPER" hep "$TMP/hep.pcap" "$TMP/hep.map" < "$TMP/hep"
     hda=()
@@ -272,14 +276,18 @@ while IFS=$'\t' read -r f idx; do
     done
     "$TSHARK" "${TS_OPTS[@]}" "${hda[@]}" -r "$TMP/hep.pcap" -Y sip -T pdml 2>/dev/null \
       | "$PYTHON" -c "$HELPER" pdml "$TMP/diag" "$TMP/hep.map" >> "$rows"
-    sed "s|^|$f\t|" "$TMP/diag" >> "$HERE/excluded.tsv"
+    sed "s|^|$f\t|" "$TMP/diag" >> "$TMP/excluded"
   fi
 
-  { echo "$HEADER"; sort -s -n -t$'\t' -k1,1 "$rows"; } > "$OUT/$f.tsv"
+  { echo "$HEADER"; sort -s -n -t$'\t' -k1,1 "$rows"; } > "$NEW/$f.tsv"
   n=$(wc -l < "$rows")
-  ncid=$(cut -f6 "$rows" | grep -v '^$' | sort -u | wc -l)
+  ncid=$(cut -f6 "$rows" | { grep -v "^$" || true; } | sort -u | wc -l)
   printf '%s\t%d\t%s\t%d\n' "$f" "$n" "$idx" "$ncid" >> "$TMP/summary"
 done < "$TMP/index"
 
+mkdir -p "$OUT"
+rm -f "$OUT"/*.tsv
+cp "$NEW"/*.tsv "$OUT"/
+cp "$TMP/excluded" "$HERE/excluded.tsv"
 cp "$TMP/summary" "$HERE/summary.tsv"
-echo "gen-expected: wrote $(ls "$OUT" | wc -l) files to $OUT (tshark $TSVER)" >&2
+echo "gen-expected: wrote $(find "$OUT" -name '*.tsv' | wc -l) files to $OUT (tshark $TSVER)" >&2
