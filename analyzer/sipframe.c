@@ -138,11 +138,15 @@ void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uin
 		struct sip_msg *m = sip_msg_new_datagram((const char *)p + off, len - off, &used);
 		if (!m)
 			break;
+		/* Anything after the body counts only if another message starts
+		 * there; other bytes are discarded (RFC 3261 §18.3), and said so. */
+		size_t next = off + used + sipframe_skip_crlf(p + off + used, len - off - used);
+		bool more = next < len && sip_looks_like_start((const char *)p + next, len - next);
+		if (next < len && !more && !m->nonconformance)
+			m->nonconformance = "bytes after the Content-Length body (discarded, RFC 3261 §18.3)";
 		deliver(an, fm, m, NULL);
-		off += used;
-		/* Anything after the body counts only if another message starts there. */
-		off += sipframe_skip_crlf(p + off, len - off);
-		if (off >= len || !sip_looks_like_start((const char *)p + off, len - off))
+		off = next;
+		if (!more)
 			break;
 	}
 }
