@@ -20,6 +20,8 @@ static bool next_line(struct sv body, size_t *pos, struct sv *line)
 /* Splits off the next space-separated field. */
 static struct sv field(struct sv *rest)
 {
+	if (!rest->p)
+		return SV_NULL; /* never compute NULL + 0 */
 	size_t i = 0;
 	while (i < rest->len && rest->p[i] == ' ')
 		i++;
@@ -195,7 +197,8 @@ bool sdp_parse(struct sv body, struct sdp *s)
 		case 'a': {
 			ptrdiff_t colon = sv_find(val, ':');
 			struct sv name = colon >= 0 ? sv_make(val.p, (size_t)colon) : val;
-			struct sv v = colon >= 0 ? sv_make(val.p + colon + 1, val.len - (size_t)colon - 1) : SV_NULL;
+			struct sv v = colon >= 0 ? sv_make(val.p + colon + 1, val.len - (size_t)colon - 1)
+					       : sv_make(val.p + val.len, 0);
 			enum sdp_dir d = colon < 0 ? dir_attr(name) : SDP_DIR_UNSET;
 			if (d != SDP_DIR_UNSET) {
 				if (m)

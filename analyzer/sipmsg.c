@@ -217,6 +217,8 @@ bool sip_parse_cseq(struct sv v, struct sip_cseq *out)
 {
 	memset(out, 0, sizeof *out);
 	v = sv_trim(v);
+	if (!v.len)
+		return false;
 	size_t i = 0;
 	while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
 		i++;
@@ -337,6 +339,8 @@ bool sip_parse_via(struct sv v, struct sip_via *out)
 	/* Via: SIP / 2.0 / UDP host[:port] *(;param) (§20.42, §25.1) */
 	memset(out, 0, sizeof *out);
 	v = sv_trim(v);
+	if (!v.len)
+		return false;
 	size_t i = 0;
 	int slashes = 0;
 	size_t tstart = 0;

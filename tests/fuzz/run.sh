@@ -13,6 +13,12 @@ cp testdata/captures/public/* testdata/captures/corrupt/* "$work"/file/ 2>/dev/n
 find testdata/captures -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.gz' \) -size -64k \
 	-exec cp {} "$work"/file/ \; 2>/dev/null
 cp tests/fuzz/seeds/sip/* "$work"/sip/ 2>/dev/null
+# inputs that once crashed a harness (named after the harness) stay in the seeds
+for r in tests/fuzz/regressions/*; do
+	[ -f "$r" ] || continue
+	h=${r##*/}; h=${h%%-*}
+	cp "$r" "$work/$h/"
+done
 for h in file sip packets; do
 	bin=$build/tests/fuzz/fuzz_$h
 	log=$work/$h.log
