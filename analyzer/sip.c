@@ -286,6 +286,32 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 	}
 }
 
+/* Index of the first `stop` at or after i that is outside quoted strings
+ * and <...>, or v.len. */
+static size_t skip_to(struct sv v, size_t i, char stop)
+{
+	bool quoted = false;
+	int angle = 0;
+	for (; i < v.len; i++) {
+		char c = v.p[i];
+		if (quoted) {
+			if (c == '\\' && i + 1 < v.len)
+				i++;
+			else if (c == '"')
+				quoted = false;
+		} else if (c == '"') {
+			quoted = true;
+		} else if (c == '<') {
+			angle++;
+		} else if (c == '>' && angle) {
+			angle--;
+		} else if (c == stop && !angle) {
+			break;
+		}
+	}
+	return i;
+}
+
 bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
 {
 	size_t i = *pos;
@@ -296,25 +322,7 @@ bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
 		return false;
 	}
 	size_t start = i;
-	bool quoted = false;
-	int angle = 0;
-	for (; i < value.len; i++) {
-		char c = value.p[i];
-		if (quoted) {
-			if (c == '\\' && i + 1 < value.len)
-				i++;
-			else if (c == '"')
-				quoted = false;
-		} else if (c == '"') {
-			quoted = true;
-		} else if (c == '<') {
-			angle++;
-		} else if (c == '>' && angle) {
-			angle--;
-		} else if (c == ',' && !angle) {
-			break;
-		}
-	}
+	i = skip_to(value, i, ',');
 	*elem = sv_trim(sv_make(value.p + start, i - start));
 	*pos = i;
 	return true;
@@ -323,27 +331,8 @@ bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
 bool sip_param(struct sv params, const char *name, struct sv *value)
 {
 	size_t nlen = strlen(name), i = 0;
-	bool quoted = false;
-	int angle = 0;
 	while (i < params.len) {
-		/* Find the next ';' outside quotes and <>. */
-		for (; i < params.len; i++) {
-			char c = params.p[i];
-			if (quoted) {
-				if (c == '\\' && i + 1 < params.len)
-					i++;
-				else if (c == '"')
-					quoted = false;
-			} else if (c == '"') {
-				quoted = true;
-			} else if (c == '<') {
-				angle++;
-			} else if (c == '>' && angle) {
-				angle--;
-			} else if (c == ';' && !angle) {
-				break;
-			}
-		}
+		i = skip_to(params, i, ';'); /* the next ';' outside quotes and <> */
 		if (i >= params.len)
 			return false;
 		i++;
