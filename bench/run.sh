@@ -441,7 +441,7 @@ bench_tool() {   # bench_tool TOOL FILE -> appends to RESULTS
         pcaploop) cmd=("$PCAPLOOP" "$f") ;;
         sipaudit)
             if [[ $SIPAUDIT_OK -ne 1 ]]; then
-                RESULTS+=("sipaudit|$name|$f|$NA|$NA|$sipmsgs|not built (./dev build)"); return
+                RESULTS+=("sipaudit|$name|$f|$NA|$NA|$sipmsgs|not found: $SIPAUDIT (build with ./dev build)"); return
             fi
             cmd=("$SIPAUDIT" --format json "$f")
             # untimed first run: warms caches and gives sipaudit's own count
@@ -490,6 +490,10 @@ bench_tool() {   # bench_tool TOOL FILE -> appends to RESULTS
     RESULTS+=("$tool|$name|$f|${best:-$NA}|$( [[ -n $best ]] && echo "$rss" || echo "$NA")|$sipmsgs|$notes")
 }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > 0.5 * n) }'; then
+    warn "load average is $LOAD_START on $(nproc) cores: other work is running, figures will be noisy"
+fi
 log ""
 log "benchmarking: best of $REPEAT runs per tool, warm page cache, timeout ${RUN_TIMEOUT}s per run"
 for f in "${FILES[@]}"; do
@@ -507,6 +511,7 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null ||
     echo
     echo "sipaudit benchmark, size=$SIZE, $(date '+%Y-%m-%d %H:%M:%S')"
     echo "host: ${cpu:-?}, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
+    echo "load average: $LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
     echo "tools: $(tshark --version 2>/dev/null | head -n1); $(sngrep -V 2>/dev/null | head -n1 || true);" \
          "$(sipp -v 2>/dev/null | grep -o 'SIPp v[^ ]*' | head -n1 || true); libpcap $(tcpdump --version 2>/dev/null | sed -n 's/^libpcap version \([^ ]*\).*/\1/p')"
     if [[ $SIPAUDIT_OK -eq 1 ]]; then echo "sipaudit: $SIPAUDIT"; else echo "sipaudit: not available"; fi

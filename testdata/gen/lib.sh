@@ -66,7 +66,7 @@ mk_pair() {
 start_cap() {
   local ns=$1 ifc=$2 out=$3; shift 3
   # "ip netns exec" execs tcpdump, so $! is tcpdump itself
-  ip netns exec "$ns" tcpdump -i "$ifc" -U -s 0 -w "$out" "$@" >"$WORK/tcpdump.log" 2>&1 &
+  ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -U -s 0 -w "$out" "$@" >"$WORK/tcpdump.log" 2>&1 &
   CAP_PID=$!
   PIDS+=("$CAP_PID")
   local i
@@ -79,7 +79,7 @@ start_cap() {
 
 stop_cap() {
   sleep 0.5
-  kill -INT "$CAP_PID" 2>/dev/null || true
+  kill -TERM "$CAP_PID" 2>/dev/null || true
   wait "$CAP_PID" 2>/dev/null || true
   grep -E "captured|dropped by kernel" "$WORK/tcpdump.log" >&2 || true
 }
