@@ -30,7 +30,6 @@ cleanup() {
   done
   ip netns del "$NS_A" 2>/dev/null || true
   ip netns del "$NS_B" 2>/dev/null || true
-  ip netns del "${NSP}w" 2>/dev/null || true
   [ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "${WORK:-/nonexistent-sipaudit}"
 }
 
@@ -49,13 +48,16 @@ nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 mk_pair() {
   local fam=${1:-4}
   ip netns add "$NS_A"; ip netns add "$NS_B"
+  for ns in "$NS_A" "$NS_B"; do   # before the veth exists, so it inherits these
+    nsx "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0
+  done
   ip link add vA netns "$NS_A" address 02:00:00:00:00:0a type veth peer name vB netns "$NS_B" address 02:00:00:00:00:0b
   for ns in "$NS_A" "$NS_B"; do
     nsx "$ns" ip link set lo up
     if [ "$fam" = 4 ]; then
       nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     else
-      nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+      nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
     fi
   done
   nsx "$NS_A" ip link set vA up
@@ -94,9 +96,11 @@ sipp_uas() {
 }
 
 # sipp_uac NS LOCALIP REMOTE [sipp args...]  -- foreground SIPp UAC
+# (built-in "uac" scenario unless UAC_SF names a scenario file)
 sipp_uac() {
   local ns=$1 ip=$2 remote=$3; shift 3
-  (cd "$WORK" && ip netns exec "$ns" timeout 60 sipp -sn uac -i "$ip" -p 5070 -nostdin "$@" "$remote" >"$WORK/uac.log" 2>&1) \
+  local scen=(-sn uac); [ -n "${UAC_SF:-}" ] && scen=(-sf "$UAC_SF")
+  (cd "$WORK" && ip netns exec "$ns" timeout 60 sipp "${scen[@]}" -i "$ip" -p 5070 -nostdin "$@" "$remote" >"$WORK/uac.log" 2>&1) \
     || { echo "sipp uac failed:" >&2; tail -20 "$WORK/uac.log" >&2; return 1; }
 }
 

@@ -32,7 +32,7 @@ start_utun() {  # ns mode local peer
   ip netns exec "$ns" "$PY" "$GEN_DIR/utun.py" "$mode" "$ifc" "$local" "$peer" >"$WORK/utun-$ns.log" 2>&1 &
   PIDS+=("$!")
   local i
-  for i in $(seq 50); do grep -q ready "$WORK/utun-$ns.log" && return 0; sleep 0.1; done
+  for i in $(seq 50); do grep -qs ready "$WORK/utun-$ns.log" && return 0; sleep 0.1; done
   cat "$WORK/utun-$ns.log" >&2; return 1
 }
 
@@ -50,9 +50,6 @@ run() {
   case $mode in ip6gre|ip6ip6) fam=6 ;; esac
   [ "$mode" = ip6ip6 ] && { o_a=$O6_A; o_b=$O6_B; }
   mk_pair "$fam"
-  for ns in "$NS_A" "$NS_B"; do
-    nsx "$ns" sysctl -qw net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0 2>/dev/null || true
-  done
   case $mode in
     vlan|qinq) ;;   # underlay carries only tagged frames, no address needed
     ip6gre|ip6ip6)

@@ -1,0 +1,18 @@
+#!/bin/bash
+# Regenerate every capture described in testdata/captures/README.md.
+# Needs root (network namespaces) and the Debian packages
+#   sip-tester tcpdump tshark (wireshark-common: editcap mergecap capinfos)
+#   iproute2 python3 gzip
+# e.g.  apt-get install -y sip-tester tcpdump tshark iproute2 python3 gzip
+# Every run produces different bytes (timestamps, Call-IDs, ports, VXLAN
+# source ports), so golden outputs that use these files must be regenerated
+# together with them.
+set -euo pipefail
+G=$(cd "$(dirname "$0")" && pwd)
+"$G/basic.sh" all
+"$G/tunnel.sh" all
+"$G/frag.sh" all
+"$G/tcpseg.sh" all
+"$G/websocket.sh"
+"$G/mkderived.sh"
+"$G/verify.sh"
