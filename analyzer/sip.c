@@ -176,6 +176,30 @@ bool sip_parse_start(struct sv line, struct sip_start *st, const char **err, boo
 	return true;
 }
 
+bool sip_start_prefix_plausible(const char *buf, size_t len)
+{
+	static const char ver[] = "SIP/2.0 ";
+	if (len > SIP_MAX_LINE)
+		return false;
+	size_t n = len < 8 ? len : 8;
+	if (sv_eq_ci(sv_make(buf, n), sv_make(ver, n)))
+		return true; /* a status line so far */
+	size_t i = 0;
+	while (i < len && is_token((unsigned char)buf[i]))
+		i++;
+	if (i == len)
+		return true; /* method so far */
+	if (i == 0 || buf[i] != ' ')
+		return false;
+	for (i++; i < len && buf[i] != ' '; i++)
+		if ((unsigned char)buf[i] < 0x21 || buf[i] == 0x7f)
+			return buf[i] == '\r' && i + 1 == len;
+	if (i == len)
+		return true; /* Request-URI so far */
+	size_t v = ++i, k = len - v < 7 ? len - v : 7;
+	return sv_eq_ci(sv_make(buf + v, k), sv_make("SIP/2.0", k));
+}
+
 bool sip_looks_like_start(const char *buf, size_t len)
 {
 	if (len < 12)

@@ -59,6 +59,10 @@ bool sip_parse_start(struct sv line, struct sip_start *st, const char **err, boo
  * first line only. Used to recognise SIP on any port. */
 bool sip_looks_like_start(const char *buf, size_t len);
 
+/* For byte streams: could buf (holding no complete first line yet) still
+ * become a SIP start line once more bytes arrive? */
+bool sip_start_prefix_plausible(const char *buf, size_t len);
+
 /* Header id for a name (full or compact form, any case). */
 enum sip_hdr_id sip_header_lookup(const char *name, size_t len);
 /* Canonical full name of an id ("Call-ID"); "" for SIP_H_OTHER. */

@@ -40,7 +40,7 @@ enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len,
 		const uint8_t *nl = memchr(p, '\n', len);
 		if (nl && !sip_looks_like_start((const char *)p, (size_t)(nl - p) + 1))
 			return FRAME_NOT_SIP;
-		if (!nl && len >= 16 && !sip_looks_like_start((const char *)p, len))
+		if (!nl && !sip_start_prefix_plausible((const char *)p, len))
 			return FRAME_NOT_SIP;
 		return FRAME_PARTIAL;
 	}

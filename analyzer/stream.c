@@ -324,8 +324,8 @@ static ptrdiff_t detect(struct analyzer *an, struct stream *s, const struct stre
 		s->mode = SM_SIP;
 		return 0;
 	}
-	if (len - k < 12 && !memchr(p + k, '\n', len - k))
-		return -1; /* too little to judge a start line */
+	if (!memchr(p + k, '\n', len - k) && sip_start_prefix_plausible((const char *)p + k, len - k))
+		return -1; /* the start line is still arriving */
 	if (ws_looks_like_sip(an, p, len)) {
 		s->mode = SM_WS;
 		return 0;

@@ -10,6 +10,7 @@
 #include "xalloc.h"
 
 #define TCP_IDLE 600                /* seconds of capture time */
+#define TCP_LINGER 60               /* closed connections kept to absorb retransmissions */
 #define TCP_OOO_CAP (1u << 20)      /* out-of-order bytes held per direction */
 #define TCP_OOO_MAX_SEGS 1024
 
@@ -19,6 +20,8 @@ struct seg {
 	struct seg *next;
 	uint32_t seq, len;
 	uint64_t frame;
+	int64_t ts_sec;
+	uint32_t ts_nsec;
 	uint8_t data[];
 };
 
@@ -122,8 +125,10 @@ static void deliver(struct analyzer *an, struct conn *c, int d, const uint8_t *p
 	stream_data(an, &c->h[d].s, &ci, p, len);
 }
 
-/* Delivers held segments that are now in order. */
-static void drain(struct analyzer *an, struct conn *c, int d)
+/* Delivers held segments that are now in order. own_time: after a gap,
+ * each held segment is dated by its own frame; after a hole filled, by the
+ * frame that filled it (the later one). */
+static void drain(struct analyzer *an, struct conn *c, int d, bool own_time)
 {
 	struct half *h = &c->h[d];
 	while (h->ooo && seq_diff(h->ooo->seq, h->next_seq) <= 0) {
@@ -134,9 +139,17 @@ static void drain(struct analyzer *an, struct conn *c, int d)
 		int32_t skip = seq_diff(h->next_seq, s->seq);
 		if ((uint32_t)skip < s->len) {
 			uint64_t saved = an->frame;
-			an->frame = an->frame > s->frame ? an->frame : s->frame;
+			int64_t saved_sec = an->ts_sec;
+			uint32_t saved_nsec = an->ts_nsec;
+			if (own_time || s->frame > an->frame) {
+				an->frame = s->frame;
+				an->ts_sec = s->ts_sec;
+				an->ts_nsec = s->ts_nsec;
+			}
 			deliver(an, c, d, s->data + skip, s->len - (uint32_t)skip);
 			an->frame = saved;
+			an->ts_sec = saved_sec;
+			an->ts_nsec = saved_nsec;
 			h->next_seq = s->seq + s->len;
 		}
 		free(s);
@@ -153,7 +166,7 @@ static void skip_gap(struct analyzer *an, struct conn *c, int d)
 	info_for(c, d, &ci);
 	stream_gap(an, &h->s, &ci, (uint32_t)seq_diff(h->ooo->seq, h->next_seq));
 	h->next_seq = h->ooo->seq;
-	drain(an, c, d);
+	drain(an, c, d, true);
 }
 
 static void end_half(struct analyzer *an, struct conn *c, int d, const char *how)
@@ -181,6 +194,8 @@ static void hold(struct analyzer *an, struct conn *c, int d, uint32_t seq, const
 	s->seq = seq;
 	s->len = (uint32_t)len;
 	s->frame = an->frame;
+	s->ts_sec = an->ts_sec;
+	s->ts_nsec = an->ts_nsec;
 	memcpy(s->data, p, len);
 	s->next = *pp;
 	*pp = s;
@@ -261,7 +276,8 @@ static struct conn *lookup(struct analyzer *an, const struct endpoint *src, cons
 void tcp_expire(struct analyzer *an, bool flush)
 {
 	struct tcp_table *t = an->tcp;
-	while (t->oldest && (flush || t->oldest->last_sec + TCP_IDLE < an->now)) {
+	while (t->oldest && (flush || t->oldest->last_sec +
+						 (t->oldest->h[0].done && t->oldest->h[1].done ? TCP_LINGER : TCP_IDLE) < an->now)) {
 		struct conn *c = t->oldest;
 		const char *how = flush ? "capture ended" : "connection idle for 10 minutes";
 		end_half(an, c, 0, how);
@@ -309,7 +325,7 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 		} else if ((uint32_t)(-off) < len) { /* new bytes, maybe after an overlap */
 			deliver(an, c, d, p + (uint32_t)(-off), len - (uint32_t)(-off));
 			h->next_seq = seq + (uint32_t)len;
-			drain(an, c, d);
+			drain(an, c, d, false);
 		} /* else: pure retransmission */
 	}
 	if (flags & TH_FIN) {
@@ -322,6 +338,7 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 	} else if (h->fin && seq_diff(h->next_seq, h->fin_seq) >= 0) {
 		end_half(an, c, d, "connection closed");
 	}
-	if (c->h[0].done && c->h[1].done)
-		conn_unlink(an->tcp, c);
+	/* A closed connection is not freed here: it lingers (TIME-WAIT-like,
+	 * TCP_LINGER) so a late retransmission is recognised as one and not
+	 * read as a new mid-stream connection; tcp_expire releases it. */
 }
