@@ -209,9 +209,9 @@ meta_set() {   # meta_set FILE KEY VALUE
 # SIPp scenarios, derived from SIPp's built-in ones (sipp -sd NAME):
 #  - [media_port] becomes [auto_media_port] in every SDP, so that each call
 #    advertises its own RTP port (4 apart, cycling every 2500 calls). With the
-#    stock scenarios every call points at the same 127.0.0.1:6000, which no
-#    real traffic does, and which makes tshark's RTP conversation setup
-#    quadratic (42 s instead of 3.6 s on the medium SIP-only file).
+#    stock scenarios every call points at the same two 127.0.0.1 ports, which
+#    no real traffic does, and which makes tshark's RTP conversation setup
+#    super-linear (42.7 s instead of 3.3 s on the medium SIP-only file).
 #  - uac_pcap: the pcap/ paths point at the installed sample pcaps.
 #  - uas_pcap (SIP+RTP only): the uas scenario answering with PCMA and
 #    playing g711a.pcap back once the ACK is in, so that RTP flows both ways
@@ -504,11 +504,12 @@ bench_tool() {   # bench_tool TOOL FILE -> appends to RESULTS
                 return
             fi
             dialogs=$(tr '\r' '\n' <"$sout" | sed -n 's/^Dialog count: *\([0-9]*\).*/\1/p' | tail -n1)
-            calls=$(meta_get "$f.meta" calls_ok)
+            # failed SIPp calls still left an INVITE dialog in the capture
+            calls=$(( $(meta_get "$f.meta" calls_ok) + $(meta_get "$f.meta" calls_failed) ))
             if [[ -z $dialogs ]]; then
                 notes+="dialog count not printed; "
             elif [[ $dialogs != "$calls" ]]; then
-                notes+="saw $dialogs dialogs of $calls calls; "
+                notes+="saw $dialogs dialogs of $calls calls placed; "
             else
                 notes+="$dialogs dialogs; "
             fi
@@ -555,7 +556,9 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null ||
     echo "load average: $LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
     echo "tools: $(tshark --version 2>/dev/null | head -n1); $(sngrep -V 2>/dev/null | head -n1 || true);" \
          "$(sipp -v 2>/dev/null | grep -o 'SIPp v[^ ]*' | head -n1 || true); libpcap $(tcpdump --version 2>/dev/null | sed -n 's/^libpcap version \([^ ]*\).*/\1/p')"
-    if [[ $SIPAUDIT_OK -eq 1 ]]; then echo "sipaudit: $SIPAUDIT"; else echo "sipaudit: not available"; fi
+    if [[ $SIPAUDIT_OK -eq 1 ]]; then echo "sipaudit: $SIPAUDIT"
+    elif has_tool sipaudit; then echo "sipaudit: not found at $SIPAUDIT (./dev build)"
+    else echo "sipaudit: not selected"; fi
     echo "commands: pcaploop F | sipaudit --format json F >/dev/null | tshark -r F -Y sip >/dev/null | sngrep -N -q -F -l $SNGREP_LIMIT -I F"
     echo "best of $REPEAT runs, warm page cache; seconds = wall clock minus $(awk -v o="$T_OVERHEAD" 'BEGIN { printf "%.1f", o * 1000 }') ms measuring overhead; MB = 10^6 bytes; RSS = peak resident set (MiB)"
     echo
