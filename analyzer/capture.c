@@ -294,34 +294,8 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 				ng_idb_options(&r, f, b + 8, bl - 8);
 			}
 			break;
-		case 6: { /* Enhanced Packet Block */
-			if (bl < 20) {
-				stop = "enhanced packet block too short";
-				break;
-			}
-			uint32_t cl = ng32(&r, b + 12), ol = ng32(&r, b + 16);
-			frame++;
-			if (cl > bl - 20) {
-				snprintf(why, sizeof why, "frame %llu: captured length %u exceeds its block", (unsigned long long)frame, cl);
-				stop = why;
-				break;
-			}
-			uint64_t ts = (uint64_t)ng32(&r, b + 4) << 32 | ng32(&r, b + 8);
-			ng_packet(an, &r, st, frame, ng32(&r, b), ts, b + 20, cl, ol);
-			break;
-		}
-		case 3: { /* Simple Packet Block: interface 0, no timestamp */
-			if (bl < 4) {
-				stop = "simple packet block too short";
-				break;
-			}
-			uint32_t ol = ng32(&r, b);
-			uint32_t cl = ol < bl - 4 ? ol : (uint32_t)(bl - 4);
-			frame++;
-			ng_packet(an, &r, st, frame, 0, 0, b + 4, cl, ol);
-			break;
-		}
-		case 2: { /* obsolete Packet Block */
+		case 6:   /* Enhanced Packet Block */
+		case 2: { /* obsolete Packet Block: same layout, 16-bit interface id + drops */
 			if (bl < 20) {
 				stop = "packet block too short";
 				break;
@@ -334,7 +308,19 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 				break;
 			}
 			uint64_t ts = (uint64_t)ng32(&r, b + 4) << 32 | ng32(&r, b + 8);
-			ng_packet(an, &r, st, frame, ng16(&r, b), ts, b + 20, cl, ol);
+			uint32_t ifid = type == 6 ? ng32(&r, b) : ng16(&r, b);
+			ng_packet(an, &r, st, frame, ifid, ts, b + 20, cl, ol);
+			break;
+		}
+		case 3: { /* Simple Packet Block: interface 0, no timestamp */
+			if (bl < 4) {
+				stop = "simple packet block too short";
+				break;
+			}
+			uint32_t ol = ng32(&r, b);
+			uint32_t cl = ol < bl - 4 ? ol : (uint32_t)(bl - 4);
+			frame++;
+			ng_packet(an, &r, st, frame, 0, 0, b + 4, cl, ol);
 			break;
 		}
 		default:

@@ -462,11 +462,9 @@ static void decode_udp(struct analyzer *an, int depth, uint8_t family, const uin
 		invalid(an, "UDP length");
 		return;
 	}
-	if (ulen > len) {
-		if (!trunc) {
+	if (ulen > len) { /* cut datagram: shows up as a Content-Length beyond the data */
+		if (!trunc)
 			an->st->truncated_packets++;
-			trunc = true;
-		}
 		ulen = len;
 	}
 	const uint8_t *q = p + 8;
@@ -491,7 +489,6 @@ static void decode_udp(struct analyzer *an, int depth, uint8_t family, const uin
 	fm.transport = TRANSPORT_UDP;
 	fm.first_frame = an->first_frame;
 	fm.ip_fragmented = an->ip_fragmented;
-	(void)trunc; /* a cut datagram shows up as a Content-Length beyond the data */
 	sipframe_datagram(an, &fm, q, n);
 }
 

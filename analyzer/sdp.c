@@ -228,6 +228,12 @@ bool sdp_parse(struct sv body, struct sdp *s)
 	return true;
 }
 
+bool sip_msg_sdp_parse(const struct sip_msg *m, struct sdp *out)
+{
+	struct sv body;
+	return sip_msg_sdp(m, &body) && sdp_parse(body, out);
+}
+
 const char *sdp_dir_name(enum sdp_dir d)
 {
 	switch (d) {

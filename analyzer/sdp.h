@@ -60,6 +60,10 @@ bool sdp_parse(struct sv body, struct sdp *out);
  * application/sdp part of a multipart body (RFC 5621). */
 bool sip_msg_sdp(const struct sip_msg *m, struct sv *sdp);
 
+/* The message's SDP, parsed (sip_msg_sdp + sdp_parse): what renderers use,
+ * so they never look at bodies themselves. */
+bool sip_msg_sdp_parse(const struct sip_msg *m, struct sdp *out);
+
 const char *sdp_dir_name(enum sdp_dir d);
 
 #endif

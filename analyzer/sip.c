@@ -336,6 +336,14 @@ static size_t skip_to(struct sv v, size_t i, char stop)
 	return i;
 }
 
+int sip_head_content_length(const struct sip_header *h, size_t n, uint64_t *clen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i].id == SIP_H_CONTENT_LENGTH)
+			return sv_to_u64(sv_trim(h[i].value), UINT32_MAX, clen) ? 1 : -1;
+	return 0;
+}
+
 bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
 {
 	size_t i = *pos;

@@ -63,6 +63,10 @@ bool sip_looks_like_start(const char *buf, size_t len);
  * become a SIP start line once more bytes arrive? */
 bool sip_start_prefix_plausible(const char *buf, size_t len);
 
+/* Content-Length of a parsed head (first instance, long or compact form):
+ * 1 found, 0 absent, -1 not a number. */
+int sip_head_content_length(const struct sip_header *h, size_t n, uint64_t *clen);
+
 /* Header id for a name (full or compact form, any case). */
 enum sip_hdr_id sip_header_lookup(const char *name, size_t len);
 /* Canonical full name of an id ("Call-ID"); "" for SIP_H_OTHER. */

@@ -13,17 +13,6 @@ size_t sipframe_skip_crlf(const uint8_t *p, size_t len)
 	return i;
 }
 
-/* Content-Length of a parsed head: 1 found, 0 absent, -1 not a number. */
-static int head_clen(const struct sip_header *h, size_t n, uint64_t *clen)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (h[i].id != SIP_H_CONTENT_LENGTH)
-			continue;
-		return sv_to_u64(sv_trim(h[i].value), UINT32_MAX, clen) ? 1 : -1;
-	}
-	return 0;
-}
-
 #define FRAME_HDRS 256
 
 enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen)
@@ -64,7 +53,7 @@ enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len,
 		return FRAME_MSG;
 	}
 	uint64_t clen = 0;
-	int c = head_clen(h, nh, &clen);
+	int c = sip_head_content_length(h, nh, &clen);
 	if (c == 0)
 		*no_clen = true;
 	if (c <= 0)

@@ -80,19 +80,12 @@ struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consum
 		return NULL;
 	size_t len = avail;
 	bool trunc = false;
-	if (r >= 0) {
-		for (size_t i = 0; i < nh; i++) {
-			uint64_t clen;
-			if (tmp[i].id != SIP_H_CONTENT_LENGTH)
-				continue;
-			if (sv_to_u64(sv_trim(tmp[i].value), UINT32_MAX, &clen)) {
-				if ((uint64_t)r + clen > avail)
-					trunc = true;
-				else
-					len = (size_t)r + (size_t)clen;
-			}
-			break;
-		}
+	uint64_t clen;
+	if (r >= 0 && sip_head_content_length(tmp, nh, &clen) == 1) {
+		if ((uint64_t)r + clen > avail)
+			trunc = true;
+		else
+			len = (size_t)r + (size_t)clen;
 	}
 	*consumed = len;
 	return build(p, len, trunc, r, st, tmp, nh, ntotal, err);

@@ -121,17 +121,14 @@ static json_t *input_json(const struct input_stats *st)
 	return o;
 }
 
-static json_t *sdp_json(struct sv body)
+static json_t *sdp_json(const struct sdp *s)
 {
-	struct sdp s;
-	if (!sdp_parse(body, &s))
-		return NULL;
 	json_t *o = json_object();
-	json_object_set_new(o, "session_id", sv_json(s.o_sess_id));
-	json_object_set_new(o, "session_version", sv_json(s.o_sess_version));
+	json_object_set_new(o, "session_id", sv_json(s->o_sess_id));
+	json_object_set_new(o, "session_version", sv_json(s->o_sess_version));
 	json_t *media = json_array();
-	for (unsigned i = 0; i < s.nmedia; i++) {
-		const struct sdp_media *m = &s.media[i];
+	for (unsigned i = 0; i < s->nmedia; i++) {
+		const struct sdp_media *m = &s->media[i];
 		json_t *x = json_object();
 		json_object_set_new(x, "type", sv_json(m->type));
 		json_object_set_new(x, "port", json_integer(m->port));
@@ -188,10 +185,9 @@ static json_t *message_json(struct sip_msg *m)
 	json_object_set_new(o, "cseq", cs->valid ? json_integer(cs->num) : json_null());
 	json_object_set_new(o, "cseq_method", cs->valid ? sv_json(cs->method) : json_null());
 	json_object_set_new(o, "size", json_integer((json_int_t)m->raw_len));
-	struct sv body;
-	json_t *sdp;
-	if (sip_msg_sdp(m, &body) && (sdp = sdp_json(body)))
-		json_object_set_new(o, "sdp", sdp);
+	struct sdp sdp;
+	if (sip_msg_sdp_parse(m, &sdp))
+		json_object_set_new(o, "sdp", sdp_json(&sdp));
 	if (m->nonconformance)
 		json_object_set_new(o, "nonconformance", json_string(m->nonconformance));
 	if (m->malformed) {

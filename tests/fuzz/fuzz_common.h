@@ -17,9 +17,8 @@ static inline void fuzz_touch(struct sip_msg *m)
 	struct sip_auth a;
 	if (sip_msg_auth(m, SIP_H_WWW_AUTHENTICATE, &a))
 		sink += a.realm.len + a.nonce.len;
-	struct sv body;
 	struct sdp s;
-	if (sip_msg_sdp(m, &body) && sdp_parse(body, &s))
+	if (sip_msg_sdp_parse(m, &s))
 		sink += s.nmedia;
 	(void)sink;
 }
