@@ -108,6 +108,9 @@ void analyzer_packet(struct analyzer *an, uint64_t frame, int64_t ts_sec, uint32
 	an->frame = frame;
 	an->ts_sec = ts_sec;
 	an->ts_nsec = ts_nsec;
+	int64_t ns = ts_sec * 1000000000LL + ts_nsec;
+	if (ns > st->last_ns)
+		st->last_ns = ns;
 	if (ts_sec > an->now) /* timeouts never run backwards */
 		an->now = ts_sec;
 	an->first_frame = frame;

@@ -15,6 +15,7 @@
 struct input_stats {
 	const char *path; /* borrowed from the caller */
 	uint64_t packets, bytes;
+	int64_t last_ns; /* latest packet time (capture clock, ns since the epoch) */
 	uint64_t sip_messages, malformed;
 	uint64_t tls_flows;
 	int linktypes[INPUT_MAX_LINKTYPES]; /* LINKTYPE_* values seen, in order */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void xalloc_die(size_t n)
+void xalloc_die(size_t n)
 {
 	fprintf(stderr, "sipaudit: internal error: out of memory (%zu bytes)\n", n);
 	exit(3);

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+/* Out of memory: message on stderr, exit status 3. */
+void xalloc_die(size_t n) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../analyzer/analyzer.h"
-#include "../analyzer/calls.h"
+#include "../analyzer/model.h"
 #include "../analyzer/xalloc.h"
 #include "report.h"
 
@@ -42,9 +42,53 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void collect(void *ud, struct sip_msg *m)
+struct app {
+	struct options opt;
+	struct ruleset rs;
+	struct report rep;
+	struct callstore *store;
+};
+
+static void on_finding(void *ud, struct finding *f)
 {
-	callstore_add(ud, m);
+	struct report *r = &((struct app *)ud)->rep;
+	if (r->nfindings == r->findings_cap) {
+		r->findings_cap = r->findings_cap ? r->findings_cap * 2 : 64;
+		r->findings = xrealloc(r->findings, r->findings_cap * sizeof *r->findings);
+	}
+	r->findings[r->nfindings++] = f;
+}
+
+/* A call is final: run the rules, tally it, render it. */
+static void on_call(void *ud, struct call *c)
+{
+	struct app *a = ud;
+	size_t before = a->rep.nfindings;
+	rules_run_call(&a->rs, c, on_finding, a);
+	c->findings = (uint32_t)(a->rep.nfindings - before);
+	struct input_tally *t = &a->rep.tally[c->input];
+	t->calls++;
+	t->by_kind[c->kind]++;
+	t->by_state[c->state]++;
+	if (a->opt.format == FMT_JSON)
+		report_json_call(&a->rep, c);
+}
+
+static void on_lapse(void *ud, const struct binding *b, uint32_t input, uint64_t late_frame, int64_t late_ns)
+{
+	struct app *a = ud;
+	rules_run_binding(&a->rs, b, input, late_frame, late_ns, on_finding, a);
+}
+
+static void on_message(void *ud, struct sip_msg *m)
+{
+	struct app *a = ud;
+	if (a->opt.format == FMT_MESSAGES) {
+		report_messages_msg(&a->rep, m);
+		sip_msg_free(m);
+		return;
+	}
+	callstore_add(a->store, m);
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -94,26 +138,33 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options opt = { .format = FMT_TEXT };
-	int r = parse_args(argc, argv, &opt);
+	struct app app = { .opt = { .format = FMT_TEXT } };
+	int r = parse_args(argc, argv, &app.opt);
 	if (r)
 		return r < 0 ? (fclose(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL) : r;
 
+	ruleset_default(&app.rs);
 	size_t ninputs = (size_t)(argc - optind);
-	struct input_stats *inputs = xcalloc(ninputs, sizeof *inputs);
-	struct callstore cs;
-	callstore_init(&cs);
-	struct analyzer *an = analyzer_new(collect, &cs);
+	struct report *rep = &app.rep;
+	rep->out = stdout;
+	rep->ninputs = ninputs;
+	rep->inputs = xcalloc(ninputs, sizeof *rep->inputs);
+	rep->tally = xcalloc(ninputs, sizeof *rep->tally);
+	app.store = callstore_new(on_call, on_lapse, &app);
+	struct analyzer *an = analyzer_new(on_message, &app);
+	if (app.opt.format == FMT_JSON)
+		report_json_begin(rep);
 	int status = EXIT_OK;
 	for (size_t i = 0; i < ninputs; i++) {
-		struct input_stats *st = &inputs[i];
+		struct input_stats *st = &rep->inputs[i];
 		st->path = argv[optind + (int)i];
 		bool ok = analyzer_read_file(an, st->path, (uint32_t)i, st);
+		callstore_end_input(app.store, (uint32_t)i, st->last_ns);
 		if (!ok)
 			status = EXIT_USAGE;
 		if (st->fatal)
 			fprintf(stderr, "sipaudit: error: %s: %s\n", st->path, st->fatal);
-		if (!opt.quiet) {
+		if (!app.opt.quiet) {
 			for (unsigned k = 0; k < st->nerrors; k++)
 				fprintf(stderr, "sipaudit: warning: %s: %s\n", st->path, st->errors[k]);
 			if (st->errors_dropped)
@@ -123,26 +174,28 @@ int main(int argc, char **argv)
 	}
 	analyzer_free(an);
 
-	struct report rep = { inputs, ninputs, &cs };
-	int w;
-	switch (opt.format) {
+	switch (app.opt.format) {
 	case FMT_JSON:
-		w = report_json(stdout, &rep);
+		report_sort_findings(rep);
+		report_json_end(rep);
 		break;
 	case FMT_MESSAGES:
-		w = report_messages(stdout, &rep);
 		break;
 	default:
-		w = report_text(stdout, &rep);
+		report_text_end(rep);
 		break;
 	}
-	if (w < 0 || ferror(stdout) || fflush(stdout) != 0 || fclose(stdout) != 0) {
+	if (rep->err < 0 || ferror(stdout) || fflush(stdout) != 0 || fclose(stdout) != 0) {
 		fprintf(stderr, "sipaudit: error: writing the report: %s\n", errno ? strerror(errno) : "write error");
 		status = EXIT_INTERNAL;
 	}
-	callstore_release(&cs);
+	callstore_free(app.store);
+	for (size_t i = 0; i < rep->nfindings; i++)
+		finding_free(rep->findings[i]);
+	free(rep->findings);
 	for (size_t i = 0; i < ninputs; i++)
-		input_stats_release(&inputs[i]);
-	free(inputs);
+		input_stats_release(&rep->inputs[i]);
+	free(rep->inputs);
+	free(rep->tally);
 	return status;
 }

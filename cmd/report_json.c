@@ -159,8 +159,10 @@ static json_t *sdp_json(const struct sdp *s)
 	return o;
 }
 
-static json_t *message_json(struct sip_msg *m)
+static json_t *message_json(const struct call *c, uint32_t i)
 {
+	const struct call_msg *cm = &c->msgs[i];
+	struct sip_msg *m = cm->m;
 	json_t *o = json_object();
 	char b[64];
 	json_object_set_new(o, "frame", json_integer((json_int_t)m->frame));
@@ -185,6 +187,12 @@ static json_t *message_json(struct sip_msg *m)
 	json_object_set_new(o, "cseq", cs->valid ? json_integer(cs->num) : json_null());
 	json_object_set_new(o, "cseq_method", cs->valid ? sv_json(cs->method) : json_null());
 	json_object_set_new(o, "size", json_integer((json_int_t)m->raw_len));
+	json_object_set_new(o, "retransmission", json_boolean(cm->flags & CM_RETRANS));
+	if (cm->flags & CM_DUPLICATE)
+		json_object_set_new(o, "duplicate_of",
+				    json_integer((json_int_t)c->msgs[cm->dup_of].m->frame));
+	if (cm->dialog >= 0)
+		json_object_set_new(o, "dialog", json_integer(cm->dialog));
 	struct sdp sdp;
 	if (sip_msg_sdp_parse(m, &sdp))
 		json_object_set_new(o, "sdp", sdp_json(&sdp));
@@ -197,37 +205,151 @@ static json_t *message_json(struct sip_msg *m)
 	return o;
 }
 
+static json_t *time_json(int64_t ns)
+{
+	char b[64];
+	if (ns < 0)
+		return json_null();
+	report_time_ns(b, sizeof b, ns);
+	return json_string(b);
+}
+
+static json_t *secs_json(int64_t ns)
+{
+	return ns < 0 ? json_null() : json_real((double)(ns / 1000) / 1e6);
+}
+
+/* The party of the call: From/To URI of the main request, else the first message. */
+static json_t *party_json(const struct call *c, bool to)
+{
+	int32_t idx = c->main_txn >= 0 ? c->txns[c->main_txn].req : -1;
+	if (idx < 0)
+		idx = 0;
+	if ((uint32_t)idx >= c->nmsgs || c->msgs[idx].m->malformed)
+		return json_null();
+	const struct sip_nameaddr *na = to ? sip_msg_to(c->msgs[idx].m) : sip_msg_from(c->msgs[idx].m);
+	return na->valid ? sv_json(na->uri) : json_null();
+}
+
 static json_t *call_json(const struct call *c)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "call_id", bytes_json(c->call_id, strlen(c->call_id)));
 	json_object_set_new(o, "input", json_integer(c->input));
+	json_object_set_new(o, "kind", json_string(call_kind_name(c->kind)));
+	json_object_set_new(o, "state", json_string(call_state_name(c->state)));
+	json_object_set_new(o, "final_status", c->final_status ? json_integer(c->final_status) : json_null());
+	json_object_set_new(o, "start", time_json(c->start_ns));
+	json_object_set_new(o, "end", time_json(c->end_ns));
+	json_object_set_new(o, "setup_time", secs_json(c->setup_ns));
+	json_object_set_new(o, "duration",
+			    c->answer_ns >= 0 ? secs_json((c->hangup_ns >= 0 ? c->hangup_ns : c->end_ns) - c->answer_ns)
+					      : json_null());
+	json_object_set_new(o, "from", party_json(c, false));
+	json_object_set_new(o, "to", party_json(c, true));
+	json_t *dl = json_array();
+	for (uint32_t i = 0; i < c->ndialogs; i++) {
+		const struct dialog *d = &c->dialogs[i];
+		json_t *x = json_object();
+		json_object_set_new(x, "from_tag", sv_json(d->caller_tag));
+		json_object_set_new(x, "to_tag", sv_json(d->callee_tag));
+		json_object_set_new(x, "state", json_string(dialog_state_name(d->state)));
+		json_object_set_new(x, "kind", json_string(d->kind == M_INVITE ? "invite" : "subscription"));
+		if (d->inferred)
+			json_object_set_new(x, "before_capture", json_true());
+		json_object_set_new(x, "offer_frame", d->offer >= 0 ? json_integer((json_int_t)c->msgs[d->offer].m->frame) : json_null());
+		json_object_set_new(x, "answer_frame", d->answer >= 0 ? json_integer((json_int_t)c->msgs[d->answer].m->frame) : json_null());
+		json_array_append_new(dl, x);
+	}
+	json_object_set_new(o, "dialogs", dl);
+	json_t *links = json_array();
+	for (uint32_t i = 0; i < c->nlinks; i++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "call_id", bytes_json(c->links[i].call_id, strlen(c->links[i].call_id)));
+		json_object_set_new(x, "by", json_string(c->links[i].how));
+		json_array_append_new(links, x);
+	}
+	json_object_set_new(o, "linked_calls", links);
+	json_object_set_new(o, "findings", json_integer(c->findings));
 	json_t *msgs = json_array();
-	for (size_t i = 0; i < c->nmsgs; i++)
-		json_array_append_new(msgs, message_json(c->msgs[i]));
+	for (uint32_t i = 0; i < c->nmsgs; i++)
+		json_array_append_new(msgs, message_json(c, i));
 	json_object_set_new(o, "messages", msgs);
 	return o;
 }
 
-static int dump(FILE *out, json_t *j, bool comma)
+static json_t *finding_json(const struct report *r, const struct finding *f)
 {
-	if (comma)
-		fputs(",\n", out);
-	int r = json_dumpf(j, out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	return r;
+	json_t *o = json_object();
+	json_object_set_new(o, "rule", json_string(f->rule));
+	json_object_set_new(o, "severity", json_string(severity_name(f->severity)));
+	json_object_set_new(o, "input", json_integer(f->input));
+	(void)r;
+	json_object_set_new(o, "call_id", f->call_id ? bytes_json(f->call_id, strlen(f->call_id)) : json_null());
+	if (f->from_tag) {
+		json_object_set_new(o, "from_tag", bytes_json(f->from_tag, strlen(f->from_tag)));
+		json_object_set_new(o, "to_tag", bytes_json(f->to_tag, strlen(f->to_tag)));
+	}
+	json_t *fr = json_array();
+	for (size_t i = 0; i < f->nframes; i++)
+		json_array_append_new(fr, json_integer((json_int_t)f->frames[i]));
+	json_object_set_new(o, "frames", fr);
+	json_object_set_new(o, "time", time_json(f->ts_ns));
+	json_object_set_new(o, "summary", bytes_json(f->summary, strlen(f->summary)));
+	json_object_set_new(o, "explanation", f->explanation ? bytes_json(f->explanation, strlen(f->explanation)) : json_null());
+	json_object_set_new(o, "hint", f->hint ? bytes_json(f->hint, strlen(f->hint)) : json_null());
+	json_object_set_new(o, "reference", json_string(f->reference));
+	return o;
 }
 
-int report_json(FILE *out, const struct report *r)
+static void dump(struct report *r, json_t *j, bool comma)
 {
-	int err = 0;
-	fprintf(out, "{\"schema\":\"sipaudit.report/1\",\"tool\":{\"name\":\"sipaudit\",\"version\":\"%s\"},\n\"inputs\":[\n",
+	if (comma)
+		fputs(",\n", r->out);
+	if (json_dumpf(j, r->out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) < 0)
+		r->err = -1;
+	json_decref(j);
+}
+
+void report_json_begin(struct report *r)
+{
+	fprintf(r->out, "{\"schema\":\"sipaudit.report/1\",\"tool\":{\"name\":\"sipaudit\",\"version\":\"%s\"},\n\"calls\":[\n",
 		SIPAUDIT_VERSION);
+}
+
+void report_json_call(struct report *r, const struct call *c)
+{
+	dump(r, call_json(c), r->calls_written > 0);
+	r->calls_written++;
+}
+
+void report_json_end(struct report *r)
+{
+	fputs("],\n\"inputs\":[\n", r->out);
+	for (size_t i = 0; i < r->ninputs; i++) {
+		json_t *o = input_json(&r->inputs[i]);
+		json_t *k = json_object();
+		for (int x = 0; x < KIND_COUNT; x++)
+			if (r->tally[i].by_kind[x])
+				json_object_set_new(k, call_kind_name((enum call_kind)x), json_integer((json_int_t)r->tally[i].by_kind[x]));
+		json_object_set_new(o, "calls", json_integer((json_int_t)r->tally[i].calls));
+		json_object_set_new(o, "calls_by_kind", k);
+		json_t *s = json_object();
+		for (int x = 0; x < STATE_COUNT; x++)
+			if (r->tally[i].by_state[x])
+				json_object_set_new(s, call_state_name((enum call_state)x), json_integer((json_int_t)r->tally[i].by_state[x]));
+		json_object_set_new(o, "calls_by_state", s);
+		dump(r, o, i > 0);
+	}
+	fputs("],\n\"findings\":[\n", r->out);
+	uint64_t sev[3] = { 0 }, calls = 0;
+	for (size_t i = 0; i < r->nfindings; i++) {
+		dump(r, finding_json(r, r->findings[i]), i > 0);
+		sev[r->findings[i]->severity]++;
+	}
 	for (size_t i = 0; i < r->ninputs; i++)
-		err |= dump(out, input_json(&r->inputs[i]), i > 0);
-	fputs("],\n\"calls\":[\n", out);
-	for (size_t i = 0; i < r->calls->ncalls; i++)
-		err |= dump(out, call_json(r->calls->calls[i]), i > 0);
-	fputs("]}\n", out);
-	return err ? -1 : 0;
+		calls += r->tally[i].calls;
+	fprintf(r->out, "],\n\"summary\":{\"calls\":%llu,\"findings\":{\"error\":%llu,\"warning\":%llu,\"info\":%llu}}}\n",
+		(unsigned long long)calls, (unsigned long long)sev[SEV_ERROR], (unsigned long long)sev[SEV_WARNING],
+		(unsigned long long)sev[SEV_INFO]);
 }

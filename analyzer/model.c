@@ -1,0 +1,671 @@
+/* model.c - one call's transactions (RFC 3261 §17.1.3, §17.2.3), dialogs
+ * (§12) and SDP offer/answer exchanges (RFC 3264), built message by message. */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sdp.h"
+#include "xalloc.h"
+
+static const char *const method_names[] = {
+	[M_OTHER] = "", [M_INVITE] = "INVITE", [M_ACK] = "ACK", [M_BYE] = "BYE",
+	[M_CANCEL] = "CANCEL", [M_REGISTER] = "REGISTER", [M_OPTIONS] = "OPTIONS",
+	[M_INFO] = "INFO", [M_UPDATE] = "UPDATE", [M_PRACK] = "PRACK",
+	[M_SUBSCRIBE] = "SUBSCRIBE", [M_NOTIFY] = "NOTIFY", [M_REFER] = "REFER",
+	[M_MESSAGE] = "MESSAGE", [M_PUBLISH] = "PUBLISH",
+};
+
+enum sip_method sip_method_of(struct sv name)
+{
+	/* Methods are case-sensitive (RFC 3261 §7.1). */
+	for (size_t i = 1; i < sizeof method_names / sizeof *method_names; i++) {
+		size_t n = strlen(method_names[i]);
+		if (name.len == n && memcmp(name.p, method_names[i], n) == 0)
+			return (enum sip_method)i;
+	}
+	return M_OTHER;
+}
+
+const char *sip_method_name(enum sip_method m)
+{
+	return method_names[m];
+}
+
+const char *call_kind_name(enum call_kind k)
+{
+	static const char *const n[] = { "call", "registration", "subscription", "message", "options", "other" };
+	return n[k];
+}
+
+const char *call_state_name(enum call_state s)
+{
+	static const char *const n[] = { "trying", "ringing", "answered", "completed", "cancelled",
+					 "redirected", "rejected", "failed", "no-response", "registered",
+					 "unregistered", "unknown" };
+	return n[s];
+}
+
+const char *dialog_state_name(enum dialog_state s)
+{
+	static const char *const n[] = { "early", "confirmed", "terminated" };
+	return n[s];
+}
+
+#define GROW(arr, n, cap, init)                                               \
+	do {                                                                  \
+		if ((n) == (cap)) {                                           \
+			(cap) = (cap) ? (cap) * 2 : (init);                   \
+			(arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr)); \
+		}                                                             \
+	} while (0)
+
+void call_init(struct call *c, uint32_t input, struct sv call_id)
+{
+	memset(c, 0, sizeof *c);
+	c->input = input;
+	c->call_id = xstrndup(call_id.p ? call_id.p : "", call_id.len);
+	c->call_id_len = call_id.len;
+	c->kind = KIND_OTHER;
+	c->state = ST_UNKNOWN;
+	c->main_txn = -1;
+	c->answer_ns = c->hangup_ns = c->setup_ns = -1;
+}
+
+void call_release(struct call *c)
+{
+	for (uint32_t i = 0; i < c->nmsgs; i++)
+		sip_msg_free(c->msgs[i].m);
+	for (uint32_t i = 0; i < c->nlinks; i++)
+		free(c->links[i].call_id);
+	free(c->msgs);
+	free(c->txns);
+	free(c->dialogs);
+	free(c->sdp);
+	free(c->links);
+	free(c->call_id);
+}
+
+static bool is_dialog_creating(enum sip_method m)
+{
+	return m == M_INVITE || m == M_SUBSCRIBE || m == M_REFER || m == M_NOTIFY;
+}
+
+static int kind_rank(enum sip_method m, enum call_kind *k)
+{
+	switch (m) {
+	case M_INVITE: *k = KIND_CALL; return 5;
+	case M_ACK: case M_BYE: case M_CANCEL: case M_PRACK: case M_UPDATE: case M_INFO: case M_REFER:
+		*k = KIND_CALL; return 4;
+	case M_REGISTER: *k = KIND_REGISTRATION; return 3;
+	case M_SUBSCRIBE: case M_NOTIFY: *k = KIND_SUBSCRIPTION; return 3;
+	case M_MESSAGE: *k = KIND_MESSAGE; return 2;
+	case M_OPTIONS: *k = KIND_OPTIONS; return 2;
+	default: *k = KIND_OTHER; return 1;
+	}
+}
+
+/* ---- transactions ---- */
+
+static bool magic_branch(struct sv b)
+{
+	return b.len > 7 && memcmp(b.p, "z9hG4bK", 7) == 0;
+}
+
+struct txn_key {
+	enum sip_method method;
+	struct sv branch, sent_by, from_tag;
+	uint16_t sent_port;
+	uint32_t cseq;
+	bool rfc2543;
+};
+
+static void txn_key_of(struct sip_msg *m, enum sip_method method, struct txn_key *k)
+{
+	const struct sip_via *v = sip_msg_via(m);
+	const struct sip_cseq *cs = sip_msg_cseq(m);
+	const struct sip_nameaddr *f = sip_msg_from(m);
+	memset(k, 0, sizeof *k);
+	k->method = method;
+	if (v->valid) {
+		k->branch = v->branch;
+		k->sent_by = v->host;
+		k->sent_port = v->port;
+	}
+	k->from_tag = f->valid ? f->tag : SV_NULL;
+	k->cseq = cs->valid ? cs->num : 0;
+	k->rfc2543 = !magic_branch(k->branch);
+}
+
+static bool txn_matches(const struct txn *t, const struct txn_key *k)
+{
+	if (t->method != k->method || t->rfc2543 != k->rfc2543)
+		return false;
+	if (!sv_eq(t->branch, k->branch) || !sv_eq_ci(t->sent_by, k->sent_by) || t->sent_port != k->sent_port)
+		return false;
+	/* A new CSeq is a new transaction even when a broken UA reuses its
+	 * branch (some softphones do so for re-INVITEs). */
+	if (t->cseq != k->cseq)
+		return false;
+	if (k->rfc2543) /* §17.2.3: RFC 2543 matching by CSeq, From tag, top Via */
+		return sv_eq(t->from_tag, k->from_tag);
+	return true;
+}
+
+static int32_t txn_find(const struct call *c, const struct txn_key *k)
+{
+	for (int32_t i = (int32_t)c->ntxns - 1; i >= 0; i--)
+		if (txn_matches(&c->txns[i], k))
+			return i;
+	return -1;
+}
+
+static int32_t txn_new(struct call *c, const struct txn_key *k, int32_t idx, const struct sip_msg *m)
+{
+	GROW(c->txns, c->ntxns, c->txns_cap, 4);
+	struct txn *t = &c->txns[c->ntxns];
+	memset(t, 0, sizeof *t);
+	t->method = k->method;
+	t->branch = k->branch;
+	t->sent_by = k->sent_by;
+	t->sent_port = k->sent_port;
+	t->from_tag = k->from_tag;
+	t->cseq = k->cseq;
+	t->rfc2543 = k->rfc2543;
+	t->req = t->first_resp = t->first_prov = t->final = t->ack = -1;
+	t->cancel = t->cancels = t->offer = -1;
+	t->last_msg = -1;
+	t->start_ns = t->end_ns = msg_ns(m);
+	t->src = m->start.is_request ? m->src : m->dst;
+	t->dst = m->start.is_request ? m->dst : m->src;
+	(void)idx;
+	return (int32_t)c->ntxns++;
+}
+
+static void txn_link(struct call *c, int32_t ti, int32_t idx)
+{
+	struct txn *t = &c->txns[ti];
+	c->msgs[idx].txn = ti;
+	c->msgs[idx].prev_in_txn = t->last_msg;
+	t->last_msg = idx;
+	t->end_ns = msg_ns(c->msgs[idx].m);
+}
+
+static bool same_bytes(const struct sip_msg *a, const struct sip_msg *b)
+{
+	return a->raw_len == b->raw_len && memcmp(a->raw, b->raw, a->raw_len) == 0;
+}
+
+/* Two copies of one message less than this apart, byte for byte identical
+ * on the same hop, are one packet captured twice (e.g. -i any on a bridge),
+ * not a retransmission: SIP timers never fire that fast. */
+#define DUP_WINDOW_NS 5000000LL
+
+/* Is message o the same message as m (same request method, or same status
+ * and To tag)? */
+static bool is_twin(struct call_msg *o, struct sip_msg *m, enum sip_method method)
+{
+	if (o->m->start.is_request != m->start.is_request)
+		return false;
+	if (m->start.is_request)
+		return o->method == method;
+	if (o->m->start.status != m->start.status)
+		return false;
+	return sv_eq(sip_msg_to(o->m)->tag, sip_msg_to(m)->tag);
+}
+
+/* Marks message idx of transaction ti as a retransmission (an earlier copy
+ * on the same hop) or a duplicate (the same message seen at another hop,
+ * or captured twice). Returns false when it is the first copy. */
+static bool mark_copy(struct call *c, int32_t ti, int32_t idx)
+{
+	struct call_msg *cm = &c->msgs[idx];
+	struct sip_msg *m = cm->m;
+	int32_t first = -1, hop = -1;
+	for (int32_t i = c->txns[ti].last_msg; i >= 0; i = c->msgs[i].prev_in_txn) {
+		if (!is_twin(&c->msgs[i], m, cm->method))
+			continue;
+		first = i;
+		if (hop < 0 && endpoint_eq(&c->msgs[i].m->src, &m->src) && endpoint_eq(&c->msgs[i].m->dst, &m->dst))
+			hop = i;
+	}
+	if (first < 0)
+		return false;
+	while (c->msgs[first].flags & (CM_RETRANS | CM_DUPLICATE))
+		first = (int32_t)c->msgs[first].dup_of;
+	cm->dup_of = (uint32_t)first;
+	if (hop < 0 || (msg_ns(m) - msg_ns(c->msgs[hop].m) < DUP_WINDOW_NS && same_bytes(c->msgs[hop].m, m)))
+		cm->flags |= CM_DUPLICATE;
+	else
+		cm->flags |= CM_RETRANS;
+	return true;
+}
+
+/* ---- dialogs ---- */
+
+static int32_t dialog_find(const struct call *c, struct sv a, struct sv b)
+{
+	for (int32_t i = (int32_t)c->ndialogs - 1; i >= 0; i--) {
+		const struct dialog *d = &c->dialogs[i];
+		if ((sv_eq(d->caller_tag, a) && sv_eq(d->callee_tag, b)) ||
+		    (sv_eq(d->caller_tag, b) && sv_eq(d->callee_tag, a)))
+			return i;
+	}
+	return -1;
+}
+
+static int32_t dialog_new(struct call *c, struct sv caller, struct sv callee, enum sip_method kind)
+{
+	GROW(c->dialogs, c->ndialogs, c->dialogs_cap, 2);
+	struct dialog *d = &c->dialogs[c->ndialogs];
+	memset(d, 0, sizeof *d);
+	d->caller_tag = caller;
+	d->callee_tag = callee;
+	d->kind = kind;
+	d->state = DLG_EARLY;
+	d->create_txn = d->confirm_msg = d->end_msg = d->end_req = d->remote_target = -1;
+	d->offer = d->answer = -1;
+	d->confirm_ns = d->end_ns = -1;
+	return (int32_t)c->ndialogs++;
+}
+
+static void dialog_end(struct call *c, int32_t di, int32_t msg)
+{
+	struct dialog *d = &c->dialogs[di];
+	if (d->state == DLG_TERMINATED)
+		return;
+	d->state = DLG_TERMINATED;
+	d->end_msg = msg;
+	d->end_ns = msg_ns(c->msgs[msg].m);
+}
+
+/* ---- SDP offer/answer ---- */
+
+static bool has_sdp(const struct sip_msg *m)
+{
+	struct sv s;
+	return !m->malformed && m->body.len && sip_msg_sdp(m, &s);
+}
+
+static void sdp_exchange(struct call *c, int32_t ti, int32_t di, int32_t offer, int32_t answer)
+{
+	for (uint32_t i = 0; i < c->nsdp; i++)
+		if (c->sdp[i].txn == ti && c->sdp[i].dialog == di)
+			return;
+	GROW(c->sdp, c->nsdp, c->sdp_cap, 2);
+	c->sdp[c->nsdp++] = (struct sdp_exchange){ ti, di, offer, answer };
+	if (di >= 0) {
+		c->dialogs[di].offer = offer;
+		c->dialogs[di].answer = answer;
+	}
+}
+
+static void on_sdp(struct call *c, int32_t idx)
+{
+	struct call_msg *cm = &c->msgs[idx];
+	struct sip_msg *m = cm->m;
+	if (cm->flags & (CM_RETRANS | CM_DUPLICATE) || cm->txn < 0)
+		return;
+	struct txn *t = &c->txns[cm->txn];
+	bool sdp = has_sdp(m);
+	if (m->start.is_request) {
+		if (cm->method == M_ACK) {
+			/* late offer: the ACK answers an offer made in a 2xx */
+			if (!sdp)
+				return;
+			for (int32_t i = (int32_t)c->ntxns - 1; i >= 0; i--) {
+				struct txn *it = &c->txns[i];
+				if (it->method == M_INVITE && it->cseq == t->cseq && it->offer >= 0 &&
+				    !c->msgs[it->offer].m->start.is_request) {
+					sdp_exchange(c, i, cm->dialog, it->offer, idx);
+					it->offer = -1;
+					return;
+				}
+			}
+			return;
+		}
+		if ((cm->method == M_INVITE || cm->method == M_UPDATE || cm->method == M_PRACK) && sdp && t->offer < 0)
+			t->offer = idx;
+		return;
+	}
+	int st = m->start.status;
+	if (t->method != M_INVITE && t->method != M_UPDATE && t->method != M_PRACK)
+		return;
+	if (st >= 300) {
+		if (t->offer >= 0 && c->msgs[t->offer].m->start.is_request)
+			sdp_exchange(c, cm->txn, cm->dialog, t->offer, -1); /* rejected offer */
+		return;
+	}
+	if (st <= 100 || !sdp)
+		return;
+	if (t->offer >= 0 && c->msgs[t->offer].m->start.is_request) {
+		sdp_exchange(c, cm->txn, cm->dialog, t->offer, idx);
+		/* keep t->offer: a forked 2xx answers it again in another dialog */
+	} else if (t->offer < 0 && t->req >= 0 && st < 300 && st >= 200) {
+		t->offer = idx; /* late offer in the 2xx, answered by the ACK */
+	}
+}
+
+/* ---- the message entry point ---- */
+
+static void on_request(struct call *c, int32_t idx)
+{
+	struct call_msg *cm = &c->msgs[idx];
+	struct sip_msg *m = cm->m;
+	struct txn_key k;
+	enum sip_method meth = cm->method;
+	int32_t ti = -1;
+
+	if (meth == M_ACK) {
+		txn_key_of(m, M_INVITE, &k);
+		int32_t inv = txn_find(c, &k);
+		if (inv >= 0 && c->txns[inv].status >= 300) {
+			/* §17.1.1.3: the ACK of a non-2xx is part of the INVITE transaction */
+			ti = inv;
+			if (!mark_copy(c, inv, idx))
+				c->txns[inv].ack = idx;
+		}
+	}
+	if (ti < 0) {
+		txn_key_of(m, meth, &k);
+		ti = txn_find(c, &k);
+		if (ti >= 0) {
+			if (!mark_copy(c, ti, idx) && c->txns[ti].req < 0)
+				c->txns[ti].req = idx; /* responses came first */
+		} else {
+			ti = txn_new(c, &k, idx, m);
+			c->txns[ti].req = idx;
+		}
+	}
+	struct txn *t = &c->txns[ti];
+	const struct sip_nameaddr *to = sip_msg_to(m), *from = sip_msg_from(m);
+	t->in_dialog = t->in_dialog || (to->valid && to->tag.len);
+	if (!(cm->flags & CM_DUPLICATE) && endpoint_eq(&m->src, &t->src) && endpoint_eq(&m->dst, &t->dst) &&
+	    meth == t->method)
+		t->req_count++;
+	txn_link(c, ti, idx);
+
+	if (meth == M_CANCEL) {
+		txn_key_of(m, M_INVITE, &k);
+		int32_t inv = txn_find(c, &k);
+		if (inv >= 0) {
+			c->txns[inv].cancel = ti;
+			t->cancels = inv;
+		}
+	}
+
+	/* Dialog membership by tags (§12.2); the ACK of a non-2xx belongs
+	 * to its INVITE transaction, not to a dialog. */
+	if (meth == M_ACK && t->method == M_INVITE) {
+		cm->caller_dir = true;
+	} else if (to->valid && to->tag.len && from->valid) {
+		int32_t di = dialog_find(c, from->tag, to->tag);
+		if (di < 0 && meth != M_CANCEL) {
+			di = dialog_new(c, from->tag, to->tag,
+					meth == M_NOTIFY || meth == M_SUBSCRIBE ? M_SUBSCRIBE : M_INVITE);
+			c->dialogs[di].inferred = true;
+			c->dialogs[di].state = DLG_CONFIRMED;
+			c->dialogs[di].confirmed_once = true;
+			c->dialogs[di].confirm_msg = idx;
+			c->dialogs[di].confirm_ns = msg_ns(m);
+		}
+		if (di >= 0) {
+			cm->dialog = di;
+			cm->caller_dir = sv_eq(from->tag, c->dialogs[di].caller_tag);
+			if (meth == M_BYE && !(cm->flags & (CM_RETRANS | CM_DUPLICATE))) {
+				struct dialog *d = &c->dialogs[di];
+				if (d->end_req < 0 && d->state != DLG_TERMINATED)
+					d->end_req = idx;
+				dialog_end(c, di, idx);
+			}
+		}
+	} else {
+		cm->caller_dir = true;
+		if (meth == M_CANCEL && t->cancels >= 0) {
+			/* CANCEL ends nothing by itself: the 487 does. */
+		}
+	}
+}
+
+static void on_response(struct call *c, int32_t idx)
+{
+	struct call_msg *cm = &c->msgs[idx];
+	struct sip_msg *m = cm->m;
+	struct txn_key k;
+	txn_key_of(m, cm->method, &k);
+	int32_t ti = txn_find(c, &k);
+	if (ti < 0)
+		ti = txn_new(c, &k, idx, m);
+	int st = m->start.status;
+	mark_copy(c, ti, idx);
+	txn_link(c, ti, idx);
+	struct txn *t = &c->txns[ti];
+	bool copy = cm->flags & (CM_RETRANS | CM_DUPLICATE);
+	if (t->first_resp < 0)
+		t->first_resp = idx;
+	if (st > 100 && st < 200 && t->first_prov < 0)
+		t->first_prov = idx;
+	if (st >= 200) {
+		if (t->final < 0) {
+			t->final = idx;
+			t->status = st;
+		}
+		if (!(cm->flags & CM_DUPLICATE) && st == t->status)
+			t->final_count++;
+	}
+
+	const struct sip_nameaddr *to = sip_msg_to(m), *from = sip_msg_from(m);
+	if (!to->valid || !from->valid)
+		return;
+	int32_t di = -1;
+	if (to->tag.len)
+		di = dialog_find(c, from->tag, to->tag);
+	if (!t->in_dialog && is_dialog_creating(t->method) && to->tag.len && st > 100) {
+		if (di < 0 && st < 300) {
+			di = dialog_new(c, from->tag, to->tag, t->method == M_INVITE ? M_INVITE : M_SUBSCRIBE);
+			c->dialogs[di].create_txn = ti;
+		}
+		if (di >= 0) {
+			struct dialog *d = &c->dialogs[di];
+			if (d->inferred && d->create_txn < 0) {
+				/* a NOTIFY came before the SUBSCRIBE's 2xx: fix the roles */
+				d->caller_tag = from->tag;
+				d->callee_tag = to->tag;
+				d->create_txn = ti;
+				d->inferred = false;
+			}
+			if (st >= 200 && st < 300 && d->state == DLG_EARLY && !copy) {
+				d->state = DLG_CONFIRMED;
+				d->confirmed_once = true;
+				d->confirm_msg = idx;
+				d->confirm_ns = msg_ns(m);
+				d->remote_target = idx;
+				d->callee_addr = m->src;
+			}
+		}
+		if (st >= 300 && !copy) {
+			/* a failure ends every early dialog of this INVITE (§12.3) */
+			for (uint32_t i = 0; i < c->ndialogs; i++)
+				if (c->dialogs[i].create_txn == ti && c->dialogs[i].state == DLG_EARLY)
+					dialog_end(c, (int32_t)i, idx);
+		}
+	} else if (di >= 0 && !copy) {
+		struct dialog *d = &c->dialogs[di];
+		if (st >= 200 && (t->method == M_BYE || st == 481 || st == 408)) {
+			if (d->state != DLG_TERMINATED)
+				dialog_end(c, di, idx);
+			else if (t->method == M_BYE && d->end_msg == d->end_req)
+				d->end_msg = idx; /* the BYE's response */
+		}
+		/* A target refresh (re-INVITE/UPDATE 2xx) updates the remote target. */
+		if (st >= 200 && st < 300 && (t->method == M_INVITE || t->method == M_UPDATE) &&
+		    m->first[SIP_H_CONTACT])
+			d->remote_target = idx;
+	}
+	/* caller_dir of a response is its request's direction */
+	if (di >= 0) {
+		cm->dialog = di;
+		cm->caller_dir = sv_eq(from->tag, c->dialogs[di].caller_tag);
+	}
+}
+
+void call_add_msg(struct call *c, struct sip_msg *m)
+{
+	GROW(c->msgs, c->nmsgs, c->msgs_cap, 8);
+	int32_t idx = (int32_t)c->nmsgs++;
+	struct call_msg *cm = &c->msgs[idx];
+	memset(cm, 0, sizeof *cm);
+	cm->m = m;
+	cm->txn = cm->dialog = cm->prev_in_txn = -1;
+	int64_t ns = msg_ns(m);
+	if (idx == 0 || ns < c->start_ns)
+		c->start_ns = ns;
+	if (ns > c->end_ns)
+		c->end_ns = ns;
+	if (m->malformed && m->start.line.len == 0)
+		return;
+	if (m->start.is_request) {
+		cm->method = sip_method_of(m->start.method);
+	} else {
+		const struct sip_cseq *cs = sip_msg_cseq(m);
+		cm->method = cs->valid ? sip_method_of(cs->method) : M_OTHER;
+	}
+	if (m->malformed && (!sip_msg_cseq(m)->valid || !m->first[SIP_H_VIA]))
+		return; /* cannot be placed in a transaction */
+	/* The kind follows the most telling method seen (INVITE first). */
+	enum call_kind k;
+	int rank = kind_rank(cm->method, &k);
+	if (!m->start.is_request)
+		rank = rank > 1 ? 1 : 0; /* a response alone says little */
+	if (rank > c->kind_rank) {
+		c->kind = k;
+		c->kind_rank = (uint8_t)rank;
+	}
+	if (m->start.is_request)
+		on_request(c, idx);
+	else
+		on_response(c, idx);
+	on_sdp(c, idx);
+}
+
+/* ---- summary ---- */
+
+static bool main_method(const struct call *c, enum sip_method m)
+{
+	switch (c->kind) {
+	case KIND_CALL: return m == M_INVITE;
+	case KIND_REGISTRATION: return m == M_REGISTER;
+	case KIND_SUBSCRIPTION: return m == M_SUBSCRIBE;
+	case KIND_MESSAGE: return m == M_MESSAGE;
+	case KIND_OPTIONS: return m == M_OPTIONS;
+	default: return m != M_ACK;
+	}
+}
+
+static bool reg_is_removal(struct call *c, const struct txn *t)
+{
+	if (t->final < 0)
+		return false;
+	struct sip_msg *ok = c->msgs[t->final].m;
+	if (!ok->first[SIP_H_CONTACT])
+		return true; /* no bindings left */
+	struct sip_msg *req = t->req >= 0 ? c->msgs[t->req].m : NULL;
+	if (req) {
+		const struct sip_contact *ct = sip_msg_contact(req);
+		if (ct->valid && ct->star)
+			return true;
+		if (ct->valid && ct->expires == 0)
+			return true;
+		if (ct->valid && ct->expires < 0 && sip_msg_int(req, SIP_H_EXPIRES) == 0)
+			return true;
+	}
+	return false;
+}
+
+void call_finish(struct call *c)
+{
+	int32_t mt = -1;
+	for (int32_t i = (int32_t)c->ntxns - 1; i >= 0; i--) {
+		const struct txn *t = &c->txns[i];
+		if (main_method(c, t->method) && !(c->kind == KIND_CALL && t->in_dialog) &&
+		    !(t->method == M_INVITE && t->req >= 0 && c->msgs[t->req].method == M_ACK)) {
+			mt = i;
+			break;
+		}
+	}
+	c->main_txn = mt;
+	c->final_status = mt >= 0 ? c->txns[mt].status : 0;
+	c->answer_ns = c->hangup_ns = c->setup_ns = -1;
+	bool confirmed = false, byed = false;
+	for (uint32_t i = 0; i < c->ndialogs; i++) {
+		const struct dialog *d = &c->dialogs[i];
+		if (d->kind != M_INVITE || !d->confirmed_once)
+			continue;
+		confirmed = true;
+		if (d->end_req >= 0) {
+			byed = true;
+			int64_t t = msg_ns(c->msgs[d->end_req].m);
+			if (c->hangup_ns < 0 || t < c->hangup_ns)
+				c->hangup_ns = t;
+		}
+		if (!d->inferred && (c->answer_ns < 0 || d->confirm_ns < c->answer_ns))
+			c->answer_ns = d->confirm_ns;
+	}
+	if (mt < 0) {
+		if (c->kind == KIND_CALL && confirmed)
+			c->state = byed ? ST_COMPLETED : ST_ANSWERED;
+		else
+			c->state = ST_UNKNOWN;
+		return;
+	}
+	struct txn *t = &c->txns[mt];
+	int st = t->status;
+	if (t->method == M_INVITE && t->req >= 0) {
+		int32_t r = t->first_prov >= 0 ? t->first_prov : (st >= 200 && st < 300 ? t->final : -1);
+		if (r >= 0)
+			c->setup_ns = msg_ns(c->msgs[r].m) - msg_ns(c->msgs[t->req].m);
+	}
+	if (st == 0) {
+		if (t->first_prov >= 0)
+			c->state = ST_RINGING;
+		else if (t->first_resp >= 0)
+			c->state = ST_TRYING;
+		else
+			c->state = t->req >= 0 && t->end_ns - t->start_ns >= SIP_T1_NS ? ST_NO_RESPONSE : ST_TRYING;
+		if (t->cancel >= 0)
+			c->state = ST_CANCELLED;
+	} else if (st < 300) {
+		if (c->kind == KIND_CALL)
+			c->state = byed ? ST_COMPLETED : ST_ANSWERED;
+		else if (c->kind == KIND_REGISTRATION)
+			c->state = reg_is_removal(c, t) ? ST_UNREGISTERED : ST_REGISTERED;
+		else
+			c->state = ST_COMPLETED;
+	} else if (st == 487 || (t->cancel >= 0 && c->txns[t->cancel].status < 300)) {
+		c->state = ST_CANCELLED;
+	} else if (st < 400) {
+		c->state = ST_REDIRECTED;
+	} else if (st == 408 || (st >= 500 && st < 600)) {
+		c->state = ST_FAILED;
+	} else {
+		c->state = ST_REJECTED;
+	}
+}
+
+int call_activity(const struct call *c)
+{
+	int a = 0;
+	for (uint32_t i = 0; i < c->ndialogs; i++)
+		if (c->dialogs[i].kind == M_INVITE && c->dialogs[i].state == DLG_CONFIRMED)
+			return 3;
+	for (uint32_t i = 0; i < c->ntxns; i++) {
+		const struct txn *t = &c->txns[i];
+		if (t->method == M_ACK || t->status || t->req < 0)
+			continue;
+		if (t->method == M_INVITE && t->first_prov >= 0)
+			a = 2;
+		else if (a < 1)
+			a = 1;
+	}
+	return a;
+}

@@ -1,0 +1,203 @@
+/* model.h - calls, dialogs and transactions built from SIP messages
+ * (RFC 3261 §12 dialogs, §17 transactions), finalised as a stream.
+ *
+ * Ownership: the call store owns every call; a call owns its messages,
+ * transactions, dialogs and links. A call handed to the done-callback is
+ * valid only during that callback: the store frees it right after. */
+#ifndef SIPAUDIT_MODEL_H
+#define SIPAUDIT_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sipmsg.h"
+
+/* RFC 3261 timers, in nanoseconds of capture time. */
+#define SIP_T1_NS 500000000LL
+#define SIP_TIMER_B_NS (64 * SIP_T1_NS) /* 32 s: INVITE/non-INVITE timeout */
+
+enum sip_method {
+	M_OTHER = 0,
+	M_INVITE, M_ACK, M_BYE, M_CANCEL, M_REGISTER, M_OPTIONS, M_INFO, M_UPDATE,
+	M_PRACK, M_SUBSCRIBE, M_NOTIFY, M_REFER, M_MESSAGE, M_PUBLISH,
+};
+enum sip_method sip_method_of(struct sv name);
+const char *sip_method_name(enum sip_method m);
+
+enum call_kind {
+	KIND_CALL, KIND_REGISTRATION, KIND_SUBSCRIPTION, KIND_MESSAGE, KIND_OPTIONS, KIND_OTHER,
+};
+#define KIND_COUNT 6
+const char *call_kind_name(enum call_kind k);
+
+enum call_state {
+	ST_TRYING,       /* request sent, nothing or only 100 back */
+	ST_RINGING,      /* 18x, no final response */
+	ST_ANSWERED,     /* 2xx, no BYE in the capture */
+	ST_COMPLETED,    /* INVITE: answered then ended by BYE; others: 2xx */
+	ST_CANCELLED,    /* CANCEL / 487 */
+	ST_REDIRECTED,   /* 3xx */
+	ST_REJECTED,     /* 4xx (not 408) or 6xx */
+	ST_FAILED,       /* 5xx, 408 */
+	ST_NO_RESPONSE,  /* a request that never got any response */
+	ST_REGISTERED,   /* REGISTER 2xx with a binding */
+	ST_UNREGISTERED, /* REGISTER 2xx with expires 0 */
+	ST_UNKNOWN,      /* nothing to judge (e.g. only responses) */
+};
+#define STATE_COUNT 12
+const char *call_state_name(enum call_state s);
+
+/* Message flags */
+#define CM_RETRANS 0x1   /* same transaction, same hop, seen before */
+#define CM_DUPLICATE 0x2 /* the same message captured again (another hop or twice) */
+
+struct call_msg {
+	struct sip_msg *m; /* owned */
+	int32_t txn;       /* index into call->txns, -1 none */
+	int32_t dialog;    /* index into call->dialogs, -1 none */
+	uint32_t flags;
+	uint32_t dup_of;   /* index of the original message when CM_DUPLICATE/CM_RETRANS */
+	int32_t prev_in_txn; /* previous message of the same transaction, -1 */
+	enum sip_method method; /* request method, or CSeq method for responses */
+	bool caller_dir;   /* in a dialog: sent by the caller (From tag = caller tag) */
+};
+
+struct txn {
+	enum sip_method method; /* INVITE for the ACK of a non-2xx */
+	struct sv branch;       /* slices into the first message's bytes */
+	struct sv sent_by;      /* host of the top Via */
+	uint16_t sent_port;
+	struct sv from_tag;
+	uint32_t cseq;
+	bool rfc2543;           /* branch without the z9hG4bK cookie */
+	bool in_dialog;         /* the request carried a To tag */
+	int32_t req;            /* first request message, -1 when not captured */
+	int32_t first_resp;     /* first response of any kind, -1 */
+	int32_t first_prov;     /* first 101-199, -1 */
+	int32_t final;          /* first final response, -1 */
+	int32_t ack;            /* ACK (non-2xx: same transaction), -1 */
+	int32_t cancel;         /* CANCEL transaction index for INVITE, -1 */
+	int32_t cancels;        /* for CANCEL: the INVITE transaction it cancels, -1 */
+	int32_t last_msg;       /* latest message of the transaction (chain via prev_in_txn) */
+	int32_t offer;          /* SDP offer waiting for its answer, -1 */
+	int status;             /* final status, 0 none */
+	uint32_t req_count;     /* request copies on the first hop, retransmissions included */
+	uint32_t final_count;   /* final response copies on the first hop */
+	int64_t start_ns, end_ns; /* first request (or response), last message */
+	struct endpoint src, dst; /* the hop of the first request */
+};
+
+enum dialog_state { DLG_EARLY, DLG_CONFIRMED, DLG_TERMINATED };
+const char *dialog_state_name(enum dialog_state s);
+
+struct dialog {
+	struct sv caller_tag, callee_tag; /* slices into message bytes */
+	enum dialog_state state;
+	bool confirmed_once;    /* reached CONFIRMED at some point */
+	bool inferred;          /* created from an in-dialog request: set up before the capture */
+	enum sip_method kind;   /* INVITE, SUBSCRIBE, NOTIFY, REFER */
+	int32_t create_txn;     /* transaction whose response created it, -1 */
+	int32_t confirm_msg;    /* the 2xx, -1 */
+	int32_t end_msg;        /* BYE/481/failure that ended it, -1 */
+	int32_t end_req;        /* the BYE request that ended it, -1 */
+	int32_t remote_target;  /* message whose Contact is the callee's target (2xx), -1 */
+	int32_t offer, answer;  /* latest complete SDP offer/answer messages, -1 */
+	int64_t confirm_ns, end_ns;
+	struct endpoint callee_addr; /* where the 2xx came from */
+};
+
+/* An SDP offer and its answer, in the order completed. */
+struct sdp_exchange {
+	int32_t txn, dialog;
+	int32_t offer, answer; /* message indices; answer -1 when none came */
+};
+
+struct call_link {
+	char *call_id; /* owned copy */
+	const char *how; /* "X-Call-ID", "X-CID", "same SDP" (static) */
+	struct call *peer; /* while both are alive, else NULL */
+	bool peer_ended;
+	uint64_t peer_end_frame;
+	int64_t peer_end_ns;
+};
+
+struct call {
+	uint32_t input;
+	uint64_t seq;       /* creation order in the store */
+	char *call_id;      /* owned, NUL-terminated ("" when absent) */
+	size_t call_id_len;
+
+	struct call_msg *msgs; /* arrival order */
+	uint32_t nmsgs, msgs_cap;
+	struct txn *txns;
+	uint32_t ntxns, txns_cap;
+	struct dialog *dialogs;
+	uint32_t ndialogs, dialogs_cap;
+	struct sdp_exchange *sdp;
+	uint32_t nsdp, sdp_cap;
+	struct call_link *links;
+	uint32_t nlinks, links_cap;
+
+	/* Summary, kept current as messages arrive. */
+	enum call_kind kind;
+	uint8_t kind_rank;
+	enum call_state state;
+	int final_status;      /* final status of the main transaction, 0 none */
+	int32_t main_txn;      /* the transaction that decides the state, -1 */
+	int64_t start_ns, end_ns;       /* first and last message */
+	int64_t answer_ns, hangup_ns;   /* -1 when not seen */
+	int64_t setup_ns;               /* INVITE → first 18x/2xx, -1 */
+	uint32_t findings;     /* filled by whoever runs the rules */
+
+	/* Store bookkeeping */
+	struct call *hnext;
+	struct call *lprev, *lnext;
+	int list;
+	bool ended_input;  /* finalised because its input ended */
+	uint32_t sdp_key_hash[2]; /* B2BUA index entries this call owns */
+	unsigned nsdp_keys;
+};
+
+/* Store-level registration binding per AoR (for expiry checks). */
+struct binding {
+	char *aor;       /* owned */
+	char *call_id;   /* owned: the call of the last successful REGISTER */
+	uint64_t req_frame, ok_frame;
+	int64_t ok_ns, expires_ns; /* absolute capture time the binding lapses */
+	bool lapsed_reported;
+	struct binding *next;
+};
+
+typedef void (*call_done_fn)(void *ud, struct call *c);
+/* Called for each registration binding that lapsed without refresh:
+ * at the refresh that came too late (late_frame != 0) or at the end of the
+ * input (late_frame == 0, end_ns = time of the last packet). */
+typedef void (*binding_lapse_fn)(void *ud, const struct binding *b, uint32_t input,
+				 uint64_t late_frame, int64_t late_ns);
+
+struct callstore;
+
+/* done: receives each finalised call (then the store frees it). */
+struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void *ud);
+/* Takes ownership of m; may finalise calls that have gone quiet. */
+void callstore_add(struct callstore *cs, struct sip_msg *m);
+/* The input's capture ended at end_ns: finalises all its calls, in order of
+ * their first message, and reports lapsed bindings. */
+void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns);
+void callstore_free(struct callstore *cs);
+
+/* Model building (model.c), used by the store. */
+void call_init(struct call *c, uint32_t input, struct sv call_id);
+void call_add_msg(struct call *c, struct sip_msg *m);
+void call_finish(struct call *c); /* compute the final summary */
+void call_release(struct call *c);
+/* Whether the call could be finalised: 0 complete, 1 waiting for responses,
+ * 2 ringing, 3 live dialog (never times out). */
+int call_activity(const struct call *c);
+
+static inline int64_t msg_ns(const struct sip_msg *m)
+{
+	return m->ts_sec * 1000000000LL + m->ts_nsec;
+}
+
+#endif

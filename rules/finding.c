@@ -1,0 +1,113 @@
+/* finding.c - building findings: frames, texts, and handing them over. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analyzer/xalloc.h"
+#include "rule.h"
+
+const char *severity_name(enum severity s)
+{
+	static const char *const n[] = { "info", "warning", "error" };
+	return n[s];
+}
+
+int severity_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, severity_name((enum severity)i)) == 0)
+			return i;
+	return -1;
+}
+
+struct finding *finding_new(struct rule_ctx *ctx, const struct call *c, enum severity sev)
+{
+	struct finding *f = xcalloc(1, sizeof *f);
+	f->rule = ctx->rule->id;
+	f->severity = sev;
+	f->reference = ctx->rule->reference;
+	if (c) {
+		f->input = c->input;
+		f->call_seq = c->seq;
+		f->call_id = xstrdup(c->call_id);
+	}
+	f->ts_ns = -1;
+	return f;
+}
+
+void finding_dialog(struct finding *f, const struct dialog *d)
+{
+	free(f->from_tag);
+	free(f->to_tag);
+	f->from_tag = xstrndup(d->caller_tag.p, d->caller_tag.len);
+	f->to_tag = xstrndup(d->callee_tag.p, d->callee_tag.len);
+}
+
+void finding_frame(struct finding *f, uint64_t frame)
+{
+	size_t i = f->nframes;
+	while (i > 0 && f->frames[i - 1] > frame)
+		i--;
+	if (i > 0 && f->frames[i - 1] == frame)
+		return;
+	if (f->nframes == f->frames_cap) {
+		f->frames_cap = f->frames_cap ? f->frames_cap * 2 : 8;
+		f->frames = xrealloc(f->frames, f->frames_cap * sizeof *f->frames);
+	}
+	memmove(f->frames + i + 1, f->frames + i, (f->nframes - i) * sizeof *f->frames);
+	f->frames[i] = frame;
+	f->nframes++;
+}
+
+void finding_msg(struct finding *f, const struct call *c, int32_t idx)
+{
+	if (idx < 0 || (uint32_t)idx >= c->nmsgs)
+		return;
+	const struct sip_msg *m = c->msgs[idx].m;
+	finding_frame(f, m->frame);
+	int64_t ns = msg_ns(m);
+	if (f->ts_ns < 0 || ns < f->ts_ns)
+		f->ts_ns = ns;
+}
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		xalloc_die(strlen(fmt));
+	return s;
+}
+
+#define SETTER(name, field)                                 \
+	void name(struct finding *f, const char *fmt, ...)  \
+	{                                                   \
+		va_list ap;                                 \
+		va_start(ap, fmt);                          \
+		free(f->field);                             \
+		f->field = vfmt(fmt, ap);                   \
+		va_end(ap);                                 \
+	}
+SETTER(finding_summary, summary)
+SETTER(finding_explain, explanation)
+SETTER(finding_hint, hint)
+
+void finding_emit(struct rule_ctx *ctx, struct finding *f)
+{
+	if (!f->summary)
+		f->summary = xstrdup(ctx->rule->summary);
+	ctx->sink(ctx->ud, f);
+}
+
+void finding_free(struct finding *f)
+{
+	if (!f)
+		return;
+	free(f->call_id);
+	free(f->from_tag);
+	free(f->to_tag);
+	free(f->frames);
+	free(f->summary);
+	free(f->explanation);
+	free(f->hint);
+	free(f);
+}

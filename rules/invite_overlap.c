@@ -1,0 +1,103 @@
+/* invite_overlap.c - invite-overlap: a new INVITE in a dialog while another
+ * INVITE transaction is in progress in either direction (RFC 3261 §14.1):
+ * the cause of 491 Request Pending and "500 Race condition" (seeds/001).
+ * Judged from the new INVITE's sender: its own INVITE client transaction
+ * without a final response, or its INVITE server transaction not yet
+ * confirmed by the ACK. */
+#include <stdio.h>
+
+#include "rule.h"
+
+static bool acked_at(const struct call *c, int32_t d, uint32_t cseq, const struct endpoint *to, int64_t before)
+{
+	for (uint32_t i = 0; i < c->nmsgs; i++) {
+		const struct call_msg *cm = &c->msgs[i];
+		if (cm->method != M_ACK || !cm->m->start.is_request || cm->dialog != d)
+			continue;
+		if (msg_ns(cm->m) > before)
+			break;
+		const struct sip_cseq *cs = sip_msg_cseq(cm->m);
+		if (cs->valid && cs->num == cseq && endpoint_eq(&cm->m->dst, to))
+			return true;
+	}
+	return false;
+}
+
+static bool in_dialog(const struct call *c, const struct txn *t, int32_t d)
+{
+	if (t->in_dialog)
+		return t->req >= 0 && c->msgs[t->req].dialog == d;
+	/* an initial INVITE belongs to the dialogs its responses created */
+	for (int32_t k = t->last_msg; k >= 0; k = c->msgs[k].prev_in_txn)
+		if (c->msgs[k].dialog == d)
+			return true;
+	return false;
+}
+
+static void check(struct rule_ctx *ctx, const struct call *c)
+{
+	for (uint32_t ri = 0; ri < c->ntxns; ri++) {
+		const struct txn *r = &c->txns[ri];
+		if (r->method != M_INVITE || !r->in_dialog || r->req < 0)
+			continue;
+		const struct sip_msg *rm = c->msgs[r->req].m;
+		int32_t d = c->msgs[r->req].dialog;
+		if (d < 0)
+			continue;
+		int64_t tr = msg_ns(rm);
+		int32_t busy = -1;
+		const char *why = NULL;
+		for (uint32_t ti = 0; ti < c->ntxns && busy < 0; ti++) {
+			const struct txn *t = &c->txns[ti];
+			if (ti == ri || t->method != M_INVITE || t->req < 0 || t->start_ns >= tr)
+				continue;
+			if (t->cseq == r->cseq && sv_eq(t->from_tag, r->from_tag))
+				continue; /* the same request on another hop */
+			if (!in_dialog(c, t, d))
+				continue;
+			int64_t fin = t->final >= 0 ? msg_ns(c->msgs[t->final].m) : INT64_MAX;
+			if (endpoint_eq(&t->src, &rm->src) && fin > tr) {
+				busy = (int32_t)ti;
+				why = "its own earlier INVITE had no final response yet";
+			} else if (endpoint_eq(&t->dst, &rm->src) &&
+				   (fin > tr || (t->status >= 200 && t->status < 300 && !acked_at(c, d, t->cseq, &rm->src, tr)))) {
+				busy = (int32_t)ti;
+				why = fin > tr ? "it had not yet answered the other side's INVITE"
+					       : "it had answered the other side's INVITE with 2xx but the ACK had not arrived";
+			}
+		}
+		if (busy < 0)
+			continue;
+		const struct txn *b = &c->txns[busy];
+		struct finding *f = finding_new(ctx, c, SEV_WARNING);
+		finding_dialog(f, &c->dialogs[d]);
+		finding_msg(f, c, b->req);
+		finding_msg(f, c, b->final);
+		finding_msg(f, c, r->req);
+		finding_msg(f, c, r->final);
+		char rl[96], bl[96], resp[96] = "";
+		msg_label(rl, sizeof rl, c, r->req);
+		msg_label(bl, sizeof bl, c, b->req);
+		if (r->final >= 0) {
+			char l[96];
+			msg_label(l, sizeof l, c, r->final);
+			snprintf(resp, sizeof resp, ", answered %s", l);
+		}
+		finding_summary(f, "%s was sent while %s was still in progress (%s)%s", rl, bl, why, resp);
+		finding_explain(f, "RFC 3261 §14.1: a UA must not start an INVITE transaction in a dialog while "
+				   "another is in progress in either direction — its own until the final response, the "
+				   "peer's until the ACK. The receiver answers 491 Request Pending (or 500, 'Race "
+				   "condition') and the re-INVITE has to be retried.");
+		finding_hint(f, "Make the sender wait for the final response and the ACK before re-INVITEing; on "
+				"491, retry after the random delay of §14.1.");
+		finding_emit(ctx, f);
+	}
+}
+
+const struct rule rule_invite_overlap = {
+	.id = "invite-overlap",
+	.severity = SEV_WARNING,
+	.summary = "new INVITE in a dialog while another INVITE transaction is in progress",
+	.reference = "RFC 3261 §14.1",
+	.check_call = check,
+};

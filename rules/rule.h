@@ -1,0 +1,104 @@
+/* rule.h - the rule engine's contract: one rule per file, pure checks over
+ * the call model that report findings through an emit call.
+ *
+ * Adding a rule:
+ *   1. write rules/<id>.c exporting `const struct rule rule_<id>` (id as in
+ *      FAULTS.md, default severity, one-line summary, RFC reference, check);
+ *   2. add one line to rules/registry.c and the file to meson.build;
+ *   3. add a trigger capture and its clean counterpart to testdata/ and the
+ *      golden list.
+ * Rules read the model (calls, dialogs, transactions, messages), never the
+ * packets; they never print and never exit. */
+#ifndef SIPAUDIT_RULE_H
+#define SIPAUDIT_RULE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../analyzer/model.h"
+
+enum severity { SEV_INFO = 0, SEV_WARNING = 1, SEV_ERROR = 2 };
+const char *severity_name(enum severity s);
+/* -1 when unknown */
+int severity_parse(const char *s);
+
+/* A finding: owned by whoever receives it (free with finding_free). */
+struct finding {
+	const char *rule;       /* static rule id */
+	enum severity severity;
+	uint32_t input;
+	uint64_t call_seq;      /* the call's creation order (for grouping) */
+	char *call_id;
+	char *from_tag, *to_tag; /* when it concerns one dialog, else NULL */
+	uint64_t *frames;       /* sorted, unique */
+	size_t nframes, frames_cap;
+	int64_t ts_ns;          /* time of the first message it cites */
+	char *summary, *explanation, *hint;
+	const char *reference;  /* static */
+};
+
+struct rule_ctx;
+
+struct rule {
+	const char *id;
+	enum severity severity; /* default; a finding may say otherwise */
+	const char *summary;
+	const char *reference;
+	void (*check_call)(struct rule_ctx *ctx, const struct call *c);
+	/* optional: a registration binding lapsed (see binding_lapse_fn) */
+	void (*check_binding)(struct rule_ctx *ctx, const struct binding *b, uint32_t input,
+			      uint64_t late_frame, int64_t late_ns);
+};
+
+typedef void (*finding_sink_fn)(void *ud, struct finding *f);
+
+struct rule_ctx {
+	const struct rule *rule;
+	finding_sink_fn sink;
+	void *ud;
+};
+
+/* Building a finding (rules/finding.c). */
+struct finding *finding_new(struct rule_ctx *ctx, const struct call *c, enum severity sev);
+void finding_dialog(struct finding *f, const struct dialog *d);
+/* Cites message idx of c (its frame; the first frame too when it spanned several). */
+void finding_msg(struct finding *f, const struct call *c, int32_t idx);
+void finding_frame(struct finding *f, uint64_t frame);
+void finding_summary(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_explain(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the finding to the sink (which takes ownership). */
+void finding_emit(struct rule_ctx *ctx, struct finding *f);
+void finding_free(struct finding *f);
+
+/* The registry (rules/registry.c). */
+extern const struct rule *const rule_registry[];
+extern const size_t rule_count;
+const struct rule *rule_find(const char *id);
+
+/* Which rules run and at what severity (rules/engine.c). */
+struct ruleset {
+	bool enabled[64];
+	int severity[64]; /* -1: the rule's own */
+};
+void ruleset_default(struct ruleset *rs);
+void rules_run_call(const struct ruleset *rs, const struct call *c, finding_sink_fn sink, void *ud);
+void rules_run_binding(const struct ruleset *rs, const struct binding *b, uint32_t input, uint64_t late_frame,
+		       int64_t late_ns, finding_sink_fn sink, void *ud);
+
+/* Helpers shared by rules (rules/util.c). */
+/* A printable copy of a header value, at most max bytes, control bytes replaced. */
+void sv_print(char *buf, size_t size, struct sv v);
+/* Appends ", Reason: ..., Warning: ..., X-Asterisk-HangupCause: ..., P-Registrar-Error: ..."
+ * quotes of message m into buf. Returns the number of quotes added. */
+int quote_causes(char *buf, size_t size, const struct sip_msg *m);
+/* Is the request message idx a first copy (not a retransmission or duplicate)? */
+static inline bool msg_is_first(const struct call *c, int32_t idx)
+{
+	return !(c->msgs[idx].flags & (CM_RETRANS | CM_DUPLICATE));
+}
+/* "INVITE (CSeq 5)" style label of message idx. */
+void msg_label(char *buf, size_t size, const struct call *c, int32_t idx);
+
+#endif
