@@ -13,13 +13,15 @@
 #include "xalloc.h"
 
 /* How long a call stays after its last message, by what it is waiting for.
- * Complete INVITE calls wait 64*T1 for 2xx/ACK retransmissions; other
- * complete calls T4 (5 s, the longest a message lives in the network);
- * calls waiting for a response get Timer B/F on top; ringing calls get
- * Timer C (3 min, §16.6). Calls with a confirmed dialog stay to the end. */
+ * Complete calls (every transaction answered, no dialog up) wait T4 (5 s,
+ * the longest a message lives in the network) for stray retransmissions:
+ * 2xx/ACK retransmissions only happen while a dialog is up, and such calls
+ * are live. Calls waiting for a response get Timer B/F on top; ringing
+ * calls get Timer C (3 min, §16.6). Calls with a confirmed dialog stay to
+ * the end. The linger bounds memory by the call rate, not the capture size. */
 enum { L_DONE_INVITE, L_DONE_OTHER, L_PENDING, L_RINGING, L_LIVE, L_COUNT };
 static const int64_t list_linger_ns[L_COUNT] = {
-	SIP_TIMER_B_NS,
+	5000000000LL,
 	5000000000LL,
 	2 * SIP_TIMER_B_NS,
 	180000000000LL + SIP_TIMER_B_NS,
