@@ -379,7 +379,8 @@ static void on_request(struct call *c, int32_t idx)
 	}
 	struct txn *t = &c->txns[ti];
 	const struct sip_nameaddr *to = sip_msg_to(m), *from = sip_msg_from(m);
-	t->in_dialog = t->in_dialog || (to->valid && to->tag.len);
+	if (meth == t->method) /* not the ACK of a non-2xx, which carries the To tag */
+		t->in_dialog = t->in_dialog || (to->valid && to->tag.len);
 	if (!(cm->flags & CM_DUPLICATE) && endpoint_eq(&m->src, &t->src) && endpoint_eq(&m->dst, &t->dst) &&
 	    meth == t->method)
 		t->req_count++;

@@ -2,6 +2,7 @@
  * a blank line ends the head, Content-Length (or its compact form l) sizes
  * the body; on datagram transports a missing Content-Length means "the rest". */
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
@@ -117,11 +118,36 @@ void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t
 		deliver(an, fm, m, why_malformed);
 }
 
+/* A datagram to or from the SIP port whose first line is not a start line
+ * but whose next lines are SIP's mandatory headers is a SIP message with a
+ * bad start line: report it rather than drop it as "not SIP". */
+static bool garbled_sip(const struct flowmeta *fm, const uint8_t *p, size_t len)
+{
+	static const char *const names[] = { "\nvia:", "\ncall-id:", "\ncseq:", "\nfrom:", "\nto:" };
+	if (fm->src.port != 5060 && fm->dst.port != 5060)
+		return false;
+	unsigned hits = 0;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		size_t n = strlen(names[i]);
+		for (size_t k = 0; k + n <= len && k < SIP_MAX_HEAD; k++)
+			if (p[k] == '\n' && strncasecmp((const char *)p + k, names[i], n) == 0) {
+				hits++;
+				break;
+			}
+	}
+	return hits >= 3;
+}
+
 void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len)
 {
 	size_t off = sipframe_skip_crlf(p, len);
-	if (off == len || !sip_looks_like_start((const char *)p + off, len - off))
-		return; /* keep-alive, or not SIP */
+	if (off == len)
+		return; /* keep-alive */
+	if (!sip_looks_like_start((const char *)p + off, len - off)) {
+		if (garbled_sip(fm, p + off, len - off))
+			deliver(an, fm, sip_msg_new_garbled((const char *)p + off, len - off), NULL);
+		return; /* not SIP */
+	}
 	while (off < len) {
 		size_t used;
 		struct sip_msg *m = sip_msg_new_datagram((const char *)p + off, len - off, &used);

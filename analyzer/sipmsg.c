@@ -68,6 +68,13 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
 	return build(p, len, truncated_body, r, st, tmp, nh, ntotal, err);
 }
 
+struct sip_msg *sip_msg_new_garbled(const char *p, size_t len)
+{
+	struct sip_start st;
+	memset(&st, 0, sizeof st);
+	return build(p, len, false, SIP_PARSE_INVALID, st, NULL, 0, 0, "bad start line");
+}
+
 struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consumed)
 {
 	struct sip_header tmp[MAX_HDRS];

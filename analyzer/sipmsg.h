@@ -98,6 +98,9 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body);
  * it: the message ends where its Content-Length says (or at the end of the
  * data when it has none). *consumed receives the message's length. */
 struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consumed);
+/* A message whose start line is garbage (the caller judged the rest to be
+ * SIP): kept whole as malformed, "bad start line". */
+struct sip_msg *sip_msg_new_garbled(const char *p, size_t len);
 void sip_msg_free(struct sip_msg *m);
 
 /* First header of an id; SV_NULL if absent. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/run.sh BUILD_DIR [SANITIZER_BUILD_DIR [FUZZ_BUILD_DIR]] - the whole test suite.
-# Unit tests, golden tests (testdata/golden/TESTLIST), parity with tshark on
+# Unit tests, golden tests (testdata/golden/TESTLIST), the rule captures against
+# their generation-time expectations, parity with tshark on
 # the public corpus, run with the normal build, then unit and golden tests
 # again with the ASan+UBSan build. Ends with "N passed, N failed".
 set -uo pipefail
@@ -69,6 +70,11 @@ if [ -d "$shared/captures/public" ]; then
 else
 	result "parity: $shared/captures/public not found" 1
 fi
+
+# the rule captures against the expectations written when they were generated
+while IFS= read -r line; do
+	case "$line" in "ok "*) pass=$((pass + 1)) ;; "not ok "*) fail=$((fail + 1)); failed+=("${line#not ok }"); echo "FAIL: ${line#not ok }" ;; *) echo "$line" ;; esac
+done < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/rules 2>&1)
 
 if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
