@@ -106,6 +106,14 @@ void analyzer_packet(struct analyzer *an, uint64_t frame, int64_t ts_sec, uint32
 	st->bytes += caplen;
 	note_linktype(st, linktype);
 	an->frame = frame;
+	/* Capture time in ns must fit int64 with room for timers: clamp absurd
+	 * stamps (damaged files) to years 1685..2255. */
+	if (ts_sec > TS_SEC_MAX)
+		ts_sec = TS_SEC_MAX;
+	if (ts_sec < -TS_SEC_MAX)
+		ts_sec = -TS_SEC_MAX;
+	if (ts_nsec > 999999999u)
+		ts_nsec = 999999999u;
 	an->ts_sec = ts_sec;
 	an->ts_nsec = ts_nsec;
 	int64_t ns = ts_sec * 1000000000LL + ts_nsec;

@@ -9,6 +9,8 @@
 #include "sipmsg.h"
 
 #define INPUT_MAX_ERRORS 50
+/* Timestamps are clamped to +-TS_SEC_MAX seconds so nanosecond arithmetic never overflows. */
+#define TS_SEC_MAX 9000000000LL
 #define INPUT_MAX_LINKTYPES 8
 
 /* Per-input summary. The analyzer fills it; the caller owns it. */

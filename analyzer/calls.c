@@ -141,8 +141,13 @@ static struct call_link *link_to(struct call *c, const char *id, size_t len)
 
 static void link_add(struct call *c, struct call *peer, const char *how)
 {
-	if (link_to(c, peer->call_id, peer->call_id_len))
+	struct call_link *l = link_to(c, peer->call_id, peer->call_id_len);
+	if (l) {
+		/* the same Call-ID again (a later segment of a finalised call):
+		 * point at the live one so finalising clears this pointer */
+		l->peer = peer;
 		return;
+	}
 	if (c->nlinks == c->links_cap) {
 		c->links_cap = c->links_cap ? c->links_cap * 2 : 2;
 		c->links = xrealloc(c->links, c->links_cap * sizeof *c->links);
@@ -324,6 +329,8 @@ static int64_t granted_expires(struct sip_msg *ok, struct sip_msg *req)
 			e = sip_msg_int(req, SIP_H_EXPIRES);
 		if (e < 0)
 			e = 3600; /* §10.2.1.1 default */
+		if (e > 315360000)
+			e = 315360000; /* ten years: keeps the arithmetic in range */
 		if (e > best)
 			best = e;
 	}

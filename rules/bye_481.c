@@ -83,6 +83,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				    cm->m->start.status < 200 || (cm->dialog != d && !(dl->create_txn >= 0 && cm->txn == dl->create_txn)))
 					continue;
 				int64_t e = sip_msg_int(cm->m, SIP_H_EXPIRES);
+				if (e > 315360000)
+					e = 315360000;
 				if (e >= 0) {
 					until = msg_ns(cm->m) + e * 1000000000LL;
 					expired = k;

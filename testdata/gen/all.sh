@@ -2,8 +2,8 @@
 # Regenerate every capture described in testdata/captures/README.md.
 # Needs root (network namespaces) and the Debian packages
 #   sip-tester tcpdump tshark (wireshark-common: editcap mergecap capinfos)
-#   iproute2 python3 gzip
-# e.g.  apt-get install -y sip-tester tcpdump tshark iproute2 python3 gzip
+#   iproute2 python3 gzip iptables kamailio (the last two for the rule captures)
+# e.g.  apt-get install -y sip-tester tcpdump tshark iproute2 python3 gzip iptables kamailio
 # Every run produces different bytes (timestamps, Call-IDs, ports, VXLAN
 # source ports), so golden outputs that use these files must be regenerated
 # together with them.
@@ -15,4 +15,8 @@ G=$(cd "$(dirname "$0")" && pwd)
 "$G/tcpseg.sh" all
 "$G/websocket.sh"
 "$G/mkderived.sh"
+# rule captures (issue 3); each rewrites its EXPECTED.*.tsv from the new files
+"$G/rules/dialog.sh" all
+"$G/rules/reg.sh" all
+"$G/rules/misc.sh" all
 "$G/verify.sh"

@@ -1,5 +1,5 @@
 /* fuzz_file.c - libFuzzer harness for the capture file readers (pcap through
- * libpcap, our pcapng reader, gzip) and everything below them. */
+ * libpcap, our pcapng reader, gzip) and everything after them: decoding, calls, rules. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "../../analyzer/analyzer.h"
-#include "fuzz_common.h"
+#include "fuzz_pipeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,13 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	struct analyzer *an = analyzer_new(fuzz_sink, NULL);
+	struct fuzz_pipeline pl;
+	fuzz_pipeline_init(&pl);
+	struct analyzer *an = analyzer_new(fuzz_pipeline_sink, &pl);
 	struct input_stats st;
 	memset(&st, 0, sizeof st);
 	st.path = path;
 	analyzer_read_file(an, path, 0, &st);
-	input_stats_release(&st);
 	analyzer_free(an);
+	fuzz_pipeline_end(&pl, st.last_ns);
+	input_stats_release(&st);
 	close(fd);
 	return 0;
 }

@@ -1,13 +1,13 @@
 /* fuzz_packets.c - libFuzzer harness for the whole decoder below the file
  * reader: link layers, IP, fragments, tunnels, TCP reassembly, WebSocket,
- * HEP, SCTP, framing. Input: one byte picking the link type, then records of
+ * HEP, SCTP, framing, and on to calls and rules. Input: one byte picking the link type, then records of
  * [2-byte length][1-byte time step][bytes]. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../analyzer/analyzer.h"
-#include "fuzz_common.h"
+#include "fuzz_pipeline.h"
 
 static const int linktypes[] = { 0, 1, 101, 108, 113, 197, 228, 229, 276 };
 
@@ -15,7 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	struct analyzer *an = analyzer_new(fuzz_sink, NULL);
+	struct fuzz_pipeline pl;
+	fuzz_pipeline_init(&pl);
+	struct analyzer *an = analyzer_new(fuzz_pipeline_sink, &pl);
 	struct input_stats st;
 	memset(&st, 0, sizeof st);
 	st.path = "fuzz";
@@ -37,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += n;
 	}
 	analyzer_end_input(an);
-	input_stats_release(&st);
 	analyzer_free(an);
+	fuzz_pipeline_end(&pl, st.last_ns);
+	input_stats_release(&st);
 	return 0;
 }

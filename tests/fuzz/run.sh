@@ -10,7 +10,7 @@ secs=${2:-30}
 work=tests/fuzz/corpus-run
 mkdir -p "$work"/file "$work"/sip "$work"/packets
 cp testdata/captures/public/* testdata/captures/corrupt/* "$work"/file/ 2>/dev/null
-find testdata/captures -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.gz' \) -size -64k \
+find testdata/captures testdata/captures/rules -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.gz' \) -size -64k \
 	-exec cp {} "$work"/file/ \; 2>/dev/null
 cp tests/fuzz/seeds/sip/* "$work"/sip/ 2>/dev/null
 # inputs that once crashed a harness (named after the harness) stay in the seeds
