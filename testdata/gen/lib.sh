@@ -112,3 +112,23 @@ wait_uas() {
 
 sip_count() { tshark -r "$1" -Y sip 2>/dev/null | wc -l; }
 report() { echo "$(basename "$1"): $(stat -c %s "$1") bytes, $(tshark -r "$1" 2>/dev/null | wc -l) frames, $(sip_count "$1") SIP"; }
+
+# --- shared by the rule-capture scripts (testdata/gen/rules/*.sh) ---
+
+# rules_begin CAPFILE: fresh namespace pair (IP_A in A, IP_B in B), capture on A's side
+rules_begin() {
+  rm -f "$1"
+  mk_pair 4
+  nsx "$NS_A" ip addr add $IP_A/24 dev vA
+  nsx "$NS_B" ip addr add $IP_B/24 dev vB
+  start_cap "$NS_A" vA "$1"
+}
+
+# rules_uas SCENARIO-FILE [sipp args]: background SIPp UAS on IP_B:5060, one call
+rules_uas() {
+  local sf=$1; shift
+  (cd "$WORK" && exec ip netns exec "$NS_B" timeout 120 sipp -sf "$sf" \
+     -i $IP_B -p 5060 -nd -nostdin -m 1 "$@" >"$WORK/uas.log" 2>&1) &
+  UAS_PID=$!; PIDS+=("$UAS_PID")
+  sleep 0.5
+}

@@ -41,20 +41,14 @@ CAPTURES=(
 # begin NAME: fresh namespaces, capture on the caller side
 begin() {
   NAME=$1; CAP="$OUT/$1.pcap"; CID="$1-%u@%s"
-  rm -f "$CAP" "$WORK/manifest"
-  mk_pair 4
-  nsx "$NS_A" ip addr add $IP_A/24 dev vA
-  nsx "$NS_B" ip addr add $IP_B/24 dev vB
-  start_cap "$NS_A" vA "$CAP"
+  rm -f "$WORK/manifest"
+  rules_begin "$CAP"
 }
 
 # uas SCENARIO [sipp args]: background SIPp callee (dialog/SCENARIO.xml)
 uas() {
   local sc=$1; shift
-  (cd "$WORK" && exec ip netns exec "$NS_B" timeout 120 sipp -sf "$SF/$sc.xml" \
-     -i $IP_B -p 5060 -nd -nostdin -m 1 "$@" >"$WORK/uas.log" 2>&1) &
-  UAS_PID=$!; PIDS+=("$UAS_PID")
-  sleep 0.5
+  rules_uas "$SF/$sc.xml" "$@"
 }
 
 # uac SCENARIO [sipp args]: foreground SIPp caller (dialog/SCENARIO.xml)

@@ -31,20 +31,13 @@ CAPTURES=(
 # begin NAME: fresh namespaces, capture on the UA side
 begin() {
   CAP="$OUT/$1.pcap"; CID="$1-%u@%s"
-  rm -f "$CAP"
-  mk_pair 4
-  nsx "$NS_A" ip addr add $IP_A/24 dev vA
-  nsx "$NS_B" ip addr add $IP_B/24 dev vB
-  start_cap "$NS_A" vA "$CAP"
+  rules_begin "$CAP"
 }
 
 # uas SCENARIO [sipp args]: SIPp registrar/UAS from reg/SCENARIO.uas.xml
 uas() {
   local sc=$1; shift
-  (cd "$WORK" && exec ip netns exec "$NS_B" timeout 120 sipp -sf "$SF/$sc.uas.xml" \
-     -i $IP_B -p 5060 -nd -nostdin -m 1 "$@" >"$WORK/uas.log" 2>&1) &
-  UAS_PID=$!; PIDS+=("$UAS_PID")
-  sleep 0.5
+  rules_uas "$SF/$sc.uas.xml" "$@"
 }
 
 # silent: a UDP socket on 192.0.2.20:5060 that is bound but never read
