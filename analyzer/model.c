@@ -160,7 +160,7 @@ static int32_t txn_find(const struct call *c, const struct txn_key *k)
 	return -1;
 }
 
-static int32_t txn_new(struct call *c, const struct txn_key *k, int32_t idx, const struct sip_msg *m)
+static int32_t txn_new(struct call *c, const struct txn_key *k, const struct sip_msg *m)
 {
 	GROW(c->txns, c->ntxns, c->txns_cap, 4);
 	struct txn *t = &c->txns[c->ntxns];
@@ -178,7 +178,6 @@ static int32_t txn_new(struct call *c, const struct txn_key *k, int32_t idx, con
 	t->start_ns = t->end_ns = msg_ns(m);
 	t->src = m->start.is_request ? m->src : m->dst;
 	t->dst = m->start.is_request ? m->dst : m->src;
-	(void)idx;
 	return (int32_t)c->ntxns++;
 }
 
@@ -373,7 +372,7 @@ static void on_request(struct call *c, int32_t idx)
 			if (!mark_copy(c, ti, idx) && c->txns[ti].req < 0)
 				c->txns[ti].req = idx; /* responses came first */
 		} else {
-			ti = txn_new(c, &k, idx, m);
+			ti = txn_new(c, &k, m);
 			c->txns[ti].req = idx;
 		}
 	}
@@ -421,10 +420,7 @@ static void on_request(struct call *c, int32_t idx)
 			}
 		}
 	} else {
-		cm->caller_dir = true;
-		if (meth == M_CANCEL && t->cancels >= 0) {
-			/* CANCEL ends nothing by itself: the 487 does. */
-		}
+		cm->caller_dir = true; /* a CANCEL ends nothing by itself: the 487 does */
 	}
 }
 
@@ -436,7 +432,7 @@ static void on_response(struct call *c, int32_t idx)
 	txn_key_of(m, cm->method, &k);
 	int32_t ti = txn_find(c, &k);
 	if (ti < 0)
-		ti = txn_new(c, &k, idx, m);
+		ti = txn_new(c, &k, m);
 	int st = m->start.status;
 	mark_copy(c, ti, idx);
 	txn_link(c, ti, idx);

@@ -101,20 +101,19 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				bool lan = src_priv && !dst_priv && m->dst.family;
 				if (!nat && !lan)
 					continue;
+				/* ICE srflx/relay candidates may still find a path: info */
 				enum severity sev = md->cand_srflx + md->cand_relay ? SEV_INFO : SEV_WARNING;
-				if (!f || sev > worst) {
-					if (!f)
-						f = finding_new(ctx, c, sev);
-					f->severity = sev > worst ? sev : worst;
-					worst = f->severity;
+				if (!f)
+					f = finding_new(ctx, c, sev);
+				/* the summary names the first message of the worst kind */
+				if (first < 0 || sev > worst) {
+					first = (int32_t)i;
+					sv_print(addr, sizeof addr, md->conn.addr);
+					lan_side = lan && !nat;
 				}
-				if (first < 0 || sev == SEV_WARNING) {
-					if (first < 0 || (!addr[0] || sev == SEV_WARNING)) {
-						first = (int32_t)i;
-						sv_print(addr, sizeof addr, md->conn.addr);
-						lan_side = lan && !nat;
-					}
-				}
+				if (sev > worst)
+					worst = sev;
+				f->severity = worst;
 				finding_msg(f, c, (int32_t)i);
 				break;
 			}
