@@ -59,6 +59,16 @@ static inline bool sv_starts_ci(struct sv a, const char *s)
 	return a.len >= n && sv_eq_ci(sv_make(a.p, n), sv_make(s, n));
 }
 
+/* Does a contain s anywhere, ignoring ASCII case? */
+static inline bool sv_contains_ci(struct sv a, const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; a.len >= n && i <= a.len - n; i++)
+		if (sv_eq_ci(sv_make(a.p + i, n), sv_make(s, n)))
+			return true;
+	return false;
+}
+
 /* Strips spaces, tabs, CR and LF (folded header lines) at both ends. */
 static inline struct sv sv_trim(struct sv s)
 {

@@ -5,11 +5,6 @@
 
 #include "rule.h"
 
-static bool has_credentials(const struct sip_msg *m)
-{
-	return m->first[SIP_H_AUTHORIZATION] || m->first[SIP_H_PROXY_AUTHORIZATION];
-}
-
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
 	int32_t challenge = -1; /* first transaction challenged */
@@ -18,12 +13,12 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		if (t->req < 0 || t->method == M_REGISTER || t->method == M_ACK || t->method == M_CANCEL)
 			continue;
 		struct sip_msg *req = c->msgs[t->req].m;
-		if ((t->status == 401 || t->status == 407) && !has_credentials(req)) {
+		if ((t->status == 401 || t->status == 407) && !msg_has_credentials(req)) {
 			if (challenge < 0)
 				challenge = (int32_t)i;
 			continue;
 		}
-		if (challenge < 0 || !has_credentials(req) || t->method != c->txns[challenge].method)
+		if (challenge < 0 || !msg_has_credentials(req) || t->method != c->txns[challenge].method)
 			continue;
 		if (t->status != 403 && t->status != 401 && t->status != 407)
 			continue;

@@ -91,15 +91,6 @@ static bool share_codec(const struct sdp_media *a, const struct sdp_media *b)
 	return false;
 }
 
-static bool mentions(struct sv v, const char *w)
-{
-	size_t n = strlen(w);
-	for (size_t i = 0; v.len >= n && i <= v.len - n; i++)
-		if (strncasecmp(v.p + i, w, n) == 0)
-			return true;
-	return false;
-}
-
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
 	struct finding *f = NULL;
@@ -155,8 +146,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			continue;
 		const struct sip_msg *r = c->msgs[t->final].m;
 		struct sv warn = sip_msg_hdr(r, SIP_H_WARNING), reason = sip_msg_hdr(r, SIP_H_REASON);
-		bool codec = mentions(r->start.reason, "codec") || mentions(warn, "codec") || mentions(reason, "codec") ||
-			     mentions(r->start.reason, "incompatible") || (warn.p && (sv_starts_ci(sv_trim(warn), "304") ||
+		bool codec = sv_contains_ci(r->start.reason, "codec") || sv_contains_ci(warn, "codec") || sv_contains_ci(reason, "codec") ||
+			     sv_contains_ci(r->start.reason, "incompatible") || (warn.p && (sv_starts_ci(sv_trim(warn), "304") ||
 										sv_starts_ci(sv_trim(warn), "305")));
 		/* a bare 488/606 means "the session description", usually codecs;
 		 * a 488 that gives another reason (e.g. 'Private IP Address') is not ours */

@@ -11,20 +11,6 @@
 #include "rescode.h"
 #include "rule.h"
 
-static bool has_credentials(const struct sip_msg *m)
-{
-	return m->first[SIP_H_AUTHORIZATION] || m->first[SIP_H_PROXY_AUTHORIZATION];
-}
-
-static bool mentions(struct sv v, const char *word)
-{
-	size_t n = strlen(word);
-	for (size_t i = 0; v.len >= n && i <= v.len - n; i++)
-		if (strncasecmp(v.p + i, word, n) == 0)
-			return true;
-	return false;
-}
-
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
 	/* The REGISTER transactions of this call, first hop only: group by CSeq. */
@@ -47,7 +33,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 	if (st >= 200 && st < 300)
 		return;
 	struct sip_msg *req = c->msgs[last->req].m;
-	bool creds = has_credentials(req);
+	bool creds = msg_has_credentials(req);
 	unsigned challenges = 0;
 	for (unsigned k = 0; k < n; k++)
 		if (c->txns[regs[k]].status == 401 || c->txns[regs[k]].status == 407)
@@ -104,8 +90,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		hint = "Configure credentials for this account on the UA.";
 	} else if (st == 400 && n >= 2 && c->txns[regs[n - 2]].status >= 400 && c->txns[regs[n - 2]].status < 408 &&
 		   last->cseq == c->txns[regs[n - 2]].cseq + 1 &&
-		   (mentions(fin->start.reason, "cseq") || mentions(sip_msg_hdr(fin, SIP_H_P_REGISTRAR_ERROR), "cseq") ||
-		    mentions(sip_msg_hdr(fin, SIP_H_WARNING), "cseq"))) {
+		   (sv_contains_ci(fin->start.reason, "cseq") || sv_contains_ci(sip_msg_hdr(fin, SIP_H_P_REGISTRAR_ERROR), "cseq") ||
+		    sv_contains_ci(sip_msg_hdr(fin, SIP_H_WARNING), "cseq"))) {
 		snprintf(buf, sizeof buf, "registrar rejected the CSeq of %s (%s) although the UA incremented it by one",
 			 label, resp);
 		summary_fmt = buf;

@@ -98,6 +98,8 @@ static inline bool msg_is_first(const struct call *c, int32_t idx)
 {
 	return !(c->msgs[idx].flags & (CM_RETRANS | CM_DUPLICATE));
 }
+/* Does the request carry Authorization or Proxy-Authorization? */
+bool msg_has_credentials(const struct sip_msg *m);
 /* "INVITE (CSeq 5)" style label of message idx. */
 void msg_label(char *buf, size_t size, const struct call *c, int32_t idx);
 

@@ -65,3 +65,8 @@ void msg_label(char *buf, size_t size, const struct call *c, int32_t idx)
 			 (unsigned long long)m->frame);
 	}
 }
+
+bool msg_has_credentials(const struct sip_msg *m)
+{
+	return m->first[SIP_H_AUTHORIZATION] || m->first[SIP_H_PROXY_AUTHORIZATION];
+}
