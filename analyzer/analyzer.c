@@ -29,6 +29,17 @@ struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud)
 	return an;
 }
 
+void analyzer_set_progress(struct analyzer *an, analyzer_progress_fn fn, void *ud)
+{
+	an->progress = fn;
+	an->progress_ud = ud;
+}
+
+void analyzer_stop(struct analyzer *an)
+{
+	an->stop = true;
+}
+
 void analyzer_free(struct analyzer *an)
 {
 	if (!an)

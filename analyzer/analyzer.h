@@ -48,9 +48,17 @@ struct input_stats {
 typedef void (*analyzer_sink_fn)(void *ud, struct sip_msg *m);
 
 struct analyzer;
+/* Reading progress of the current file: bytes of the file consumed so far
+ * and its size (0 when unknown, e.g. a pipe). Called every megabyte or so,
+ * and once at the end of each file. */
+typedef void (*analyzer_progress_fn)(void *ud, uint64_t done, uint64_t total);
 
 struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud);
 void analyzer_free(struct analyzer *an);
+void analyzer_set_progress(struct analyzer *an, analyzer_progress_fn fn, void *ud);
+/* Stops reading the current and later files (e.g. the report can no longer
+ * be written); what was read is still finished normally. */
+void analyzer_stop(struct analyzer *an);
 
 /* Reads one capture file ("-" for stdin; gzip is detected by magic) and
  * delivers its SIP messages to the sink. Fills *st (which must be zeroed by

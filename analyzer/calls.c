@@ -88,6 +88,7 @@ struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void 
 	cs->done = done;
 	cs->lapse = lapse;
 	cs->ud = ud;
+	cs->now = INT64_MIN;
 	cs->nbuckets = 1024;
 	cs->bucket = xcalloc(cs->nbuckets, sizeof *cs->bucket);
 	cs->nkbuckets = 256;
@@ -374,6 +375,7 @@ static void on_register(struct callstore *cs, struct call *c, struct call_msg *c
 	}
 	free(b->call_id);
 	b->call_id = xstrdup(c->call_id);
+	b->call_seq = c->seq;
 	b->req_frame = req ? req->frame : 0;
 	b->ok_frame = m->frame;
 	b->ok_ns = now;
@@ -484,8 +486,9 @@ void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns)
 					cs->lapse(cs->ud, b, input, 0, end_ns);
 		bindings_clear(cs);
 	}
-	if (end_ns > cs->now)
-		cs->now = end_ns;
+	/* every call of the input is final now; the next input has a clock
+	 * of its own (it may well be older than this one) */
+	cs->now = INT64_MIN;
 }
 
 void callstore_free(struct callstore *cs)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -25,6 +26,10 @@ struct gzcookie {
 	uint8_t pre[8];
 	size_t npre, off;
 	char err[160];
+	/* progress: bytes of the file consumed (compressed offset) out of total */
+	struct analyzer *an;
+	uint64_t total;
+	unsigned reads;
 };
 
 static ssize_t gzc_read(void *c, char *buf, size_t size)
@@ -43,6 +48,10 @@ static ssize_t gzc_read(void *c, char *buf, size_t size)
 		snprintf(g->err, sizeof g->err, "gzip: %s", m ? m : "read error");
 		errno = EIO;
 		return n ? (ssize_t)n : -1;
+	}
+	if (g->an->progress && (++g->reads & 15) == 0) {
+		z_off_t at = gzoffset(g->gz);
+		g->an->progress(g->an->progress_ud, at > 0 ? (uint64_t)at : 0, g->total);
 	}
 	return (ssize_t)(n + (size_t)r);
 }
@@ -100,7 +109,7 @@ static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct 
 	const u_char *data;
 	uint64_t frame = 0;
 	int r;
-	while ((r = pcap_next_ex(pc, &h, &data)) == 1) {
+	while (!an->stop && (r = pcap_next_ex(pc, &h, &data)) == 1) {
 		frame++;
 		analyzer_packet(an, frame, (int64_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, lt, data, h->caplen, h->len);
 	}
@@ -203,7 +212,7 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 	uint8_t hdr[8];
 	const char *stop = NULL;
 	char why[256];
-	for (;;) {
+	while (!an->stop) {
 		size_t n = fread(hdr, 1, 8, fp);
 		if (n == 0 && !ferror(fp))
 			break; /* clean end */
@@ -352,6 +361,10 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 		return false;
 	}
 	struct gzcookie *g = xcalloc(1, sizeof *g);
+	g->an = an;
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		g->total = (uint64_t)sb.st_size;
 	g->gz = gzdopen(fd, "rb");
 	if (!g->gz) {
 		close(fd);
@@ -396,11 +409,14 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 		return false;
 	}
 	setvbuf(fp, NULL, _IOFBF, 1u << 16);
+	uint64_t total = g->total; /* g is freed with fp */
 	analyzer_begin_input(an, input, st);
 	if (is_pcap)
 		read_pcap(an, fp, g, st);
 	else
 		read_pcapng(an, fp, g, st);
 	analyzer_end_input(an);
+	if (an->progress)
+		an->progress(an->progress_ud, total, total);
 	return st->opened && (st->packets > 0 || !st->fatal);
 }

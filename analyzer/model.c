@@ -666,3 +666,14 @@ int call_activity(const struct call *c)
 	}
 	return a;
 }
+
+const struct sip_nameaddr *call_party(const struct call *c, bool to)
+{
+	int32_t idx = c->main_txn >= 0 ? c->txns[c->main_txn].req : -1;
+	if (idx < 0)
+		idx = 0;
+	if ((uint32_t)idx >= c->nmsgs || c->msgs[idx].m->malformed)
+		return NULL;
+	const struct sip_nameaddr *na = to ? sip_msg_to(c->msgs[idx].m) : sip_msg_from(c->msgs[idx].m);
+	return na->valid ? na : NULL;
+}

@@ -162,6 +162,7 @@ struct call {
 struct binding {
 	char *aor;       /* owned */
 	char *call_id;   /* owned: the call of the last successful REGISTER */
+	uint64_t call_seq; /* and its seq */
 	uint64_t req_frame, ok_frame;
 	int64_t ok_ns, expires_ns; /* absolute capture time the binding lapses */
 	bool lapsed_reported;
@@ -191,6 +192,9 @@ void call_init(struct call *c, uint32_t input, struct sv call_id);
 void call_add_msg(struct call *c, struct sip_msg *m);
 void call_finish(struct call *c); /* compute the final summary */
 void call_release(struct call *c);
+/* From (to=false) or To header of the call's main request (else of its
+ * first message); NULL when not known. */
+const struct sip_nameaddr *call_party(const struct call *c, bool to);
 /* Whether the call could be finalised: 0 complete, 1 waiting for responses,
  * 2 ringing, 3 live dialog (never times out). */
 int call_activity(const struct call *c);

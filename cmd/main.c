@@ -1,18 +1,20 @@
-/* main.c - the sipaudit command line: options, inputs, exit statuses. */
+/* main.c - the sipaudit command line: inputs in, calls finalised one at a
+ * time, rules run on each, findings filtered and handed to the renderer the
+ * user chose; the exit status gates CI. */
 #include <errno.h>
-#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../analyzer/analyzer.h"
 #include "../analyzer/model.h"
 #include "../analyzer/xalloc.h"
+#include "callview.h"
+#include "options.h"
 #include "report.h"
-
-#ifndef SIPAUDIT_VERSION
-#define SIPAUDIT_VERSION "0"
-#endif
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -21,37 +23,73 @@ enum exit_code {
 	EXIT_INTERNAL = 3,
 };
 
-enum format { FMT_TEXT, FMT_JSON, FMT_MESSAGES };
-
-struct options {
-	enum format format;
-	bool quiet;
+struct bitset {
+	uint8_t *v;
+	size_t bytes;
 };
-
-static void usage(FILE *f)
-{
-	fputs("Usage: sipaudit [OPTION]... FILE...\n"
-	      "Analyse SIP in packet captures (pcap, pcapng, gzip-compressed; - for stdin).\n"
-	      "\n"
-	      "  -f, --format FMT   text (default), json, messages\n"
-	      "  -q, --quiet        no error lines on stderr for damaged input\n"
-	      "  -h, --help         this help\n"
-	      "  -V, --version      version\n"
-	      "\n"
-	      "Exit status: 0 success, 2 usage error or unreadable input, 3 internal error.\n",
-	      f);
-}
 
 struct app {
 	struct options opt;
-	struct ruleset rs;
 	struct report rep;
 	struct callstore *store;
+	struct analyzer *an;
+
+	/* Findings of the call whose rules are running. */
+	struct finding **cur;
+	size_t ncur, cur_cap;
+	bool in_call;
+
+	/* Per call seq: finalised, passed the call filters, reported. They
+	 * judge findings that arrive apart from their call's rules (lapsed
+	 * registrations); such a finding about a call not yet finalised waits
+	 * in pending and joins that call's findings. */
+	struct bitset finalised, passed, shown;
+	struct finding **pending;
+	size_t npending, pending_cap;
+
+	/* --ladder */
+	uint64_t ladder_number; /* 0: match by Call-ID */
+	unsigned ladders;
+
+	/* view */
+	struct callview **views;
+	size_t nviews, views_cap;
+
+	/* progress */
+	bool progress;
+	const char *progress_path;
+	struct timespec progress_start, progress_last;
+	bool progress_shown;
 };
 
-static void on_finding(void *ud, struct finding *f)
+static void bit_set(struct bitset *b, uint64_t seq)
 {
-	struct report *r = &((struct app *)ud)->rep;
+	size_t byte = (size_t)(seq / 8);
+	if (byte >= b->bytes) {
+		size_t n = b->bytes ? b->bytes : 1024;
+		while (n <= byte)
+			n *= 2;
+		b->v = xrealloc(b->v, n);
+		memset(b->v + b->bytes, 0, n - b->bytes);
+		b->bytes = n;
+	}
+	b->v[byte] |= (uint8_t)(1u << (seq % 8));
+}
+
+static bool bit_get(const struct bitset *b, uint64_t seq)
+{
+	size_t byte = (size_t)(seq / 8);
+	return seq != FINDING_NO_CALL && byte < b->bytes && (b->v[byte] & (1u << (seq % 8)));
+}
+
+static void keep_finding(struct app *a, struct finding *f)
+{
+	struct report *r = &a->rep;
+	r->nsev[f->severity]++;
+	if (a->opt.format == FMT_JSONL) {
+		finding_free(f);
+		return;
+	}
 	if (r->nfindings == r->findings_cap) {
 		r->findings_cap = r->findings_cap ? r->findings_cap * 2 : 64;
 		r->findings = xrealloc(r->findings, r->findings_cap * sizeof *r->findings);
@@ -59,25 +97,163 @@ static void on_finding(void *ud, struct finding *f)
 	r->findings[r->nfindings++] = f;
 }
 
-/* A call is final: run the rules, tally it, render it. */
+static struct callview *view_of_number(struct app *a, uint64_t number)
+{
+	for (size_t i = a->nviews; i-- > 0;)
+		if (a->views[i]->number == number)
+			return a->views[i];
+	return NULL;
+}
+
+static void on_finding(void *ud, struct finding *f)
+{
+	struct app *a = ud;
+	if (a->in_call) {
+		if (a->ncur == a->cur_cap) {
+			a->cur_cap = a->cur_cap ? a->cur_cap * 2 : 16;
+			a->cur = xrealloc(a->cur, a->cur_cap * sizeof *a->cur);
+		}
+		a->cur[a->ncur++] = f;
+		return;
+	}
+	/* A finding made apart from its call's rules (a registration that
+	 * lapsed). About a call still open: it waits for that call. */
+	if (f->call_seq != FINDING_NO_CALL && !bit_get(&a->finalised, f->call_seq)) {
+		if (a->npending == a->pending_cap) {
+			a->pending_cap = a->pending_cap ? a->pending_cap * 2 : 8;
+			a->pending = xrealloc(a->pending, a->pending_cap * sizeof *a->pending);
+		}
+		a->pending[a->npending++] = f;
+		return;
+	}
+	/* About a call already finalised: it passes when its call passed the
+	 * call filters (with --rule, that call may have had nothing to show
+	 * then); a ladder shows it after the ladders. */
+	const struct filter *flt = &a->opt.filter;
+	bool pass = filter_finding(flt, f);
+	if (pass && (flt->ncall_ids || flt->nusers || flt->nmethods || flt->nstatuses || flt->kinds))
+		pass = bit_get(&a->passed, f->call_seq);
+	if (pass && a->opt.ladder)
+		pass = bit_get(&a->shown, f->call_seq);
+	if (!pass) {
+		finding_free(f);
+		return;
+	}
+	if (a->opt.ladder) {
+		fprintf(a->rep.out, "\nfinding about call #%llu raised after the call ended:\n",
+			(unsigned long long)call_number(f->call_seq));
+		report_text_finding(&a->rep, f);
+	}
+	if (a->opt.format == FMT_JSONL)
+		report_json_finding(&a->rep, f);
+	if (a->opt.format == FMT_TEXT)
+		report_text_late_finding(&a->rep, f);
+	if (a->opt.view && f->call_seq != FINDING_NO_CALL) {
+		struct callview *v = view_of_number(a, call_number(f->call_seq));
+		if (v)
+			callview_add_finding(v, f);
+	}
+	keep_finding(a, f);
+}
+
+static bool ladder_matches(const struct app *a, const struct call *c)
+{
+	if (a->ladder_number)
+		return call_number(c->seq) == a->ladder_number;
+	return strcmp(c->call_id, a->opt.ladder) == 0;
+}
+
+/* A call is final: run the rules, tally it, filter it, render it. */
 static void on_call(void *ud, struct call *c)
 {
 	struct app *a = ud;
-	size_t before = a->rep.nfindings;
-	rules_run_call(&a->rs, c, on_finding, a);
-	c->findings = (uint32_t)(a->rep.nfindings - before);
-	struct input_tally *t = &a->rep.tally[c->input];
+	struct report *r = &a->rep;
+	a->ncur = 0;
+	a->in_call = true;
+	rules_run_call(&a->opt.rs, c, on_finding, a);
+	/* findings about this call made before it was final */
+	for (size_t i = 0; i < a->npending;) {
+		if (a->pending[i]->call_seq == c->seq) {
+			on_finding(a, a->pending[i]);
+			a->pending[i] = a->pending[--a->npending];
+		} else {
+			i++;
+		}
+	}
+	a->in_call = false;
+	bit_set(&a->finalised, c->seq);
+
+	struct input_tally *t = &r->tally[c->input];
 	t->calls++;
 	t->by_kind[c->kind]++;
 	t->by_state[c->state]++;
-	if (a->opt.format == FMT_JSON)
-		report_json_call(&a->rep, c);
+
+	bool show = filter_call(&a->opt.filter, c);
+	if (show)
+		bit_set(&a->passed, c->seq);
+	size_t nkeep = 0;
+	for (size_t i = 0; i < a->ncur; i++) {
+		if (show && filter_finding(&a->opt.filter, a->cur[i]))
+			a->cur[nkeep++] = a->cur[i];
+		else
+			finding_free(a->cur[i]);
+	}
+	if (a->opt.filter.any_rule && !nkeep)
+		show = false;
+	if (show && a->opt.ladder && !ladder_matches(a, c))
+		show = false;
+	if (!show) {
+		for (size_t i = 0; i < nkeep; i++)
+			finding_free(a->cur[i]);
+		return;
+	}
+	c->findings = (uint32_t)nkeep;
+	bit_set(&a->shown, c->seq);
+	r->calls_written++;
+
+	if (a->opt.ladder || a->opt.view) {
+		struct callview *v = callview_new(c, a->opt.view);
+		for (size_t i = 0; i < nkeep; i++)
+			callview_add_finding(v, a->cur[i]);
+		if (a->opt.view) {
+			if (a->nviews == a->views_cap) {
+				a->views_cap = a->views_cap ? a->views_cap * 2 : 256;
+				a->views = xrealloc(a->views, a->views_cap * sizeof *a->views);
+			}
+			a->views[a->nviews++] = v;
+		} else {
+			if (a->ladders++)
+				fputc('\n', r->out);
+			ladder_print(r->out, v, isatty(fileno(r->out)) ? 0 : 80, r->colour);
+			callview_free(v);
+		}
+	}
+	switch (a->opt.format) {
+	case FMT_JSON:
+	case FMT_JSONL:
+		report_json_call(r, c, a->cur, nkeep);
+		break;
+	case FMT_TEXT:
+		if (!a->opt.ladder && !a->opt.view && a->opt.table)
+			report_text_call(r, c, a->cur, nkeep);
+		break;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < nkeep; i++)
+		keep_finding(a, a->cur[i]);
+	/* the reader of the report has gone (closed pipe, full disk): stop */
+	if (ferror(r->out)) {
+		if (!r->werrno)
+			r->werrno = errno;
+		analyzer_stop(a->an);
+	}
 }
 
 static void on_lapse(void *ud, const struct binding *b, uint32_t input, uint64_t late_frame, int64_t late_ns)
 {
 	struct app *a = ud;
-	rules_run_binding(&a->rs, b, input, late_frame, late_ns, on_finding, a);
+	rules_run_binding(&a->opt.rs, b, input, late_frame, late_ns, on_finding, a);
 }
 
 static void on_message(void *ud, struct sip_msg *m)
@@ -86,79 +262,136 @@ static void on_message(void *ud, struct sip_msg *m)
 	if (a->opt.format == FMT_MESSAGES) {
 		report_messages_msg(&a->rep, m);
 		sip_msg_free(m);
+		if (ferror(a->rep.out)) {
+			if (!a->rep.werrno)
+				a->rep.werrno = errno;
+			analyzer_stop(a->an);
+		}
 		return;
 	}
 	callstore_add(a->store, m);
 }
 
-static int parse_args(int argc, char **argv, struct options *o)
+/* ---- progress on stderr ---- */
+
+static double since(const struct timespec *a, const struct timespec *b)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	while ((c = getopt_long(argc, argv, "f:qhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "json") == 0)
-				o->format = FMT_JSON;
-			else if (strcmp(optarg, "text") == 0)
-				o->format = FMT_TEXT;
-			else if (strcmp(optarg, "messages") == 0)
-				o->format = FMT_MESSAGES;
-			else {
-				fprintf(stderr, "sipaudit: error: unknown format '%s' (text, json, messages)\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 'V':
-			printf("sipaudit %s\n", SIPAUDIT_VERSION);
-			return -1;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void on_progress(void *ud, uint64_t done, uint64_t total)
+{
+	struct app *a = ud;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	bool end = total && done >= total;
+	if (end) {
+		if (a->progress_shown)
+			fputs("\r\033[K", stderr);
+		a->progress_shown = false;
+		return;
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "sipaudit: error: no input file (try --help)\n");
-		return EXIT_USAGE;
+	/* only for files that take a while, at most 5 updates a second */
+	if (since(&a->progress_start, &now) < 1.0 || (a->progress_shown && since(&a->progress_last, &now) < 0.2))
+		return;
+	a->progress_last = now;
+	a->progress_shown = true;
+	if (total)
+		fprintf(stderr, "\r\033[Ksipaudit: %s: %3.0f%% (%.0f of %.0f MB)", a->progress_path,
+			100.0 * (double)done / (double)total, (double)done / 1e6, (double)total / 1e6);
+	else
+		fprintf(stderr, "\r\033[Ksipaudit: %s: %.0f MB", a->progress_path, (double)done / 1e6);
+	fflush(stderr);
+}
+
+static void list_rules(const struct options *o)
+{
+	for (size_t i = 0; i < rule_count; i++) {
+		const struct rule *r = rule_registry[i];
+		int sev = o->rs.severity[i] >= 0 ? o->rs.severity[i] : (int)r->severity;
+		printf("%-20s %-8s %s%s\n", r->id, severity_name((enum severity)sev), r->summary,
+		       o->rs.enabled[i] ? "" : " (disabled)");
 	}
+}
+
+static bool use_colour(const struct options *o, FILE *out)
+{
+	if (o->colour == WHEN_ALWAYS)
+		return true;
+	if (o->colour == WHEN_NEVER)
+		return false;
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	const char *term = getenv("TERM");
+	if (term && strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(fileno(out));
+}
+
+static int parse_ladder(struct app *a)
+{
+	const char *s = a->opt.ladder;
+	if (*s == '#')
+		s++;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (*s >= '0' && *s <= '9' && !*end && !errno && n > 0)
+		a->ladder_number = n;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct app app = { .opt = { .format = FMT_TEXT } };
-	int r = parse_args(argc, argv, &app.opt);
-	if (r)
-		return r < 0 ? (fclose(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL) : r;
+	/* A closed pipe must be an error we report (exit 3), not a silent kill. */
+	signal(SIGPIPE, SIG_IGN);
 
-	ruleset_default(&app.rs);
-	size_t ninputs = (size_t)(argc - optind);
+	struct app app = { 0 };
+	int status = options_parse(&app.opt, argc, argv);
+	if (status) {
+		options_free(&app.opt);
+		return status < 0 ? (fclose(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL) : status;
+	}
+	if (app.opt.list_rules) {
+		list_rules(&app.opt);
+		options_free(&app.opt);
+		return fclose(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
+	}
+
 	struct report *rep = &app.rep;
+	rep->opt = &app.opt;
 	rep->out = stdout;
+	if (app.opt.output) {
+		rep->out = fopen(app.opt.output, "w");
+		if (!rep->out) {
+			fprintf(stderr, "sipaudit: error: %s: %s\n", app.opt.output, strerror(errno));
+			options_free(&app.opt);
+			return EXIT_USAGE;
+		}
+	}
+	if (app.opt.ladder)
+		parse_ladder(&app);
+	rep->colour = app.opt.format == FMT_TEXT && !app.opt.view && use_colour(&app.opt, rep->out);
+	size_t ninputs = app.opt.ninputs;
 	rep->ninputs = ninputs;
 	rep->inputs = xcalloc(ninputs, sizeof *rep->inputs);
 	rep->tally = xcalloc(ninputs, sizeof *rep->tally);
 	app.store = callstore_new(on_call, on_lapse, &app);
-	struct analyzer *an = analyzer_new(on_message, &app);
-	if (app.opt.format == FMT_JSON)
+	app.an = analyzer_new(on_message, &app);
+	app.progress = app.opt.progress == WHEN_ALWAYS ||
+		       (app.opt.progress == WHEN_AUTO && !app.opt.quiet && isatty(STDERR_FILENO));
+	if (app.progress)
+		analyzer_set_progress(app.an, on_progress, &app);
+	if (app.opt.format == FMT_JSON || app.opt.format == FMT_JSONL)
 		report_json_begin(rep);
-	int status = EXIT_OK;
+
 	for (size_t i = 0; i < ninputs; i++) {
 		struct input_stats *st = &rep->inputs[i];
-		st->path = argv[optind + (int)i];
-		bool ok = analyzer_read_file(an, st->path, (uint32_t)i, st);
+		st->path = app.opt.inputs[i];
+		app.progress_path = st->path;
+		clock_gettime(CLOCK_MONOTONIC, &app.progress_start);
+		bool ok = analyzer_read_file(app.an, st->path, (uint32_t)i, st);
 		callstore_end_input(app.store, (uint32_t)i, st->last_ns);
 		if (!ok)
 			status = EXIT_USAGE;
@@ -172,24 +405,79 @@ int main(int argc, char **argv)
 					(unsigned long long)st->errors_dropped);
 		}
 	}
-	analyzer_free(an);
+	analyzer_free(app.an);
 
-	switch (app.opt.format) {
-	case FMT_JSON:
-		report_sort_findings(rep);
-		report_json_end(rep);
-		break;
-	case FMT_MESSAGES:
-		break;
-	default:
-		report_text_end(rep);
-		break;
+	if (app.opt.view) {
+		if (app.opt.colour == WHEN_NEVER)
+			setenv("NO_COLOR", "1", 1); /* the viewer's one switch for colour */
+		char title[256];
+		snprintf(title, sizeof title, "%s%s", app.opt.inputs[0], ninputs > 1 ? " ..." : "");
+		int vs = view_run(app.views, app.nviews, title);
+		app.views = NULL;
+		app.nviews = 0;
+		if (vs)
+			status = vs;
+	} else if (app.opt.ladder) {
+		if (!app.ladders) {
+			fprintf(stderr, "sipaudit: error: no call %s%s in the input (numbers are those of the calls table)\n",
+				app.ladder_number ? "number " : "with Call-ID ", app.opt.ladder);
+			if (status == EXIT_OK)
+				status = EXIT_USAGE;
+		}
+	} else {
+		switch (app.opt.format) {
+		case FMT_JSON:
+			report_sort_findings(rep);
+			report_json_end(rep);
+			break;
+		case FMT_JSONL:
+			report_json_end(rep);
+			break;
+		case FMT_JUNIT:
+			report_junit_end(rep);
+			break;
+		case FMT_MESSAGES:
+			break;
+		default:
+			report_text_end(rep);
+			break;
+		}
 	}
-	if (rep->err < 0 || ferror(stdout) || fflush(stdout) != 0 || fclose(stdout) != 0) {
-		fprintf(stderr, "sipaudit: error: writing the report: %s\n", errno ? strerror(errno) : "write error");
+	if (status == EXIT_OK && app.opt.fail_on != FAIL_NEVER && !app.opt.view)
+		for (int s = app.opt.fail_on; s <= SEV_ERROR; s++)
+			if (rep->nsev[s])
+				status = EXIT_FINDINGS;
+
+	errno = 0;
+	bool werr = rep->err < 0 || ferror(rep->out);
+	if (rep->werrno)
+		errno = rep->werrno;
+	if (fflush(rep->out) != 0)
+		werr = true;
+	int saved = errno;
+	if (fclose(rep->out) != 0)
+		werr = true;
+	if (!saved)
+		saved = errno;
+	if (rep->out != stdout && fclose(stdout) != 0)
+		werr = true;
+	if (werr) {
+		fprintf(stderr, "sipaudit: error: writing the report to %s: %s\n",
+			app.opt.output ? app.opt.output : "standard output", saved ? strerror(saved) : "write error");
 		status = EXIT_INTERNAL;
 	}
 	callstore_free(app.store);
+	for (size_t i = 0; i < app.nviews; i++)
+		callview_free(app.views[i]);
+	free(app.views);
+	free(app.cur);
+	free(app.finalised.v);
+	free(app.passed.v);
+	free(app.shown.v);
+	for (size_t i = 0; i < app.npending; i++)
+		finding_free(app.pending[i]);
+	free(app.pending);
+	report_text_free(rep);
 	for (size_t i = 0; i < rep->nfindings; i++)
 		finding_free(rep->findings[i]);
 	free(rep->findings);
@@ -197,5 +485,6 @@ int main(int argc, char **argv)
 		input_stats_release(&rep->inputs[i]);
 	free(rep->inputs);
 	free(rep->tally);
+	options_free(&app.opt);
 	return status;
 }

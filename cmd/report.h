@@ -10,6 +10,7 @@
 #include "../analyzer/analyzer.h"
 #include "../analyzer/model.h"
 #include "../rules/rule.h"
+#include "options.h"
 
 /* Per-input tallies kept by the driver for summaries. */
 struct input_tally {
@@ -18,17 +19,25 @@ struct input_tally {
 	uint64_t by_state[STATE_COUNT];
 };
 
+struct text_table;
+
 struct report {
 	FILE *out;
+	const struct options *opt;
+	bool colour;                /* ANSI colours in the text report */
 	struct input_stats *inputs; /* filled as inputs are read */
-	struct input_tally *tally;
+	struct input_tally *tally;  /* every call, filtered or not */
 	size_t ninputs;
-	/* Findings of all inputs, owned here, in emission order until
-	 * report_sort_findings. */
+	/* Reported findings (those that passed the filters) of all inputs,
+	 * owned here, in emission order until sorted. jsonl writes them with
+	 * their call and keeps none. */
 	struct finding **findings;
 	size_t nfindings, findings_cap;
-	uint64_t calls_written;
+	uint64_t nsev[3];           /* reported findings by severity */
+	uint64_t calls_written;     /* calls that passed the filters */
+	struct text_table *table;   /* report_text.c: rows of the calls table */
 	int err;
+	int werrno; /* errno of the first failed write, 0 */
 };
 
 /* RFC 3339 UTC with microseconds: 2024-01-02T03:04:05.123456Z */
@@ -37,15 +46,36 @@ void report_time_ns(char *buf, size_t size, int64_t ns);
 /* Orders findings by input, then the first frame they cite, then rule. */
 void report_sort_findings(struct report *r);
 
-/* JSON document (report_json.c): begin, one call at a time, end. */
+/* A call's number in the calls table, as --ladder and JSON give it. */
+static inline uint64_t call_number(uint64_t seq)
+{
+	return seq + 1;
+}
+
+/* JSON document (report_json.c): begin, one call at a time, end. With
+ * --format jsonl, each call is one line with its findings (f[0..nf)), a
+ * finding not written with a call is a line of its own, and the end is
+ * the summary line. */
 void report_json_begin(struct report *r);
-void report_json_call(struct report *r, const struct call *c);
+void report_json_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf);
+void report_json_finding(struct report *r, const struct finding *f);
 void report_json_end(struct report *r);
+
+/* JUnit XML (report_junit.c), written at the end from the findings. */
+void report_junit_end(struct report *r);
 
 /* Plain message listing (report_messages.c), one message at a time. */
 void report_messages_msg(struct report *r, const struct sip_msg *m);
 
-/* Text (report_text.c): per-input summary and findings. */
+/* Text (report_text.c): per input, a summary line, the findings, the
+ * calls table (rows kept in a temporary file, so memory stays flat). */
+void report_text_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf);
+void report_text_late_finding(struct report *r, const struct finding *f);
+/* One finding as a compiler-style line with frames, why, hint, see. */
+void report_text_finding(struct report *r, const struct finding *f);
 void report_text_end(struct report *r);
+void report_text_free(struct report *r);
+/* Sorts findings by input, severity (most severe first), key frame, rule. */
+void report_sort_by_severity(struct report *r);
 
 #endif

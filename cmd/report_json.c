@@ -170,10 +170,11 @@ static json_t *message_json(const struct call *c, uint32_t i)
 		json_object_set_new(o, "first_frame", json_integer((json_int_t)m->first_frame));
 	report_time(b, sizeof b, m->ts_sec, m->ts_nsec);
 	json_object_set_new(o, "time", json_string(b));
+	/* null when the capture does not say (HEP without address chunks) */
 	endpoint_format(&m->src, b, sizeof b);
-	json_object_set_new(o, "src", json_string(b));
+	json_object_set_new(o, "src", m->src.family ? json_string(b) : json_null());
 	endpoint_format(&m->dst, b, sizeof b);
-	json_object_set_new(o, "dst", json_string(b));
+	json_object_set_new(o, "dst", m->dst.family ? json_string(b) : json_null());
 	json_object_set_new(o, "transport", json_string(transport_name(m->transport)));
 	if (m->encap == ENCAP_HEP)
 		json_object_set_new(o, "encap", json_string("hep"));
@@ -222,18 +223,14 @@ static json_t *secs_json(int64_t ns)
 /* The party of the call: From/To URI of the main request, else the first message. */
 static json_t *party_json(const struct call *c, bool to)
 {
-	int32_t idx = c->main_txn >= 0 ? c->txns[c->main_txn].req : -1;
-	if (idx < 0)
-		idx = 0;
-	if ((uint32_t)idx >= c->nmsgs || c->msgs[idx].m->malformed)
-		return json_null();
-	const struct sip_nameaddr *na = to ? sip_msg_to(c->msgs[idx].m) : sip_msg_from(c->msgs[idx].m);
-	return na->valid ? sv_json(na->uri) : json_null();
+	const struct sip_nameaddr *na = call_party(c, to);
+	return na ? sv_json(na->uri) : json_null();
 }
 
 static json_t *call_json(const struct call *c)
 {
 	json_t *o = json_object();
+	json_object_set_new(o, "number", json_integer((json_int_t)call_number(c->seq)));
 	json_object_set_new(o, "call_id", bytes_json(c->call_id, strlen(c->call_id)));
 	json_object_set_new(o, "input", json_integer(c->input));
 	json_object_set_new(o, "kind", json_string(call_kind_name(c->kind)));
@@ -285,6 +282,8 @@ static json_t *finding_json(const struct report *r, const struct finding *f)
 	json_object_set_new(o, "severity", json_string(severity_name(f->severity)));
 	json_object_set_new(o, "input", json_integer(f->input));
 	(void)r;
+	json_object_set_new(o, "call", f->call_seq != FINDING_NO_CALL ? json_integer((json_int_t)call_number(f->call_seq))
+								     : json_null());
 	json_object_set_new(o, "call_id", f->call_id ? bytes_json(f->call_id, strlen(f->call_id)) : json_null());
 	if (f->from_tag) {
 		json_object_set_new(o, "from_tag", bytes_json(f->from_tag, strlen(f->from_tag)));
@@ -293,6 +292,7 @@ static json_t *finding_json(const struct report *r, const struct finding *f)
 	json_t *fr = json_array();
 	for (size_t i = 0; i < f->nframes; i++)
 		json_array_append_new(fr, json_integer((json_int_t)f->frames[i]));
+	json_object_set_new(o, "frame", json_integer((json_int_t)f->frame));
 	json_object_set_new(o, "frames", fr);
 	json_object_set_new(o, "time", time_json(f->ts_ns));
 	json_object_set_new(o, "summary", bytes_json(f->summary, strlen(f->summary)));
@@ -311,21 +311,64 @@ static void dump(struct report *r, json_t *j, bool comma)
 	json_decref(j);
 }
 
+#define SCHEMA_ID "sipaudit.report/1"
+
+static json_t *tool_json(void)
+{
+	json_t *t = json_object();
+	json_object_set_new(t, "name", json_string("sipaudit"));
+	json_object_set_new(t, "version", json_string(SIPAUDIT_VERSION));
+	return t;
+}
+
+static json_t *line_json(const char *type)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "schema", json_string(SCHEMA_ID));
+	json_object_set_new(o, "type", json_string(type));
+	return o;
+}
+
+static bool jsonl(const struct report *r)
+{
+	return r->opt && r->opt->format == FMT_JSONL;
+}
+
 void report_json_begin(struct report *r)
 {
-	fprintf(r->out, "{\"schema\":\"sipaudit.report/1\",\"tool\":{\"name\":\"sipaudit\",\"version\":\"%s\"},\n\"calls\":[\n",
+	if (jsonl(r))
+		return;
+	fprintf(r->out, "{\"schema\":\"" SCHEMA_ID "\",\"tool\":{\"name\":\"sipaudit\",\"version\":\"%s\"},\n\"calls\":[\n",
 		SIPAUDIT_VERSION);
 }
 
-void report_json_call(struct report *r, const struct call *c)
+void report_json_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf)
 {
-	dump(r, call_json(c), r->calls_written > 0);
-	r->calls_written++;
+	if (jsonl(r)) {
+		json_t *o = line_json("call");
+		json_object_set_new(o, "call", call_json(c));
+		json_t *fa = json_array();
+		for (size_t i = 0; i < nf; i++)
+			json_array_append_new(fa, finding_json(r, f[i]));
+		json_object_set_new(o, "findings", fa);
+		dump(r, o, false);
+		fputc('\n', r->out);
+	} else {
+		dump(r, call_json(c), r->calls_written > 1);
+	}
 }
 
-void report_json_end(struct report *r)
+void report_json_finding(struct report *r, const struct finding *f)
 {
-	fputs("],\n\"inputs\":[\n", r->out);
+	json_t *o = line_json("finding");
+	json_object_set_new(o, "finding", finding_json(r, f));
+	dump(r, o, false);
+	fputc('\n', r->out);
+}
+
+static json_t *inputs_json(const struct report *r)
+{
+	json_t *a = json_array();
 	for (size_t i = 0; i < r->ninputs; i++) {
 		json_t *o = input_json(&r->inputs[i]);
 		json_t *k = json_object();
@@ -339,17 +382,43 @@ void report_json_end(struct report *r)
 			if (r->tally[i].by_state[x])
 				json_object_set_new(s, call_state_name((enum call_state)x), json_integer((json_int_t)r->tally[i].by_state[x]));
 		json_object_set_new(o, "calls_by_state", s);
-		dump(r, o, i > 0);
+		json_array_append_new(a, o);
 	}
+	return a;
+}
+
+static json_t *summary_json(const struct report *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "calls", json_integer((json_int_t)r->calls_written));
+	json_t *f = json_object();
+	json_object_set_new(f, "error", json_integer((json_int_t)r->nsev[SEV_ERROR]));
+	json_object_set_new(f, "warning", json_integer((json_int_t)r->nsev[SEV_WARNING]));
+	json_object_set_new(f, "info", json_integer((json_int_t)r->nsev[SEV_INFO]));
+	json_object_set_new(o, "findings", f);
+	return o;
+}
+
+void report_json_end(struct report *r)
+{
+	if (jsonl(r)) {
+		json_t *o = line_json("summary");
+		json_object_set_new(o, "tool", tool_json());
+		json_object_set_new(o, "inputs", inputs_json(r));
+		json_object_set_new(o, "summary", summary_json(r));
+		dump(r, o, false);
+		fputc('\n', r->out);
+		return;
+	}
+	fputs("],\n\"inputs\":[\n", r->out);
+	json_t *in = inputs_json(r);
+	for (size_t i = 0; i < json_array_size(in); i++)
+		dump(r, json_incref(json_array_get(in, i)), i > 0);
+	json_decref(in);
 	fputs("],\n\"findings\":[\n", r->out);
-	uint64_t sev[3] = { 0 }, calls = 0;
-	for (size_t i = 0; i < r->nfindings; i++) {
+	for (size_t i = 0; i < r->nfindings; i++)
 		dump(r, finding_json(r, r->findings[i]), i > 0);
-		sev[r->findings[i]->severity]++;
-	}
-	for (size_t i = 0; i < r->ninputs; i++)
-		calls += r->tally[i].calls;
-	fprintf(r->out, "],\n\"summary\":{\"calls\":%llu,\"findings\":{\"error\":%llu,\"warning\":%llu,\"info\":%llu}}}\n",
-		(unsigned long long)calls, (unsigned long long)sev[SEV_ERROR], (unsigned long long)sev[SEV_WARNING],
-		(unsigned long long)sev[SEV_INFO]);
+	fputs("],\n\"summary\":", r->out);
+	dump(r, summary_json(r), false);
+	fputs("}\n", r->out);
 }

@@ -1,10 +1,227 @@
-/* report_text.c - the default report: a summary line per input, then the
- * findings, most severe first, as compiler-style lines with the explanation
- * and hint indented below. */
+/* report_text.c - the default report, for a person reading a customer's
+ * capture: per input a summary line, the findings (most severe first) as
+ * compiler-style lines with the explanation and hint indented below, then a
+ * compact table of the calls; a closing line with the totals.
+ *
+ * Calls are freed as they are finalised, so their table rows go to a
+ * temporary file (with a small index to put them back in call order):
+ * memory stays flat on captures of millions of calls. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "../analyzer/xalloc.h"
 #include "report.h"
+
+/* ANSI SGR sequences, empty when colour is off. */
+struct pal {
+	const char *bold, *off, *sev[3], *good, *bad, *warn, *dim;
+};
+
+static struct pal palette(const struct report *r)
+{
+	if (!r->colour)
+		return (struct pal){ "", "", { "", "", "" }, "", "", "", "" };
+	return (struct pal){ "\033[1m", "\033[0m", { "\033[1;36m", "\033[1;35m", "\033[1;31m" },
+			     "\033[32m", "\033[31m", "\033[33m", "\033[2m" };
+}
+
+struct row_ref {
+	uint32_t input;
+	uint64_t number;
+	long off;
+};
+
+struct text_table {
+	FILE *tmp;
+	struct row_ref *rows;
+	size_t nrows, cap;
+	int wfrom, wto; /* widest from/to seen, capped */
+	bool failed;
+	/* findings that came after their call's row was written (lapsed
+	 * registrations), folded in when the table is printed */
+	struct late { uint64_t number; int severity; } *late;
+	size_t nlate;
+};
+
+#define PARTY_MAX 32
+
+/* URI without the scheme, printable, shortened to max with a '~'. */
+static void party(char *buf, size_t size, const struct call *c, bool to)
+{
+	const struct sip_nameaddr *na = call_party(c, to);
+	if (!na) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	struct sv u = na->uri;
+	if (u.len > 4 && strncasecmp(u.p, "sip:", 4) == 0)
+		u.p += 4, u.len -= 4;
+	else if (u.len > 5 && strncasecmp(u.p, "sips:", 5) == 0)
+		u.p += 5, u.len -= 5;
+	/* drop URI parameters: ;transport=udp etc. */
+	for (size_t i = 0; i < u.len; i++)
+		if (u.p[i] == ';') {
+			u.len = i;
+			break;
+		}
+	size_t n = 0;
+	for (size_t i = 0; i < u.len && n + 1 < size; i++) {
+		unsigned char ch = (unsigned char)u.p[i];
+		buf[n++] = ch > 0x20 && ch < 0x7f && ch != '\t' ? (char)ch : '?';
+	}
+	buf[n] = 0;
+	if (n > PARTY_MAX) {
+		buf[PARTY_MAX - 1] = '~';
+		buf[PARTY_MAX] = 0;
+	}
+}
+
+static void duration(char *buf, size_t size, int64_t ns)
+{
+	if (ns < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	double s = (double)ns / 1e9;
+	if (s < 60)
+		snprintf(buf, size, "%.1fs", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)s % 60);
+	else
+		snprintf(buf, size, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+}
+
+void report_text_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf)
+{
+	struct text_table *t = r->table;
+	if (!t) {
+		t = r->table = xcalloc(1, sizeof *t);
+		t->tmp = tmpfile();
+		t->wfrom = t->wto = 4;
+		if (!t->tmp)
+			t->failed = true;
+	}
+	if (t->failed)
+		return;
+	char from[PARTY_MAX + 8], to[PARTY_MAX + 8], start[40], dur[24], code[8] = "-";
+	party(from, sizeof from, c, false);
+	party(to, sizeof to, c, true);
+	if ((int)strlen(from) > t->wfrom)
+		t->wfrom = (int)strlen(from);
+	if ((int)strlen(to) > t->wto)
+		t->wto = (int)strlen(to);
+	report_time_ns(start, sizeof start, c->start_ns);
+	/* time of day with milliseconds: 2024-01-02T03:04:05.123456Z → 03:04:05.123 */
+	char *tpos = strchr(start, 'T');
+	char tod[16] = "-";
+	if (tpos && strlen(tpos) >= 13)
+		snprintf(tod, sizeof tod, "%.12s", tpos + 1);
+	int64_t d = -1;
+	if (c->answer_ns >= 0)
+		d = (c->hangup_ns >= 0 ? c->hangup_ns : c->end_ns) - c->answer_ns;
+	duration(dur, sizeof dur, d);
+	if (c->final_status)
+		snprintf(code, sizeof code, "%d", c->final_status);
+	int worst = -1;
+	for (size_t i = 0; i < nf; i++)
+		if ((int)f[i]->severity > worst)
+			worst = (int)f[i]->severity;
+	if (t->nrows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->rows = xrealloc(t->rows, t->cap * sizeof *t->rows);
+	}
+	struct row_ref *ref = &t->rows[t->nrows++];
+	ref->input = c->input;
+	ref->number = call_number(c->seq);
+	ref->off = ftell(t->tmp);
+	if (fprintf(t->tmp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%d\n", tod, from, to, call_kind_name(c->kind),
+		    call_state_name(c->state), code, dur, nf, worst) < 0 || ref->off < 0)
+		t->failed = true;
+}
+
+void report_text_late_finding(struct report *r, const struct finding *f)
+{
+	struct text_table *t = r->table;
+	if (!t || f->call_seq == FINDING_NO_CALL)
+		return;
+	t->late = xrealloc(t->late, (t->nlate + 1) * sizeof *t->late);
+	t->late[t->nlate].number = call_number(f->call_seq);
+	t->late[t->nlate].severity = (int)f->severity;
+	t->nlate++;
+}
+
+static int by_late(const void *a, const void *b)
+{
+	const struct late *x = a, *y = b;
+	return x->number < y->number ? -1 : x->number > y->number;
+}
+
+static int by_row(const void *a, const void *b)
+{
+	const struct row_ref *x = a, *y = b;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	return x->number < y->number ? -1 : x->number > y->number;
+}
+
+static const char *state_colour(const struct pal *p, const char *state)
+{
+	if (!strcmp(state, "failed") || !strcmp(state, "rejected") || !strcmp(state, "no-response"))
+		return p->bad;
+	if (!strcmp(state, "cancelled") || !strcmp(state, "redirected") || !strcmp(state, "trying") ||
+	    !strcmp(state, "ringing") || !strcmp(state, "unknown"))
+		return p->warn;
+	return p->good;
+}
+
+static void print_table(struct report *r, uint32_t input, size_t *next)
+{
+	struct text_table *t = r->table;
+	if (!t || t->failed || *next >= t->nrows || t->rows[*next].input != input)
+		return;
+	struct pal p = palette(r);
+	FILE *out = r->out;
+	fprintf(out, "\n%s%6s  %-12s  %-*s    %-*s  %-12s  %-11s  %4s  %8s  %s%s\n", p.bold, "#", "start", t->wfrom,
+		"from", t->wto, "to", "kind", "state", "code", "duration", "findings", p.off);
+	char line[512];
+	for (; *next < t->nrows && t->rows[*next].input == input; (*next)++) {
+		const struct row_ref *ref = &t->rows[*next];
+		if (fseek(t->tmp, ref->off, SEEK_SET) != 0 || !fgets(line, sizeof line, t->tmp)) {
+			r->err = -1;
+			return;
+		}
+		line[strcspn(line, "\n")] = 0;
+		char *f[9];
+		char *s = line;
+		for (int i = 0; i < 9; i++) {
+			f[i] = s;
+			s = strchr(s, '\t');
+			if (s)
+				*s++ = 0;
+			else
+				s = f[i] + strlen(f[i]);
+		}
+		unsigned long long nf = strtoull(f[7], NULL, 10);
+		int worst = atoi(f[8]);
+		struct late key = { ref->number, 0 };
+		struct late *l = t->nlate ? bsearch(&key, t->late, t->nlate, sizeof *t->late, by_late) : NULL;
+		while (l && l > t->late && l[-1].number == ref->number)
+			l--;
+		for (; l && l < t->late + t->nlate && l->number == ref->number; l++) {
+			nf++;
+			if (l->severity > worst)
+				worst = l->severity;
+		}
+		char fnd[24] = "-";
+		if (nf && worst >= 0 && worst <= 2)
+			snprintf(fnd, sizeof fnd, "%llu %c", nf, "IWE"[worst]);
+		const char *fc = nf && worst >= 0 && worst <= 2 ? p.sev[worst] : "";
+		fprintf(out, "%6llu  %-12s  %-*s -> %-*s  %-12s  %s%-11s%s  %4s  %8s  %s%s%s\n",
+			(unsigned long long)ref->number, f[0], t->wfrom, f[1], t->wto, f[2], f[3],
+			state_colour(&p, f[4]), f[4], p.off, f[5], f[6], fc, fnd, fc[0] ? p.off : "");
+	}
+}
 
 static void put_wrapped(FILE *out, const char *label, const char *text)
 {
@@ -30,6 +247,28 @@ static void put_wrapped(FILE *out, const char *label, const char *text)
 	fputc('\n', out);
 }
 
+void report_text_finding(struct report *r, const struct finding *f)
+{
+	FILE *out = r->out;
+	struct pal p = palette(r);
+	const char *path = f->input < r->ninputs ? r->inputs[f->input].path : "?";
+	fprintf(out, "%s%s:%llu:%s %s%s%s[%s]: %s\n", p.bold, path, (unsigned long long)f->frame, p.off,
+		p.sev[f->severity], severity_name(f->severity), p.off, f->rule, f->summary);
+	fputs("    frames:", out);
+	for (size_t k = 0; k < f->nframes; k++)
+		fprintf(out, " %llu", (unsigned long long)f->frames[k]);
+	if (f->call_seq != FINDING_NO_CALL)
+		fprintf(out, "  call #%llu", (unsigned long long)call_number(f->call_seq));
+	else
+		fputs("  call", out);
+	fprintf(out, " %s\n", f->call_id ? f->call_id : "-");
+	if (f->explanation)
+		put_wrapped(out, "why", f->explanation);
+	if (f->hint)
+		put_wrapped(out, "hint", f->hint);
+	fprintf(out, "    see: %s\n", f->reference);
+}
+
 static int by_severity(const void *a, const void *b)
 {
 	const struct finding *x = *(struct finding *const *)a, *y = *(struct finding *const *)b;
@@ -37,52 +276,94 @@ static int by_severity(const void *a, const void *b)
 		return x->input < y->input ? -1 : 1;
 	if (x->severity != y->severity)
 		return x->severity > y->severity ? -1 : 1;
-	uint64_t fx = x->nframes ? x->frames[0] : 0, fy = y->nframes ? y->frames[0] : 0;
-	if (fx != fy)
-		return fx < fy ? -1 : 1;
-	return strcmp(x->rule, y->rule);
+	if (x->frame != y->frame)
+		return x->frame < y->frame ? -1 : 1;
+	int c = strcmp(x->rule, y->rule);
+	if (c)
+		return c;
+	return x->call_seq < y->call_seq ? -1 : x->call_seq > y->call_seq;
+}
+
+void report_sort_by_severity(struct report *r)
+{
+	if (r->nfindings)
+		qsort(r->findings, r->nfindings, sizeof *r->findings, by_severity);
+}
+
+static void plural(FILE *out, bool *open, uint64_t n, const char *what)
+{
+	fprintf(out, "%s%llu %s", *open ? ", " : "", (unsigned long long)n, what);
+	*open = true;
+}
+
+static void summary_line(struct report *r, size_t i)
+{
+	FILE *out = r->out;
+	struct pal p = palette(r);
+	const struct input_stats *st = &r->inputs[i];
+	const struct input_tally *t = &r->tally[i];
+	fprintf(out, "%s%s%s: %llu packets, %llu SIP messages, %llu malformed, %llu call%s", p.bold, st->path, p.off,
+		(unsigned long long)st->packets, (unsigned long long)st->sip_messages,
+		(unsigned long long)st->malformed, (unsigned long long)t->calls, t->calls == 1 ? "" : "s");
+	if (t->calls) {
+		bool open = false;
+		fputs(" (by kind: ", out);
+		for (int k = 0; k < KIND_COUNT; k++)
+			if (t->by_kind[k])
+				plural(out, &open, t->by_kind[k], call_kind_name((enum call_kind)k));
+		fputs("; by state: ", out);
+		open = false;
+		for (int k = 0; k < STATE_COUNT; k++)
+			if (t->by_state[k])
+				plural(out, &open, t->by_state[k], call_state_name((enum call_state)k));
+		fputc(')', out);
+	}
+	if (st->tls_flows)
+		fprintf(out, ", %llu TLS flows not decrypted", (unsigned long long)st->tls_flows);
+	fputc('\n', out);
+	if (st->nerrors || st->fatal)
+		fprintf(out, "  %u problems %s\n", st->nerrors + (st->fatal ? 1 : 0),
+			r->opt && r->opt->quiet && !st->fatal ? "in the input (not shown: -q)" : "reported on stderr");
 }
 
 void report_text_end(struct report *r)
 {
 	FILE *out = r->out;
-	if (r->nfindings)
-		qsort(r->findings, r->nfindings, sizeof *r->findings, by_severity);
-	size_t fi = 0;
+	report_sort_by_severity(r);
+	if (r->table && r->table->nrows)
+		qsort(r->table->rows, r->table->nrows, sizeof *r->table->rows, by_row);
+	if (r->table && r->table->nlate)
+		qsort(r->table->late, r->table->nlate, sizeof *r->table->late, by_late);
+	size_t fi = 0, ti = 0;
 	for (size_t i = 0; i < r->ninputs; i++) {
-		const struct input_stats *st = &r->inputs[i];
-		const struct input_tally *t = &r->tally[i];
-		fprintf(out, "%s: %llu packets, %llu SIP messages, %llu malformed, %llu calls", st->path,
-			(unsigned long long)st->packets, (unsigned long long)st->sip_messages,
-			(unsigned long long)st->malformed, (unsigned long long)t->calls);
-		bool open = false;
-		for (int k = 0; k < KIND_COUNT; k++)
-			if (t->by_kind[k]) {
-				fprintf(out, "%s%llu %s", open ? ", " : " (", (unsigned long long)t->by_kind[k],
-					call_kind_name((enum call_kind)k));
-				open = true;
-			}
-		if (open)
-			fputc(')', out);
-		if (st->tls_flows)
-			fprintf(out, ", %llu TLS flows not decrypted", (unsigned long long)st->tls_flows);
-		fputc('\n', out);
-		if (st->nerrors || st->fatal)
-			fprintf(out, "  %u problems reported on stderr\n", st->nerrors + (st->fatal ? 1 : 0));
-		for (; fi < r->nfindings && r->findings[fi]->input == i; fi++) {
-			const struct finding *f = r->findings[fi];
-			fprintf(out, "%s:%llu: %s[%s]: %s\n", st->path,
-				(unsigned long long)(f->nframes ? f->frames[0] : 0), severity_name(f->severity), f->rule,
-				f->summary);
-			fputs("    frames:", out);
-			for (size_t k = 0; k < f->nframes; k++)
-				fprintf(out, " %llu", (unsigned long long)f->frames[k]);
-			fprintf(out, "  call %s\n", f->call_id ? f->call_id : "-");
-			if (f->explanation)
-				put_wrapped(out, "why", f->explanation);
-			if (f->hint)
-				put_wrapped(out, "hint", f->hint);
-			fprintf(out, "    see: %s\n", f->reference);
-		}
+		if (i)
+			fputc('\n', out);
+		summary_line(r, i);
+		for (; fi < r->nfindings && r->findings[fi]->input == i; fi++)
+			report_text_finding(r, r->findings[fi]);
+		print_table(r, (uint32_t)i, &ti);
 	}
+	if (r->table && r->table->failed) {
+		fputs("sipaudit: error: the calls table could not be kept in a temporary file\n", stderr);
+		r->err = -1;
+	}
+	uint64_t e = r->nsev[SEV_ERROR], w = r->nsev[SEV_WARNING];
+	fprintf(out, "\n%llu error%s, %llu warning%s, %llu info in %llu call%s", (unsigned long long)e, e == 1 ? "" : "s",
+		(unsigned long long)w, w == 1 ? "" : "s", (unsigned long long)r->nsev[SEV_INFO],
+		(unsigned long long)r->calls_written, r->calls_written == 1 ? "" : "s");
+	if (r->ninputs > 1)
+		fprintf(out, " from %zu files", r->ninputs);
+	fputc('\n', out);
+}
+
+void report_text_free(struct report *r)
+{
+	if (!r->table)
+		return;
+	if (r->table->tmp)
+		fclose(r->table->tmp);
+	free(r->table->rows);
+	free(r->table->late);
+	free(r->table);
+	r->table = NULL;
 }

@@ -81,6 +81,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			if (d >= 0)
 				finding_dialog(f[slot], &c->dialogs[d]);
 			first_ack[slot] = (int32_t)i;
+			finding_key(f[slot], c, (int32_t)i);
 			expected[slot] = exp;
 			carried[slot] = carrier(c, d, cs->num, m);
 			finding_msg(f[slot], c, exp);

@@ -44,6 +44,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		struct finding *f = finding_new(ctx, c, SEV_ERROR);
 		finding_dialog(f, &c->dialogs[d]);
 		finding_msg(f, c, t->req);
+		finding_key(f, c, t->final);
 		for (int32_t k = t->last_msg; k >= 0; k = c->msgs[k].prev_in_txn)
 			if (!c->msgs[k].m->start.is_request && c->msgs[k].m->start.status >= 200 && c->msgs[k].dialog == d)
 				finding_msg(f, c, k);

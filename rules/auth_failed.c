@@ -27,7 +27,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_msg(f, c, ch->req);
 		finding_msg(f, c, ch->final);
 		finding_msg(f, c, t->req);
-		finding_msg(f, c, t->final);
+		finding_key(f, c, t->final);
 		char label[96], resp[96], cr[96];
 		msg_label(label, sizeof label, c, t->req);
 		msg_label(resp, sizeof resp, c, t->final);

@@ -98,7 +98,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			finding_dialog(f, dl);
 			finding_msg(f, c, expired);
 			finding_msg(f, c, idx);
-			finding_msg(f, c, t->final);
+			finding_key(f, c, t->final);
 			finding_summary(f, "%s got %s after the subscription had expired", label, resp);
 			finding_explain(f, "The subscription was granted for the Expires of its last 2xx and not refreshed in "
 					   "time, so the notifier had forgotten it (RFC 6665 §4.1.2.1); 481 is the expected answer.");
@@ -110,7 +110,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			if (c->msgs[ended].txn >= 0)
 				finding_msg(f, c, c->txns[c->msgs[ended].txn].req);
 			finding_msg(f, c, idx);
-			finding_msg(f, c, t->final);
+			finding_key(f, c, t->final);
 			char e[96];
 			msg_label(e, sizeof e, c, ended);
 			finding_summary(f, "%s got %s after the dialog had already ended (%s): a harmless duplicate",
@@ -124,7 +124,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			if (dl)
 				finding_dialog(f, dl);
 			finding_msg(f, c, idx);
-			finding_msg(f, c, t->final);
+			finding_key(f, c, t->final);
 			const struct sip_nameaddr *fr = sip_msg_from(req), *to = sip_msg_to(req);
 			char ft[64], tt[64];
 			sv_print(ft, sizeof ft, fr->tag);
@@ -141,7 +141,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			f = finding_new(ctx, c, SEV_INFO);
 			finding_dialog(f, dl);
 			finding_msg(f, c, idx);
-			finding_msg(f, c, t->final);
+			finding_key(f, c, t->final);
 			finding_summary(f, "%s got %s for a dialog set up before the capture began", label, resp);
 			finding_explain(f, "The far end has no such dialog; the capture does not show how the dialog "
 					   "was set up, so it cannot tell whether the request or the far end is wrong.");
@@ -153,7 +153,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				finding_msg(f, c, c->txns[dl->create_txn].req);
 			finding_msg(f, c, dl->confirm_msg);
 			finding_msg(f, c, idx);
-			finding_msg(f, c, t->final);
+			finding_key(f, c, t->final);
 			char why[900] = "";
 			size_t o = 0;
 			/* 1. Request-URI vs the remote target (Contact of the 2xx or of the INVITE). */

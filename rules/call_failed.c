@@ -19,7 +19,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 	const struct sip_msg *fin = c->msgs[t->final].m;
 	struct finding *f = finding_new(ctx, c, SEV_INFO);
 	finding_msg(f, c, t->req);
-	finding_msg(f, c, t->final);
+	finding_key(f, c, t->final);
 	const struct rescode *rc = rescode_lookup(st);
 	char reason[80], causes[600] = "";
 	sv_print(reason, sizeof reason, fin->start.reason);

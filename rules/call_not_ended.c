@@ -15,7 +15,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_dialog(f, d);
 		if (d->create_txn >= 0)
 			finding_msg(f, c, c->txns[d->create_txn].req);
-		finding_msg(f, c, d->confirm_msg);
+		finding_key(f, c, d->confirm_msg);
 		/* the ACK of the answer */
 		for (uint32_t k = 0; k < c->nmsgs; k++)
 			if (c->msgs[k].dialog == (int32_t)i && c->msgs[k].method == M_ACK && msg_is_first(c, (int32_t)k)) {

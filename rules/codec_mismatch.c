@@ -125,7 +125,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		if (!f)
 			f = finding_new(ctx, c, SEV_WARNING);
 		finding_msg(f, c, e->offer);
-		finding_msg(f, c, e->answer);
+		finding_key(f, c, e->answer);
 		if (!summary[0]) {
 			char ol[96], al[96];
 			msg_label(ol, sizeof ol, c, e->offer);
@@ -164,7 +164,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		if (!f)
 			f = finding_new(ctx, c, SEV_WARNING);
 		finding_msg(f, c, t->req);
-		finding_msg(f, c, t->final);
+		finding_key(f, c, t->final);
 		if (!summary[0]) {
 			char rl[96], causes[400] = "";
 			msg_label(rl, sizeof rl, c, t->final);

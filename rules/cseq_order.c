@@ -131,6 +131,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			if (cm->dialog >= 0)
 				finding_dialog(s->f, &c->dialogs[cm->dialog]);
 			add_with_final(s->f, c, s->last);
+			finding_key(s->f, c, (int32_t)i);
 		}
 		add_with_final(s->f, c, (int32_t)i);
 		s->bad++;

@@ -26,6 +26,7 @@ struct finding *finding_new(struct rule_ctx *ctx, const struct call *c, enum sev
 	f->rule = ctx->rule->id;
 	f->severity = sev;
 	f->reference = ctx->rule->reference;
+	f->call_seq = FINDING_NO_CALL;
 	if (c) {
 		f->input = c->input;
 		f->call_seq = c->seq;
@@ -45,6 +46,8 @@ void finding_dialog(struct finding *f, const struct dialog *d)
 
 void finding_frame(struct finding *f, uint64_t frame)
 {
+	if (frame == 0) /* not captured (frames count from 1) */
+		return;
 	size_t i = f->nframes;
 	while (i > 0 && f->frames[i - 1] > frame)
 		i--;
@@ -68,6 +71,14 @@ void finding_msg(struct finding *f, const struct call *c, int32_t idx)
 	int64_t ns = msg_ns(m);
 	if (f->ts_ns < 0 || ns < f->ts_ns)
 		f->ts_ns = ns;
+}
+
+void finding_key(struct finding *f, const struct call *c, int32_t idx)
+{
+	if (idx < 0 || (uint32_t)idx >= c->nmsgs)
+		return;
+	finding_msg(f, c, idx);
+	f->frame = c->msgs[idx].m->frame;
 }
 
 static char *vfmt(const char *fmt, va_list ap)
@@ -95,6 +106,8 @@ void finding_emit(struct rule_ctx *ctx, struct finding *f)
 {
 	if (!f->summary)
 		f->summary = xstrdup(ctx->rule->summary);
+	if (!f->frame && f->nframes)
+		f->frame = f->frames[0];
 	ctx->sink(ctx->ud, f);
 }
 

@@ -45,6 +45,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		struct finding *f = finding_new(ctx, c, SEV_WARNING);
 		finding_msg(f, c, t->req);
 		for (unsigned x = 0; x < nd; x++) {
+			if (x == 1)
+				finding_key(f, c, first_ok[x]); /* the second answer */
 			finding_msg(f, c, first_ok[x]);
 			/* what the caller did with each answer: ACK, BYE */
 			for (uint32_t k = 0; k < c->nmsgs; k++) {

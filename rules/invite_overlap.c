@@ -73,7 +73,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_dialog(f, &c->dialogs[d]);
 		finding_msg(f, c, b->req);
 		finding_msg(f, c, b->final);
-		finding_msg(f, c, r->req);
+		finding_key(f, c, r->req);
 		finding_msg(f, c, r->final);
 		char rl[96], bl[96], resp[96] = "";
 		msg_label(rl, sizeof rl, c, r->req);

@@ -126,7 +126,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		const struct txn *t = &c->txns[regs[k]];
 		finding_msg(f, c, t->req);
 		if (t->final >= 0)
-			finding_msg(f, c, t->final);
+			finding_key(f, c, t->final);
 	}
 	if (st == 0)
 		for (int32_t k = last->last_msg; k >= 0; k = c->msgs[k].prev_in_txn)
@@ -146,13 +146,16 @@ static void check_binding(struct rule_ctx *ctx, const struct binding *b, uint32_
 	struct finding *f = finding_new(ctx, NULL, SEV_ERROR);
 	f->input = input;
 	f->call_id = xstrdup(b->call_id);
+	f->call_seq = b->call_seq;
 	finding_frame(f, b->req_frame);
 	finding_frame(f, b->ok_frame);
+	f->frame = b->ok_frame;
 	f->ts_ns = b->ok_ns;
 	double granted = (double)(b->expires_ns - b->ok_ns) / 1e9;
 	double late = (double)(late_ns - b->expires_ns) / 1e9;
 	if (late_frame) {
 		finding_frame(f, late_frame);
+		f->frame = late_frame;
 		finding_summary(f, "registration of %s lapsed: granted %.0f s at frame %llu, refreshed only %.0f s after it expired (frame %llu)",
 				b->aor, granted, (unsigned long long)b->ok_frame, late, (unsigned long long)late_frame);
 	} else {

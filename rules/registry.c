@@ -27,6 +27,14 @@ const struct rule *const rule_registry[] = {
 };
 const size_t rule_count = sizeof rule_registry / sizeof *rule_registry;
 
+int rule_index(const char *id)
+{
+	for (size_t i = 0; i < rule_count; i++)
+		if (strcmp(rule_registry[i]->id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
 const struct rule *rule_find(const char *id)
 {
 	for (size_t i = 0; i < rule_count; i++)

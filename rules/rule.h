@@ -28,15 +28,18 @@ struct finding {
 	const char *rule;       /* static rule id */
 	enum severity severity;
 	uint32_t input;
-	uint64_t call_seq;      /* the call's creation order (for grouping) */
+	uint64_t call_seq;      /* the call's creation order (call->seq), FINDING_NO_CALL */
 	char *call_id;
 	char *from_tag, *to_tag; /* when it concerns one dialog, else NULL */
+	uint64_t frame;         /* key frame: the message that proves it (one of frames) */
 	uint64_t *frames;       /* sorted, unique */
 	size_t nframes, frames_cap;
 	int64_t ts_ns;          /* time of the first message it cites */
 	char *summary, *explanation, *hint;
 	const char *reference;  /* static */
 };
+
+#define FINDING_NO_CALL UINT64_MAX
 
 struct rule_ctx;
 
@@ -65,6 +68,9 @@ void finding_dialog(struct finding *f, const struct dialog *d);
 /* Cites message idx of c (its frame; the first frame too when it spanned several). */
 void finding_msg(struct finding *f, const struct call *c, int32_t idx);
 void finding_frame(struct finding *f, uint64_t frame);
+/* Cites message idx and makes it the key frame (the last call wins; without
+ * one, the first frame cited is the key). */
+void finding_key(struct finding *f, const struct call *c, int32_t idx);
 void finding_summary(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_explain(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -76,6 +82,7 @@ void finding_free(struct finding *f);
 extern const struct rule *const rule_registry[];
 extern const size_t rule_count;
 const struct rule *rule_find(const char *id);
+int rule_index(const char *id); /* -1 when unknown */
 
 /* Which rules run and at what severity (rules/engine.c). */
 struct ruleset {

@@ -71,10 +71,21 @@ else
 	result "parity: $shared/captures/public not found" 1
 fi
 
+# ok/not ok lines of a checker script → counts
+tap() {
+	while IFS= read -r line; do
+		case "$line" in "ok "*) pass=$((pass + 1)) ;; "not ok "*) fail=$((fail + 1)); failed+=("${line#not ok }"); echo "FAIL: ${line#not ok }" ;; *) echo "$line" ;; esac
+	done
+}
+
 # the rule captures against the expectations written when they were generated
-while IFS= read -r line; do
-	case "$line" in "ok "*) pass=$((pass + 1)) ;; "not ok "*) fail=$((fail + 1)); failed+=("${line#not ok }"); echo "FAIL: ${line#not ok }" ;; *) echo "$line" ;; esac
-done < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/rules 2>&1)
+tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/rules 2>&1)
+# the command line: gate, rule selection, config, filters, jsonl, junit, write errors, --help vs man
+tap < <(python3 tests/cli.py "$build/sipaudit" 2>&1)
+# every golden JSON output and a run over the corpus against the JSON Schema
+tap < <(python3 tests/schema_check.py "$build/sipaudit" "$shared" 2>&1)
+# the interactive viewer, driven under tmux
+tap < <(bash tests/view_tmux.sh "$build/sipaudit" 2>&1)
 
 if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -86,6 +97,10 @@ if [ -n "$asan" ]; then
 			[ -f "$f" ] || continue
 			"$asan/sipaudit" -q --format json "$f" >/dev/null 2>/tmp/asan.err.$$
 			rc=$?
+			# the text report (calls table in a temporary file) too
+			"$asan/sipaudit" -q "$f" >/dev/null 2>>/tmp/asan.err.$$
+			rc2=$?
+			[ $rc2 -gt $rc ] && rc=$rc2
 			if [ $rc -gt 2 ] || grep -q 'runtime error\|AddressSanitizer\|LeakSanitizer' /tmp/asan.err.$$; then
 				result "asan corpus $(basename "$f")" 1
 				head -20 /tmp/asan.err.$$

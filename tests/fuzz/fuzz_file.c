@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st.path = path;
 	analyzer_read_file(an, path, 0, &st);
 	analyzer_free(an);
-	fuzz_pipeline_end(&pl, st.last_ns);
+	fuzz_pipeline_end(&pl, st.last_ns, &st);
 	input_stats_release(&st);
 	close(fd);
 	return 0;

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	analyzer_end_input(an);
 	analyzer_free(an);
-	fuzz_pipeline_end(&pl, st.last_ns);
+	fuzz_pipeline_end(&pl, st.last_ns, &st);
 	input_stats_release(&st);
 	return 0;
 }

@@ -1,0 +1,80 @@
+/* callview.h - a self-contained snapshot of one finalised call, made for the
+ * renderers that draw call flows (the text ladder of --ladder, the ncurses
+ * `view`). The call store frees a call right after it is finalised, so what
+ * a ladder needs is copied out here: hosts as columns, one row per message,
+ * and the findings that concern the call.
+ *
+ * Findings are not owned: they belong to the report (struct report) and
+ * outlive every view. */
+#ifndef SIPAUDIT_CALLVIEW_H
+#define SIPAUDIT_CALLVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../analyzer/model.h"
+#include "../rules/rule.h"
+
+struct cv_host {
+	struct endpoint ep;
+	char name[ENDPOINT_STRLEN]; /* "192.0.2.10:5060", "[2001:db8::1]:5060" */
+};
+
+struct cv_msg {
+	uint64_t frame;
+	int64_t ns;              /* capture time */
+	uint32_t src, dst;       /* indices into hosts */
+	enum transport transport;
+	bool request;
+	int status;              /* responses: status code; requests: 0 */
+	char label[48];          /* "INVITE", "180 Ringing" (printable, truncated) */
+	uint32_t cseq;           /* 0 when missing */
+	char cseq_method[16];
+	uint32_t flags;          /* CM_RETRANS, CM_DUPLICATE (model.h) */
+	bool malformed;
+	bool sdp;                /* carries an SDP body */
+	char sdp_brief[64];      /* "audio 192.0.2.10:40000 PCMU" when sdp */
+	char *raw;               /* the message bytes, NUL-terminated; NULL unless kept */
+	size_t raw_len;
+};
+
+struct callview {
+	uint64_t number;         /* the call's number in the calls table (seq + 1) */
+	uint32_t input;
+	char *call_id;
+	char from[96], to[96];   /* From/To URIs of the main request ("" unknown) */
+	enum call_kind kind;
+	enum call_state state;
+	int final_status;        /* 0 none */
+	int64_t start_ns, end_ns;
+	int64_t duration_ns;     /* answer to hang-up, -1 when not answered */
+	struct cv_host *hosts;   /* in order of first appearance */
+	size_t nhosts;
+	struct cv_msg *msgs;     /* arrival order */
+	size_t nmsgs;
+	const struct finding **findings; /* not owned */
+	size_t nfindings, findings_cap;
+};
+
+/* Snapshot of c; keep_raw copies each message's bytes (for `view`). */
+struct callview *callview_new(const struct call *c, bool keep_raw);
+void callview_add_finding(struct callview *v, const struct finding *f);
+/* Does finding f cite message i of v (by frame)? */
+bool callview_cites(const struct callview *v, size_t i, const struct finding *f);
+void callview_free(struct callview *v);
+
+/* The text ladder of --ladder (ladder.c): a header (call number, Call-ID,
+ * from → to, kind, state), one column per host, one arrow per message with
+ * method or status and CSeq, time offsets from the first message,
+ * retransmissions marked, findings marked on the arrows that prove them and
+ * listed below. width: terminal width to fit (0: 80); wider when the hosts
+ * need it. colour: ANSI colours. */
+void ladder_print(FILE *out, const struct callview *v, int width, bool colour);
+
+/* The interactive viewer (view.c): takes the calls (and frees them).
+ * Returns 0, or 3 when the terminal could not be used. */
+int view_run(struct callview **calls, size_t ncalls, const char *title);
+
+#endif

@@ -1,0 +1,521 @@
+/* options.c - the command line and the configuration file.
+ *
+ * The configuration file (.sipaudit.conf in the current directory, or
+ * --config FILE) holds rule selection, severity overrides and the failure
+ * threshold for a project, so a CI job and a person at a terminal judge the
+ * same captures the same way. Lines are `key = value`; `#` starts a comment:
+ *
+ *     fail-on = warning
+ *     disable = call-failed, udp-too-large
+ *     enable = udp-too-large
+ *     severity sdp-nat = error
+ *
+ * The command line is applied after the file, so it wins. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../analyzer/xalloc.h"
+#include "options.h"
+
+#ifndef SIPAUDIT_VERSION
+#define SIPAUDIT_VERSION "0"
+#endif
+
+#define CONFIG_NAME ".sipaudit.conf"
+
+void options_usage(FILE *f, bool view)
+{
+	if (view) {
+		fputs("Usage: sipaudit view [OPTION]... FILE...\n"
+		      "Browse the calls of the captures in an interactive ladder (ncurses).\n"
+		      "The rule, filter and configuration options of sipaudit apply.\n",
+		      f);
+		return;
+	}
+	fputs("Usage: sipaudit [OPTION]... FILE...\n"
+	      "       sipaudit view [OPTION]... FILE...\n"
+	      "Analyse SIP in packet captures (pcap, pcapng, gzip-compressed; - for stdin):\n"
+	      "group messages into calls, diagnose protocol faults, report them.\n"
+	      "\n"
+	      "Output:\n"
+	      "  -f, --format FMT      text (default), json, jsonl, junit, messages\n"
+	      "  -o, --output FILE     write the report to FILE instead of standard output\n"
+	      "  -l, --ladder CALL     print the ladder of CALL (a Call-ID or its number in\n"
+	      "                        the calls table) instead of the report\n"
+	      "      --no-table        text: leave out the calls table\n"
+	      "      --color WHEN      auto (default: on a terminal, unless NO_COLOR is set),\n"
+	      "                        always, never\n"
+	      "      --progress WHEN   auto (default: on a terminal unless -q), always, never\n"
+	      "  -q, --quiet           no warnings about damaged input on standard error\n"
+	      "\n"
+	      "Rules and the CI gate:\n"
+	      "      --fail-on LEVEL   exit 1 when a finding is at LEVEL or above:\n"
+	      "                        error (default), warning, info, never\n"
+	      "      --disable RULES   do not run these rules (comma-separated; all)\n"
+	      "      --enable RULES    run these rules; --disable and --enable apply in\n"
+	      "                        order, after the config file\n"
+	      "      --severity RULE=LEVEL  report every finding of RULE at LEVEL\n"
+	      "      --list-rules      list the rules (id, severity, summary) and exit\n"
+	      "      --config FILE     read FILE instead of ./.sipaudit.conf\n"
+	      "      --no-config       read no configuration file\n"
+	      "\n"
+	      "Filters (each may be repeated or given a comma-separated list; values of one\n"
+	      "filter are alternatives, different filters must all match):\n"
+	      "      --call-id ID      calls whose Call-ID matches ID (glob: * ? [...])\n"
+	      "      --user USER       calls whose From or To user part matches USER (glob)\n"
+	      "      --method METHOD   calls with a request of METHOD\n"
+	      "      --status CODE     calls with a response CODE (486) or class (4xx)\n"
+	      "      --rule RULE       only findings of RULE, and the calls that have them\n"
+	      "      --only KIND       only calls of KIND: calls, registrations,\n"
+	      "                        subscriptions, messages, options, other\n"
+	      "\n"
+	      "  -h, --help            this help\n"
+	      "  -V, --version         version\n"
+	      "\n"
+	      "Exit status: 0 no finding at or above the --fail-on level; 1 findings at or\n"
+	      "above it; 2 usage error or unreadable input; 3 internal error (including\n"
+	      "a report that could not be written).\n"
+	      "See sipaudit(1).\n",
+	      f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("sipaudit: error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (try --help)\n", stderr);
+	return 2;
+}
+
+static void push(char ***v, size_t *n, const char *s, size_t len)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	(*v)[(*n)++] = xstrndup(s, len);
+}
+
+/* Calls fn for each comma-separated item of list (spaces trimmed). */
+static int each_item(const char *list, int (*fn)(struct options *, const char *, void *), struct options *o,
+		     void *arg)
+{
+	const char *p = list;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len) {
+			char *item = xstrndup(p, len);
+			int r = fn(o, item, arg);
+			free(item);
+			if (r)
+				return r;
+		}
+		if (!e)
+			return 0;
+		p = e + 1;
+	}
+}
+
+static int set_rule(struct options *o, const char *id, void *on)
+{
+	if (strcmp(id, "all") == 0) {
+		for (size_t i = 0; i < rule_count; i++)
+			o->rs.enabled[i] = on != NULL;
+		return 0;
+	}
+	int i = rule_index(id);
+	if (i < 0)
+		return usage_error("unknown rule '%s' (see --list-rules)", id);
+	o->rs.enabled[i] = on != NULL;
+	return 0;
+}
+
+static int parse_level(const char *s, bool never_ok)
+{
+	if (never_ok && strcmp(s, "never") == 0)
+		return FAIL_NEVER;
+	return severity_parse(s);
+}
+
+static int set_severity(struct options *o, const char *spec, void *unused)
+{
+	(void)unused;
+	const char *eq = strchr(spec, '=');
+	if (!eq)
+		return usage_error("--severity wants RULE=LEVEL, not '%s'", spec);
+	char *id = xstrndup(spec, (size_t)(eq - spec));
+	int i = rule_index(id);
+	int r = 0;
+	if (i < 0)
+		r = usage_error("unknown rule '%s' (see --list-rules)", id);
+	else {
+		int lv = parse_level(eq + 1, false);
+		if (lv < 0)
+			r = usage_error("unknown severity '%s' (error, warning, info)", eq + 1);
+		else
+			o->rs.severity[i] = lv;
+	}
+	free(id);
+	return r;
+}
+
+static int add_call_id(struct options *o, const char *s, void *u)
+{
+	(void)u;
+	push(&o->filter.call_ids, &o->filter.ncall_ids, s, strlen(s));
+	return 0;
+}
+
+static int add_user(struct options *o, const char *s, void *u)
+{
+	(void)u;
+	push(&o->filter.users, &o->filter.nusers, s, strlen(s));
+	return 0;
+}
+
+static int add_method(struct options *o, const char *s, void *u)
+{
+	(void)u;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '_' || *p == '.'))
+			return usage_error("'%s' is not a SIP method", s);
+	push(&o->filter.methods, &o->filter.nmethods, s, strlen(s));
+	return 0;
+}
+
+static int add_status(struct options *o, const char *s, void *u)
+{
+	(void)u;
+	int lo, hi;
+	size_t n = strlen(s);
+	if (n == 3 && s[0] >= '1' && s[0] <= '6' && (s[1] == 'x' || s[1] == 'X') && (s[2] == 'x' || s[2] == 'X')) {
+		lo = (s[0] - '0') * 100;
+		hi = lo + 99;
+	} else if (n == 3 && s[0] >= '1' && s[0] <= '6' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9') {
+		lo = hi = atoi(s);
+	} else
+		return usage_error("'%s' is not a status code (486) or class (4xx)", s);
+	struct filter *f = &o->filter;
+	f->statuses = xrealloc(f->statuses, (f->nstatuses + 1) * sizeof *f->statuses);
+	f->statuses[f->nstatuses][0] = lo;
+	f->statuses[f->nstatuses][1] = hi;
+	f->nstatuses++;
+	return 0;
+}
+
+static int add_rule_filter(struct options *o, const char *id, void *u)
+{
+	(void)u;
+	int i = rule_index(id);
+	if (i < 0)
+		return usage_error("unknown rule '%s' (see --list-rules)", id);
+	o->filter.rules[i] = true;
+	o->filter.any_rule = true;
+	return 0;
+}
+
+static int add_kind(struct options *o, const char *s, void *u)
+{
+	(void)u;
+	size_t n = strlen(s);
+	for (int k = 0; k < KIND_COUNT; k++) {
+		const char *name = call_kind_name((enum call_kind)k);
+		size_t l = strlen(name);
+		/* "call" or "calls"; "other" */
+		if (strncasecmp(s, name, l) == 0 && (n == l || (n == l + 1 && (s[l] == 's' || s[l] == 'S')))) {
+			o->filter.kinds |= 1u << k;
+			return 0;
+		}
+	}
+	return usage_error("unknown kind '%s' (calls, registrations, subscriptions, messages, options, other)", s);
+}
+
+static int parse_when(const char *opt, const char *s, enum when *w)
+{
+	if (strcmp(s, "auto") == 0)
+		*w = WHEN_AUTO;
+	else if (strcmp(s, "always") == 0 || strcmp(s, "yes") == 0)
+		*w = WHEN_ALWAYS;
+	else if (strcmp(s, "never") == 0 || strcmp(s, "no") == 0)
+		*w = WHEN_NEVER;
+	else {
+		fprintf(stderr, "sipaudit: error: %s wants auto, always or never, not '%s' (try --help)\n", opt, s);
+		return 2;
+	}
+	return 0;
+}
+
+/* ---- configuration file ---- */
+
+static int config_error(const char *path, unsigned line, const char *what)
+{
+	fprintf(stderr, "sipaudit: error: %s:%u: %s\n", path, line, what);
+	return 2;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = 0;
+	return s;
+}
+
+static int read_config(struct options *o, const char *path, bool must_exist)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "sipaudit: error: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	char buf[4096];
+	unsigned line = 0;
+	int r = 0;
+	while (!r && fgets(buf, sizeof buf, f)) {
+		line++;
+		char *hash = strchr(buf, '#');
+		if (hash)
+			*hash = 0;
+		char *s = trim(buf);
+		if (!*s)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			r = config_error(path, line, "expected 'key = value'");
+			break;
+		}
+		*eq = 0;
+		char *key = trim(s), *val = trim(eq + 1);
+		if (!*val) {
+			r = config_error(path, line, "empty value");
+		} else if (strcmp(key, "fail-on") == 0) {
+			int lv = parse_level(val, true);
+			if (lv < 0)
+				r = config_error(path, line, "fail-on wants error, warning, info or never");
+			else
+				o->fail_on = lv;
+		} else if (strcmp(key, "disable") == 0) {
+			r = each_item(val, set_rule, o, NULL);
+		} else if (strcmp(key, "enable") == 0) {
+			r = each_item(val, set_rule, o, o);
+		} else if (strncmp(key, "severity", 8) == 0 && (key[8] == ' ' || key[8] == '\t' || key[8] == '.')) {
+			char *id = trim(key + 9);
+			char spec[512];
+			snprintf(spec, sizeof spec, "%s=%s", id, val);
+			r = set_severity(o, spec, NULL);
+		} else {
+			char msg[300];
+			snprintf(msg, sizeof msg, "unknown key '%.200s' (fail-on, disable, enable, severity RULE)", key);
+			r = config_error(path, line, msg);
+		}
+		if (r)
+			fprintf(stderr, "sipaudit: error: in %s, line %u\n", path, line);
+	}
+	if (!r && ferror(f))
+		r = config_error(path, line, strerror(errno));
+	fclose(f);
+	return r;
+}
+
+/* ---- command line ---- */
+
+enum {
+	OPT_NO_TABLE = 256, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
+	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
+	OPT_ONLY,
+};
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "ladder", required_argument, NULL, 'l' },
+	{ "no-table", no_argument, NULL, OPT_NO_TABLE },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "progress", required_argument, NULL, OPT_PROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "disable", required_argument, NULL, OPT_DISABLE },
+	{ "enable", required_argument, NULL, OPT_ENABLE },
+	{ "severity", required_argument, NULL, OPT_SEVERITY },
+	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
+	{ "call-id", required_argument, NULL, OPT_CALL_ID },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "method", required_argument, NULL, OPT_METHOD },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "rule", required_argument, NULL, OPT_RULE },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+static const char shortopts[] = "+f:o:l:qhV";
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+	memset(o, 0, sizeof *o);
+	o->format = FMT_TEXT;
+	o->table = true;
+	o->fail_on = SEV_ERROR;
+	ruleset_default(&o->rs);
+
+	int first = 1;
+	if (argc > 1 && strcmp(argv[1], "view") == 0) {
+		o->view = true;
+		first = 2;
+	}
+	int ac = argc - first + 1;
+	char **av = argv + first - 1;
+
+	/* First pass: only where the configuration comes from, so the
+	 * command line can then override it. */
+	const char *config = NULL;
+	bool no_config = false;
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(ac, av, shortopts, longopts, NULL)) != -1) {
+		if (c == OPT_CONFIG)
+			config = optarg, no_config = false;
+		else if (c == OPT_NO_CONFIG)
+			no_config = true, config = NULL;
+	}
+	if (!no_config) {
+		int r = read_config(o, config ? config : CONFIG_NAME, config != NULL);
+		if (r)
+			return r;
+	}
+
+	opterr = 1;
+	optind = 1;
+	int r = 0;
+	while (!r && (c = getopt_long(ac, av, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				o->format = FMT_JSON;
+			else if (strcmp(optarg, "jsonl") == 0)
+				o->format = FMT_JSONL;
+			else if (strcmp(optarg, "junit") == 0)
+				o->format = FMT_JUNIT;
+			else if (strcmp(optarg, "text") == 0)
+				o->format = FMT_TEXT;
+			else if (strcmp(optarg, "messages") == 0)
+				o->format = FMT_MESSAGES;
+			else
+				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages)", optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'l':
+			o->ladder = optarg;
+			break;
+		case OPT_NO_TABLE:
+			o->table = false;
+			break;
+		case OPT_COLOR:
+			r = parse_when("--color", optarg, &o->colour);
+			break;
+		case OPT_PROGRESS:
+			r = parse_when("--progress", optarg, &o->progress);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_FAIL_ON: {
+			int lv = parse_level(optarg, true);
+			if (lv < 0)
+				r = usage_error("--fail-on wants error, warning, info or never, not '%s'", optarg);
+			else
+				o->fail_on = lv;
+			break;
+		}
+		case OPT_DISABLE:
+			r = each_item(optarg, set_rule, o, NULL);
+			break;
+		case OPT_ENABLE:
+			r = each_item(optarg, set_rule, o, o);
+			break;
+		case OPT_SEVERITY:
+			r = each_item(optarg, set_severity, o, NULL);
+			break;
+		case OPT_LIST_RULES:
+			o->list_rules = true;
+			break;
+		case OPT_CONFIG:
+		case OPT_NO_CONFIG:
+			break;
+		case OPT_CALL_ID:
+			r = each_item(optarg, add_call_id, o, NULL);
+			break;
+		case OPT_USER:
+			r = each_item(optarg, add_user, o, NULL);
+			break;
+		case OPT_METHOD:
+			r = each_item(optarg, add_method, o, NULL);
+			break;
+		case OPT_STATUS:
+			r = each_item(optarg, add_status, o, NULL);
+			break;
+		case OPT_RULE:
+			r = each_item(optarg, add_rule_filter, o, NULL);
+			break;
+		case OPT_ONLY:
+			r = each_item(optarg, add_kind, o, NULL);
+			break;
+		case 'h':
+			options_usage(stdout, o->view);
+			return -1;
+		case 'V':
+			printf("sipaudit %s\n", SIPAUDIT_VERSION);
+			return -1;
+		default:
+			options_usage(stderr, o->view);
+			return 2;
+		}
+	}
+	if (r)
+		return r;
+	if (o->list_rules)
+		return 0;
+	o->inputs = av + optind;
+	o->ninputs = (size_t)(ac - optind);
+	if (!o->ninputs)
+		return usage_error("%s", "no input file");
+	if (o->format == FMT_MESSAGES &&
+	    (o->filter.ncall_ids || o->filter.nusers || o->filter.nmethods || o->filter.nstatuses || o->filter.any_rule ||
+	     o->filter.kinds || o->ladder))
+		return usage_error("%s", "--format messages lists every message; filters and --ladder work on calls");
+	if (o->ladder && o->format != FMT_TEXT)
+		return usage_error("%s", "--ladder draws text; it cannot be combined with --format");
+	if (o->view && (o->format != FMT_TEXT || o->ladder || o->output))
+		return usage_error("%s", "view is interactive: --format, --ladder and --output do not apply");
+	return 0;
+}
+
+void options_free(struct options *o)
+{
+	struct filter *f = &o->filter;
+	for (size_t i = 0; i < f->ncall_ids; i++)
+		free(f->call_ids[i]);
+	for (size_t i = 0; i < f->nusers; i++)
+		free(f->users[i]);
+	for (size_t i = 0; i < f->nmethods; i++)
+		free(f->methods[i]);
+	free(f->call_ids);
+	free(f->users);
+	free(f->methods);
+	free(f->statuses);
+}

@@ -1,0 +1,1059 @@
+/* view.c - `sipaudit view`: an interactive call browser in the spirit of
+ * sngrep, over calls that are already analysed. Three screens: the calls
+ * (sortable, filtered as one types), one call's ladder (the layout of
+ * ladder.h, findings under it), one message's raw text with the findings
+ * that cite it. The viewer only reads the callviews; all its state lives in
+ * struct view, none in globals.
+ *
+ * Text is drawn as ASCII (finding texts carry a few UTF-8 signs such as §,
+ * mapped to ASCII here) so the screen is right whatever the locale and
+ * whether ncurses is the wide or the narrow build. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../analyzer/xalloc.h"
+#include "ladder.h"
+
+enum col { COL_NUM, COL_START, COL_FROM, COL_TO, COL_KIND, COL_STATE, COL_CODE, COL_FINDINGS, NCOLS };
+static const char *const col_name[NCOLS] = { "#", "Start", "From", "To", "Kind", "State", "Code", "Find" };
+
+/* A line of a scrolling screen: ASCII text, a class per cell (or one for
+ * the whole line), and the message it draws (ladder rows), -1 for none. */
+struct vline {
+	char *text;
+	uint8_t *cls; /* NULL: cls0 for every cell */
+	uint8_t cls0;
+	int len;
+	long msg;
+};
+
+struct vlines {
+	struct vline *v;
+	size_t n, cap;
+};
+
+struct view {
+	struct callview **calls;
+	size_t ncalls;
+	const char *title;
+	size_t nfindings, nsev[3];
+
+	/* the calls screen */
+	size_t *shown; /* indices into calls: those passing the filter, sorted */
+	size_t nshown;
+	enum col sort;
+	bool desc;
+	char filter[64];
+	size_t flen;
+	bool prompt; /* the filter prompt is open */
+	size_t sel, top;
+
+	bool colour;
+};
+
+/* ---- text helpers ---- */
+
+/* Appends an ASCII rendering of UTF-8 s (at most n bytes) to dst: common
+ * signs become their ASCII look-alikes, other characters '?', control
+ * bytes '.'. */
+static size_t ascii_append(char *dst, size_t size, size_t used, const char *s, size_t n)
+{
+	static const struct {
+		const char *u, *a;
+	} map[] = {
+		{ "\xc2\xa7", "S" },       { "\xe2\x80\x94", "-" },   { "\xe2\x80\x93", "-" },
+		{ "\xe2\x86\x92", "->" },  { "\xe2\x80\x98", "'" },   { "\xe2\x80\x99", "'" },
+		{ "\xe2\x80\x9c", "\"" },  { "\xe2\x80\x9d", "\"" },  { "\xe2\x80\xa6", "..." },
+		{ "\xc2\xa0", " " },       { "\xc3\x97", "x" },       { "\xe2\x89\xa4", "<=" },
+		{ "\xe2\x89\xa5", ">=" },
+	};
+	for (size_t i = 0; i < n && s[i] && used + 1 < size;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {
+			dst[used++] = c >= 0x20 && c < 0x7f ? (char)c : c == '\t' ? ' ' : '.';
+			i++;
+			continue;
+		}
+		const char *rep = "?";
+		size_t len = 1;
+		for (size_t k = 0; k < sizeof map / sizeof map[0]; k++) {
+			size_t ul = strlen(map[k].u);
+			if (i + ul <= n && memcmp(s + i, map[k].u, ul) == 0) {
+				rep = map[k].a;
+				len = ul;
+				break;
+			}
+		}
+		if (len == 1) /* skip the continuation bytes of an unknown character */
+			while (i + len < n && ((unsigned char)s[i + len] & 0xc0) == 0x80)
+				len++;
+		for (const char *r = rep; *r && used + 1 < size; r++)
+			dst[used++] = *r;
+		i += len;
+	}
+	dst[used] = 0;
+	return used;
+}
+
+static void ascii(char *dst, size_t size, const char *s)
+{
+	dst[0] = 0;
+	ascii_append(dst, size, 0, s, strlen(s));
+}
+
+static void vl_push(struct vlines *L, const char *text, const uint8_t *cls, uint8_t cls0, long msg)
+{
+	if (L->n == L->cap) {
+		L->cap = L->cap ? L->cap * 2 : 64;
+		L->v = xrealloc(L->v, L->cap * sizeof *L->v);
+	}
+	struct vline *l = &L->v[L->n++];
+	l->len = (int)strlen(text);
+	l->text = xstrdup(text);
+	l->cls = NULL;
+	if (cls) {
+		l->cls = xmalloc((size_t)l->len + 1);
+		memcpy(l->cls, cls, (size_t)l->len);
+	}
+	l->cls0 = cls0;
+	l->msg = msg;
+}
+
+static void vl_free(struct vlines *L)
+{
+	for (size_t i = 0; i < L->n; i++) {
+		free(L->v[i].text);
+		free(L->v[i].cls);
+	}
+	free(L->v);
+	memset(L, 0, sizeof *L);
+}
+
+/* Adds text (ASCII) wrapped to width: the first line after prefix, the
+ * others indented by cont. */
+static void vl_wrapped(struct vlines *L, const char *prefix, uint8_t pcls, int cont, const char *text, uint8_t cls,
+		       int width)
+{
+	char line[1024];
+	uint8_t cl[1024];
+	size_t plen = strlen(prefix);
+	if (plen > 200)
+		plen = 200;
+	memcpy(line, prefix, plen);
+	memset(cl, pcls, plen);
+	size_t used = plen;
+	size_t avail = width > (int)used + 10 ? (size_t)width - used : 10;
+	do {
+		size_t n = ladder_wrap(text, avail);
+		size_t k = n;
+		while (k && text[k - 1] == ' ')
+			k--;
+		if (k > sizeof line - 1 - used)
+			k = sizeof line - 1 - used;
+		memcpy(line + used, text, k);
+		memset(cl + used, cls, k);
+		line[used + k] = 0;
+		vl_push(L, line, cl, cls, -1);
+		text += n;
+		used = (size_t)(cont < 200 ? cont : 200);
+		memset(line, ' ', used);
+		memset(cl, cls, used);
+		avail = width > (int)used + 10 ? (size_t)width - used : 10;
+	} while (*text);
+}
+
+/* The worst severity of v's findings, -1 when none. */
+static int worst(const struct callview *v)
+{
+	int w = -1;
+	for (size_t i = 0; i < v->nfindings; i++)
+		if ((int)v->findings[i]->severity > w)
+			w = (int)v->findings[i]->severity;
+	return w;
+}
+
+static const char *skip_scheme(const char *uri)
+{
+	if (strncasecmp(uri, "sip:", 4) == 0)
+		return uri + 4;
+	if (strncasecmp(uri, "sips:", 5) == 0)
+		return uri + 5;
+	return uri;
+}
+
+static uint8_t status_class(int status)
+{
+	return status >= 400 ? LC_FAIL : status >= 300 ? LC_3XX : status >= 200 ? LC_2XX : status >= 100 ? LC_1XX
+													  : LC_PLAIN;
+}
+
+/* ---- drawing ---- */
+
+static attr_t attr_of(const struct view *V, uint8_t cls)
+{
+	attr_t a = A_NORMAL;
+	unsigned c = cls & LC_MASK;
+	if (V->colour && c && c <= LC_ERROR)
+		a |= COLOR_PAIR((short)c);
+	else if (!V->colour && (c == LC_ERROR || c == LC_FAIL))
+		a |= A_BOLD; /* without colour, failures still stand out */
+	if (cls & LC_DIM)
+		a |= A_DIM;
+	if (cls & LC_BOLD)
+		a |= A_BOLD;
+	return a;
+}
+
+/* Text at (y, x), clipped to the screen; returns the column after it. */
+static int put(int y, int x, const char *s, attr_t a)
+{
+	int max = COLS - x;
+	if (y < 0 || y >= LINES || max <= 0)
+		return x;
+	int n = (int)strlen(s);
+	if (n > max)
+		n = max;
+	attron(a);
+	mvaddnstr(y, x, s, n);
+	attroff(a);
+	return x + n;
+}
+
+static void fill_line(int y, attr_t a)
+{
+	attron(a);
+	mvhline(y, 0, ' ', COLS);
+	attroff(a);
+}
+
+/* A line of a scrolling screen at row y, from column xoff of the text. */
+static void draw_vline(const struct view *V, int y, const struct vline *l, int xoff, attr_t extra)
+{
+	if (extra)
+		fill_line(y, extra);
+	for (int x = xoff; x < l->len && x - xoff < COLS; x++)
+		mvaddch(y, x - xoff, (chtype)(unsigned char)l->text[x] | attr_of(V, l->cls ? l->cls[x] : l->cls0) | extra);
+}
+
+/* The key bar at the bottom: pairs of key and what it does. */
+static void key_bar(const char *const *keys)
+{
+	int y = LINES - 1;
+	fill_line(y, A_REVERSE);
+	int x = 0;
+	for (size_t i = 0; keys[i] && keys[i + 1]; i += 2) {
+		x = put(y, x, keys[i], A_REVERSE | A_BOLD);
+		x = put(y, x, " ", A_REVERSE);
+		x = put(y, x, keys[i + 1], A_REVERSE);
+		x = put(y, x, "  ", A_REVERSE);
+	}
+}
+
+static void title_bar(const char *text)
+{
+	char b[512];
+	ascii(b, sizeof b, text);
+	fill_line(0, A_REVERSE | A_BOLD);
+	put(0, 0, b, A_REVERSE | A_BOLD);
+}
+
+/* ---- the calls screen ---- */
+
+static void call_code(char *buf, size_t size, const struct callview *v)
+{
+	if (v->final_status)
+		snprintf(buf, size, "%d", v->final_status);
+	else
+		snprintf(buf, size, "-");
+}
+
+static bool call_matches(const struct callview *v, const char *f)
+{
+	if (!*f)
+		return true;
+	char code[16];
+	call_code(code, sizeof code, v);
+	return strcasestr(v->call_id, f) || strcasestr(v->from, f) || strcasestr(v->to, f) ||
+	       strcasestr(call_kind_name(v->kind), f) || strcasestr(call_state_name(v->state), f) ||
+	       strcasestr(code, f);
+}
+
+static int cmp_calls(const void *pa, const void *pb, void *ud)
+{
+	const struct view *V = ud;
+	const struct callview *a = V->calls[*(const size_t *)pa], *b = V->calls[*(const size_t *)pb];
+	int c = 0;
+	switch (V->sort) {
+	case COL_NUM:
+		break;
+	case COL_START:
+		c = (a->start_ns > b->start_ns) - (a->start_ns < b->start_ns);
+		break;
+	case COL_FROM:
+		c = strcasecmp(skip_scheme(a->from), skip_scheme(b->from));
+		break;
+	case COL_TO:
+		c = strcasecmp(skip_scheme(a->to), skip_scheme(b->to));
+		break;
+	case COL_KIND:
+		c = strcmp(call_kind_name(a->kind), call_kind_name(b->kind));
+		break;
+	case COL_STATE:
+		c = strcmp(call_state_name(a->state), call_state_name(b->state));
+		break;
+	case COL_CODE:
+		c = (a->final_status > b->final_status) - (a->final_status < b->final_status);
+		break;
+	case COL_FINDINGS:
+		c = worst(a) - worst(b);
+		if (!c)
+			c = (a->nfindings > b->nfindings) - (a->nfindings < b->nfindings);
+		break;
+	default:
+		break;
+	}
+	if (!c) /* ties keep the calls table's order, so the order is total */
+		c = (a->number > b->number) - (a->number < b->number);
+	return V->desc ? -c : c;
+}
+
+/* Recomputes the shown calls (filter, then sort), keeping the selected
+ * call selected when it is still shown. */
+static void list_update(struct view *V)
+{
+	size_t keep = V->nshown && V->sel < V->nshown ? V->shown[V->sel] : (size_t)-1;
+	V->nshown = 0;
+	for (size_t i = 0; i < V->ncalls; i++)
+		if (call_matches(V->calls[i], V->filter))
+			V->shown[V->nshown++] = i;
+	if (V->nshown)
+		qsort_r(V->shown, V->nshown, sizeof *V->shown, cmp_calls, V);
+	V->sel = 0;
+	for (size_t i = 0; i < V->nshown; i++)
+		if (V->shown[i] == keep)
+			V->sel = i;
+}
+
+struct list_cols {
+	int w[NCOLS];
+	int x[NCOLS];
+};
+
+static void list_layout(struct list_cols *c, const struct view *V)
+{
+	int nw = 2;
+	for (size_t i = 0; i < V->ncalls; i++) {
+		char b[32];
+		int n = snprintf(b, sizeof b, "%llu", (unsigned long long)V->calls[i]->number);
+		if (n > nw)
+			nw = n;
+	}
+	c->w[COL_NUM] = nw;
+	c->w[COL_START] = COLS >= 100 ? 12 : 8;
+	c->w[COL_KIND] = 12;
+	c->w[COL_STATE] = 12;
+	c->w[COL_CODE] = 4;
+	c->w[COL_FINDINGS] = 4;
+	int fixed = 0;
+	for (int i = 0; i < NCOLS; i++)
+		if (i != COL_FROM && i != COL_TO)
+			fixed += c->w[i] + 1;
+	int rest = COLS - fixed - 2;
+	c->w[COL_FROM] = rest / 2 > 6 ? rest / 2 : 6;
+	c->w[COL_TO] = rest - c->w[COL_FROM] > 6 ? rest - c->w[COL_FROM] : 6;
+	int x = 0;
+	for (int i = 0; i < NCOLS; i++) {
+		c->x[i] = x;
+		x += c->w[i] + 1;
+	}
+}
+
+/* Writes s into a cell w wide at x, cut with '~' when longer. */
+static void put_cell(int y, int x, int w, const char *s, attr_t a, bool right)
+{
+	char b[256], cut[256];
+	ascii(b, sizeof b, s);
+	int n = (int)strlen(b);
+	if (w <= 0)
+		return;
+	if (w > (int)sizeof cut - 1)
+		w = (int)sizeof cut - 1;
+	if (n > w) {
+		snprintf(cut, sizeof cut, "%.*s~", w - 1, b);
+		put(y, x, cut, a);
+		return;
+	}
+	put(y, right ? x + w - n : x, b, a);
+}
+
+static void list_draw(struct view *V)
+{
+	erase();
+	/* the counts always show; a long file name gives way: its directory
+	 * first, then its start */
+	char t[512], counts[200], name[256], sev[64] = "";
+	for (int k = SEV_ERROR; k >= SEV_INFO; k--)
+		if (V->nsev[k])
+			snprintf(sev + strlen(sev), sizeof sev - strlen(sev), "%s%zu%c", sev[0] ? " " : " (",
+				 V->nsev[k], "IWE"[k]);
+	snprintf(counts, sizeof counts, "%zu call%s, %zu shown, %zu finding%s%s%s  sort: %s%s ", V->ncalls,
+		 V->ncalls == 1 ? "" : "s", V->nshown, V->nfindings, V->nfindings == 1 ? "" : "s", sev,
+		 sev[0] ? ")" : "", col_name[V->sort], V->desc ? " desc" : "");
+	ascii(name, sizeof name, V->title);
+	int room = COLS - (int)strlen(counts) - 17;
+	const char *shown = name;
+	if ((int)strlen(shown) > room && strrchr(name, '/'))
+		shown = strrchr(name, '/') + 1;
+	int nlen = (int)strlen(shown);
+	if (room < 8)
+		room = 8;
+	if (nlen > room)
+		snprintf(t, sizeof t, " sipaudit view: ~%s", shown + nlen - room + 1);
+	else
+		snprintf(t, sizeof t, " sipaudit view: %s", shown);
+	title_bar(t);
+	put(0, COLS > (int)strlen(counts) ? COLS - (int)strlen(counts) : 0, counts, A_REVERSE | A_BOLD);
+
+	struct list_cols c;
+	list_layout(&c, V);
+	attron(A_BOLD | A_UNDERLINE);
+	mvhline(1, 0, ' ', COLS);
+	attroff(A_BOLD | A_UNDERLINE);
+	for (int i = 0; i < NCOLS; i++) {
+		char h[32];
+		snprintf(h, sizeof h, "%s%s", col_name[i], (int)V->sort == i ? (V->desc ? "v" : "^") : "");
+		put_cell(1, c.x[i], c.w[i], h, A_BOLD | A_UNDERLINE, i == COL_NUM || i == COL_CODE);
+	}
+
+	int top = 2, height = LINES - 4;
+	if (height < 1)
+		height = 1;
+	if (!V->ncalls)
+		put(top + height / 2, COLS > 8 ? (COLS - 8) / 2 : 0, "no calls", A_BOLD);
+	else if (!V->nshown)
+		put(top + height / 2, COLS > 26 ? (COLS - 26) / 2 : 0, "no calls match the filter", A_BOLD);
+	if (V->sel >= V->nshown)
+		V->sel = V->nshown ? V->nshown - 1 : 0;
+	if (V->sel < V->top)
+		V->top = V->sel;
+	if (V->sel >= V->top + (size_t)height)
+		V->top = V->sel - (size_t)height + 1;
+	if (V->top + (size_t)height > V->nshown)
+		V->top = V->nshown > (size_t)height ? V->nshown - (size_t)height : 0;
+	for (int r = 0; r < height && V->top + (size_t)r < V->nshown; r++) {
+		size_t idx = V->top + (size_t)r;
+		const struct callview *v = V->calls[V->shown[idx]];
+		int y = top + r;
+		attr_t sel = idx == V->sel ? A_REVERSE : A_NORMAL;
+		if (sel)
+			fill_line(y, sel);
+		char b[64];
+		snprintf(b, sizeof b, "%llu", (unsigned long long)v->number);
+		put_cell(y, c.x[COL_NUM], c.w[COL_NUM], b, sel, true);
+		time_t ts = (time_t)(v->start_ns / 1000000000LL);
+		struct tm tm;
+		if (v->start_ns >= 0 && gmtime_r(&ts, &tm)) {
+			if (c.w[COL_START] >= 12)
+				snprintf(b, sizeof b, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+					 (int)(v->start_ns % 1000000000LL / 1000000));
+			else
+				snprintf(b, sizeof b, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+		} else {
+			snprintf(b, sizeof b, "?");
+		}
+		put_cell(y, c.x[COL_START], c.w[COL_START], b, sel, false);
+		put_cell(y, c.x[COL_FROM], c.w[COL_FROM], v->from[0] ? skip_scheme(v->from) : "?", sel, false);
+		put_cell(y, c.x[COL_TO], c.w[COL_TO], v->to[0] ? skip_scheme(v->to) : "?", sel, false);
+		put_cell(y, c.x[COL_KIND], c.w[COL_KIND], call_kind_name(v->kind), sel, false);
+		put_cell(y, c.x[COL_STATE], c.w[COL_STATE], call_state_name(v->state), sel, false);
+		call_code(b, sizeof b, v);
+		put_cell(y, c.x[COL_CODE], c.w[COL_CODE], b, sel | attr_of(V, status_class(v->final_status)), true);
+		int w = worst(v);
+		if (w >= 0) {
+			snprintf(b, sizeof b, "%zu%c", v->nfindings, "IWE"[w]);
+			put_cell(y, c.x[COL_FINDINGS], c.w[COL_FINDINGS], b,
+				 sel | attr_of(V, (uint8_t)(ladder_severity_class((enum severity)w) | LC_BOLD)), true);
+		}
+	}
+
+	if (V->prompt || V->flen) {
+		char f[128];
+		ascii(f, sizeof f, V->filter);
+		snprintf(t, sizeof t, "Filter: %s%s", f, V->prompt ? "_" : "   (/ edit, Esc clear)");
+		put(LINES - 2, 0, t, V->prompt ? A_BOLD : A_NORMAL);
+	}
+	static const char *const keys[] = { "Enter", "Ladder", "/", "Filter", "s", "Sort", "r", "Reverse",
+					    "q", "Quit", NULL, NULL };
+	static const char *const pkeys[] = { "Enter", "Keep filter", "Esc", "Clear filter", "Up/Down", "Select",
+					     NULL, NULL };
+	key_bar(V->prompt ? pkeys : keys);
+	refresh();
+}
+
+/* ---- the raw message screen ---- */
+
+static void raw_lines(struct vlines *L, const struct cv_msg *m, int width)
+{
+	if (width < 10)
+		width = 10;
+	if (!m->raw) {
+		vl_push(L, "(the message bytes were not kept)", NULL, LC_DIM, -1);
+		return;
+	}
+	char *line = xmalloc((size_t)width + 1);
+	int n = 0;
+	bool wrapped = false; /* the line just filled the width: its newline adds no empty line */
+	for (size_t i = 0; i < m->raw_len; i++) {
+		unsigned char c = (unsigned char)m->raw[i];
+		if (c == '\r' && i + 1 < m->raw_len && m->raw[i + 1] == '\n')
+			continue;
+		if (c == '\n') {
+			line[n] = 0;
+			if (n || !wrapped)
+				vl_push(L, line, NULL, LC_PLAIN, -1);
+			n = 0;
+			wrapped = false;
+			continue;
+		}
+		int stop = c == '\t' ? (n / 8 + 1) * 8 : n + 1; /* tabs to the next stop */
+		while (n < stop) {
+			line[n++] = c == '\t' ? ' ' : c >= 0x20 && c < 0x7f ? (char)c : '.';
+			wrapped = false;
+			if (n == width) {
+				line[n] = 0;
+				vl_push(L, line, NULL, LC_PLAIN, -1);
+				n = 0;
+				stop -= width;
+				wrapped = true;
+			}
+		}
+	}
+	if (n) {
+		line[n] = 0;
+		vl_push(L, line, NULL, LC_PLAIN, -1);
+	}
+	free(line);
+}
+
+/* The findings citing message i, one or two lines each. */
+static void cited_lines(struct vlines *L, const struct callview *v, size_t i, int width)
+{
+	for (size_t k = 0; k < v->nfindings; k++) {
+		const struct finding *f = v->findings[k];
+		if (!callview_cites(v, i, f))
+			continue;
+		char head[128], sum[1024];
+		snprintf(head, sizeof head, "[%zu]%s %s[%s] ", k + 1, f->frame == v->msgs[i].frame ? "!" : "",
+			 severity_name(f->severity), f->rule);
+		ascii(sum, sizeof sum, f->summary ? f->summary : "");
+		vl_wrapped(L, head, (uint8_t)(ladder_severity_class(f->severity) | LC_BOLD), 4, sum, LC_PLAIN, width);
+	}
+}
+
+/* The time offset, transport and addresses of message i. */
+static void msg_summary(char *buf, size_t size, const struct callview *v, size_t i, const struct ladder_layout *L)
+{
+	const struct cv_msg *m = &v->msgs[i];
+	char off[32];
+	ladder_offset(off, sizeof off, L, m);
+	snprintf(buf, size, "%s  %s %s -> %s", off, transport_name(m->transport), m->src < v->nhosts ? v->hosts[m->src].name : "?",
+		 m->dst < v->nhosts ? v->hosts[m->dst].name : "?");
+}
+
+/* Until the user goes back; n/p move *pi to the next/previous message. */
+static void raw_screen(struct view *V, const struct callview *v, size_t *pi, const struct ladder_layout *lay)
+{
+	struct vlines cite = { 0 }, raw = { 0 };
+	size_t top = 0;
+	int built_cols = -1, built_lines = -1;
+	size_t built_for = (size_t)-1;
+	for (;;) {
+		size_t i = *pi;
+		if (built_cols != COLS || built_lines != LINES || built_for != i) {
+			vl_free(&cite);
+			vl_free(&raw);
+			cited_lines(&cite, v, i, COLS);
+			raw_lines(&raw, &v->msgs[i], COLS);
+			if (built_for != i)
+				top = 0;
+			built_cols = COLS;
+			built_lines = LINES;
+			built_for = i;
+		}
+		erase();
+		char t[512];
+		char s[400];
+		msg_summary(s, sizeof s, v, i, lay);
+		char when[40];
+		ladder_time(when, sizeof when, v->msgs[i].ns);
+		snprintf(t, sizeof t, " Call #%llu  %s  frame %llu  %s  %s", (unsigned long long)v->number,
+			 v->msgs[i].label, (unsigned long long)v->msgs[i].frame, s, when);
+		title_bar(t);
+		/* the findings first, at most half the screen */
+		int y = 1;
+		int maxc = (LINES - 4) / 2;
+		if (!cite.n)
+			put(y++, 0, "no finding cites this message", A_DIM);
+		for (size_t k = 0; k < cite.n && y - 1 < maxc; k++)
+			draw_vline(V, y++, &cite.v[k], 0, A_NORMAL);
+		attron(A_DIM);
+		mvhline(y++, 0, '-', COLS); /* not ACS_HLINE: it is 'q' where the charset is missing */
+		attroff(A_DIM);
+		int height = LINES - 1 - y;
+		if (height < 1)
+			height = 1;
+		size_t maxtop = raw.n > (size_t)height ? raw.n - (size_t)height : 0;
+		if (top > maxtop)
+			top = maxtop;
+		for (int r = 0; r < height && top + (size_t)r < raw.n; r++)
+			draw_vline(V, y + r, &raw.v[top + (size_t)r], 0, A_NORMAL);
+		static const char *const keys[] = { "Up/Down", "Scroll", "n/p", "Next/Prev message", "q", "Back",
+						    NULL, NULL };
+		key_bar(keys);
+		refresh();
+
+		int ch = getch();
+		switch (ch) {
+		case 'q':
+		case 27:
+		case KEY_LEFT:
+		case KEY_BACKSPACE:
+			vl_free(&cite);
+			vl_free(&raw);
+			return;
+		case KEY_UP:
+		case 'k':
+			if (top)
+				top--;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			if (top < maxtop)
+				top++;
+			break;
+		case KEY_PPAGE:
+			top = top > (size_t)height ? top - (size_t)height : 0;
+			break;
+		case KEY_NPAGE:
+		case ' ':
+			top = top + (size_t)height < maxtop ? top + (size_t)height : maxtop;
+			break;
+		case KEY_HOME:
+		case 'g':
+			top = 0;
+			break;
+		case KEY_END:
+		case 'G':
+			top = maxtop;
+			break;
+		case 'n':
+			if (i + 1 < v->nmsgs)
+				(*pi)++;
+			break;
+		case 'p':
+			if (i)
+				(*pi)--;
+			break;
+		default: /* KEY_RESIZE and the rest: redraw */
+			break;
+		}
+	}
+}
+
+/* ---- the ladder screen ---- */
+
+struct ladder_screen {
+	struct ladder_layout lay;
+	struct vlines body;   /* message rows, then the findings */
+	size_t *first;        /* first body line of each message */
+	struct ladder_row head[2];
+};
+
+static void ladder_build(struct ladder_screen *S, const struct callview *v)
+{
+	int width = COLS;
+	ladder_layout_init(&S->lay, v, width);
+	ladder_rows_new(&S->lay, S->head, 2);
+	ladder_row_names(&S->lay, &S->head[0]);
+	ladder_row_lines(&S->lay, &S->head[1]);
+	S->first = xcalloc(v->nmsgs ? v->nmsgs : 1, sizeof *S->first);
+	struct ladder_row rows[LADDER_MSG_ROWS];
+	ladder_rows_new(&S->lay, rows, LADDER_MSG_ROWS);
+	for (size_t i = 0; i < v->nmsgs; i++) {
+		S->first[i] = S->body.n;
+		int n = ladder_rows_msg(&S->lay, v, i, rows);
+		for (int k = 0; k < n; k++)
+			vl_push(&S->body, rows[k].text, rows[k].cls, LC_PLAIN, (long)i);
+	}
+	ladder_row_lines(&S->lay, &rows[0]);
+	vl_push(&S->body, rows[0].text, rows[0].cls, LC_PLAIN, -1);
+	ladder_rows_free(rows, LADDER_MSG_ROWS);
+
+	vl_push(&S->body, "", NULL, LC_PLAIN, -1);
+	if (!v->nfindings)
+		vl_push(&S->body, "no findings", NULL, LC_DIM, -1);
+	for (size_t k = 0; k < v->nfindings; k++) {
+		const struct finding *f = v->findings[k];
+		char head[160], text[4096];
+		snprintf(head, sizeof head, "[%zu] %s[%s] frame %llu: ", k + 1, severity_name(f->severity), f->rule,
+			 (unsigned long long)f->frame);
+		ascii(text, sizeof text, f->summary ? f->summary : "");
+		vl_wrapped(&S->body, head, (uint8_t)(ladder_severity_class(f->severity) | LC_BOLD), 4, text, LC_PLAIN,
+			   width);
+		if (f->explanation) {
+			ascii(text, sizeof text, f->explanation);
+			vl_wrapped(&S->body, "    why: ", LC_BOLD, 6, text, LC_PLAIN, width);
+		}
+		if (f->hint) {
+			ascii(text, sizeof text, f->hint);
+			vl_wrapped(&S->body, "    hint: ", LC_BOLD, 6, text, LC_PLAIN, width);
+		}
+	}
+}
+
+static void ladder_unbuild(struct ladder_screen *S)
+{
+	ladder_rows_free(S->head, 2);
+	ladder_layout_free(&S->lay);
+	vl_free(&S->body);
+	free(S->first);
+	S->first = NULL;
+}
+
+/* Last body line of message i. */
+static size_t msg_last(const struct ladder_screen *S, const struct callview *v, size_t i)
+{
+	return i + 1 < v->nmsgs ? S->first[i + 1] - 1 : S->first[i] + 1;
+}
+
+static void ladder_screen(struct view *V, const struct callview *v)
+{
+	struct ladder_screen S = { 0 };
+	int built_cols = -1;
+	size_t sel = 0, top = 0;
+	int xoff = 0;
+	bool follow = true; /* scroll to the selected message (not after a free scroll) */
+	for (;;) {
+		if (built_cols != COLS) {
+			if (built_cols >= 0)
+				ladder_unbuild(&S);
+			memset(&S, 0, sizeof S);
+			ladder_build(&S, v);
+			built_cols = COLS;
+		}
+		erase();
+		char t[512], line[512];
+		snprintf(t, sizeof t, " Call #%llu (%zu message%s)  Call-ID: %s", (unsigned long long)v->number,
+			 v->nmsgs, v->nmsgs == 1 ? "" : "s", v->call_id);
+		title_bar(t);
+		snprintf(line, sizeof line, "%s -> %s", v->from[0] ? v->from : "?", v->to[0] ? v->to : "?");
+		ascii(t, sizeof t, line);
+		put(1, 0, t, A_NORMAL);
+		char start[40], dur[40], fin[64] = "no final response";
+		ladder_time(start, sizeof start, v->start_ns);
+		if (v->duration_ns >= 0)
+			snprintf(dur, sizeof dur, "%lld.%03lld s", (long long)(v->duration_ns / 1000000000LL),
+				 (long long)(v->duration_ns % 1000000000LL / 1000000LL));
+		else
+			snprintf(dur, sizeof dur, "-");
+		if (v->final_status)
+			snprintf(fin, sizeof fin, "final %d", v->final_status);
+		snprintf(line, sizeof line, "%s, %s, %s; start %s, duration %s", call_kind_name(v->kind),
+			 call_state_name(v->state), fin, start, dur);
+		put(2, 0, line, A_NORMAL);
+
+		int maxx = S.lay.width > COLS ? S.lay.width - COLS : 0;
+		if (xoff > maxx)
+			xoff = maxx;
+		struct vline h;
+		for (int k = 0; k < 2; k++) {
+			h.text = S.head[k].text;
+			h.cls = S.head[k].cls;
+			h.len = S.head[k].len;
+			h.cls0 = LC_PLAIN;
+			h.msg = -1;
+			draw_vline(V, 3 + k, &h, xoff, A_NORMAL);
+		}
+		int y0 = 5, height = LINES - 2 - y0;
+		if (height < 1)
+			height = 1;
+		size_t maxtop = S.body.n > (size_t)height ? S.body.n - (size_t)height : 0;
+		if (v->nmsgs && follow) {
+			/* keep the selected message on screen */
+			if (S.first[sel] < top)
+				top = S.first[sel];
+			size_t last = msg_last(&S, v, sel);
+			if (last >= top + (size_t)height)
+				top = last - (size_t)height + 1;
+		}
+		if (top > maxtop)
+			top = maxtop;
+		for (int r = 0; r < height && top + (size_t)r < S.body.n; r++) {
+			const struct vline *l = &S.body.v[top + (size_t)r];
+			bool on = v->nmsgs && l->msg == (long)sel;
+			draw_vline(V, y0 + r, l, l->msg >= 0 ? xoff : 0, on ? A_REVERSE : A_NORMAL);
+		}
+		if (v->nmsgs) {
+			/* the selected message: the findings that cite it first, they
+			 * matter more than the addresses that may not fit */
+			char s[400];
+			int x = 0;
+			snprintf(s, sizeof s, "frame %llu ", (unsigned long long)v->msgs[sel].frame);
+			x = put(LINES - 2, x, s, A_BOLD);
+			for (size_t k = 0; k < v->nfindings; k++)
+				if (callview_cites(v, sel, v->findings[k])) {
+					snprintf(s, sizeof s, "[%zu] %s ", k + 1, v->findings[k]->rule);
+					x = put(LINES - 2, x, s,
+						attr_of(V, (uint8_t)(ladder_severity_class(v->findings[k]->severity) |
+								     LC_BOLD)));
+				}
+			msg_summary(s, sizeof s, v, sel, &S.lay);
+			put(LINES - 2, x + 1, s, A_NORMAL);
+		}
+		static const char *const keys[] = { "Up/Down", "Message", "Enter", "Raw", "PgUp/PgDn", "Scroll",
+						    "Left/Right", "Pan", "q", "Back", NULL, NULL };
+		key_bar(keys);
+		refresh();
+
+		int ch = getch();
+		follow = true;
+		switch (ch) {
+		case 'q':
+		case 27:
+		case KEY_BACKSPACE:
+			ladder_unbuild(&S);
+			return;
+		case KEY_UP:
+		case 'k':
+			if (sel)
+				sel--;
+			else if (top) {
+				top--;
+				follow = false;
+			}
+			break;
+		case KEY_DOWN:
+		case 'j':
+			if (sel + 1 < v->nmsgs)
+				sel++;
+			else if (top < maxtop) { /* past the last arrow: on to the findings */
+				top++;
+				follow = false;
+			}
+			break;
+		case KEY_NPAGE:
+		case ' ':
+			top = top + (size_t)height < maxtop ? top + (size_t)height : maxtop;
+			while (sel + 1 < v->nmsgs && S.first[sel] < top)
+				sel++;
+			follow = false;
+			break;
+		case KEY_PPAGE:
+			top = top > (size_t)height ? top - (size_t)height : 0;
+			while (sel > 0 && msg_last(&S, v, sel) >= top + (size_t)height)
+				sel--;
+			follow = false;
+			break;
+		case KEY_HOME:
+		case 'g':
+			sel = 0;
+			top = 0;
+			break;
+		case KEY_END:
+		case 'G':
+			sel = v->nmsgs ? v->nmsgs - 1 : 0;
+			top = maxtop; /* the end of the ladder and the findings under it */
+			follow = false;
+			break;
+		case KEY_LEFT:
+		case 'h':
+			xoff = xoff > 10 ? xoff - 10 : 0;
+			break;
+		case KEY_RIGHT:
+		case 'l':
+			xoff = xoff + 10 < maxx ? xoff + 10 : maxx;
+			break;
+		case '\n':
+		case '\r':
+		case KEY_ENTER:
+			if (v->nmsgs) {
+				raw_screen(V, v, &sel, &S.lay);
+				/* the terminal may have changed size meanwhile */
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---- the main loop ---- */
+
+static void list_loop(struct view *V)
+{
+	for (;;) {
+		list_draw(V);
+		int ch = getch();
+		size_t page = LINES > 5 ? (size_t)(LINES - 4) : 1;
+		if (V->prompt) {
+			switch (ch) {
+			case 27:
+				V->flen = 0;
+				V->filter[0] = 0;
+				V->prompt = false;
+				list_update(V);
+				continue;
+			case '\n':
+			case '\r':
+			case KEY_ENTER:
+				V->prompt = false;
+				continue;
+			case KEY_BACKSPACE:
+			case 127:
+			case 8:
+				if (V->flen)
+					V->filter[--V->flen] = 0;
+				list_update(V);
+				continue;
+			default:
+				if (ch >= 0x20 && ch < 0x7f && V->flen + 1 < sizeof V->filter) {
+					V->filter[V->flen++] = (char)ch;
+					V->filter[V->flen] = 0;
+					list_update(V);
+					continue;
+				}
+				break; /* arrows and the like work as in the list */
+			}
+		}
+		switch (ch) {
+		case 'q':
+			return;
+		case 27:
+			if (V->flen) {
+				V->flen = 0;
+				V->filter[0] = 0;
+				list_update(V);
+			}
+			break;
+		case '/':
+			V->prompt = true;
+			break;
+		case KEY_UP:
+		case 'k':
+			if (V->sel)
+				V->sel--;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			if (V->sel + 1 < V->nshown)
+				V->sel++;
+			break;
+		case KEY_PPAGE:
+			V->sel = V->sel > page ? V->sel - page : 0;
+			break;
+		case KEY_NPAGE:
+		case ' ':
+			V->sel = V->sel + page < V->nshown ? V->sel + page : (V->nshown ? V->nshown - 1 : 0);
+			break;
+		case KEY_HOME:
+		case 'g':
+			V->sel = 0;
+			break;
+		case KEY_END:
+		case 'G':
+			V->sel = V->nshown ? V->nshown - 1 : 0;
+			break;
+		case 's':
+		case '>':
+			V->sort = (enum col)((V->sort + 1) % NCOLS);
+			list_update(V);
+			break;
+		case '<':
+			V->sort = (enum col)((V->sort + NCOLS - 1) % NCOLS);
+			list_update(V);
+			break;
+		case 'r':
+			V->desc = !V->desc;
+			list_update(V);
+			break;
+		case '\n':
+		case '\r':
+		case KEY_ENTER:
+			if (V->nshown)
+				ladder_screen(V, V->calls[V->shown[V->sel]]);
+			break;
+		default: /* KEY_RESIZE: the next draw uses the new size */
+			break;
+		}
+	}
+}
+
+static void colours_init(struct view *V)
+{
+	const char *nc = getenv("NO_COLOR");
+	V->colour = has_colors() && !(nc && *nc);
+	if (!V->colour)
+		return;
+	start_color();
+	short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+	init_pair(LC_REQUEST, COLOR_CYAN, bg);
+	init_pair(LC_1XX, COLOR_YELLOW, bg);
+	init_pair(LC_2XX, COLOR_GREEN, bg);
+	init_pair(LC_3XX, COLOR_MAGENTA, bg);
+	init_pair(LC_FAIL, COLOR_RED, bg);
+	init_pair(LC_INFO, COLOR_CYAN, bg);
+	init_pair(LC_WARNING, COLOR_YELLOW, bg);
+	init_pair(LC_ERROR, COLOR_RED, bg);
+}
+
+static void free_calls(struct callview **calls, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		callview_free(calls[i]);
+	free(calls);
+}
+
+int view_run(struct callview **calls, size_t ncalls, const char *title)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fputs("sipaudit: error: view needs a terminal\n", stderr);
+		free_calls(calls, ncalls);
+		return 3;
+	}
+	fflush(stdout);
+	/* newterm, unlike initscr, returns NULL instead of exiting on an
+	 * unknown terminal */
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		fputs("sipaudit: error: view needs a terminal\n", stderr);
+		free_calls(calls, ncalls);
+		return 3;
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+
+	struct view V = { .calls = calls, .ncalls = ncalls, .title = title };
+	V.shown = xcalloc(ncalls ? ncalls : 1, sizeof *V.shown);
+	for (size_t i = 0; i < ncalls; i++) {
+		V.nfindings += calls[i]->nfindings;
+		for (size_t k = 0; k < calls[i]->nfindings; k++)
+			V.nsev[calls[i]->findings[k]->severity]++;
+	}
+	colours_init(&V);
+	list_update(&V);
+	list_loop(&V);
+
+	endwin();
+	delscreen(scr);
+	free(V.shown);
+	free_calls(calls, ncalls);
+	return 0;
+}

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# tests/view_tmux.sh SIPAUDIT - drives `sipaudit view` for real: the viewer
+# runs in a detached tmux pane (80x24), keys are sent with send-keys and the
+# screen is read back with capture-pane. Prints one TAP-style line per
+# assertion ("ok - ..." / "not ok - ..."), the screen as "#" lines after a
+# failure, and exits 0 (the suite counts the lines).
+#
+# Each run uses its own tmux server (-L sipaudit-test-PID) so it neither
+# sees the user's sessions nor collides with a parallel run, and kills it at
+# the end. Waits poll the screen (up to 5 s) instead of sleeping.
+set -u
+cd "$(dirname "$0")/.."
+bin=${1:?usage: tests/view_tmux.sh SIPAUDIT}
+case "$bin" in /*) ;; *) bin=$PWD/$bin ;; esac
+
+one=testdata/captures/rules/ack-cseq-update.pcap  # one call, an ack-cseq error at frame 12
+many=testdata/captures/rules/malformed.pcap       # five calls of four kinds
+none=testdata/captures/corrupt/header-only.pcap   # a valid file without packets
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "ok - view: tmux not installed # SKIP"
+	exit 0
+fi
+
+sock=sipaudit-test-$$
+T() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'T kill-server >/dev/null 2>&1' EXIT
+
+screen_dump=""
+ok() { echo "ok - view: $1"; }
+notok() {
+	echo "not ok - view: $1"
+	# the screen it saw, without the empty lines at its end
+	[ -n "$screen_dump" ] && printf '%s\n' "$screen_dump" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' | sed 's/^/#   /'
+}
+
+# start ENV... -- ARGS...: a fresh pane running the viewer; the pane
+# stays after the process exits so its exit status can be read.
+start() {
+	T kill-server >/dev/null 2>&1
+	local cmd="exec env"
+	while [ "$1" != "--" ]; do cmd+=" $1"; shift; done
+	shift
+	cmd+=" '$bin' view"
+	for a in "$@"; do cmd+=" '$a'"; done
+	T new-session -d -s v -x 80 -y 24 "$cmd" \; set-option -t v remain-on-exit on
+}
+
+screen() { T capture-pane -p -t v 2>/dev/null; }
+screen_esc() { T capture-pane -p -e -t v 2>/dev/null; }
+
+dead() { [ "$(T display-message -p -t v '#{pane_dead}' 2>/dev/null)" = 1 ]; }
+
+# wait_for REGEX: polls the screen until a line matches (5 s; at once when
+# the viewer is gone)
+wait_for() {
+	for _ in $(seq 50); do
+		screen_dump=$(screen)
+		grep -Eq -- "$1" <<<"$screen_dump" && return 0
+		dead && return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_until CMD...: polls until CMD succeeds (the screen is in $screen_dump)
+wait_until() {
+	for _ in $(seq 50); do
+		screen_dump=$(screen)
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+check() { # DESCRIPTION REGEX
+	if wait_for "$2"; then ok "$1"; else notok "$1 (no /$2/ on screen)"; fi
+}
+
+check_not() { # DESCRIPTION REGEX: after the screen settled, no line matches
+	sleep 0.2
+	screen_dump=$(screen)
+	if grep -Eq -- "$2" <<<"$screen_dump"; then notok "$1 (/$2/ still on screen)"; else ok "$1"; fi
+}
+
+keys() { T send-keys -t v "$@"; }
+
+rows_matching() { grep -Ec -- "$1" <<<"$screen_dump"; }
+
+check_exit() { # DESCRIPTION: the viewer ended with status 0
+	if wait_until dead; then
+		local st
+		st=$(T display-message -p -t v '#{pane_dead_status}')
+		if [ "$st" = 0 ]; then ok "$1"; else notok "$1 (exit status $st)"; fi
+	else
+		notok "$1 (still running)"
+	fi
+}
+
+# ---- many calls: the list, filter as you type, sort, quit ----
+start TERM=tmux-256color -- "$many"
+check "list: title with the file and the counts" "sipaudit view: .*malformed\.pcap.*5 calls, 5 shown"
+check "list: column header" "^ *#\^? +Start +From +To +Kind +State +Code +Find"
+five_rows() { [ "$(rows_matching '^ *[1-5] [0-9]{2}:[0-9]{2}:[0-9]{2} ')" = 5 ]; }
+if wait_until five_rows; then
+	ok "list: five call rows"
+else
+	notok "list: five call rows"
+fi
+check "list: the worst severity in the findings column" " 2E$"
+check "list: key bar" "Enter Ladder +/ Filter +s Sort"
+
+keys /
+check "filter: the prompt opens" "^Filter: _"
+keys b a
+check "filter: 'ba' narrows as typed" "5 calls, 2 shown"
+keys d l
+check "filter: 'badl' narrows to one call" "5 calls, 1 shown"
+if [ "$(rows_matching '^ *[1-5] [0-9]{2}:')" = 1 ] && grep -Eq '^ *4 .* message ' <<<"$screen_dump"; then
+	ok "filter: only the matching call (a MESSAGE, by its Call-ID) is listed"
+else
+	notok "filter: only the matching call (a MESSAGE, by its Call-ID) is listed"
+fi
+keys BSpace BSpace BSpace BSpace o p t i
+check "filter: case-insensitive over kind" "5 calls, 2 shown"
+keys Enter
+check "filter: Enter keeps it and closes the prompt" "^Filter: opti +\(/ edit, Esc clear\)"
+check "filter: still narrowed after Enter" "5 calls, 2 shown"
+keys Escape
+check "filter: Esc clears it" "5 calls, 5 shown"
+check_not "filter: the prompt line is gone" "^Filter:"
+keys s
+check "sort: s moves to the next column (shown in the title and header)" "sort: Start"
+keys s s s s
+check "sort: by state" "sort: State"
+keys r
+check "sort: r reverses" "sort: State desc"
+if wait_for "^ *1 .*completed" && [ "$(grep -En '^ *[1-5] [0-9]{2}:' <<<"$screen_dump" | head -1 | grep -c 'unknown')" = 1 ]; then
+	ok "sort: the rows follow the order (unknown first when descending)"
+else
+	notok "sort: the rows follow the order (unknown first when descending)"
+fi
+keys q
+check_exit "list: q quits with status 0"
+
+# ---- one call: ladder, findings, raw message, resize ----
+start TERM=tmux-256color -- "$one"
+check "list: the call with its error" "^ *1 .*completed +200 +1E"
+keys Enter
+check "ladder: title with the call number and Call-ID" "Call #1 \(32 messages\) +Call-ID: ack-cseq-update-1@192\.0\.2\.10"
+check "ladder: host columns" "192\.0\.2\.10:5070 +192\.0\.2\.20:5060"
+check "ladder: INVITE label" "\| INVITE +\|"
+check "ladder: arrow with CSeq" "\|-+ CSeq 1 -+>\|"
+check "ladder: time offset and frame in the gutter" "\+0\.000 +#3 +\|"
+check "ladder: a finding marker on a cited arrow" "\| \[1\]$"
+check "ladder: the selected message on the status line" "^frame 3 +\+0\.000 +udp 192\.0\.2\.10:5070 -> 192\.0\.2\.20:5060"
+check "ladder: key bar" "Up/Down Message +Enter Raw"
+if screen_esc | grep -q $'\e\\[3[1-7]m\|\e\\[38;5;'; then ok "ladder: drawn in colour"; else notok "ladder: drawn in colour"; fi
+keys End
+check "ladder: End shows the finding under the ladder" "^\[1\] error\[ack-cseq\] frame 12: ACK"
+check "ladder: the finding's explanation" "^    why: The ACK for a 2xx"
+keys Home
+check "ladder: Home goes back to the first arrow" "^frame 3 "
+for _ in 1 2 3 4 5 6 7 8 9; do keys Down; done
+check "ladder: Down selects the key message of the finding" "^frame 12 \[1\] ack-cseq +\+1\.215"
+check "ladder: its arrow is marked as the key one" "\| \[1\]!$"
+keys Enter
+check "raw: the message text" "^ACK sip:bob@192\.0\.2\.20"
+check "raw: its headers" "^Call-ID: ack-cseq-update-1@192\.0\.2\.10"
+check "raw: the finding citing it" "^\[1\]! error\[ack-cseq\] ACK"
+check "raw: title with the frame" "Call #1 +ACK +frame 12 "
+check "raw: key bar" "Up/Down Scroll .*q Back"
+keys n
+check "raw: n shows the next message" "frame 13 .*\(|^SIP/2\.0 200 OK"
+keys q
+check "raw: q goes back to the ladder" "^frame 13 "
+check "ladder: retransmissions marked" "\| 200 OK \(retrans\) +\|"
+check "ladder: retransmissions drawn with a gapped shaft" "#13 +\|<- - - .* - \|"
+T resize-window -t v -x 100 -y 30
+bar_on_30() { [ "$(wc -l <<<"$screen_dump")" -eq 30 ] && sed -n 30p <<<"$screen_dump" | grep -q '^Up/Down Message'; }
+if wait_until bar_on_30; then
+	ok "resize: the ladder is redrawn for 100x30 (key bar on line 30)"
+else
+	notok "resize: the ladder is redrawn for 100x30 (key bar on line 30)"
+fi
+check "resize: still the ladder" "192\.0\.2\.10:5070 +192\.0\.2\.20:5060"
+keys Escape
+check "ladder: Esc goes back to the list" "Enter Ladder"
+check "resize: the list uses the width (start with milliseconds)" "^ *1 [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} "
+T resize-window -t v -x 60 -y 16
+check "resize: smaller, the list still shows the call" "^ *1 [0-9]{2}:[0-9]{2}:[0-9]{2} "
+keys q
+check_exit "list: q quits after the other screens"
+
+# ---- without colour ----
+start NO_COLOR=1 TERM=xterm -- "$one"
+check "no colour: the list renders" "^ *1 .*completed +200 +1E"
+keys Enter
+check "no colour: the ladder renders" "\| INVITE +\|"
+if screen_esc | grep -q $'\e\\[3[1-7]m\|\e\\[38;5;'; then
+	notok "no colour: no colour escapes"
+else
+	ok "no colour: no colour escapes"
+fi
+if screen_esc | grep -q $'\e\\[[0-9;]*7m'; then ok "no colour: the selection in reverse video"; else notok "no colour: the selection in reverse video"; fi
+keys Enter
+check "no colour: the raw message renders" "^INVITE sip:bob@192\.0\.2\.20"
+keys q q q
+check_exit "no colour: q q q quits"
+
+# ---- no calls ----
+start TERM=tmux-256color -- "$none"
+check "empty: says there are no calls" "no calls"
+keys Enter
+check "empty: Enter does nothing" "no calls"
+keys q
+check_exit "empty: q quits"
+
+# ---- not a terminal ----
+err=$("$bin" view "$one" </dev/null 2>&1 >/dev/null)
+st=$?
+if [ $st -eq 3 ] && [ "$err" = "sipaudit: error: view needs a terminal" ]; then
+	ok "not a terminal: exit 3 with one error line"
+else
+	notok "not a terminal: exit 3 with one error line (status $st: $err)"
+fi
+exit 0
