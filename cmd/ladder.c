@@ -56,6 +56,15 @@ void ladder_time(char *buf, size_t size, int64_t ns)
 	snprintf(buf, size, "%s.%03dZ", d, (int)(rem / 1000000));
 }
 
+void ladder_duration(char *buf, size_t size, int64_t ns)
+{
+	if (ns < 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%lld.%03lld s", (long long)(ns / 1000000000LL),
+			 (long long)(ns % 1000000000LL / 1000000LL));
+}
+
 /* Shortens "addr:port" or "[v6]:port" to max characters, keeping the port
  * and both ends of the address (the start tells the network, the end the
  * host): "[2001:db8~:7334]:5060". */
@@ -557,11 +566,7 @@ static void print_header(FILE *out, const struct callview *v, int width, bool co
 
 	char start[40], dur[40];
 	ladder_time(start, sizeof start, v->start_ns);
-	if (v->duration_ns >= 0)
-		snprintf(dur, sizeof dur, "%lld.%03lld s", (long long)(v->duration_ns / 1000000000LL),
-			 (long long)(v->duration_ns % 1000000000LL / 1000000LL));
-	else
-		snprintf(dur, sizeof dur, "-");
+	ladder_duration(dur, sizeof dur, v->duration_ns);
 	snprintf(line, sizeof line, "start %s, duration %s, %zu message%s, %zu host%s", start, dur, v->nmsgs,
 		 v->nmsgs == 1 ? "" : "s", v->nhosts, v->nhosts == 1 ? "" : "s");
 	fit(fitted, sizeof fitted, line, width > 40 ? (size_t)width : 40);

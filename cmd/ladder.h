@@ -25,11 +25,14 @@ enum {
 	LC_ERROR,
 	LC_MASK = 0x0f,
 	LC_DIM = 0x10,  /* retransmissions and duplicates */
-	LC_BOLD = 0x20, /* the key message of a finding */
+	LC_BOLD = 0x20, /* messages cited by a finding, key-frame markers */
 };
 
 /* Minimum distance between two host lines; below it labels do not fit. */
 #define LADDER_MIN_SPACING 22
+
+/* Owned by whoever called ladder_layout_init; valid while the callview is
+ * unchanged (the viewer rebuilds it when the terminal is resized). */
 struct ladder_layout {
 	int width;      /* columns the ladder uses (>= the width asked for when the hosts need it) */
 	int tw, fw;     /* widths of the time offset and of "#frame" in the gutter */
@@ -75,6 +78,8 @@ void ladder_offset(char *buf, size_t size, const struct ladder_layout *L, const 
 
 /* "2024-01-02T03:04:05.123Z" */
 void ladder_time(char *buf, size_t size, int64_t ns);
+/* "12.345 s", "-" when negative (not answered) */
+void ladder_duration(char *buf, size_t size, int64_t ns);
 
 /* Word wrapping: the number of bytes of s that fit on a line of width
  * columns (breaking after a space when it can; at least one byte). */

@@ -142,7 +142,7 @@ static void on_finding(void *ud, struct finding *f)
 	if (a->opt.ladder) {
 		fprintf(a->rep.out, "\nfinding about call #%llu raised after the call ended:\n",
 			(unsigned long long)call_number(f->call_seq));
-		report_text_finding(&a->rep, f);
+		report_text_finding(&a->rep, f, 80);
 	}
 	if (a->opt.format == FMT_JSONL)
 		report_json_finding(&a->rep, f);

@@ -72,7 +72,7 @@ void report_messages_msg(struct report *r, const struct sip_msg *m);
 void report_text_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf);
 void report_text_late_finding(struct report *r, const struct finding *f);
 /* One finding as a compiler-style line with frames, why, hint, see. */
-void report_text_finding(struct report *r, const struct finding *f);
+void report_text_finding(struct report *r, const struct finding *f, size_t width);
 void report_text_end(struct report *r);
 void report_text_free(struct report *r);
 /* Sorts findings by input, severity (most severe first), key frame, rule. */

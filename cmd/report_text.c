@@ -223,37 +223,55 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 	}
 }
 
-static void put_wrapped(FILE *out, const char *label, const char *text)
+/* "    label: text", wrapped on spaces at width columns, continued with an
+ * indent of 6 (label NULL: no indent, continued with 4). */
+static void put_wrapped(FILE *out, const char *label, const char *text, size_t width)
 {
-	/* indent 4, wrap at 100 columns on spaces */
-	size_t col = (size_t)fprintf(out, "    %s: ", label);
-	const char *p = text;
-	while (*p) {
+	size_t col = label ? (size_t)fprintf(out, "    %s: ", label) : 0;
+	const char *cont = label ? "\n      " : "\n    ";
+	size_t contw = label ? 6 : 4;
+	bool space = false; /* a space is owed before the next word */
+	for (const char *p = text; *p;) {
+		if (*p == ' ') {
+			space = true;
+			p++;
+			continue;
+		}
 		const char *sp = strchr(p, ' ');
 		size_t w = sp ? (size_t)(sp - p) : strlen(p);
-		if (col + w > 100 && col > 8) {
-			fputs("\n      ", out);
-			col = 6;
+		if (col + space + w > width && col > contw + 2) {
+			fputs(cont, out);
+			col = contw;
+		} else if (space) {
+			fputc(' ', out);
+			col++;
 		}
+		space = false;
 		fwrite(p, 1, w, out);
 		col += w;
 		p += w;
-		if (*p == ' ') {
-			fputc(' ', out);
-			col++;
-			p++;
-		}
 	}
 	fputc('\n', out);
 }
 
-void report_text_finding(struct report *r, const struct finding *f)
+void report_text_finding(struct report *r, const struct finding *f, size_t width)
 {
 	FILE *out = r->out;
 	struct pal p = palette(r);
 	const char *path = f->input < r->ninputs ? r->inputs[f->input].path : "?";
-	fprintf(out, "%s%s:%llu:%s %s%s%s[%s]: %s\n", p.bold, path, (unsigned long long)f->frame, p.off,
-		p.sev[f->severity], severity_name(f->severity), p.off, f->rule, f->summary);
+	if (width) {
+		/* narrow (under a ladder): the headline wrapped too */
+		char *head = NULL;
+		if (asprintf(&head, "%s:%llu: %s[%s]: %s", path, (unsigned long long)f->frame, severity_name(f->severity),
+			     f->rule, f->summary) < 0)
+			return;
+		put_wrapped(out, NULL, head, width);
+		free(head);
+	} else {
+		fprintf(out, "%s%s:%llu:%s %s%s%s[%s]: %s\n", p.bold, path, (unsigned long long)f->frame, p.off,
+			p.sev[f->severity], severity_name(f->severity), p.off, f->rule, f->summary);
+	}
+	size_t w = width ? width : 100;
 	fputs("    frames:", out);
 	for (size_t k = 0; k < f->nframes; k++)
 		fprintf(out, " %llu", (unsigned long long)f->frames[k]);
@@ -263,9 +281,9 @@ void report_text_finding(struct report *r, const struct finding *f)
 		fputs("  call", out);
 	fprintf(out, " %s\n", f->call_id ? f->call_id : "-");
 	if (f->explanation)
-		put_wrapped(out, "why", f->explanation);
+		put_wrapped(out, "why", f->explanation, w);
 	if (f->hint)
-		put_wrapped(out, "hint", f->hint);
+		put_wrapped(out, "hint", f->hint, w);
 	fprintf(out, "    see: %s\n", f->reference);
 }
 
@@ -340,7 +358,7 @@ void report_text_end(struct report *r)
 			fputc('\n', out);
 		summary_line(r, i);
 		for (; fi < r->nfindings && r->findings[fi]->input == i; fi++)
-			report_text_finding(r, r->findings[fi]);
+			report_text_finding(r, r->findings[fi], 0);
 		print_table(r, (uint32_t)i, &ti);
 	}
 	if (r->table && r->table->failed) {

@@ -9,6 +9,7 @@
  * mapped to ASCII here) so the screen is right whatever the locale and
  * whether ncurses is the wide or the narrow build. */
 #include <curses.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +54,7 @@ struct view {
 	size_t sel, top;
 
 	bool colour;
+	bool gone; /* input failed (the terminal went away): leave every screen */
 };
 
 /* ---- text helpers ---- */
@@ -147,13 +149,13 @@ static void vl_wrapped(struct vlines *L, const char *prefix, uint8_t pcls, int c
 	memset(cl, pcls, plen);
 	size_t used = plen;
 	size_t avail = width > (int)used + 10 ? (size_t)width - used : 10;
+	if (avail > sizeof line - 1 - 200)
+		avail = sizeof line - 1 - 200; /* a line never outgrows the buffer */
 	do {
 		size_t n = ladder_wrap(text, avail);
 		size_t k = n;
 		while (k && text[k - 1] == ' ')
 			k--;
-		if (k > sizeof line - 1 - used)
-			k = sizeof line - 1 - used;
 		memcpy(line + used, text, k);
 		memset(cl + used, cls, k);
 		line[used + k] = 0;
@@ -163,6 +165,8 @@ static void vl_wrapped(struct vlines *L, const char *prefix, uint8_t pcls, int c
 		memset(line, ' ', used);
 		memset(cl, cls, used);
 		avail = width > (int)used + 10 ? (size_t)width - used : 10;
+		if (avail > sizeof line - 1 - 200)
+			avail = sizeof line - 1 - 200;
 	} while (*text);
 }
 
@@ -259,6 +263,22 @@ static void title_bar(const char *text)
 	ascii(b, sizeof b, text);
 	fill_line(0, A_REVERSE | A_BOLD);
 	put(0, 0, b, A_REVERSE | A_BOLD);
+}
+
+/* The next key. Blocking input fails only when the terminal is gone (or
+ * a signal interrupted it: then it is read again). */
+static int read_key(struct view *V)
+{
+	for (;;) {
+		errno = 0;
+		int ch = getch();
+		if (ch != ERR)
+			return ch;
+		if (errno != EINTR) {
+			V->gone = true;
+			return ch;
+		}
+	}
 }
 
 /* ---- the calls screen ---- */
@@ -400,11 +420,12 @@ static void list_draw(struct view *V)
 		if (V->nsev[k])
 			snprintf(sev + strlen(sev), sizeof sev - strlen(sev), "%s%zu%c", sev[0] ? " " : " (",
 				 V->nsev[k], "IWE"[k]);
-	snprintf(counts, sizeof counts, "%zu call%s, %zu shown, %zu finding%s%s%s  sort: %s%s ", V->ncalls,
+	/* the sort column is marked in the column header, not here */
+	snprintf(counts, sizeof counts, "%zu call%s, %zu shown, %zu finding%s%s%s ", V->ncalls,
 		 V->ncalls == 1 ? "" : "s", V->nshown, V->nfindings, V->nfindings == 1 ? "" : "s", sev,
-		 sev[0] ? ")" : "", col_name[V->sort], V->desc ? " desc" : "");
+		 sev[0] ? ")" : "");
 	ascii(name, sizeof name, V->title);
-	int room = COLS - (int)strlen(counts) - 17;
+	int room = COLS - (int)strlen(counts) - 12;
 	const char *shown = name;
 	if ((int)strlen(shown) > room && strrchr(name, '/'))
 		shown = strrchr(name, '/') + 1;
@@ -412,9 +433,9 @@ static void list_draw(struct view *V)
 	if (room < 8)
 		room = 8;
 	if (nlen > room)
-		snprintf(t, sizeof t, " sipaudit view: ~%s", shown + nlen - room + 1);
+		snprintf(t, sizeof t, " sipaudit: ~%s", shown + nlen - room + 1);
 	else
-		snprintf(t, sizeof t, " sipaudit view: %s", shown);
+		snprintf(t, sizeof t, " sipaudit: %s", shown);
 	title_bar(t);
 	put(0, COLS > (int)strlen(counts) ? COLS - (int)strlen(counts) : 0, counts, A_REVERSE | A_BOLD);
 
@@ -616,8 +637,8 @@ static void raw_screen(struct view *V, const struct callview *v, size_t *pi, con
 		key_bar(keys);
 		refresh();
 
-		int ch = getch();
-		switch (ch) {
+		int ch = read_key(V);
+		switch (V->gone ? 'q' : ch) {
 		case 'q':
 		case 27:
 		case KEY_LEFT:
@@ -669,7 +690,7 @@ static void raw_screen(struct view *V, const struct callview *v, size_t *pi, con
 struct ladder_screen {
 	struct ladder_layout lay;
 	struct vlines body;   /* message rows, then the findings */
-	size_t *first;        /* first body line of each message */
+	size_t *first;        /* first body line of each message, and one past the last */
 	struct ladder_row head[2];
 };
 
@@ -680,7 +701,7 @@ static void ladder_build(struct ladder_screen *S, const struct callview *v)
 	ladder_rows_new(&S->lay, S->head, 2);
 	ladder_row_names(&S->lay, &S->head[0]);
 	ladder_row_lines(&S->lay, &S->head[1]);
-	S->first = xcalloc(v->nmsgs ? v->nmsgs : 1, sizeof *S->first);
+	S->first = xcalloc(v->nmsgs + 1, sizeof *S->first);
 	struct ladder_row rows[LADDER_MSG_ROWS];
 	ladder_rows_new(&S->lay, rows, LADDER_MSG_ROWS);
 	for (size_t i = 0; i < v->nmsgs; i++) {
@@ -689,6 +710,7 @@ static void ladder_build(struct ladder_screen *S, const struct callview *v)
 		for (int k = 0; k < n; k++)
 			vl_push(&S->body, rows[k].text, rows[k].cls, LC_PLAIN, (long)i);
 	}
+	S->first[v->nmsgs] = S->body.n; /* so message i ends before first[i + 1] */
 	ladder_row_lines(&S->lay, &rows[0]);
 	vl_push(&S->body, rows[0].text, rows[0].cls, LC_PLAIN, -1);
 	ladder_rows_free(rows, LADDER_MSG_ROWS);
@@ -725,9 +747,9 @@ static void ladder_unbuild(struct ladder_screen *S)
 }
 
 /* Last body line of message i. */
-static size_t msg_last(const struct ladder_screen *S, const struct callview *v, size_t i)
+static size_t msg_last(const struct ladder_screen *S, size_t i)
 {
-	return i + 1 < v->nmsgs ? S->first[i + 1] - 1 : S->first[i] + 1;
+	return S->first[i + 1] - 1;
 }
 
 static void ladder_screen(struct view *V, const struct callview *v)
@@ -755,11 +777,7 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		put(1, 0, t, A_NORMAL);
 		char start[40], dur[40], fin[64] = "no final response";
 		ladder_time(start, sizeof start, v->start_ns);
-		if (v->duration_ns >= 0)
-			snprintf(dur, sizeof dur, "%lld.%03lld s", (long long)(v->duration_ns / 1000000000LL),
-				 (long long)(v->duration_ns % 1000000000LL / 1000000LL));
-		else
-			snprintf(dur, sizeof dur, "-");
+		ladder_duration(dur, sizeof dur, v->duration_ns);
 		if (v->final_status)
 			snprintf(fin, sizeof fin, "final %d", v->final_status);
 		snprintf(line, sizeof line, "%s, %s, %s; start %s, duration %s", call_kind_name(v->kind),
@@ -786,7 +804,7 @@ static void ladder_screen(struct view *V, const struct callview *v)
 			/* keep the selected message on screen */
 			if (S.first[sel] < top)
 				top = S.first[sel];
-			size_t last = msg_last(&S, v, sel);
+			size_t last = msg_last(&S, sel);
 			if (last >= top + (size_t)height)
 				top = last - (size_t)height + 1;
 		}
@@ -819,9 +837,9 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		key_bar(keys);
 		refresh();
 
-		int ch = getch();
+		int ch = read_key(V);
 		follow = true;
-		switch (ch) {
+		switch (V->gone ? 'q' : ch) {
 		case 'q':
 		case 27:
 		case KEY_BACKSPACE:
@@ -854,7 +872,7 @@ static void ladder_screen(struct view *V, const struct callview *v)
 			break;
 		case KEY_PPAGE:
 			top = top > (size_t)height ? top - (size_t)height : 0;
-			while (sel > 0 && msg_last(&S, v, sel) >= top + (size_t)height)
+			while (sel > 0 && msg_last(&S, sel) >= top + (size_t)height)
 				sel--;
 			follow = false;
 			break;
@@ -882,7 +900,12 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		case KEY_ENTER:
 			if (v->nmsgs) {
 				raw_screen(V, v, &sel, &S.lay);
-				/* the terminal may have changed size meanwhile */
+				if (V->gone) {
+					ladder_unbuild(&S);
+					return;
+				}
+				/* the terminal may have changed size meanwhile: the next
+				 * pass rebuilds for it */
 			}
 			break;
 		default:
@@ -897,7 +920,9 @@ static void list_loop(struct view *V)
 {
 	for (;;) {
 		list_draw(V);
-		int ch = getch();
+		int ch = read_key(V);
+		if (V->gone)
+			return;
 		size_t page = LINES > 5 ? (size_t)(LINES - 4) : 1;
 		if (V->prompt) {
 			switch (ch) {
@@ -985,6 +1010,8 @@ static void list_loop(struct view *V)
 		case KEY_ENTER:
 			if (V->nshown)
 				ladder_screen(V, V->calls[V->shown[V->sel]]);
+			if (V->gone)
+				return;
 			break;
 		default: /* KEY_RESIZE: the next draw uses the new size */
 			break;

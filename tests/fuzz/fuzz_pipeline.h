@@ -48,7 +48,7 @@ static inline void fuzz_render(struct fuzz_pipeline *p, struct call *c)
 	ladder_print(r->out, v, 80, c->seq & 2);
 	callview_free(v);
 	for (size_t i = 0; i < p->ncur; i++) {
-		report_text_finding(r, p->cur[i]);
+		report_text_finding(r, p->cur[i], i & 1 ? 80 : 0);
 		report_text_late_finding(r, p->cur[i]);
 		report_json_finding(r, p->cur[i]);
 	}
@@ -84,7 +84,7 @@ static inline void fuzz_lapse(void *ud, const struct binding *b, uint32_t input,
 	size_t before = p->ncur;
 	rules_run_binding(&p->opt.rs, b, input, late_frame, late_ns, fuzz_finding, p);
 	for (size_t i = before; i < p->ncur; i++) {
-		report_text_finding(&p->rep, p->cur[i]);
+		report_text_finding(&p->rep, p->cur[i], 0);
 		report_json_finding(&p->rep, p->cur[i]);
 		finding_free(p->cur[i]);
 	}
