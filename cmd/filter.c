@@ -8,9 +8,9 @@
 #include "../analyzer/xalloc.h"
 #include "options.h"
 
-bool filter_active(const struct filter *f)
+bool filter_calls_active(const struct filter *f)
 {
-	return f->ncall_ids || f->nusers || f->nmethods || f->nstatuses || f->any_rule || f->kinds;
+	return f->ncall_ids || f->nusers || f->nmethods || f->nstatuses || f->kinds;
 }
 
 static bool glob_sv(const char *pattern, struct sv v)

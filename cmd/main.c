@@ -131,7 +131,7 @@ static void on_finding(void *ud, struct finding *f)
 	 * then); a ladder shows it after the ladders. */
 	const struct filter *flt = &a->opt.filter;
 	bool pass = filter_finding(flt, f);
-	if (pass && (flt->ncall_ids || flt->nusers || flt->nmethods || flt->nstatuses || flt->kinds))
+	if (pass && filter_calls_active(flt))
 		pass = bit_get(&a->passed, f->call_seq);
 	if (pass && a->opt.ladder)
 		pass = bit_get(&a->shown, f->call_seq);
@@ -329,7 +329,7 @@ static bool use_colour(const struct options *o, FILE *out)
 	return isatty(fileno(out));
 }
 
-static int parse_ladder(struct app *a)
+static void parse_ladder(struct app *a)
 {
 	const char *s = a->opt.ladder;
 	if (*s == '#')
@@ -339,7 +339,6 @@ static int parse_ladder(struct app *a)
 	unsigned long long n = strtoull(s, &end, 10);
 	if (*s >= '0' && *s <= '9' && !*end && !errno && n > 0)
 		a->ladder_number = n;
-	return 0;
 }
 
 int main(int argc, char **argv)

@@ -495,8 +495,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	if (!o->ninputs)
 		return usage_error("%s", "no input file");
 	if (o->format == FMT_MESSAGES &&
-	    (o->filter.ncall_ids || o->filter.nusers || o->filter.nmethods || o->filter.nstatuses || o->filter.any_rule ||
-	     o->filter.kinds || o->ladder))
+	    (filter_calls_active(&o->filter) || o->filter.any_rule || o->ladder))
 		return usage_error("%s", "--format messages lists every message; filters and --ladder work on calls");
 	if (o->ladder && o->format != FMT_TEXT)
 		return usage_error("%s", "--ladder draws text; it cannot be combined with --format");

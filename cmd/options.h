@@ -58,6 +58,7 @@ void options_usage(FILE *f, bool view);
 bool filter_call(const struct filter *f, const struct call *c);
 /* Does a finding of rule pass --rule? */
 bool filter_finding(const struct filter *f, const struct finding *x);
-bool filter_active(const struct filter *f);
+/* Is any call filter given (all but --rule)? */
+bool filter_calls_active(const struct filter *f);
 
 #endif
