@@ -20,6 +20,14 @@ void endpoint_format_ip(const struct endpoint *e, char *buf, size_t size);
 bool endpoint_eq(const struct endpoint *a, const struct endpoint *b);
 int endpoint_cmp(const struct endpoint *a, const struct endpoint *b);
 
+/* RFC 1918, RFC 6598 CGNAT, RFC 3927 link-local, loopback; fc00::/7,
+ * fe80::/10, ::1 for IPv6. */
+bool ip_private(int family, const uint8_t *ip);
+bool ip_unspecified(int family, const uint8_t *ip);
+/* Parses an address literal (IPv6 may be bracketed) into out; returns the
+ * family (4, 6), or 0 for anything else (a host name). */
+int ip_parse(const char *p, size_t n, uint8_t out[16]);
+
 enum transport {
 	TRANSPORT_UDP,
 	TRANSPORT_TCP,

@@ -29,6 +29,12 @@ struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud)
 	return an;
 }
 
+void analyzer_set_media(struct analyzer *an, analyzer_media_fn fn, void *ud)
+{
+	an->media = fn;
+	an->media_ud = ud;
+}
+
 void analyzer_set_progress(struct analyzer *an, analyzer_progress_fn fn, void *ud)
 {
 	an->progress = fn;

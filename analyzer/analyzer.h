@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rtp.h"
 #include "sipmsg.h"
 
 #define INPUT_MAX_ERRORS 50
@@ -20,6 +21,7 @@ struct input_stats {
 	int64_t last_ns; /* latest packet time (capture clock, ns since the epoch) */
 	uint64_t sip_messages, malformed;
 	uint64_t tls_flows;
+	uint64_t rtp_packets, rtcp_packets; /* UDP payloads that parsed as RTP / RTCP */
 	int linktypes[INPUT_MAX_LINKTYPES]; /* LINKTYPE_* values seen, in order */
 	unsigned nlinktypes;
 
@@ -53,7 +55,13 @@ struct analyzer;
  * and once at the end of each file. */
 typedef void (*analyzer_progress_fn)(void *ud, uint64_t done, uint64_t total);
 
+/* Receives each UDP payload that parses as RTP or RTCP (version 2), in
+ * capture order with the SIP messages; p is valid during the call only. */
+typedef void (*analyzer_media_fn)(void *ud, const struct media_pkt *p);
+
 struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud);
+/* Without a media sink, RTP is not looked at. */
+void analyzer_set_media(struct analyzer *an, analyzer_media_fn fn, void *ud);
 void analyzer_free(struct analyzer *an);
 void analyzer_set_progress(struct analyzer *an, analyzer_progress_fn fn, void *ud);
 /* Stops reading the current and later files (e.g. the report can no longer

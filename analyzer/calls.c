@@ -53,6 +53,7 @@ struct callstore {
 	struct binding **bbucket; /* AoR → binding */
 	size_t nbbuckets;
 	uint32_t binput; /* input the bindings belong to */
+	struct media_table *media;
 };
 
 static void list_unlink(struct callstore *cs, struct call *c)
@@ -95,6 +96,7 @@ struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void 
 	cs->kbucket = xcalloc(cs->nkbuckets, sizeof *cs->kbucket);
 	cs->nbbuckets = 256;
 	cs->bbucket = xcalloc(cs->nbbuckets, sizeof *cs->bbucket);
+	cs->media = media_table_new();
 	return cs;
 }
 
@@ -394,6 +396,7 @@ static void finalise(struct callstore *cs, struct call *c)
 	*pp = c->hnext;
 	cs->ncalls--;
 	sdp_unindex(cs, c);
+	media_finish_call(cs->media, c);
 	call_finish(c);
 	cs->done(cs->ud, c);
 	for (uint32_t i = 0; i < c->nlinks; i++) {
@@ -451,6 +454,7 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	on_links(cs, c, cm);
 	on_answer_sdp(cs, c, cm);
 	on_register(cs, c, cm);
+	media_on_msg(cs->media, c, (int32_t)c->nmsgs - 1);
 	list_unlink(cs, c);
 	list_append(cs, c, list_for(c));
 	expire(cs);
@@ -486,9 +490,20 @@ void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns)
 					cs->lapse(cs->ud, b, input, 0, end_ns);
 		bindings_clear(cs);
 	}
+	media_end_input(cs->media, input);
 	/* every call of the input is final now; the next input has a clock
 	 * of its own (it may well be older than this one) */
 	cs->now = INT64_MIN;
+}
+
+void callstore_media(struct callstore *cs, const struct media_pkt *p)
+{
+	media_packet(cs->media, p);
+}
+
+void callstore_set_media_orphan(struct callstore *cs, media_orphan_fn fn)
+{
+	media_table_set_orphan(cs->media, fn, cs->ud);
 }
 
 void callstore_free(struct callstore *cs)
@@ -499,6 +514,7 @@ void callstore_free(struct callstore *cs)
 		struct call *c, *next;
 		for (c = cs->lists[l].head; c; c = next) {
 			next = c->lnext;
+			media_finish_call(cs->media, c);
 			call_release(c);
 			free(c);
 		}
@@ -512,6 +528,7 @@ void callstore_free(struct callstore *cs)
 		}
 	}
 	bindings_clear(cs);
+	media_table_free(cs->media);
 	free(cs->kbucket);
 	free(cs->bbucket);
 	free(cs->bucket);

@@ -447,6 +447,29 @@ static bool decode_gtpu(struct analyzer *an, int depth, const uint8_t *p, size_t
 	return false;
 }
 
+/* RTP or RTCP by its header (RFC 5761 §4 tells them apart); false when it
+ * is neither, so SIP framing gets its chance. */
+static bool decode_media(struct analyzer *an, uint8_t family, const uint8_t *src, const uint8_t *dst,
+			 uint16_t sport, uint16_t dport, const uint8_t *q, size_t n)
+{
+	struct media_pkt mp;
+	mp.rtcp = rtcp_type(q);
+	if (mp.rtcp ? !rtcp_parse(q, n, &mp.u.rtcp) : !rtp_parse(q, n, &mp.u.rtp))
+		return false;
+	if (mp.rtcp)
+		an->st->rtcp_packets++;
+	else
+		an->st->rtp_packets++;
+	mp.input = an->input;
+	mp.frame = an->first_frame;
+	mp.ns = an->ts_sec * 1000000000LL + an->ts_nsec;
+	set_endpoint(&mp.src, family, src, sport);
+	set_endpoint(&mp.dst, family, dst, dport);
+	mp.len = (uint32_t)n;
+	an->media(an->media_ud, &mp);
+	return true;
+}
+
 static void decode_udp(struct analyzer *an, int depth, uint8_t family, const uint8_t *src,
 		       const uint8_t *dst, const uint8_t *p, size_t len, bool trunc)
 {
@@ -482,6 +505,8 @@ static void decode_udp(struct analyzer *an, int depth, uint8_t family, const uin
 		if (hep_decode(an, q, n))
 			return;
 	}
+	if (an->media && rtp_version2(q, n) && decode_media(an, family, src, dst, sport, dport, q, n))
+		return;
 	struct flowmeta fm;
 	memset(&fm, 0, sizeof fm);
 	set_endpoint(&fm.src, family, src, sport);

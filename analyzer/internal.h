@@ -40,6 +40,8 @@ struct sctp_state;
 struct analyzer {
 	analyzer_sink_fn sink;
 	void *sink_ud;
+	analyzer_media_fn media;
+	void *media_ud;
 	analyzer_progress_fn progress;
 	void *progress_ud;
 	bool stop; /* analyzer_stop: the reader gives up at the next packet */

@@ -83,6 +83,7 @@ void call_release(struct call *c)
 	free(c->dialogs);
 	free(c->sdp);
 	free(c->links);
+	free(c->media);
 	free(c->call_id);
 }
 

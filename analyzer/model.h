@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "media.h"
 #include "sipmsg.h"
 
 /* RFC 3261 timers, in nanoseconds of capture time. */
@@ -149,6 +150,13 @@ struct call {
 	int64_t setup_ns;               /* INVITE → first 18x/2xx, -1 */
 	uint32_t findings;     /* filled by whoever runs the rules */
 
+	/* Media (media.c): the RTP streams tied to the call, set when the call
+	 * is finalised, in order of their first packet. */
+	struct media_stream *media;
+	uint32_t nmedia;
+	bool media_visible;    /* the capture holds RTP on an address this call's SDP names */
+	struct media_call *media_live; /* media table state while the call is open */
+
 	/* Store bookkeeping */
 	struct call *hnext;
 	struct call *lprev, *lnext;
@@ -186,6 +194,10 @@ void callstore_add(struct callstore *cs, struct sip_msg *m);
  * their first message, and reports lapsed bindings. */
 void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns);
 void callstore_free(struct callstore *cs);
+/* A packet that may be RTP or RTCP (from the analyzer's media sink). */
+void callstore_media(struct callstore *cs, const struct media_pkt *p);
+/* Streams no call's SDP explains go to fn (with the store's ud). */
+void callstore_set_media_orphan(struct callstore *cs, media_orphan_fn fn);
 
 /* Model building (model.c), used by the store. */
 void call_init(struct call *c, uint32_t input, struct sv call_id);

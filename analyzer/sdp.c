@@ -118,19 +118,34 @@ static void media_attr(struct sdp_media *m, struct sv name, struct sv val)
 		m->rtcp_mux = true;
 	} else if (sv_eq_cstr_ci(name, "candidate")) { /* ... typ host|srflx|prflx|relay */
 		m->candidates++;
+		/* foundation component transport priority address port typ type ... */
+		struct sv found = field(&val), comp = field(&val), transport = field(&val);
+		struct sv prio = field(&val), addr = field(&val), port = field(&val);
+		(void)found;
+		(void)prio;
+		struct sdp_cand c = { .addr = addr, .type = CAND_OTHER };
+		uint16_t component = 0;
+		bool ok = parse_u16(comp, &component) && parse_u16(port, &c.port) && addr.len;
+		c.component = component > 255 ? 0 : (uint8_t)component;
 		struct sv f;
 		while ((f = field(&val)).len) {
 			if (sv_eq_cstr_ci(f, "typ")) {
 				struct sv t = field(&val);
-				if (sv_eq_cstr_ci(t, "host"))
+				if (sv_eq_cstr_ci(t, "host")) {
 					m->cand_host++;
-				else if (sv_eq_cstr_ci(t, "srflx") || sv_eq_cstr_ci(t, "prflx"))
+					c.type = CAND_HOST;
+				} else if (sv_eq_cstr_ci(t, "srflx") || sv_eq_cstr_ci(t, "prflx")) {
 					m->cand_srflx++;
-				else if (sv_eq_cstr_ci(t, "relay"))
+					c.type = sv_eq_cstr_ci(t, "srflx") ? CAND_SRFLX : CAND_PRFLX;
+				} else if (sv_eq_cstr_ci(t, "relay")) {
 					m->cand_relay++;
+					c.type = CAND_RELAY;
+				}
 				break;
 			}
 		}
+		if (ok && sv_eq_cstr_ci(transport, "udp") && m->ncand < SDP_MAX_CAND)
+			m->cand[m->ncand++] = c;
 	}
 }
 

@@ -20,6 +20,18 @@ struct sdp_rtpmap {
 	struct sv fmtp;     /* a=fmtp value, may be empty */
 };
 
+#define SDP_MAX_CAND 8
+
+enum sdp_cand_type { CAND_HOST, CAND_SRFLX, CAND_PRFLX, CAND_RELAY, CAND_OTHER };
+
+/* a=candidate (RFC 8839 §5.1): where ICE may send the media from/to. */
+struct sdp_cand {
+	struct sv addr;
+	uint16_t port;
+	uint8_t component; /* 1 RTP, 2 RTCP */
+	enum sdp_cand_type type;
+};
+
 struct sdp_conn {
 	uint8_t family; /* 4, 6; 0 = absent */
 	struct sv addr;
@@ -41,6 +53,8 @@ struct sdp_media {
 	struct sdp_rtpmap map[SDP_MAX_RTPMAP];
 	unsigned nmap;
 	unsigned candidates, cand_host, cand_srflx, cand_relay;
+	struct sdp_cand cand[SDP_MAX_CAND]; /* the first SDP_MAX_CAND UDP candidates */
+	unsigned ncand;
 };
 
 struct sdp {

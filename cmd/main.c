@@ -272,6 +272,29 @@ static void on_message(void *ud, struct sip_msg *m)
 	callstore_add(a->store, m);
 }
 
+static void on_media(void *ud, const struct media_pkt *p)
+{
+	struct app *a = ud;
+	callstore_media(a->store, p);
+}
+
+/* A stream no SDP explained: kept for the inputs' part of the report. */
+static void on_orphan(void *ud, uint32_t input, const struct media_stream *s)
+{
+	struct app *a = ud;
+	struct report *r = &a->rep;
+	if (r->norphans >= ORPHANS_MAX) {
+		r->orphans_unlisted[input]++;
+		return;
+	}
+	if (r->norphans == r->orphans_cap) {
+		r->orphans_cap = r->orphans_cap ? r->orphans_cap * 2 : 64;
+		r->orphans = xrealloc(r->orphans, r->orphans_cap * sizeof *r->orphans);
+	}
+	r->orphans[r->norphans].input = input;
+	r->orphans[r->norphans++].s = *s;
+}
+
 /* ---- progress on stderr ---- */
 
 static double since(const struct timespec *a, const struct timespec *b)
@@ -378,6 +401,11 @@ int main(int argc, char **argv)
 	rep->tally = xcalloc(ninputs, sizeof *rep->tally);
 	app.store = callstore_new(on_call, on_lapse, &app);
 	app.an = analyzer_new(on_message, &app);
+	rep->orphans_unlisted = xcalloc(ninputs, sizeof *rep->orphans_unlisted);
+	if (app.opt.format != FMT_MESSAGES) {
+		analyzer_set_media(app.an, on_media, &app);
+		callstore_set_media_orphan(app.store, on_orphan);
+	}
 	app.progress = app.opt.progress == WHEN_ALWAYS ||
 		       (app.opt.progress == WHEN_AUTO && !app.opt.quiet && isatty(STDERR_FILENO));
 	if (app.progress)
@@ -484,6 +512,8 @@ int main(int argc, char **argv)
 		input_stats_release(&rep->inputs[i]);
 	free(rep->inputs);
 	free(rep->tally);
+	free(rep->orphans);
+	free(rep->orphans_unlisted);
 	options_free(&app.opt);
 	return status;
 }

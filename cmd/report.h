@@ -21,6 +21,14 @@ struct input_tally {
 
 struct text_table;
 
+/* An RTP stream no call's SDP explained, kept for the end of the report. */
+struct orphan_stream {
+	uint32_t input;
+	struct media_stream s;
+};
+/* At most this many are kept (and listed); the rest are counted. */
+#define ORPHANS_MAX 10000
+
 struct report {
 	FILE *out;
 	const struct options *opt;
@@ -36,6 +44,9 @@ struct report {
 	uint64_t nsev[3];           /* reported findings by severity */
 	uint64_t calls_written;     /* calls that passed the filters */
 	struct text_table *table;   /* report_text.c: rows of the calls table */
+	struct orphan_stream *orphans; /* in the order they went idle */
+	size_t norphans, orphans_cap;
+	uint64_t *orphans_unlisted;  /* per input: beyond ORPHANS_MAX */
 	int err;
 	int werrno; /* errno of the first failed write, 0 */
 };

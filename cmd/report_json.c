@@ -1,6 +1,7 @@
 /* report_json.c - the JSON report, schema "sipaudit.report/1", built with
  * jansson one call at a time so the whole document never sits in memory. */
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,6 +228,78 @@ static json_t *party_json(const struct call *c, bool to)
 	return na ? sv_json(na->uri) : json_null();
 }
 
+static json_t *ep_json(const struct endpoint *e)
+{
+	char b[ENDPOINT_STRLEN];
+	if (!e->family)
+		return json_null();
+	endpoint_format(e, b, sizeof b);
+	return json_string(b);
+}
+
+/* Rounded to 3 decimals so reports are stable; null when unknown (< 0). */
+static json_t *fig_json(double v)
+{
+	return v < 0 ? json_null() : json_real(round(v * 1000) / 1000);
+}
+
+static json_t *media_json(const struct call *c, const struct media_stream *s)
+{
+	json_t *o = json_object();
+	char b[16];
+	json_object_set_new(o, "src", ep_json(&s->src));
+	json_object_set_new(o, "dst", ep_json(&s->dst));
+	snprintf(b, sizeof b, "0x%08x", s->ssrc);
+	json_object_set_new(o, "ssrc", json_string(b));
+	json_object_set_new(o, "payload_type", json_integer(s->pt));
+	json_object_set_new(o, "codec", s->codec[0] ? json_string(s->codec) : json_null());
+	json_object_set_new(o, "media", s->media[0] ? json_string(s->media) : json_null());
+	json_object_set_new(o, "direction", s->from_caller < 0 ? json_null()
+				: json_string(s->from_caller ? "caller-to-callee" : "callee-to-caller"));
+	json_object_set_new(o, "matched_by", json_string(media_match_name(s->match)));
+	json_object_set_new(o, "dialog", s->dialog >= 0 ? json_integer(s->dialog) : json_null());
+	json_object_set_new(o, "sdp_frame", c && s->sdp_msg >= 0 ? json_integer((json_int_t)c->msgs[s->sdp_msg].m->frame)
+								  : json_null());
+	json_object_set_new(o, "first_frame", json_integer((json_int_t)s->first_frame));
+	json_object_set_new(o, "last_frame", json_integer((json_int_t)s->last_frame));
+	json_object_set_new(o, "start", time_json(s->start_ns));
+	json_object_set_new(o, "end", time_json(s->end_ns));
+	json_object_set_new(o, "packets", json_integer((json_int_t)s->packets));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)s->bytes));
+	json_object_set_new(o, "other_payload_packets", json_integer((json_int_t)s->other_pt_packets));
+	json_object_set_new(o, "expected", json_integer((json_int_t)s->expected));
+	json_object_set_new(o, "lost", json_integer((json_int_t)s->lost));
+	json_object_set_new(o, "loss_percent", fig_json(s->expected ? 100.0 * (double)s->lost / (double)s->expected : 0));
+	json_object_set_new(o, "duplicates", json_integer((json_int_t)s->duplicates));
+	json_object_set_new(o, "out_of_order", json_integer((json_int_t)s->out_of_order));
+	json_object_set_new(o, "sequence_restarts", json_integer(s->seq_restarts));
+	json_object_set_new(o, "answered_packets", json_integer((json_int_t)s->answered_packets));
+	json_object_set_new(o, "jitter_mean_ms", fig_json(s->jitter_mean_ms));
+	json_object_set_new(o, "jitter_max_ms", fig_json(s->jitter_max_ms));
+	json_object_set_new(o, "max_delta_ms", fig_json(s->max_delta_ms));
+	json_object_set_new(o, "max_delta_frame", s->max_delta_frame ? json_integer((json_int_t)s->max_delta_frame) : json_null());
+	json_object_set_new(o, "burst_ratio", fig_json(s->burst_ratio));
+	json_object_set_new(o, "r_factor", fig_json(s->r_factor));
+	json_object_set_new(o, "mos", fig_json(s->mos));
+	json_object_set_new(o, "sdp_src", s->src_differs ? ep_json(&s->sdp_src) : json_null());
+	json_object_set_new(o, "sdp_dst", s->dst_differs ? ep_json(&s->sdp_dst) : json_null());
+	json_object_set_new(o, "private_dst", json_boolean(s->sdp_dst_private));
+	if (s->has_rtcp) {
+		json_t *r = json_object();
+		json_object_set_new(r, "sender_reports", json_integer(s->rtcp.sr));
+		json_object_set_new(r, "sender_packets", s->rtcp.sr ? json_integer(s->rtcp.sender_packets) : json_null());
+		json_object_set_new(r, "sender_octets", s->rtcp.sr ? json_integer(s->rtcp.sender_octets) : json_null());
+		json_object_set_new(r, "receiver_reports", json_integer(s->rtcp.rr));
+		json_object_set_new(r, "fraction_lost_max_percent", s->rtcp.rr ? fig_json(s->rtcp.fraction_lost_max) : json_null());
+		json_object_set_new(r, "cumulative_lost", s->rtcp.rr ? json_integer(s->rtcp.cum_lost) : json_null());
+		json_object_set_new(r, "jitter_max_ms", s->rtcp.rr ? fig_json(s->rtcp.jitter_max_ms) : json_null());
+		json_object_set_new(o, "rtcp", r);
+	} else {
+		json_object_set_new(o, "rtcp", json_null());
+	}
+	return o;
+}
+
 static json_t *call_json(const struct call *c)
 {
 	json_t *o = json_object();
@@ -268,6 +341,11 @@ static json_t *call_json(const struct call *c)
 	}
 	json_object_set_new(o, "linked_calls", links);
 	json_object_set_new(o, "findings", json_integer(c->findings));
+	json_object_set_new(o, "media_in_capture", json_boolean(c->media_visible));
+	json_t *media = json_array();
+	for (uint32_t i = 0; i < c->nmedia; i++)
+		json_array_append_new(media, media_json(c, &c->media[i]));
+	json_object_set_new(o, "media", media);
 	json_t *msgs = json_array();
 	for (uint32_t i = 0; i < c->nmsgs; i++)
 		json_array_append_new(msgs, message_json(c, i));
@@ -382,6 +460,15 @@ static json_t *inputs_json(const struct report *r)
 			if (r->tally[i].by_state[x])
 				json_object_set_new(s, call_state_name((enum call_state)x), json_integer((json_int_t)r->tally[i].by_state[x]));
 		json_object_set_new(o, "calls_by_state", s);
+		json_object_set_new(o, "rtp_packets", json_integer((json_int_t)r->inputs[i].rtp_packets));
+		json_object_set_new(o, "rtcp_packets", json_integer((json_int_t)r->inputs[i].rtcp_packets));
+		json_t *um = json_array();
+		for (size_t k = 0; k < r->norphans; k++)
+			if (r->orphans[k].input == i)
+				json_array_append_new(um, media_json(NULL, &r->orphans[k].s));
+		json_object_set_new(o, "unmatched_media", um);
+		json_object_set_new(o, "unmatched_media_not_listed",
+				    json_integer(r->orphans_unlisted ? (json_int_t)r->orphans_unlisted[i] : 0));
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -3,46 +3,15 @@
  * one-way or absent (RFC 3264 §5, RFC 6314 NAT traversal, RFC 8445 ICE,
  * RFC 3581 rport). Never for hold (sendonly/recvonly/inactive), nor when the
  * signalling and the SDP stay in one private network. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../analyzer/sdp.h"
 #include "rule.h"
 
-/* RFC 1918, RFC 6598 CGNAT, RFC 3927 link-local, loopback; IPv6 below */
-static bool ip_private(int family, const uint8_t *a)
-{
-	if (family == 4)
-		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
-		       (a[0] == 100 && (a[1] & 0xc0) == 64) || (a[0] == 169 && a[1] == 254) || a[0] == 127;
-	/* fc00::/7 unique local, fe80::/10 link-local, fec0::/10 deprecated site-local, ::1 */
-	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0x80) == 0x80) ||
-	       (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0);
-}
-
-static bool ip_unspecified(int family, const uint8_t *a)
-{
-	static const uint8_t z[16];
-	return memcmp(a, z, family == 4 ? 4 : 16) == 0;
-}
-
-/* Parses an address literal; family 0 when it is a host name. */
 static int parse_ip(struct sv s, uint8_t out[16])
 {
-	char buf[64];
-	if (s.len == 0 || s.len >= sizeof buf)
-		return 0;
-	if (s.p[0] == '[' && s.len > 2 && s.p[s.len - 1] == ']')
-		s = sv_make(s.p + 1, s.len - 2);
-	memcpy(buf, s.p, s.len);
-	buf[s.len] = 0;
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET, buf, out) == 1)
-		return 4;
-	if (inet_pton(AF_INET6, buf, out) == 1)
-		return 6;
-	return 0;
+	return ip_parse(s.p, s.len, out);
 }
 
 static bool ep_private(const struct endpoint *e)

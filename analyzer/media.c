@@ -1,0 +1,1115 @@
+/* media.c - the media table: RTP/RTCP packets gathered into streams
+ * (RFC 3550 A.1 sequence accounting, A.8 interarrival jitter), tied to the
+ * calls whose SDP announced their addresses (RFC 3264 offer/answer, RFC 8839
+ * candidates), with G.107 quality estimates.
+ *
+ * Memory: a flow per (src, dst) pair, a few per call, freed when the call is
+ * finalised; flows no SDP explains are reported and freed after 30 s of
+ * silence (capture time). Nothing is allocated per packet. */
+#include "media.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+#include "model.h"
+#include "sdp.h"
+#include "xalloc.h"
+
+#define ORPHAN_IDLE_NS 30000000000LL
+#define MAX_SSRC_PER_FLOW 16
+#define MIN_SEQUENTIAL 4 /* in-order packets before a stream without SDP counts as RTP */
+#define MAX_DROPOUT 3000
+#define MAX_MISORDER 100
+#define ANN_MAX_KEYS (2 + SDP_MAX_CAND)
+/* A transit-time jump this large (in seconds) is a pause or a restart of
+ * the sender's clock, not network jitter: it restarts the estimate. */
+#define JITTER_RESYNC_S 2
+
+const char *media_match_name(enum media_match m)
+{
+	static const char *const n[] = { "heuristic", "sdp", "sdp-source", "reverse" };
+	return n[m];
+}
+
+/* ---- SDP announcements ---- */
+
+struct media_ann;
+
+struct media_key {
+	struct endpoint ep;
+	uint32_t input, hash;
+	struct media_ann *ann;
+	struct media_key *hnext;
+};
+
+/* One m= line announced by one party in one message. */
+struct media_ann {
+	struct call *call;
+	int32_t msg, dialog;
+	int16_t mline;
+	bool caller;      /* announced by the caller */
+	enum sdp_dir dir;
+	struct endpoint rtp; /* c= address and m= port; family 0 when none */
+	int64_t ns;
+	struct media_key keys[ANN_MAX_KEYS];
+	unsigned nkeys;
+	struct media_ann *next; /* the call's announcements, newest first */
+};
+
+struct rtcp_rec {
+	uint32_t ssrc;
+	struct media_rtcp r;
+	uint32_t jitter_max; /* timestamp units */
+};
+
+struct mflow;
+
+struct media_call {
+	struct media_ann *anns;
+	struct mflow *flows;
+	int64_t answer_ns; /* the first 2xx to the initial INVITE, -1 */
+	struct rtcp_rec *rtcp;
+	uint32_t nrtcp, rtcp_cap;
+};
+
+/* ---- flows and streams ---- */
+
+struct rtp_live {
+	struct media_stream s;
+	uint16_t max_seq;
+	uint32_t cycles, base_ext, bad_seq;
+	uint64_t seg_expected; /* expected packets of segments before a restart */
+	uint64_t ignored;      /* packets left out of the sequence accounting */
+	uint64_t win[2];       /* bit i: seq max_seq - i was received */
+	int64_t last_ns;       /* previous packet (any payload type) */
+	int64_t jprev_ns;      /* previous packet of the main payload type */
+	uint32_t jprev_ts;
+	uint16_t jprev_seq;
+	bool jprev;
+	double jitter;         /* timestamp units */
+	double jitter_sum_ms;
+	uint64_t jitter_n;
+	uint64_t loss_runs;
+	uint32_t ts_step;      /* timestamp step between consecutive packets */
+	uint32_t probation;
+	bool valid, noted, after_cn;
+	uint8_t cur_pt;        /* the payload type the timing figures follow */
+	uint8_t cand_pt, cand_run; /* another one seen in a row */
+	uint32_t clock;        /* of cur_pt */
+	uint8_t pts[4];        /* payload types seen, with their packets */
+	uint64_t ptn[4];
+	unsigned npts;
+};
+
+#define FLOW_MAX_MAP 12
+
+struct pt_map {
+	uint8_t pt;
+	bool event;
+	uint32_t clock;
+	char name[24];
+};
+
+struct mflow {
+	struct pt_map map[FLOW_MAX_MAP];
+	unsigned nmap;
+	char media[12];
+	struct endpoint src, dst;
+	uint32_t input, hash;
+	struct mflow *hnext;
+	struct mflow *cnext;         /* the call's flows */
+	struct mflow *oprev, *onext; /* unmatched flows, least recently active first */
+	bool in_lru;
+	struct call *call;
+	const struct media_ann *ann;
+	enum media_match match;
+	int8_t from_caller;
+	uint32_t gen;
+	int64_t last_ns;
+	struct rtp_live *st;
+	uint32_t nst, stcap;
+};
+
+struct seen_ip {
+	uint32_t input;
+	uint8_t family, ip[16];
+	struct seen_ip *next;
+};
+
+struct media_table {
+	media_orphan_fn orphan;
+	void *ud;
+	struct mflow **fb;
+	size_t nfb, nflows;
+	struct media_key **kb;
+	size_t nkb, nkeys;
+	struct seen_ip **sb;
+	size_t nsb, nseen;
+	struct mflow *ohead, *otail;
+	uint32_t gen;
+	int64_t now;
+};
+
+static uint32_t ep_hash(const struct endpoint *e, uint32_t input)
+{
+	return hash_bytes(e->ip, 16, (uint32_t)e->port << 8 ^ e->family ^ input * 0x9E3779B1u);
+}
+
+static uint32_t flow_hash(const struct endpoint *s, const struct endpoint *d, uint32_t input)
+{
+	return ep_hash(s, input) * 31u ^ ep_hash(d, input + 1);
+}
+
+void media_table_set_orphan(struct media_table *mt, media_orphan_fn orphan, void *ud)
+{
+	mt->orphan = orphan;
+	mt->ud = ud;
+}
+
+struct media_table *media_table_new(void)
+{
+	struct media_table *mt = xcalloc(1, sizeof *mt);
+	mt->nfb = 1024;
+	mt->fb = xcalloc(mt->nfb, sizeof *mt->fb);
+	mt->nkb = 1024;
+	mt->kb = xcalloc(mt->nkb, sizeof *mt->kb);
+	mt->nsb = 256;
+	mt->sb = xcalloc(mt->nsb, sizeof *mt->sb);
+	mt->now = INT64_MIN;
+	return mt;
+}
+
+/* ---- the address index ---- */
+
+static void key_rehash(struct media_table *mt)
+{
+	size_t nb = mt->nkb * 2;
+	struct media_key **b = xcalloc(nb, sizeof *b);
+	for (size_t i = 0; i < mt->nkb; i++) {
+		struct media_key *k = mt->kb[i], *next;
+		for (; k; k = next) {
+			next = k->hnext;
+			k->hnext = b[k->hash & (nb - 1)];
+			b[k->hash & (nb - 1)] = k;
+		}
+	}
+	free(mt->kb);
+	mt->kb = b;
+	mt->nkb = nb;
+}
+
+static void ann_key(struct media_table *mt, struct media_ann *a, const struct endpoint *ep, uint32_t input)
+{
+	if (!ep->family || !ep->port || ip_unspecified(ep->family, ep->ip))
+		return;
+	for (unsigned i = 0; i < a->nkeys; i++)
+		if (endpoint_eq(&a->keys[i].ep, ep))
+			return;
+	if (a->nkeys == ANN_MAX_KEYS)
+		return;
+	if (mt->nkeys >= mt->nkb)
+		key_rehash(mt);
+	struct media_key *k = &a->keys[a->nkeys++];
+	k->ep = *ep;
+	k->input = input;
+	k->hash = ep_hash(ep, input);
+	k->ann = a;
+	k->hnext = mt->kb[k->hash & (mt->nkb - 1)];
+	mt->kb[k->hash & (mt->nkb - 1)] = k;
+	mt->nkeys++;
+}
+
+/* The newest announcement of ep (keys are pushed at the head of a chain). */
+static struct media_ann *ann_lookup(const struct media_table *mt, uint32_t input, const struct endpoint *ep)
+{
+	uint32_t h = ep_hash(ep, input);
+	for (struct media_key *k = mt->kb[h & (mt->nkb - 1)]; k; k = k->hnext)
+		if (k->hash == h && k->input == input && endpoint_eq(&k->ep, ep))
+			return k->ann;
+	return NULL;
+}
+
+static void ann_unindex(struct media_table *mt, struct media_ann *a)
+{
+	for (unsigned i = 0; i < a->nkeys; i++) {
+		struct media_key *k = &a->keys[i];
+		struct media_key **pp = &mt->kb[k->hash & (mt->nkb - 1)];
+		while (*pp && *pp != k)
+			pp = &(*pp)->hnext;
+		if (*pp) {
+			*pp = k->hnext;
+			mt->nkeys--;
+		}
+	}
+	a->nkeys = 0;
+}
+
+static bool sv_to_ep(struct sv addr, uint16_t port, struct endpoint *e)
+{
+	memset(e, 0, sizeof *e);
+	int fam = ip_parse(addr.p, addr.len, e->ip);
+	if (!fam)
+		return false;
+	e->family = (uint8_t)fam;
+	e->port = port;
+	return true;
+}
+
+static struct media_call *live_of(struct call *c)
+{
+	if (!c->media_live) {
+		c->media_live = xcalloc(1, sizeof *c->media_live);
+		c->media_live->answer_ns = -1;
+	}
+	return c->media_live;
+}
+
+static bool proto_is_rtp(struct sv proto)
+{
+	for (size_t i = 0; i + 3 <= proto.len; i++)
+		if (memcmp(proto.p + i, "RTP", 3) == 0)
+			return true;
+	return false;
+}
+
+void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
+{
+	struct call_msg *cm = &c->msgs[idx];
+	struct sip_msg *m = cm->m;
+	if (m->malformed || cm->flags & (CM_RETRANS | CM_DUPLICATE))
+		return;
+	bool req = m->start.is_request;
+	if (!req && m->start.status >= 200 && m->start.status < 300 && cm->method == M_INVITE && cm->txn >= 0 &&
+	    !c->txns[cm->txn].in_dialog) {
+		struct media_call *mc = live_of(c);
+		if (mc->answer_ns < 0)
+			mc->answer_ns = msg_ns(m);
+	}
+	struct sdp sdp;
+	if (!m->body.len || !sip_msg_sdp_parse(m, &sdp))
+		return;
+	/* Requests are sent by the side their From tag names; responses by the
+	 * other side. A response outside any dialog answers the caller. */
+	bool caller = req ? cm->caller_dir : (cm->dialog >= 0 ? !cm->caller_dir : false);
+	struct media_call *mc = live_of(c);
+	for (unsigned k = 0; k < sdp.nmedia; k++) {
+		const struct sdp_media *md = &sdp.media[k];
+		if (!md->port || !proto_is_rtp(md->proto))
+			continue;
+		struct media_ann *a = xcalloc(1, sizeof *a);
+		a->call = c;
+		a->msg = idx;
+		a->dialog = cm->dialog;
+		a->mline = (int16_t)k;
+		a->caller = caller;
+		a->dir = md->dir;
+		a->ns = msg_ns(m);
+		if (!sv_to_ep(md->conn.addr, md->port, &a->rtp))
+			memset(&a->rtp, 0, sizeof a->rtp);
+		ann_key(mt, a, &a->rtp, c->input);
+		if (!md->rtcp_mux && a->rtp.family) {
+			struct endpoint r = a->rtp;
+			if (md->rtcp_port) {
+				r.port = md->rtcp_port;
+				struct endpoint rc;
+				if (md->rtcp_conn.family && sv_to_ep(md->rtcp_conn.addr, md->rtcp_port, &rc))
+					r = rc;
+			} else if (a->rtp.port < 65535) {
+				r.port = (uint16_t)(a->rtp.port + 1);
+			}
+			ann_key(mt, a, &r, c->input);
+		}
+		for (unsigned i = 0; i < md->ncand; i++) {
+			struct endpoint ce;
+			if (sv_to_ep(md->cand[i].addr, md->cand[i].port, &ce))
+				ann_key(mt, a, &ce, c->input);
+		}
+		a->next = mc->anns;
+		mc->anns = a;
+		mt->gen++;
+	}
+}
+
+/* ---- seen addresses ---- */
+
+static uint32_t ip_hash(uint32_t input, uint8_t family, const uint8_t *ip)
+{
+	return hash_bytes(ip, 16, input * 2654435761u ^ family);
+}
+
+static void seen_add(struct media_table *mt, uint32_t input, const struct endpoint *e)
+{
+	uint32_t h = ip_hash(input, e->family, e->ip);
+	for (struct seen_ip *s = mt->sb[h & (mt->nsb - 1)]; s; s = s->next)
+		if (s->input == input && s->family == e->family && memcmp(s->ip, e->ip, 16) == 0)
+			return;
+	if (mt->nseen >= mt->nsb) {
+		size_t nb = mt->nsb * 2;
+		struct seen_ip **b = xcalloc(nb, sizeof *b);
+		for (size_t i = 0; i < mt->nsb; i++) {
+			struct seen_ip *s = mt->sb[i], *next;
+			for (; s; s = next) {
+				next = s->next;
+				uint32_t hh = ip_hash(s->input, s->family, s->ip);
+				s->next = b[hh & (nb - 1)];
+				b[hh & (nb - 1)] = s;
+			}
+		}
+		free(mt->sb);
+		mt->sb = b;
+		mt->nsb = nb;
+	}
+	struct seen_ip *s = xmalloc(sizeof *s);
+	s->input = input;
+	s->family = e->family;
+	memcpy(s->ip, e->ip, 16);
+	s->next = mt->sb[h & (mt->nsb - 1)];
+	mt->sb[h & (mt->nsb - 1)] = s;
+	mt->nseen++;
+}
+
+bool media_addr_seen(const struct media_table *mt, uint32_t input, const struct endpoint *e)
+{
+	uint32_t h = ip_hash(input, e->family, e->ip);
+	for (struct seen_ip *s = mt->sb[h & (mt->nsb - 1)]; s; s = s->next)
+		if (s->input == input && s->family == e->family && memcmp(s->ip, e->ip, 16) == 0)
+			return true;
+	return false;
+}
+
+static void seen_clear(struct media_table *mt, uint32_t input)
+{
+	for (size_t i = 0; i < mt->nsb; i++) {
+		struct seen_ip **pp = &mt->sb[i];
+		while (*pp) {
+			if ((*pp)->input == input) {
+				struct seen_ip *s = *pp;
+				*pp = s->next;
+				free(s);
+				mt->nseen--;
+			} else {
+				pp = &(*pp)->next;
+			}
+		}
+	}
+}
+
+/* ---- flows ---- */
+
+static void lru_unlink(struct media_table *mt, struct mflow *f)
+{
+	if (!f->in_lru)
+		return;
+	if (f->oprev)
+		f->oprev->onext = f->onext;
+	else
+		mt->ohead = f->onext;
+	if (f->onext)
+		f->onext->oprev = f->oprev;
+	else
+		mt->otail = f->oprev;
+	f->oprev = f->onext = NULL;
+	f->in_lru = false;
+}
+
+static void lru_append(struct media_table *mt, struct mflow *f)
+{
+	f->onext = NULL;
+	f->oprev = mt->otail;
+	if (mt->otail)
+		mt->otail->onext = f;
+	else
+		mt->ohead = f;
+	mt->otail = f;
+	f->in_lru = true;
+}
+
+static struct mflow *flow_find(const struct media_table *mt, uint32_t input, const struct endpoint *s,
+			       const struct endpoint *d, uint32_t h)
+{
+	for (struct mflow *f = mt->fb[h & (mt->nfb - 1)]; f; f = f->hnext)
+		if (f->hash == h && f->input == input && endpoint_eq(&f->src, s) && endpoint_eq(&f->dst, d))
+			return f;
+	return NULL;
+}
+
+static void flow_rehash(struct media_table *mt)
+{
+	size_t nb = mt->nfb * 2;
+	struct mflow **b = xcalloc(nb, sizeof *b);
+	for (size_t i = 0; i < mt->nfb; i++) {
+		struct mflow *f = mt->fb[i], *next;
+		for (; f; f = next) {
+			next = f->hnext;
+			f->hnext = b[f->hash & (nb - 1)];
+			b[f->hash & (nb - 1)] = f;
+		}
+	}
+	free(mt->fb);
+	mt->fb = b;
+	mt->nfb = nb;
+}
+
+static void flow_remove(struct media_table *mt, struct mflow *f)
+{
+	struct mflow **pp = &mt->fb[f->hash & (mt->nfb - 1)];
+	while (*pp && *pp != f)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = f->hnext;
+	mt->nflows--;
+	lru_unlink(mt, f);
+	free(f->st);
+	free(f);
+}
+
+/* The newest announcement of one party for one m= line made at or before
+ * t (else the oldest one after it). */
+static const struct media_ann *party_ann(const struct media_call *mc, bool caller, int mline, int64_t t)
+{
+	const struct media_ann *after = NULL;
+	for (const struct media_ann *a = mc->anns; a; a = a->next) {
+		if (a->caller != caller || a->mline != mline)
+			continue;
+		if (a->ns <= t)
+			return a;
+		after = a;
+	}
+	return after;
+}
+
+static bool ann_has(const struct media_ann *a, const struct endpoint *e)
+{
+	for (unsigned i = 0; i < a->nkeys; i++)
+		if (endpoint_eq(&a->keys[i].ep, e))
+			return true;
+	return false;
+}
+
+static void flow_attach(struct media_table *mt, struct mflow *f, const struct media_ann *a, enum media_match how,
+			int8_t from_caller)
+{
+	struct media_call *mc = live_of(a->call);
+	f->call = a->call;
+	f->ann = a;
+	f->match = how;
+	f->from_caller = from_caller;
+	f->cnext = mc->flows;
+	mc->flows = f;
+	lru_unlink(mt, f);
+	mt->gen++; /* the opposite flow may match by reversal now */
+}
+
+static void flow_match(struct media_table *mt, struct mflow *f)
+{
+	f->gen = mt->gen;
+	struct media_ann *a = ann_lookup(mt, f->input, &f->dst);
+	if (a) {
+		flow_attach(mt, f, a, MATCH_SDP_DST, !a->caller);
+		return;
+	}
+	a = ann_lookup(mt, f->input, &f->src);
+	if (a) {
+		flow_attach(mt, f, a, MATCH_SDP_SRC, a->caller);
+		return;
+	}
+	uint32_t h = flow_hash(&f->dst, &f->src, f->input);
+	struct mflow *rev = flow_find(mt, f->input, &f->dst, &f->src, h);
+	if (rev && rev->call && rev->match != MATCH_REVERSE)
+		flow_attach(mt, f, rev->ann, MATCH_REVERSE, rev->from_caller < 0 ? -1 : !rev->from_caller);
+}
+
+/* The payload types of a flow from the receiver's SDP (RFC 3264 §5.1:
+ * payload type numbers are those the receiver announced), else the
+ * sender's; the static table (RFC 3551) for the rest. */
+static void flow_map(struct mflow *f)
+{
+	f->nmap = 0;
+	f->media[0] = 0;
+	if (!f->call || !f->call->media_live)
+		return;
+	const struct media_call *mc = f->call->media_live;
+	const struct media_ann *a = NULL;
+	if (f->from_caller >= 0)
+		a = party_ann(mc, !f->from_caller, f->ann->mline, f->last_ns);
+	if (!a)
+		a = f->ann;
+	struct sdp sdp;
+	if (!sip_msg_sdp_parse(f->call->msgs[a->msg].m, &sdp) || a->mline >= (int)sdp.nmedia)
+		return;
+	const struct sdp_media *md = &sdp.media[a->mline];
+	size_t n = md->type.len < sizeof f->media - 1 ? md->type.len : sizeof f->media - 1;
+	memcpy(f->media, md->type.p, n);
+	f->media[n] = 0;
+	for (unsigned i = 0; i < md->nmap && f->nmap < FLOW_MAX_MAP; i++) {
+		struct pt_map *m = &f->map[f->nmap++];
+		m->pt = (uint8_t)md->map[i].pt;
+		m->clock = md->map[i].clock;
+		m->event = md->map[i].encoding.len == 15 &&
+			   strncasecmp(md->map[i].encoding.p, "telephone-event", 15) == 0;
+		int e = (int)(md->map[i].encoding.len < 20 ? md->map[i].encoding.len : 20);
+		snprintf(m->name, sizeof m->name, "%.*s/%u", e, md->map[i].encoding.p, m->clock);
+	}
+}
+
+/* Clock rate of a payload type on a flow (0 unknown); *event for RFC 4733
+ * telephone events, whose timestamps do not advance. */
+static uint32_t pt_clock(const struct mflow *f, uint8_t pt, bool *event)
+{
+	*event = false;
+	for (unsigned i = 0; i < f->nmap; i++)
+		if (f->map[i].pt == pt) {
+			*event = f->map[i].event;
+			return f->map[i].clock;
+		}
+	return rtp_static_clock(pt);
+}
+
+static void pt_name(const struct mflow *f, uint8_t pt, char *buf, size_t size)
+{
+	for (unsigned i = 0; i < f->nmap; i++)
+		if (f->map[i].pt == pt) {
+			snprintf(buf, size, "%s", f->map[i].name);
+			return;
+		}
+	const char *n = rtp_static_name(pt);
+	if (n)
+		snprintf(buf, size, "%s/%u", n, rtp_static_clock(pt));
+	else
+		buf[0] = 0;
+}
+
+/* The payload type whose timing the jitter follows changed, or its clock
+ * became known: the estimate starts again. */
+static void jitter_restart(struct rtp_live *L, uint32_t clock)
+{
+	L->clock = clock;
+	L->jprev = false;
+	L->jitter = 0;
+}
+
+static struct rtp_live *stream_of(struct mflow *f, uint32_t ssrc)
+{
+	for (uint32_t i = 0; i < f->nst; i++)
+		if (f->st[i].s.ssrc == ssrc)
+			return &f->st[i];
+	if (f->nst == MAX_SSRC_PER_FLOW)
+		return NULL;
+	if (f->nst == f->stcap) {
+		f->stcap = f->stcap ? f->stcap * 2 : 1;
+		f->st = xrealloc(f->st, f->stcap * sizeof *f->st);
+	}
+	struct rtp_live *L = &f->st[f->nst++];
+	memset(L, 0, sizeof *L);
+	L->s.ssrc = ssrc;
+	return L;
+}
+
+static void win_shift(uint64_t w[2], unsigned n)
+{
+	if (n >= 128) {
+		w[0] = w[1] = 0;
+	} else if (n >= 64) {
+		w[1] = w[0] << (n - 64);
+		w[0] = 0;
+	} else if (n > 0) {
+		w[1] = w[1] << n | w[0] >> (64 - n);
+		w[0] <<= n;
+	}
+}
+
+static bool win_get(const uint64_t w[2], unsigned i)
+{
+	return i < 128 && (w[i / 64] >> (i % 64) & 1);
+}
+
+static void win_set(uint64_t w[2], unsigned i)
+{
+	if (i < 128)
+		w[i / 64] |= 1ULL << (i % 64);
+}
+
+/* RFC 3550 A.1, with duplicates told apart from late packets by a window
+ * of the last 128 sequence numbers. Returns false for a duplicate. */
+static bool seq_update(struct rtp_live *L, uint16_t seq, bool same_pt)
+{
+	struct media_stream *s = &L->s;
+	uint16_t udelta = (uint16_t)(seq - L->max_seq);
+	if (udelta == 0) {
+		/* RFC 4733 §2.5.1.4: an event's end packet is sent three times
+		 * with one sequence number; only the media counts as duplicated */
+		if (same_pt)
+			s->duplicates++;
+		else
+			L->ignored++;
+		return false;
+	}
+	if (udelta < MAX_DROPOUT) {
+		if (seq < L->max_seq)
+			L->cycles += 65536;
+		win_shift(L->win, udelta);
+		win_set(L->win, 0);
+		if (udelta > 1)
+			L->loss_runs++;
+		L->max_seq = seq;
+		L->probation = udelta == 1 && same_pt ? L->probation + 1 : 0;
+		L->bad_seq = 0x10000;
+		return true;
+	}
+	if (udelta <= 65536 - MAX_MISORDER) {
+		/* a jump: taken as a restart when the next packet follows it */
+		if (seq == L->bad_seq) {
+			L->seg_expected += (uint64_t)L->cycles + L->max_seq - L->base_ext + 1;
+			L->cycles = 0;
+			L->base_ext = seq;
+			L->max_seq = seq;
+			L->win[0] = 1;
+			L->win[1] = 0;
+			s->seq_restarts++;
+			L->probation = 0;
+			/* the packet that announced the jump was left out */
+			L->ignored--;
+			L->seg_expected++;
+		} else {
+			L->bad_seq = (uint32_t)((seq + 1) & 0xFFFF);
+			L->ignored++;
+		}
+		return true;
+	}
+	unsigned back = (uint16_t)(L->max_seq - seq);
+	if (win_get(L->win, back)) {
+		if (same_pt)
+			s->duplicates++;
+		else
+			L->ignored++;
+		return false;
+	}
+	win_set(L->win, back);
+	s->out_of_order++;
+	return true;
+}
+
+static void pt_count(struct rtp_live *L, uint8_t pt)
+{
+	for (unsigned i = 0; i < L->npts; i++)
+		if (L->pts[i] == pt) {
+			L->ptn[i]++;
+			return;
+		}
+	if (L->npts < 4) {
+		L->pts[L->npts] = pt;
+		L->ptn[L->npts++] = 1;
+	}
+}
+
+static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live *L, const struct media_pkt *p)
+{
+	struct media_stream *s = &L->s;
+	const struct rtp_hdr *h = &p->u.rtp;
+	bool first = s->packets == 0;
+	bool event;
+	uint32_t clock = pt_clock(f, h->pt, &event);
+	/* comfort noise (RFC 3389) and telephone events ride along the media */
+	bool aside = h->pt == 13 || h->pt == 19 || event;
+	if (first) {
+		s->src = f->src;
+		s->dst = f->dst;
+		s->pt = h->pt;
+		s->first_frame = p->frame;
+		s->start_ns = p->ns;
+		s->end_ns = p->ns;
+		s->jitter_mean_ms = s->jitter_max_ms = -1;
+		L->max_seq = h->seq;
+		L->base_ext = h->seq;
+		L->bad_seq = 0x10000;
+		L->win[0] = 1;
+		L->cur_pt = h->pt;
+		L->clock = clock;
+	} else if (h->pt != L->cur_pt && !aside) {
+		/* a payload type switch once three packets in a row carry it */
+		L->cand_run = h->pt == L->cand_pt ? L->cand_run + 1 : 1;
+		L->cand_pt = h->pt;
+		if (L->cand_run >= 3) {
+			L->cur_pt = h->pt;
+			jitter_restart(L, clock);
+		}
+	} else if (h->pt == L->cur_pt) {
+		L->cand_run = 0;
+	}
+	pt_count(L, h->pt);
+	bool same_pt = h->pt == L->cur_pt;
+	bool fresh = true;
+	/* Like Wireshark's analysis, the figures leave out a talkspurt's first
+	 * packet (marker) and comfort noise with the packet after it: their
+	 * gaps are silence, not delay. */
+	bool cn = h->pt == 13 || h->pt == 19;
+	bool regular = !h->marker && !cn && !L->after_cn;
+	L->after_cn = cn;
+	if (!first) {
+		int64_t delta = p->ns - L->last_ns;
+		if (delta > 0 && regular && delta / 1e6 > s->max_delta_ms) {
+			s->max_delta_ms = delta / 1e6;
+			s->max_delta_frame = p->frame;
+		}
+		fresh = seq_update(L, h->seq, same_pt);
+	}
+	L->last_ns = p->ns;
+	s->packets++;
+	s->bytes += h->payload_len;
+	s->last_frame = p->frame;
+	if (p->ns > s->end_ns)
+		s->end_ns = p->ns;
+	if (f->call && f->call->media_live && f->call->media_live->answer_ns >= 0 &&
+	    p->ns >= f->call->media_live->answer_ns)
+		s->answered_packets++;
+	/* RFC 3550 A.8: D(i-1,i) = (Rj - Ri) - (Sj - Si) in timestamp units */
+	if (same_pt && fresh && L->clock) {
+		if (L->jprev) {
+			double d = (double)(p->ns - L->jprev_ns) * L->clock / 1e9 - (double)(int32_t)(h->ts - L->jprev_ts);
+			d = fabs(d);
+			if (d < (double)L->clock * JITTER_RESYNC_S) {
+				L->jitter += (d - L->jitter) / 16;
+				double ms = L->jitter * 1000 / L->clock;
+				if (regular) {
+					L->jitter_sum_ms += ms;
+					L->jitter_n++;
+					if (ms > s->jitter_max_ms)
+						s->jitter_max_ms = ms;
+				}
+			}
+			uint32_t step = h->ts - L->jprev_ts;
+			if (step && step < L->clock && (uint16_t)(h->seq - L->jprev_seq) == 1)
+				L->ts_step = step;
+		}
+		L->jprev = true;
+		L->jprev_ns = p->ns;
+		L->jprev_ts = h->ts;
+		L->jprev_seq = h->seq;
+	}
+	if (!L->valid && (f->call || L->probation + 1 >= MIN_SEQUENTIAL))
+		L->valid = true;
+	if (L->valid && !L->noted) {
+		L->noted = true;
+		seen_add(mt, f->input, &f->src);
+		seen_add(mt, f->input, &f->dst);
+	}
+}
+
+static struct rtcp_rec *rtcp_rec(struct media_call *mc, uint32_t ssrc)
+{
+	for (uint32_t i = 0; i < mc->nrtcp; i++)
+		if (mc->rtcp[i].ssrc == ssrc)
+			return &mc->rtcp[i];
+	if (mc->nrtcp >= 64)
+		return NULL;
+	if (mc->nrtcp == mc->rtcp_cap) {
+		mc->rtcp_cap = mc->rtcp_cap ? mc->rtcp_cap * 2 : 4;
+		mc->rtcp = xrealloc(mc->rtcp, mc->rtcp_cap * sizeof *mc->rtcp);
+	}
+	struct rtcp_rec *r = &mc->rtcp[mc->nrtcp++];
+	memset(r, 0, sizeof *r);
+	r->ssrc = ssrc;
+	return r;
+}
+
+static void rtcp_update(struct media_call *mc, const struct rtcp_info *in)
+{
+	struct rtcp_rec *r;
+	if (in->sr && (r = rtcp_rec(mc, in->ssrc))) {
+		r->r.sr++;
+		r->r.sender_packets = in->pkt_count;
+		r->r.sender_octets = in->octet_count;
+	}
+	for (unsigned i = 0; i < in->nblocks; i++) {
+		const struct rtcp_block *b = &in->blocks[i];
+		if (!(r = rtcp_rec(mc, b->ssrc)))
+			continue;
+		r->r.rr++;
+		double pct = b->fraction * 100.0 / 256;
+		if (pct > r->r.fraction_lost_max)
+			r->r.fraction_lost_max = pct;
+		r->r.cum_lost = b->cum_lost;
+		if (b->jitter > r->jitter_max)
+			r->jitter_max = b->jitter;
+	}
+}
+
+static void expire_orphans(struct media_table *mt, bool all, uint32_t input);
+
+void media_packet(struct media_table *mt, const struct media_pkt *p)
+{
+	if (p->ns > mt->now) {
+		bool tick = mt->now == INT64_MIN || p->ns / 1000000000 != mt->now / 1000000000;
+		mt->now = p->ns;
+		if (tick)
+			expire_orphans(mt, false, 0);
+	}
+	uint32_t h = flow_hash(&p->src, &p->dst, p->input);
+	struct mflow *f = flow_find(mt, p->input, &p->src, &p->dst, h);
+	if (!f) {
+		if (mt->nflows >= mt->nfb)
+			flow_rehash(mt);
+		f = xcalloc(1, sizeof *f);
+		f->src = p->src;
+		f->dst = p->dst;
+		f->input = p->input;
+		f->hash = h;
+		f->from_caller = -1;
+		f->gen = mt->gen - 1;
+		f->hnext = mt->fb[h & (mt->nfb - 1)];
+		mt->fb[h & (mt->nfb - 1)] = f;
+		mt->nflows++;
+		lru_append(mt, f);
+	}
+	if (!f->call && f->gen != mt->gen) {
+		flow_match(mt, f);
+		if (f->call) {
+			flow_map(f);
+			for (uint32_t i = 0; i < f->nst; i++) {
+				bool ev;
+				uint32_t clock = pt_clock(f, f->st[i].cur_pt, &ev);
+				if (clock != f->st[i].clock)
+					jitter_restart(&f->st[i], clock);
+			}
+		}
+	}
+	f->last_ns = p->ns;
+	if (f->in_lru) {
+		lru_unlink(mt, f);
+		lru_append(mt, f);
+	}
+	if (p->rtcp) {
+		if (f->call)
+			rtcp_update(live_of(f->call), &p->u.rtcp);
+		return;
+	}
+	struct rtp_live *L = stream_of(f, p->u.rtp.ssrc);
+	if (L)
+		rtp_update(mt, f, L, p);
+}
+
+/* ---- final figures ---- */
+
+void media_quality(struct media_stream *s, double ptime_ms)
+{
+	bool audio = s->media[0] ? strcmp(s->media, "audio") == 0 : s->pt < 24 && s->clock && s->clock <= 48000;
+	if (!audio || !s->expected) {
+		s->r_factor = s->mos = -1;
+		return;
+	}
+	/* G.113 Appendix I equipment impairment Ie and packet-loss robustness Bpl */
+	static const struct {
+		const char *prefix;
+		double ie, bpl;
+	} codecs[] = {
+		{ "PCMU", 0, 25.1 }, { "PCMA", 0, 25.1 }, { "G711", 0, 25.1 }, { "G729", 11, 19.0 },
+		{ "G723", 15, 16.1 }, { "GSM", 20, 10.0 }, { "iLBC", 10, 32.0 }, { "G722", 0, 25.1 },
+	};
+	double ie = 0, bpl = 25.1;
+	for (size_t i = 0; i < sizeof codecs / sizeof *codecs; i++)
+		if (strncasecmp(s->codec, codecs[i].prefix, strlen(codecs[i].prefix)) == 0) {
+			ie = codecs[i].ie;
+			bpl = codecs[i].bpl;
+			break;
+		}
+	double ppl = 100.0 * (double)s->lost / (double)s->expected;
+	double jb = s->jitter_mean_ms > 10 ? 2 * s->jitter_mean_ms : 20;
+	double d = ptime_ms + jb;
+	double id = 0.024 * d + (d > 177.3 ? 0.11 * (d - 177.3) : 0);
+	double burst = s->burst_ratio > 0 ? s->burst_ratio : 1;
+	double ie_eff = ie + (95 - ie) * ppl / (ppl / burst + bpl);
+	double r = 93.2 - id - ie_eff;
+	if (r < 0)
+		r = 0;
+	if (r > 100)
+		r = 100;
+	s->r_factor = r;
+	s->mos = r <= 0 ? 1 : 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
+}
+
+static void stream_final(struct mflow *f, struct rtp_live *L)
+{
+	struct media_stream *s = &L->s;
+	/* the stream's payload type: the one most packets carried, comfort
+	 * noise and events aside */
+	unsigned top = 0;
+	bool top_aside = true;
+	for (unsigned i = 0; i < L->npts; i++) {
+		bool ev;
+		pt_clock(f, L->pts[i], &ev);
+		bool aside = L->pts[i] == 13 || L->pts[i] == 19 || ev;
+		if (i == 0 || (top_aside && !aside) || (aside == top_aside && L->ptn[i] > L->ptn[top])) {
+			top = i;
+			top_aside = aside;
+		}
+	}
+	if (L->npts) {
+		bool ev;
+		s->pt = L->pts[top];
+		s->clock = pt_clock(f, s->pt, &ev);
+		s->other_pt_packets = s->packets - L->ptn[top];
+	}
+	pt_name(f, s->pt, s->codec, sizeof s->codec);
+	memcpy(s->media, f->media, sizeof s->media);
+	s->match = f->match;
+	s->from_caller = f->from_caller;
+	s->dialog = f->ann ? f->ann->dialog : -1;
+	s->sdp_msg = f->ann ? f->ann->msg : -1;
+	s->mline = f->ann ? f->ann->mline : -1;
+	s->expected = L->seg_expected + (uint64_t)L->cycles + L->max_seq - L->base_ext + 1;
+	uint64_t received = s->packets - s->duplicates - L->ignored;
+	s->lost = s->expected > received ? s->expected - received : 0;
+	s->jitter_mean_ms = !L->clock ? -1 : L->jitter_n ? L->jitter_sum_ms / (double)L->jitter_n : 0;
+	if (!L->clock)
+		s->jitter_max_ms = -1;
+	else if (s->jitter_max_ms < 0)
+		s->jitter_max_ms = 0;
+	s->burst_ratio = 1;
+	if (s->lost && L->loss_runs && received) {
+		double pp = (double)L->loss_runs / (double)received, q = (double)L->loss_runs / (double)s->lost;
+		s->burst_ratio = 1 / (pp + q);
+	}
+	double ptime = L->clock && L->ts_step ? L->ts_step * 1000.0 / L->clock : 20;
+	media_quality(s, ptime);
+
+	if (!f->call || !f->call->media_live || f->from_caller < 0)
+		return;
+	const struct media_call *mc = f->call->media_live;
+	struct call *c = f->call;
+	const struct media_ann *snd = party_ann(mc, f->from_caller, f->ann->mline, s->start_ns);
+	const struct media_ann *rcv = party_ann(mc, !f->from_caller, f->ann->mline, s->start_ns);
+	if (snd && snd->rtp.family && !ann_has(snd, &s->src)) {
+		s->src_differs = true;
+		s->sdp_src = snd->rtp;
+	}
+	if (rcv && rcv->rtp.family && !ann_has(rcv, &s->dst)) {
+		s->dst_differs = true;
+		s->sdp_dst = rcv->rtp;
+	}
+	/* sent to a private address the receiver announced, from a public one,
+	 * while the receiver's signalling came from another address: the
+	 * capture is on the public side, where that address leads nowhere */
+	if (rcv && !s->dst_differs && ip_private(s->dst.family, s->dst.ip) && !ip_private(s->src.family, s->src.ip)) {
+		const struct sip_msg *m = c->msgs[rcv->msg].m;
+		if (m->src.family && (m->src.family != s->dst.family || memcmp(m->src.ip, s->dst.ip, 16) != 0))
+			s->sdp_dst_private = true;
+	}
+	for (uint32_t i = 0; i < mc->nrtcp; i++) {
+		const struct rtcp_rec *r = &mc->rtcp[i];
+		if (r->ssrc != s->ssrc)
+			continue;
+		s->has_rtcp = true;
+		s->rtcp = r->r;
+		s->rtcp.jitter_max_ms = s->clock ? r->jitter_max * 1000.0 / s->clock : -1;
+	}
+}
+
+static int cmp_stream(const void *a, const void *b)
+{
+	const struct media_stream *x = a, *y = b;
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+void media_finish_call(struct media_table *mt, struct call *c)
+{
+	struct media_call *mc = c->media_live;
+	if (!mc)
+		return;
+	size_t n = 0;
+	for (struct mflow *f = mc->flows; f; f = f->cnext)
+		n += f->nst;
+	c->media = n ? xmalloc(n * sizeof *c->media) : NULL;
+	c->nmedia = 0;
+	for (struct mflow *f = mc->flows; f; f = f->cnext)
+		for (uint32_t i = 0; i < f->nst; i++) {
+			stream_final(f, &f->st[i]);
+			c->media[c->nmedia++] = f->st[i].s;
+		}
+	if (c->nmedia > 1)
+		qsort(c->media, c->nmedia, sizeof *c->media, cmp_stream);
+	c->media_visible = c->nmedia > 0;
+	for (struct media_ann *a = mc->anns; a && !c->media_visible; a = a->next)
+		if (a->rtp.family && media_addr_seen(mt, c->input, &a->rtp))
+			c->media_visible = true;
+	struct mflow *f, *fnext;
+	for (f = mc->flows; f; f = fnext) {
+		fnext = f->cnext;
+		flow_remove(mt, f);
+	}
+	struct media_ann *a, *anext;
+	for (a = mc->anns; a; a = anext) {
+		anext = a->next;
+		ann_unindex(mt, a);
+		free(a);
+	}
+	free(mc->rtcp);
+	free(mc);
+	c->media_live = NULL;
+}
+
+/* Reports the RTP streams of an unmatched flow and frees it. */
+static void orphan_flush(struct media_table *mt, struct mflow *f)
+{
+	for (uint32_t i = 0; i < f->nst; i++) {
+		struct rtp_live *L = &f->st[i];
+		if (!L->valid)
+			continue;
+		stream_final(f, L);
+		if (mt->orphan)
+			mt->orphan(mt->ud, f->input, &L->s);
+	}
+	flow_remove(mt, f);
+}
+
+static void expire_orphans(struct media_table *mt, bool all, uint32_t input)
+{
+	if (all) {
+		struct mflow *f, *next;
+		for (f = mt->ohead; f; f = next) {
+			next = f->onext;
+			if (f->input == input)
+				orphan_flush(mt, f);
+		}
+		return;
+	}
+	while (mt->ohead && mt->ohead->last_ns + ORPHAN_IDLE_NS < mt->now)
+		orphan_flush(mt, mt->ohead);
+}
+
+void media_end_input(struct media_table *mt, uint32_t input)
+{
+	expire_orphans(mt, true, input);
+	seen_clear(mt, input);
+	mt->now = INT64_MIN;
+}
+
+void media_table_free(struct media_table *mt)
+{
+	if (!mt)
+		return;
+	for (size_t i = 0; i < mt->nfb; i++) {
+		struct mflow *f = mt->fb[i], *next;
+		for (; f; f = next) {
+			next = f->hnext;
+			free(f->st);
+			free(f);
+		}
+	}
+	for (size_t i = 0; i < mt->nsb; i++) {
+		struct seen_ip *s = mt->sb[i], *next;
+		for (; s; s = next) {
+			next = s->next;
+			free(s);
+		}
+	}
+	free(mt->fb);
+	free(mt->kb);
+	free(mt->sb);
+	free(mt);
+}
