@@ -25,6 +25,7 @@
 #define MAX_DROPOUT 3000
 #define MAX_MISORDER 100
 #define ANN_MAX_KEYS (2 + SDP_MAX_CAND)
+#define FLOW_MAX_CALLS 4 /* calls one flow may belong to */
 /* A transit-time jump this large (in seconds) is a pause or a restart of
  * the sender's clock, not network jitter: it restarts the estimate. */
 #define JITTER_RESYNC_S 2
@@ -70,7 +71,8 @@ struct mflow;
 
 struct media_call {
 	struct media_ann *anns;
-	struct mflow *flows;
+	struct mflow **flows;
+	uint32_t nflows, flows_cap;
 	int64_t answer_ns; /* the first 2xx to the initial INVITE, -1 */
 	struct rtcp_rec *rtcp;
 	uint32_t nrtcp, rtcp_cap;
@@ -103,9 +105,17 @@ struct rtp_live {
 	uint8_t pts[4];        /* payload types seen, with their packets */
 	uint64_t ptn[4];
 	unsigned npts;
+	uint64_t answered[FLOW_MAX_CALLS]; /* per member: packets after its answer */
 };
 
 #define FLOW_MAX_MAP 12
+
+struct fmember {
+	struct call *call;
+	const struct media_ann *ann;
+	enum media_match match;
+	int8_t from_caller;
+};
 
 struct pt_map {
 	uint8_t pt;
@@ -121,13 +131,13 @@ struct mflow {
 	struct endpoint src, dst;
 	uint32_t input, hash;
 	struct mflow *hnext;
-	struct mflow *cnext;         /* the call's flows */
 	struct mflow *oprev, *onext; /* unmatched flows, least recently active first */
 	bool in_lru;
-	struct call *call;
-	const struct media_ann *ann;
-	enum media_match match;
-	int8_t from_caller;
+	/* The calls the flow belongs to: several when their SDPs share the
+	 * addresses (B2BUA legs with direct media after a re-INVITE). A slot
+	 * whose call was finalised keeps its place (call NULL). */
+	struct fmember mem[FLOW_MAX_CALLS];
+	unsigned nmem, nlive;
 	uint32_t gen;
 	int64_t last_ns;
 	struct rtp_live *st;
@@ -221,16 +231,6 @@ static void ann_key(struct media_table *mt, struct media_ann *a, const struct en
 	k->hnext = mt->kb[k->hash & (mt->nkb - 1)];
 	mt->kb[k->hash & (mt->nkb - 1)] = k;
 	mt->nkeys++;
-}
-
-/* The newest announcement of ep (keys are pushed at the head of a chain). */
-static struct media_ann *ann_lookup(const struct media_table *mt, uint32_t input, const struct endpoint *ep)
-{
-	uint32_t h = ep_hash(ep, input);
-	for (struct media_key *k = mt->kb[h & (mt->nkb - 1)]; k; k = k->hnext)
-		if (k->hash == h && k->input == input && endpoint_eq(&k->ep, ep))
-			return k->ann;
-	return NULL;
 }
 
 static void ann_unindex(struct media_table *mt, struct media_ann *a)
@@ -490,37 +490,54 @@ static bool ann_has(const struct media_ann *a, const struct endpoint *e)
 	return false;
 }
 
+static bool flow_has_call(const struct mflow *f, const struct call *c)
+{
+	for (unsigned i = 0; i < f->nmem; i++)
+		if (f->mem[i].call == c)
+			return true;
+	return false;
+}
+
 static void flow_attach(struct media_table *mt, struct mflow *f, const struct media_ann *a, enum media_match how,
 			int8_t from_caller)
 {
+	if (f->nmem == FLOW_MAX_CALLS || flow_has_call(f, a->call))
+		return;
 	struct media_call *mc = live_of(a->call);
-	f->call = a->call;
-	f->ann = a;
-	f->match = how;
-	f->from_caller = from_caller;
-	f->cnext = mc->flows;
-	mc->flows = f;
+	f->mem[f->nmem++] = (struct fmember){ a->call, a, how, from_caller };
+	f->nlive++;
+	if (mc->nflows == mc->flows_cap) {
+		mc->flows_cap = mc->flows_cap ? mc->flows_cap * 2 : 4;
+		mc->flows = xrealloc(mc->flows, mc->flows_cap * sizeof *mc->flows);
+	}
+	mc->flows[mc->nflows++] = f;
 	lru_unlink(mt, f);
 	mt->gen++; /* the opposite flow may match by reversal now */
 }
 
+/* Every call whose SDP announced the flow's destination (it receives) or
+ * source (it sends) takes the flow; failing both, the calls of the
+ * opposite flow do (the far end latched onto a NAT's address). */
 static void flow_match(struct media_table *mt, struct mflow *f)
 {
 	f->gen = mt->gen;
-	struct media_ann *a = ann_lookup(mt, f->input, &f->dst);
-	if (a) {
-		flow_attach(mt, f, a, MATCH_SDP_DST, !a->caller);
-		return;
+	for (int end = 0; end < 2; end++) {
+		const struct endpoint *e = end ? &f->src : &f->dst;
+		uint32_t h = ep_hash(e, f->input);
+		for (struct media_key *k = mt->kb[h & (mt->nkb - 1)]; k; k = k->hnext)
+			if (k->hash == h && k->input == f->input && endpoint_eq(&k->ep, e))
+				flow_attach(mt, f, k->ann, end ? MATCH_SDP_SRC : MATCH_SDP_DST,
+					    (int8_t)(end ? k->ann->caller : !k->ann->caller));
 	}
-	a = ann_lookup(mt, f->input, &f->src);
-	if (a) {
-		flow_attach(mt, f, a, MATCH_SDP_SRC, a->caller);
+	if (f->nmem)
 		return;
-	}
 	uint32_t h = flow_hash(&f->dst, &f->src, f->input);
 	struct mflow *rev = flow_find(mt, f->input, &f->dst, &f->src, h);
-	if (rev && rev->call && rev->match != MATCH_REVERSE)
-		flow_attach(mt, f, rev->ann, MATCH_REVERSE, rev->from_caller < 0 ? -1 : !rev->from_caller);
+	for (unsigned i = 0; rev && i < rev->nmem; i++) {
+		const struct fmember *m = &rev->mem[i];
+		if (m->call && m->match != MATCH_REVERSE)
+			flow_attach(mt, f, m->ann, MATCH_REVERSE, m->from_caller < 0 ? -1 : (int8_t)!m->from_caller);
+	}
 }
 
 /* The payload types of a flow from the receiver's SDP (RFC 3264 §5.1:
@@ -530,16 +547,20 @@ static void flow_map(struct mflow *f)
 {
 	f->nmap = 0;
 	f->media[0] = 0;
-	if (!f->call || !f->call->media_live)
+	const struct fmember *fm = NULL;
+	for (unsigned i = 0; i < f->nmem && !fm; i++)
+		if (f->mem[i].call)
+			fm = &f->mem[i];
+	if (!fm || !fm->call->media_live)
 		return;
-	const struct media_call *mc = f->call->media_live;
+	const struct media_call *mc = fm->call->media_live;
 	const struct media_ann *a = NULL;
-	if (f->from_caller >= 0)
-		a = party_ann(mc, !f->from_caller, f->ann->mline, f->last_ns);
+	if (fm->from_caller >= 0)
+		a = party_ann(mc, !fm->from_caller, fm->ann->mline, f->last_ns);
 	if (!a)
-		a = f->ann;
+		a = fm->ann;
 	struct sdp sdp;
-	if (!sip_msg_sdp_parse(f->call->msgs[a->msg].m, &sdp) || a->mline >= (int)sdp.nmedia)
+	if (!sip_msg_sdp_parse(fm->call->msgs[a->msg].m, &sdp) || a->mline >= (int)sdp.nmedia)
 		return;
 	const struct sdp_media *md = &sdp.media[a->mline];
 	size_t n = md->type.len < sizeof f->media - 1 ? md->type.len : sizeof f->media - 1;
@@ -763,9 +784,11 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 	s->last_frame = p->frame;
 	if (p->ns > s->end_ns)
 		s->end_ns = p->ns;
-	if (f->call && f->call->media_live && f->call->media_live->answer_ns >= 0 &&
-	    p->ns >= f->call->media_live->answer_ns)
-		s->answered_packets++;
+	for (unsigned i = 0; i < f->nmem; i++) {
+		const struct call *c = f->mem[i].call;
+		if (c && c->media_live && c->media_live->answer_ns >= 0 && p->ns >= c->media_live->answer_ns)
+			L->answered[i]++;
+	}
 	/* RFC 3550 A.8: D(i-1,i) = (Rj - Ri) - (Sj - Si) in timestamp units */
 	if (same_pt && fresh && L->clock) {
 		if (L->jprev) {
@@ -790,7 +813,7 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 		L->jprev_ts = h->ts;
 		L->jprev_seq = h->seq;
 	}
-	if (!L->valid && (f->call || L->probation + 1 >= MIN_SEQUENTIAL))
+	if (!L->valid && (f->nmem || L->probation + 1 >= MIN_SEQUENTIAL))
 		L->valid = true;
 	if (L->valid && !L->noted) {
 		L->noted = true;
@@ -858,16 +881,16 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 		f->dst = p->dst;
 		f->input = p->input;
 		f->hash = h;
-		f->from_caller = -1;
 		f->gen = mt->gen - 1;
 		f->hnext = mt->fb[h & (mt->nfb - 1)];
 		mt->fb[h & (mt->nfb - 1)] = f;
 		mt->nflows++;
 		lru_append(mt, f);
 	}
-	if (!f->call && f->gen != mt->gen) {
+	if (f->gen != mt->gen && f->nmem < FLOW_MAX_CALLS) {
+		unsigned before = f->nmem;
 		flow_match(mt, f);
-		if (f->call) {
+		if (!before && f->nmem) {
 			flow_map(f);
 			for (uint32_t i = 0; i < f->nst; i++) {
 				bool ev;
@@ -883,8 +906,9 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 		lru_append(mt, f);
 	}
 	if (p->rtcp) {
-		if (f->call)
-			rtcp_update(live_of(f->call), &p->u.rtcp);
+		for (unsigned i = 0; i < f->nmem; i++)
+			if (f->mem[i].call)
+				rtcp_update(live_of(f->mem[i].call), &p->u.rtcp);
 		return;
 	}
 	struct rtp_live *L = stream_of(f, p->u.rtp.ssrc);
@@ -931,8 +955,11 @@ void media_quality(struct media_stream *s, double ptime_ms)
 	s->mos = r <= 0 ? 1 : 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
 }
 
-static void stream_final(struct mflow *f, struct rtp_live *L)
+/* The final figures of a stream as member k of the flow sees them (k < 0:
+ * no call). */
+static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 {
+	const struct fmember *fm = k >= 0 ? &f->mem[k] : NULL;
 	struct media_stream *s = &L->s;
 	/* the stream's payload type: the one most packets carried, comfort
 	 * noise and events aside */
@@ -955,11 +982,14 @@ static void stream_final(struct mflow *f, struct rtp_live *L)
 	}
 	pt_name(f, s->pt, s->codec, sizeof s->codec);
 	memcpy(s->media, f->media, sizeof s->media);
-	s->match = f->match;
-	s->from_caller = f->from_caller;
-	s->dialog = f->ann ? f->ann->dialog : -1;
-	s->sdp_msg = f->ann ? f->ann->msg : -1;
-	s->mline = f->ann ? f->ann->mline : -1;
+	s->match = fm ? fm->match : MATCH_NONE;
+	s->from_caller = fm ? fm->from_caller : -1;
+	s->dialog = fm ? fm->ann->dialog : -1;
+	s->sdp_msg = fm ? fm->ann->msg : -1;
+	s->mline = fm ? fm->ann->mline : -1;
+	s->answered_packets = fm ? L->answered[k] : 0;
+	s->src_differs = s->dst_differs = s->sdp_dst_private = s->has_rtcp = false;
+	memset(&s->rtcp, 0, sizeof s->rtcp);
 	s->expected = L->seg_expected + (uint64_t)L->cycles + L->max_seq - L->base_ext + 1;
 	uint64_t received = s->packets - s->duplicates - L->ignored;
 	s->lost = s->expected > received ? s->expected - received : 0;
@@ -976,16 +1006,19 @@ static void stream_final(struct mflow *f, struct rtp_live *L)
 	double ptime = L->clock && L->ts_step ? L->ts_step * 1000.0 / L->clock : 20;
 	media_quality(s, ptime);
 
-	if (!f->call || !f->call->media_live || f->from_caller < 0)
+	if (!fm || !fm->call->media_live || fm->from_caller < 0)
 		return;
-	const struct media_call *mc = f->call->media_live;
-	struct call *c = f->call;
-	const struct media_ann *snd = party_ann(mc, f->from_caller, f->ann->mline, s->start_ns);
-	const struct media_ann *rcv = party_ann(mc, !f->from_caller, f->ann->mline, s->start_ns);
+	const struct media_call *mc = fm->call->media_live;
+	struct call *c = fm->call;
+	const struct media_ann *snd = party_ann(mc, fm->from_caller, fm->ann->mline, s->start_ns);
+	const struct media_ann *rcv = party_ann(mc, !fm->from_caller, fm->ann->mline, s->start_ns);
 	if (snd && snd->rtp.family && !ann_has(snd, &s->src)) {
 		s->src_differs = true;
 		s->sdp_src = snd->rtp;
 	}
+	/* an initial INVITE's SDP belongs to no dialog yet: the answer's does */
+	if (s->dialog < 0)
+		s->dialog = rcv && rcv->dialog >= 0 ? rcv->dialog : snd && snd->dialog >= 0 ? snd->dialog : -1;
 	if (rcv && rcv->rtp.family && !ann_has(rcv, &s->dst)) {
 		s->dst_differs = true;
 		s->sdp_dst = rcv->rtp;
@@ -1022,26 +1055,40 @@ void media_finish_call(struct media_table *mt, struct call *c)
 	if (!mc)
 		return;
 	size_t n = 0;
-	for (struct mflow *f = mc->flows; f; f = f->cnext)
-		n += f->nst;
+	for (uint32_t j = 0; j < mc->nflows; j++)
+		n += mc->flows[j]->nst;
 	c->media = n ? xmalloc(n * sizeof *c->media) : NULL;
 	c->nmedia = 0;
-	for (struct mflow *f = mc->flows; f; f = f->cnext)
+	for (uint32_t j = 0; j < mc->nflows; j++) {
+		struct mflow *f = mc->flows[j];
+		int k = 0;
+		while ((unsigned)k < f->nmem && f->mem[k].call != c)
+			k++;
 		for (uint32_t i = 0; i < f->nst; i++) {
-			stream_final(f, &f->st[i]);
+			stream_final(f, &f->st[i], k);
 			c->media[c->nmedia++] = f->st[i].s;
 		}
+	}
 	if (c->nmedia > 1)
 		qsort(c->media, c->nmedia, sizeof *c->media, cmp_stream);
-	c->media_visible = c->nmedia > 0;
-	for (struct media_ann *a = mc->anns; a && !c->media_visible; a = a->next)
+	/* The capture point would see this call's media if it saw RTP of both
+	 * parties' SDP addresses (media between two others bypasses it). */
+	bool seen[2] = { false, false };
+	for (struct media_ann *a = mc->anns; a; a = a->next)
 		if (a->rtp.family && media_addr_seen(mt, c->input, &a->rtp))
-			c->media_visible = true;
-	struct mflow *f, *fnext;
-	for (f = mc->flows; f; f = fnext) {
-		fnext = f->cnext;
-		flow_remove(mt, f);
+			seen[a->caller] = true;
+	c->media_visible = c->nmedia > 0 || (seen[0] && seen[1]);
+	for (uint32_t j = 0; j < mc->nflows; j++) {
+		struct mflow *f = mc->flows[j];
+		for (unsigned k = 0; k < f->nmem; k++)
+			if (f->mem[k].call == c) {
+				f->mem[k].call = NULL;
+				f->nlive--;
+			}
+		if (!f->nlive)
+			flow_remove(mt, f);
 	}
+	free(mc->flows);
 	struct media_ann *a, *anext;
 	for (a = mc->anns; a; a = anext) {
 		anext = a->next;
@@ -1060,7 +1107,7 @@ static void orphan_flush(struct media_table *mt, struct mflow *f)
 		struct rtp_live *L = &f->st[i];
 		if (!L->valid)
 			continue;
-		stream_final(f, L);
+		stream_final(f, L, -1);
 		if (mt->orphan)
 			mt->orphan(mt->ud, f->input, &L->s);
 	}

@@ -154,7 +154,7 @@ struct call {
 	 * is finalised, in order of their first packet. */
 	struct media_stream *media;
 	uint32_t nmedia;
-	bool media_visible;    /* the capture holds RTP on an address this call's SDP names */
+	bool media_visible;    /* it has streams, or the capture holds RTP of both parties' SDP addresses */
 	struct media_call *media_live; /* media table state while the call is open */
 
 	/* Store bookkeeping */

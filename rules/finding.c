@@ -81,6 +81,14 @@ void finding_key(struct finding *f, const struct call *c, int32_t idx)
 	f->frame = c->msgs[idx].m->frame;
 }
 
+void finding_key_frame(struct finding *f, uint64_t frame)
+{
+	if (!frame)
+		return;
+	finding_frame(f, frame);
+	f->frame = frame;
+}
+
 static char *vfmt(const char *fmt, va_list ap)
 {
 	char *s = NULL;

@@ -71,6 +71,9 @@ void finding_frame(struct finding *f, uint64_t frame);
 /* Cites message idx and makes it the key frame (the last call wins; without
  * one, the first frame cited is the key). */
 void finding_key(struct finding *f, const struct call *c, int32_t idx);
+/* Cites a frame that is not a SIP message of the call (an RTP packet) and
+ * makes it the key frame. */
+void finding_key_frame(struct finding *f, uint64_t frame);
 void finding_summary(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_explain(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
