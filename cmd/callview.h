@@ -2,7 +2,7 @@
  * renderers that draw call flows (the text ladder of --ladder, the ncurses
  * `view`). The call store frees a call right after it is finalised, so what
  * a ladder needs is copied out here: hosts as columns, one row per message,
- * and the findings that concern the call.
+ * one per RTP stream, and the findings that concern the call.
  *
  * Findings are not owned: they belong to the report (struct report) and
  * outlive every view. */
@@ -20,6 +20,7 @@
 struct cv_host {
 	struct endpoint ep;
 	char name[ENDPOINT_STRLEN]; /* "192.0.2.10:5060", "[2001:db8::1]:5060" */
+	bool media;                 /* only RTP: no SIP message of the call came from or went to its address */
 };
 
 struct cv_msg {
@@ -40,6 +41,24 @@ struct cv_msg {
 	size_t raw_len;
 };
 
+/* An RTP stream of the call: the analyzer's figures, copied, and the
+ * columns it is drawn between. An end goes to the column of a SIP host with
+ * the same IP address (the one whose SDP announced it when several have
+ * it), else to a column of its own (media set). */
+struct cv_stream {
+	struct media_stream s;
+	uint32_t src, dst;       /* indices into hosts */
+	uint64_t sdp_frame;      /* frame of the SDP that tied it to the call, 0 none */
+};
+
+/* The rows of a ladder in time order: the messages in arrival order, each
+ * stream before the first message that came after its first packet. */
+enum cv_kind { CV_MSG, CV_STREAM };
+struct cv_item {
+	enum cv_kind kind;
+	uint32_t i;              /* index into msgs or streams */
+};
+
 struct callview {
 	uint64_t number;         /* the call's number in the calls table (seq + 1) */
 	uint32_t input;
@@ -54,6 +73,10 @@ struct callview {
 	size_t nhosts;
 	struct cv_msg *msgs;     /* arrival order */
 	size_t nmsgs;
+	struct cv_stream *streams; /* in order of their first packet */
+	size_t nstreams;
+	struct cv_item *items;   /* messages and streams, nmsgs + nstreams */
+	size_t nitems;
 	const struct finding **findings; /* not owned */
 	size_t nfindings, findings_cap;
 };
@@ -63,13 +86,22 @@ struct callview *callview_new(const struct call *c, bool keep_raw);
 void callview_add_finding(struct callview *v, const struct finding *f);
 /* Does finding f cite message i of v (by frame)? */
 bool callview_cites(const struct callview *v, size_t i, const struct finding *f);
+/* Does f cite stream j (its first or last packet, or the one that ended its
+ * longest gap)? key: f's key frame is one of them. */
+bool callview_stream_cites(const struct callview *v, size_t j, const struct finding *f, bool *key);
+/* The same for item k: a message or a stream. */
+bool callview_item_cites(const struct callview *v, size_t k, const struct finding *f, bool *key);
+/* Frame and capture time of item k (a stream's first packet). */
+uint64_t callview_item_frame(const struct callview *v, size_t k);
+int64_t callview_item_ns(const struct callview *v, size_t k);
 void callview_free(struct callview *v);
 
 /* The text ladder of --ladder (ladder.c): a header (call number, Call-ID,
  * from → to, kind, state), one column per host, one arrow per message with
- * method or status and CSeq, time offsets from the first message,
- * retransmissions marked, findings marked on the arrows that prove them and
- * listed below. width: terminal width to fit (0: 80); wider when the hosts
+ * method or status and CSeq, one double arrow (=====>) per RTP stream with
+ * its codec, packets, time span and quality, time offsets from the first
+ * message, retransmissions marked, findings marked on the arrows that prove
+ * them and listed below. width: terminal width to fit (0: 80); wider when the hosts
  * need it. colour: ANSI colours. */
 void ladder_print(FILE *out, const struct callview *v, int width, bool colour);
 

@@ -28,6 +28,7 @@ static struct pal palette(const struct report *r)
 
 struct row_ref {
 	uint32_t input;
+	uint32_t nmedia; /* stream lines that follow the call's line */
 	uint64_t number;
 	long off;
 };
@@ -37,6 +38,7 @@ struct text_table {
 	struct row_ref *rows;
 	size_t nrows, cap;
 	int wfrom, wto; /* widest from/to seen, capped */
+	uint64_t nstreams;
 	bool failed;
 	/* findings that came after their call's row was written (lapsed
 	 * registrations), folded in when the table is printed */
@@ -92,6 +94,52 @@ static void duration(char *buf, size_t size, int64_t ns)
 		snprintf(buf, size, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
 }
 
+/* One RTP stream as the tab-separated fields of a media table line:
+ * src, dst, codec, packets, lost, jitter, MOS, notes. */
+static int media_fields(FILE *out, const struct media_stream *s)
+{
+	char src[ENDPOINT_STRLEN], dst[ENDPOINT_STRLEN], lost[40], jit[32] = "-", mos[16] = "-", note[160] = "";
+	endpoint_format(&s->src, src, sizeof src);
+	endpoint_format(&s->dst, dst, sizeof dst);
+	snprintf(lost, sizeof lost, "%llu (%.1f%%)", (unsigned long long)s->lost,
+		 s->expected ? 100.0 * (double)s->lost / (double)s->expected : 0.0);
+	if (s->jitter_mean_ms >= 0)
+		snprintf(jit, sizeof jit, "%.1f/%.1f", s->jitter_mean_ms, s->jitter_max_ms);
+	if (s->mos >= 0)
+		snprintf(mos, sizeof mos, "%.2f", s->mos);
+	size_t n = 0;
+#define NOTE(...)                                                                              \
+	do {                                                                                   \
+		if (n < sizeof note)                                                           \
+			n += (size_t)snprintf(note + n, sizeof note - n, "%s", n ? "; " : ""); \
+		if (n < sizeof note)                                                           \
+			n += (size_t)snprintf(note + n, sizeof note - n, __VA_ARGS__);        \
+	} while (0)
+	if (s->from_caller >= 0)
+		NOTE("%s", s->from_caller ? "caller->callee" : "callee->caller");
+	if (s->match == MATCH_REVERSE)
+		NOTE("latched");
+	if (s->src_differs) {
+		char b[ENDPOINT_STRLEN];
+		endpoint_format(&s->sdp_src, b, sizeof b);
+		NOTE("SDP said from %s", b);
+	}
+	if (s->dst_differs) {
+		char b[ENDPOINT_STRLEN];
+		endpoint_format(&s->sdp_dst, b, sizeof b);
+		NOTE("SDP said to %s", b);
+	}
+	if (s->sdp_dst_private)
+		NOTE("private SDP address");
+	if (s->has_rtcp)
+		NOTE("RTCP %u SR/%u RR", s->rtcp.sr, s->rtcp.rr);
+	if (s->packets && !s->answered_packets && s->match != MATCH_NONE)
+		NOTE("before answer");
+#undef NOTE
+	return fprintf(out, "%s\t%s\t%s\t%llu\t%s\t%s\t%s\t%s\n", src, dst, s->codec[0] ? s->codec : "?",
+		       (unsigned long long)s->packets, lost, jit, mos, note);
+}
+
 void report_text_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf)
 {
 	struct text_table *t = r->table;
@@ -138,6 +186,11 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 	if (fprintf(t->tmp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%d\n", tod, from, to, call_kind_name(c->kind),
 		    call_state_name(c->state), code, dur, nf, worst) < 0 || ref->off < 0)
 		t->failed = true;
+	ref->nmedia = c->nmedia;
+	t->nstreams += c->nmedia;
+	for (uint32_t i = 0; i < c->nmedia; i++)
+		if (media_fields(t->tmp, &c->media[i]) < 0)
+			t->failed = true;
 }
 
 void report_text_late_finding(struct report *r, const struct finding *f)
@@ -175,6 +228,98 @@ static const char *state_colour(const struct pal *p, const char *state)
 	return p->good;
 }
 
+static void split(char *line, char **f, int n)
+{
+	char *s = line;
+	for (int i = 0; i < n; i++) {
+		f[i] = s;
+		s = strchr(s, '\t');
+		if (s)
+			*s++ = 0;
+		else
+			s = f[i] + strlen(f[i]);
+	}
+}
+
+static void media_header(FILE *out, const struct pal *p)
+{
+	fprintf(out, "%s%6s  %-21s    %-21s  %-11s %6s  %-12s %-9s %4s  %s%s\n", p->bold, "#", "RTP from", "to", "codec",
+		"pkts", "lost", "jitter ms", "MOS", "notes", p->off);
+}
+
+static void media_line(FILE *out, const struct pal *p, const char *number, char *line)
+{
+	char *f[8];
+	split(line, f, 8);
+	double lost = 0;
+	const char *paren = strchr(f[4], '(');
+	if (paren)
+		lost = atof(paren + 1);
+	double mos = f[6][0] == '-' ? 5 : atof(f[6]);
+	const char *lc = lost > 1 ? p->warn : "", *mc = mos < 3.6 ? p->warn : "";
+	fprintf(out, "%6s  %-21s -> %-21s  %-11s %6s  %s%-12s%s %-9s %s%4s%s%s%s\n", number, f[0], f[1], f[2], f[3], lc,
+		f[4], lc[0] ? p->off : "", f[5], mc, f[6], mc[0] ? p->off : "", f[7][0] ? "  " : "", f[7]);
+}
+
+/* The RTP streams of the input's calls (lines kept after each call's row),
+ * then the streams no call explained. */
+static void print_media(struct report *r, uint32_t input, size_t from, size_t to)
+{
+	struct text_table *t = r->table;
+	struct pal p = palette(r);
+	FILE *out = r->out;
+	bool head = false;
+	char line[1024];
+	for (size_t k = from; t && !t->failed && k < to; k++) {
+		const struct row_ref *ref = &t->rows[k];
+		if (!ref->nmedia)
+			continue;
+		if (fseek(t->tmp, ref->off, SEEK_SET) != 0 || !fgets(line, sizeof line, t->tmp)) {
+			r->err = -1;
+			return;
+		}
+		if (!head) {
+			fputc('\n', out);
+			media_header(out, &p);
+			head = true;
+		}
+		char num[24];
+		snprintf(num, sizeof num, "%llu", (unsigned long long)ref->number);
+		for (uint32_t i = 0; i < ref->nmedia; i++) {
+			if (!fgets(line, sizeof line, t->tmp)) {
+				r->err = -1;
+				return;
+			}
+			line[strcspn(line, "\n")] = 0;
+			media_line(out, &p, i ? "" : num, line);
+		}
+	}
+	uint64_t unlisted = r->orphans_unlisted ? r->orphans_unlisted[input] : 0;
+	bool any = unlisted;
+	for (size_t k = 0; k < r->norphans && !any; k++)
+		any = r->orphans[k].input == input;
+	if (!any)
+		return;
+	fprintf(out, "\n%sRTP streams no SDP in the capture explains%s\n", p.bold, p.off);
+	media_header(out, &p);
+	for (size_t k = 0; k < r->norphans; k++) {
+		if (r->orphans[k].input != input)
+			continue;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		if (!m)
+			continue;
+		media_fields(m, &r->orphans[k].s);
+		fclose(m);
+		buf[strcspn(buf, "\n")] = 0;
+		media_line(out, &p, "-", buf);
+		free(buf);
+	}
+	if (unlisted)
+		fprintf(out, "%6s  %llu more not listed\n", "", (unsigned long long)unlisted);
+}
+
 static void print_table(struct report *r, uint32_t input, size_t *next)
 {
 	struct text_table *t = r->table;
@@ -193,15 +338,7 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 		}
 		line[strcspn(line, "\n")] = 0;
 		char *f[9];
-		char *s = line;
-		for (int i = 0; i < 9; i++) {
-			f[i] = s;
-			s = strchr(s, '\t');
-			if (s)
-				*s++ = 0;
-			else
-				s = f[i] + strlen(f[i]);
-		}
+		split(line, f, 9);
 		unsigned long long nf = strtoull(f[7], NULL, 10);
 		int worst = atoi(f[8]);
 		struct late key = { ref->number, 0 };
@@ -338,6 +475,9 @@ static void summary_line(struct report *r, size_t i)
 	}
 	if (st->tls_flows)
 		fprintf(out, ", %llu TLS flows not decrypted", (unsigned long long)st->tls_flows);
+	if (st->rtp_packets || st->rtcp_packets)
+		fprintf(out, ", %llu RTP and %llu RTCP packets", (unsigned long long)st->rtp_packets,
+			(unsigned long long)st->rtcp_packets);
 	fputc('\n', out);
 	if (st->nerrors || st->fatal)
 		fprintf(out, "  %u problems %s\n", st->nerrors + (st->fatal ? 1 : 0),
@@ -359,7 +499,9 @@ void report_text_end(struct report *r)
 		summary_line(r, i);
 		for (; fi < r->nfindings && r->findings[fi]->input == i; fi++)
 			report_text_finding(r, r->findings[fi], 0);
+		size_t from = ti;
 		print_table(r, (uint32_t)i, &ti);
+		print_media(r, (uint32_t)i, from, ti);
 	}
 	if (r->table && r->table->failed) {
 		fputs("sipaudit: error: the calls table could not be kept in a temporary file\n", stderr);

@@ -80,6 +80,12 @@ tap() {
 
 # the rule captures against the expectations written when they were generated
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/rules 2>&1)
+# the media captures likewise, and every RTP stream against tshark's figures
+tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/media 2>&1)
+tap < <(python3 tests/media_parity.py "$build/sipaudit" testdata/public/rtp-streams.tsv \
+	testdata/public/RTP-DIFFERENCES.tsv "$shared/captures/public" 2>&1)
+tap < <(python3 tests/media_parity.py "$build/sipaudit" testdata/captures/media/rtp-streams.tsv \
+	testdata/captures/media/RTP-DIFFERENCES.tsv testdata/captures/media 2>&1)
 # the command line: gate, rule selection, config, filters, jsonl, junit, write errors, --help vs man
 tap < <(python3 tests/cli.py "$build/sipaudit" 2>&1)
 # every golden JSON output and a run over the corpus against the JSON Schema

@@ -10,7 +10,8 @@ other lines start with '#'):
   * the expected outputs of the golden tests (testdata/golden/TESTLIST) that
     use --format json or --format jsonl;
   * fresh runs of BUILD_BINARY --format json, and --format jsonl once the
-    binary knows it, on testdata/captures/rules/* and SHARED_DIR/captures/public/*.
+    binary knows it, on testdata/captures/rules/*, testdata/captures/media/* and
+SHARED_DIR/captures/public/*.
 Besides the schema, each report is checked for the cross-references the schema
 cannot express (finding.frame among finding.frames, finding.call naming a call
 of the report, message.dialog an index into dialogs, the counts of inputs and
@@ -113,6 +114,19 @@ def check_call_refs(c, path, ninputs):
         if "dialog" in m and m["dialog"] >= len(c["dialogs"]):
             return "%s.messages[%d].dialog" % (path, k), "dialog %d but the call has %d dialogs" % (
                 m["dialog"], len(c["dialogs"]))
+    frames = {m["frame"] for m in c["messages"]}
+    for k, s in enumerate(c.get("media", [])):
+        sp = "%s.media[%d]" % (path, k)
+        if s["dialog"] is not None and s["dialog"] >= len(c["dialogs"]):
+            return sp + ".dialog", "dialog %d but the call has %d dialogs" % (s["dialog"], len(c["dialogs"]))
+        if s["sdp_frame"] is not None and s["sdp_frame"] not in frames:
+            return sp + ".sdp_frame", "frame %d is none of the call's messages" % s["sdp_frame"]
+        if s["first_frame"] > s["last_frame"] or s["lost"] > s["expected"]:
+            return sp, "first_frame after last_frame, or more lost than expected"
+        if s["matched_by"] == "heuristic":
+            return sp + ".matched_by", "a call's stream is matched by its SDP, never heuristically"
+    if c.get("media") and not c.get("media_in_capture"):
+        return path + ".media_in_capture", "false although the call has streams"
     return None
 
 
@@ -233,13 +247,25 @@ def sample_report():
         "reason": "Busy Here", "cseq": 1, "cseq_method": "INVITE", "size": 300, "retransmission": False,
         "dialog": 0,
     }
+    stream = {
+        "src": "192.0.2.20:40002", "dst": "192.0.2.10:40000", "ssrc": "0x0badcafe", "payload_type": 0,
+        "codec": "PCMU/8000", "media": "audio", "direction": "callee-to-caller", "matched_by": "sdp",
+        "dialog": 0, "sdp_frame": 1, "first_frame": 2, "last_frame": 2, "start": "2024-01-02T03:04:05.200000Z",
+        "end": "2024-01-02T03:04:05.200000Z", "packets": 1, "bytes": 160, "other_payload_packets": 0,
+        "expected": 1, "lost": 0, "loss_percent": 0, "duplicates": 0, "out_of_order": 0,
+        "sequence_restarts": 0, "answered_packets": 0, "jitter_mean_ms": 0, "jitter_max_ms": 0,
+        "max_delta_ms": 0, "max_delta_frame": None, "burst_ratio": 1, "r_factor": 92.3, "mos": 4.4,
+        "sdp_src": None, "sdp_dst": None, "private_dst": False,
+        "rtcp": {"sender_reports": 1, "sender_packets": 1, "sender_octets": 160, "receiver_reports": 0,
+                 "fraction_lost_max_percent": None, "cumulative_lost": None, "jitter_max_ms": None},
+    }
     call = {
         "number": 1, "call_id": "abc@192.0.2.10", "input": 0, "kind": "call", "state": "rejected",
         "final_status": 486, "start": "2024-01-02T03:04:05.123456Z", "end": "2024-01-02T03:04:05.223456Z",
         "setup_time": None, "duration": None, "from": "sip:alice@example.com", "to": "sip:bob@example.com",
         "dialogs": [{"from_tag": "a1", "to_tag": "b1", "state": "terminated", "kind": "invite",
                      "offer_frame": None, "answer_frame": None}],
-        "linked_calls": [], "findings": 1, "messages": [msg, resp],
+        "linked_calls": [], "findings": 1, "media_in_capture": True, "media": [stream], "messages": [msg, resp],
     }
     finding = {
         "rule": "call-failed", "severity": "info", "input": 0, "call": 1, "call_id": "abc@192.0.2.10",
@@ -254,6 +280,7 @@ def sample_report():
                                   "ip_fragments_incomplete", "ip_fragments_dropped", "tcp_gaps",
                                   "tcp_gap_bytes", "tcp_partial_messages", "tcp_capped_streams")},
         "errors": [], "calls": 1, "calls_by_kind": {"call": 1}, "calls_by_state": {"rejected": 1},
+        "rtp_packets": 1, "rtcp_packets": 0, "unmatched_media": [], "unmatched_media_not_listed": 0,
     }
     return {
         "schema": "sipaudit.report/1", "tool": {"name": "sipaudit", "version": "0.1.0"},
@@ -302,6 +329,17 @@ def self_checks(checker):
          lambda d: d["findings"][0].update(frame=2)),
         ("a finding naming a call not in the report", "$.findings[0].call",
          lambda d: d["findings"][0].update(call=7)),
+        ("a stream with a decimal SSRC", "$.calls[0].media[0].ssrc",
+         lambda d: d["calls"][0]["media"][0].update(ssrc="195939070")),
+        ("a stream with an unknown match kind", "$.calls[0].media[0].matched_by",
+         lambda d: d["calls"][0]["media"][0].update(matched_by="guess")),
+        ("a MOS above 4.5", "$.calls[0].media[0].mos",
+         lambda d: d["calls"][0]["media"][0].update(mos=4.9)),
+        ("RTCP figures with an unknown field", "$.calls[0].media[0].rtcp",
+         lambda d: d["calls"][0]["media"][0]["rtcp"].update(rtt_ms=3)),
+        ("an unmatched stream without packets count", "$.inputs[0].unmatched_media[0]",
+         lambda d: d["inputs"][0]["unmatched_media"].append(
+             {k: v for k, v in d["calls"][0]["media"][0].items() if k != "packets"})),
         ("a wrong summary count", "$.summary.findings.info",
          lambda d: d["summary"]["findings"].update(info=2)),
     ]
@@ -415,6 +453,7 @@ def check_json_text(checker, text, filtered=False):
 def captures(shared):
     files = []
     for d, label in ((os.path.join(ROOT, "testdata", "captures", "rules"), "rules"),
+                     (os.path.join(ROOT, "testdata", "captures", "media"), "media"),
                      (os.path.join(shared, "captures", "public"), "public")):
         if not os.path.isdir(d):
             out("not ok - fresh runs on %s: directory not found" % d)
