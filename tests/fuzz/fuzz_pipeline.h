@@ -23,6 +23,7 @@ struct fuzz_pipeline {
 	struct input_tally tally;
 	struct finding *cur[256];
 	size_t ncur;
+	uint64_t unlisted;
 };
 
 static inline void fuzz_finding(void *ud, struct finding *f)
@@ -98,6 +99,31 @@ static inline void fuzz_pipeline_sink(void *ud, struct sip_msg *m)
 	callstore_add(p->cs, m);
 }
 
+/* RTP/RTCP candidates go to the store's media table, as in main.c. */
+static inline void fuzz_pipeline_media(void *ud, const struct media_pkt *m)
+{
+	struct fuzz_pipeline *p = ud;
+	callstore_media(p->cs, m);
+}
+
+static inline void fuzz_pipeline_orphan(void *ud, uint32_t input, const struct media_stream *s)
+{
+	struct fuzz_pipeline *p = ud;
+	struct report *r = &p->rep;
+	if (r->norphans >= 64) {
+		r->orphans_unlisted[0]++;
+		return;
+	}
+	if (r->norphans == r->orphans_cap) {
+		r->orphans_cap = r->orphans_cap ? r->orphans_cap * 2 : 8;
+		r->orphans = realloc(r->orphans, r->orphans_cap * sizeof *r->orphans);
+		if (!r->orphans)
+			abort();
+	}
+	r->orphans[r->norphans].input = input;
+	r->orphans[r->norphans++].s = *s;
+}
+
 static inline void fuzz_pipeline_init(struct fuzz_pipeline *p)
 {
 	memset(p, 0, sizeof *p);
@@ -111,7 +137,9 @@ static inline void fuzz_pipeline_init(struct fuzz_pipeline *p)
 	p->rep.inputs = &p->st;
 	p->rep.tally = &p->tally;
 	p->rep.ninputs = 1;
+	p->rep.orphans_unlisted = &p->unlisted;
 	p->cs = callstore_new(fuzz_call, fuzz_lapse, p);
+	callstore_set_media_orphan(p->cs, fuzz_pipeline_orphan);
 }
 
 /* st: the input's statistics as the reader left them (NULL: none). */
@@ -132,6 +160,7 @@ static inline void fuzz_pipeline_end(struct fuzz_pipeline *p, int64_t end_ns, co
 	for (size_t i = 0; i < r->nfindings; i++)
 		finding_free(r->findings[i]);
 	free(r->findings);
+	free(r->orphans);
 	fclose(r->out);
 }
 

@@ -12,6 +12,10 @@ mkdir -p "$work"/file "$work"/sip "$work"/packets
 cp testdata/captures/public/* testdata/captures/corrupt/* "$work"/file/ 2>/dev/null
 find testdata/captures testdata/captures/rules -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.gz' \) -size -64k \
 	-exec cp {} "$work"/file/ \; 2>/dev/null
+# the first 12 KB of each media capture: SIP with SDP, then RTP (cut short on purpose)
+for m in testdata/captures/media/*.pcap; do
+	[ -f "$m" ] && head -c 12288 "$m" >"$work/file/media-${m##*/}"
+done
 cp tests/fuzz/seeds/sip/* "$work"/sip/ 2>/dev/null
 # inputs that once crashed a harness (named after the harness) stay in the seeds
 for r in tests/fuzz/regressions/*; do
