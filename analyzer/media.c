@@ -26,6 +26,7 @@
 #define MAX_MISORDER 100
 #define ANN_MAX_KEYS (2 + SDP_MAX_CAND)
 #define FLOW_MAX_CALLS 4 /* calls one flow may belong to */
+#define MATCH_INTERVAL_NS 200000000LL
 /* A transit-time jump this large (in seconds) is a pause or a restart of
  * the sender's clock, not network jitter: it restarts the estimate. */
 #define JITTER_RESYNC_S 2
@@ -139,6 +140,7 @@ struct mflow {
 	struct fmember mem[FLOW_MAX_CALLS];
 	unsigned nmem, nlive;
 	uint32_t gen;
+	int64_t match_ns; /* when the addresses were last looked up */
 	int64_t last_ns;
 	struct rtp_live *st;
 	uint32_t nst, stcap;
@@ -164,14 +166,35 @@ struct media_table {
 	int64_t now;
 };
 
+/* 64-bit finaliser (MurmurHash3 fmix64): every input bit reaches the low
+ * bits that pick a bucket. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint32_t mix(uint32_t h)
+{
+	return (uint32_t)mix64(h);
+}
+
 static uint32_t ep_hash(const struct endpoint *e, uint32_t input)
 {
-	return hash_bytes(e->ip, 16, (uint32_t)e->port << 8 ^ e->family ^ input * 0x9E3779B1u);
+	uint64_t a, b;
+	memcpy(&a, e->ip, 8);
+	memcpy(&b, e->ip + 8, 8);
+	uint64_t c = (uint64_t)e->port | (uint64_t)e->family << 16 | (uint64_t)input << 32;
+	return (uint32_t)mix64(a * 0x9E3779B97F4A7C15ULL ^ mix64(b ^ c * 0xD6E8FEB86659FD93ULL));
 }
 
 static uint32_t flow_hash(const struct endpoint *s, const struct endpoint *d, uint32_t input)
 {
-	return ep_hash(s, input) * 31u ^ ep_hash(d, input + 1);
+	return (uint32_t)mix64((uint64_t)ep_hash(s, input) << 32 | ep_hash(d, input));
 }
 
 void media_table_set_orphan(struct media_table *mt, media_orphan_fn orphan, void *ud)
@@ -338,7 +361,7 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 
 static uint32_t ip_hash(uint32_t input, uint8_t family, const uint8_t *ip)
 {
-	return hash_bytes(ip, 16, input * 2654435761u ^ family);
+	return mix(hash_bytes(ip, 16, input * 2654435761u ^ family));
 }
 
 static void seen_add(struct media_table *mt, uint32_t input, const struct endpoint *e)
@@ -882,13 +905,18 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 		f->input = p->input;
 		f->hash = h;
 		f->gen = mt->gen - 1;
+		f->match_ns = INT64_MIN;
 		f->hnext = mt->fb[h & (mt->nfb - 1)];
 		mt->fb[h & (mt->nfb - 1)] = f;
 		mt->nflows++;
 		lru_append(mt, f);
 	}
-	if (f->gen != mt->gen && f->nmem < FLOW_MAX_CALLS) {
+	/* new SDP since the last look: look again, at most every 200 ms of
+	 * capture time (a flow's figures do not depend on when it is tied) */
+	if (f->gen != mt->gen && f->nmem < FLOW_MAX_CALLS &&
+	    (f->match_ns == INT64_MIN || p->ns - f->match_ns >= MATCH_INTERVAL_NS || p->ns < f->match_ns)) {
 		unsigned before = f->nmem;
+		f->match_ns = p->ns;
 		flow_match(mt, f);
 		if (!before && f->nmem) {
 			flow_map(f);
