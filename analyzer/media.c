@@ -28,7 +28,7 @@
 #define FLOW_MAX_CALLS 4 /* calls one flow may belong to */
 #define MATCH_INTERVAL_NS 200000000LL
 /* A transit-time jump this large (in seconds) is a pause or a restart of
- * the sender's clock, not network jitter: it restarts the estimate. */
+ * the sender's clock, not network jitter: that sample is left out. */
 #define JITTER_RESYNC_S 2
 
 const char *media_match_name(enum media_match m)
