@@ -25,17 +25,74 @@ static uint32_t host_of(struct callview *v, const struct endpoint *e)
 	v->hosts = xrealloc(v->hosts, (v->nhosts + 1) * sizeof *v->hosts);
 	struct cv_host *h = &v->hosts[v->nhosts];
 	h->ep = *e;
+	h->media = false;
 	endpoint_format(e, h->name, sizeof h->name);
 	return (uint32_t)v->nhosts++;
 }
 
-static void sdp_brief(char *buf, size_t size, const struct sip_msg *m)
+static bool same_ip(const struct endpoint *a, const struct endpoint *b)
 {
-	struct sdp s;
+	return a->family == b->family && memcmp(a->ip, b->ip, sizeof a->ip) == 0;
+}
+
+/* A media address an SDP announced, and the column of the message's sender. */
+struct announced {
+	struct endpoint ep;
+	uint32_t col;
+};
+
+struct announcements {
+	struct announced *a;
+	size_t n, cap;
+};
+
+static void announce(struct announcements *A, const struct sdp *s, uint32_t col)
+{
+	for (unsigned k = 0; k < s->nmedia; k++) {
+		const struct sdp_media *md = &s->media[k];
+		struct endpoint e = { 0 };
+		int fam = md->conn.addr.p ? ip_parse(md->conn.addr.p, md->conn.addr.len, e.ip) : 0;
+		if (!fam || !md->port)
+			continue;
+		e.family = (uint8_t)fam;
+		e.port = md->port;
+		if (A->n == A->cap) {
+			A->cap = A->cap ? A->cap * 2 : 8;
+			A->a = xrealloc(A->a, A->cap * sizeof *A->a);
+		}
+		A->a[A->n++] = (struct announced){ e, col };
+	}
+}
+
+/* The column of a stream end: a SIP host with its address (the one that
+ * announced exactly this address, else the sender of the SDP that tied the
+ * stream, else one that announced media at all, else the first), else a
+ * media column with its address, else a new media column. */
+static uint32_t stream_host(struct callview *v, const struct announcements *A, const struct endpoint *e,
+			    int64_t sdp_col)
+{
+	for (size_t k = 0; k < A->n; k++)
+		if (endpoint_eq(&A->a[k].ep, e) && same_ip(&v->hosts[A->a[k].col].ep, e))
+			return A->a[k].col;
+	if (sdp_col >= 0 && same_ip(&v->hosts[sdp_col].ep, e))
+		return (uint32_t)sdp_col;
+	for (size_t k = 0; k < A->n; k++)
+		if (same_ip(&v->hosts[A->a[k].col].ep, e))
+			return A->a[k].col;
+	for (size_t i = 0; i < v->nhosts; i++) /* SIP hosts first: media columns come after them */
+		if (same_ip(&v->hosts[i].ep, e))
+			return (uint32_t)i;
+	uint32_t h = host_of(v, e);
+	v->hosts[h].media = true;
+	return h;
+}
+
+static void sdp_brief(char *buf, size_t size, const struct sdp *s)
+{
 	buf[0] = 0;
-	if (!sip_msg_sdp_parse(m, &s) || !s.nmedia)
+	if (!s->nmedia)
 		return;
-	const struct sdp_media *md = &s.media[0];
+	const struct sdp_media *md = &s->media[0];
 	char type[16], addr[48], codec[24] = "";
 	printable(type, sizeof type, md->type);
 	printable(addr, sizeof addr, md->conn.addr);
@@ -72,6 +129,7 @@ struct callview *callview_new(const struct call *c, bool keep_raw)
 	v->duration_ns = c->answer_ns >= 0 ? (c->hangup_ns >= 0 ? c->hangup_ns : c->end_ns) - c->answer_ns : -1;
 	v->msgs = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *v->msgs);
 	v->nmsgs = c->nmsgs;
+	struct announcements ann = { 0 };
 	for (uint32_t i = 0; i < c->nmsgs; i++) {
 		const struct call_msg *cm = &c->msgs[i];
 		struct sip_msg *m = cm->m;
@@ -100,7 +158,11 @@ struct callview *callview_new(const struct call *c, bool keep_raw)
 				x->cseq = cs->num;
 				printable(x->cseq_method, sizeof x->cseq_method, cs->method);
 			}
-			sdp_brief(x->sdp_brief, sizeof x->sdp_brief, m);
+			struct sdp sd;
+			if (sip_msg_sdp_parse(m, &sd)) {
+				sdp_brief(x->sdp_brief, sizeof x->sdp_brief, &sd);
+				announce(&ann, &sd, x->src);
+			}
 			x->sdp = x->sdp_brief[0] != 0;
 		}
 		if (keep_raw) {
@@ -110,6 +172,40 @@ struct callview *callview_new(const struct call *c, bool keep_raw)
 			x->raw_len = m->raw_len;
 		}
 	}
+
+	v->streams = xcalloc(c->nmedia ? c->nmedia : 1, sizeof *v->streams);
+	v->nstreams = c->nmedia;
+	for (uint32_t j = 0; j < c->nmedia; j++) {
+		struct cv_stream *st = &v->streams[j];
+		st->s = c->media[j];
+		/* texts from SDP: printable, terminated */
+		const struct media_stream *ms = &c->media[j];
+		printable(st->s.codec, sizeof st->s.codec,
+			  (struct sv){ ms->codec, strnlen(ms->codec, sizeof ms->codec) });
+		printable(st->s.media, sizeof st->s.media,
+			  (struct sv){ ms->media, strnlen(ms->media, sizeof ms->media) });
+		endpoint_format(&st->s.src, st->src_name, sizeof st->src_name);
+		endpoint_format(&st->s.dst, st->dst_name, sizeof st->dst_name);
+		int64_t sdp_col = -1;
+		if (st->s.sdp_msg >= 0 && (uint32_t)st->s.sdp_msg < c->nmsgs) {
+			st->sdp_frame = v->msgs[st->s.sdp_msg].frame;
+			sdp_col = v->msgs[st->s.sdp_msg].src;
+		}
+		st->src = stream_host(v, &ann, &st->s.src, sdp_col);
+		st->dst = stream_host(v, &ann, &st->s.dst, sdp_col);
+	}
+	free(ann.a);
+
+	v->nitems = v->nmsgs + v->nstreams;
+	v->items = xcalloc(v->nitems ? v->nitems : 1, sizeof *v->items);
+	size_t n = 0, j = 0;
+	for (size_t i = 0; i < v->nmsgs; i++) {
+		while (j < v->nstreams && v->streams[j].s.start_ns < v->msgs[i].ns)
+			v->items[n++] = (struct cv_item){ CV_STREAM, (uint32_t)j++ };
+		v->items[n++] = (struct cv_item){ CV_MSG, (uint32_t)i };
+	}
+	while (j < v->nstreams)
+		v->items[n++] = (struct cv_item){ CV_STREAM, (uint32_t)j++ };
 	return v;
 }
 
@@ -122,11 +218,8 @@ void callview_add_finding(struct callview *v, const struct finding *f)
 	v->findings[v->nfindings++] = f;
 }
 
-bool callview_cites(const struct callview *v, size_t i, const struct finding *f)
+static bool has_frame(const struct finding *f, uint64_t frame)
 {
-	if (i >= v->nmsgs)
-		return false;
-	uint64_t frame = v->msgs[i].frame;
 	size_t lo = 0, hi = f->nframes;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -138,6 +231,62 @@ bool callview_cites(const struct callview *v, size_t i, const struct finding *f)
 	return lo < f->nframes && f->frames[lo] == frame;
 }
 
+bool callview_cites(const struct callview *v, size_t i, const struct finding *f)
+{
+	return i < v->nmsgs && has_frame(f, v->msgs[i].frame);
+}
+
+bool callview_stream_cites(const struct callview *v, size_t j, const struct finding *f, bool *key)
+{
+	if (key)
+		*key = false;
+	if (j >= v->nstreams)
+		return false;
+	const struct media_stream *s = &v->streams[j].s;
+	uint64_t fr[3] = { s->first_frame, s->last_frame, s->max_delta_frame };
+	bool cites = false;
+	for (int k = 0; k < 3; k++) {
+		if (!fr[k])
+			continue;
+		if (has_frame(f, fr[k]) || f->frame == fr[k])
+			cites = true;
+		if (key && f->frame == fr[k])
+			*key = true;
+	}
+	return cites;
+}
+
+bool callview_item_cites(const struct callview *v, size_t k, const struct finding *f, bool *key)
+{
+	if (key)
+		*key = false;
+	if (k >= v->nitems)
+		return false;
+	const struct cv_item *it = &v->items[k];
+	if (it->kind == CV_STREAM)
+		return callview_stream_cites(v, it->i, f, key);
+	bool c = callview_cites(v, it->i, f);
+	if (c && key)
+		*key = f->frame == v->msgs[it->i].frame;
+	return c;
+}
+
+uint64_t callview_item_frame(const struct callview *v, size_t k)
+{
+	if (k >= v->nitems)
+		return 0;
+	const struct cv_item *it = &v->items[k];
+	return it->kind == CV_STREAM ? v->streams[it->i].s.first_frame : v->msgs[it->i].frame;
+}
+
+int64_t callview_item_ns(const struct callview *v, size_t k)
+{
+	if (k >= v->nitems)
+		return 0;
+	const struct cv_item *it = &v->items[k];
+	return it->kind == CV_STREAM ? v->streams[it->i].s.start_ns : v->msgs[it->i].ns;
+}
+
 void callview_free(struct callview *v)
 {
 	if (!v)
@@ -145,6 +294,8 @@ void callview_free(struct callview *v)
 	for (size_t i = 0; i < v->nmsgs; i++)
 		free(v->msgs[i].raw);
 	free(v->msgs);
+	free(v->streams);
+	free(v->items);
 	free(v->hosts);
 	free(v->findings);
 	free(v->call_id);

@@ -48,6 +48,7 @@ struct cv_msg {
 struct cv_stream {
 	struct media_stream s;
 	uint32_t src, dst;       /* indices into hosts */
+	char src_name[ENDPOINT_STRLEN], dst_name[ENDPOINT_STRLEN]; /* where the packets went: s.src, s.dst */
 	uint64_t sdp_frame;      /* frame of the SDP that tied it to the call, 0 none */
 };
 

@@ -1,6 +1,7 @@
 /* ladder.c - the call ladder: hosts as columns, one arrow per message
- * (RFC 3261 call flows are drawn this way, e.g. RFC 3665), with the findings
- * marked on the messages that prove them. The layout and rows are shared
+ * (RFC 3261 call flows are drawn this way, e.g. RFC 3665) and one double
+ * arrow per RTP stream, with the findings marked on the messages and
+ * streams that prove them. The layout and rows are shared
  * with the viewer (ladder.h); ladder_print is the text form of --ladder. */
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,12 @@ static int frame_width(uint64_t frame)
 	return snprintf(b, sizeof b, "#%llu", (unsigned long long)frame);
 }
 
-void ladder_offset(char *buf, size_t size, const struct ladder_layout *L, const struct cv_msg *m)
+void ladder_offset(char *buf, size_t size, const struct ladder_layout *L, int64_t ns)
 {
 	/* integer arithmetic: the text must not depend on float rounding */
 	int64_t d;
-	if (__builtin_sub_overflow(m->ns, L->t0, &d)) /* absurd timestamps: saturate */
-		d = m->ns < L->t0 ? INT64_MIN : INT64_MAX;
+	if (__builtin_sub_overflow(ns, L->t0, &d)) /* absurd timestamps: saturate */
+		d = ns < L->t0 ? INT64_MIN : INT64_MAX;
 	char sign = '+';
 	if (d < 0) {
 		sign = '-';
@@ -110,12 +111,12 @@ void ladder_layout_init(struct ladder_layout *L, const struct callview *v, int w
 	L->t0 = v->nmsgs ? v->msgs[0].ns : v->start_ns;
 	L->tw = 6; /* "+0.000" */
 	L->fw = 2;
-	for (size_t i = 0; i < v->nmsgs; i++) {
+	for (size_t k = 0; k < v->nitems; k++) {
 		char b[32];
-		ladder_offset(b, sizeof b, L, &v->msgs[i]);
+		ladder_offset(b, sizeof b, L, callview_item_ns(v, k));
 		if ((int)strlen(b) > L->tw)
 			L->tw = (int)strlen(b);
-		int fw = frame_width(v->msgs[i].frame);
+		int fw = frame_width(callview_item_frame(v, k));
 		if (fw > L->fw)
 			L->fw = fw;
 	}
@@ -308,7 +309,7 @@ int ladder_rows_msg(const struct ladder_layout *L, const struct callview *v, siz
 	/* the arrow, with the time and frame in the gutter */
 	struct ladder_row *r = &rows[1];
 	row_lines(L, r);
-	ladder_offset(b, sizeof b, L, m);
+	ladder_offset(b, sizeof b, L, m->ns);
 	put(r, L->tw - (int)strlen(b), b, LC_PLAIN);
 	snprintf(b, sizeof b, "#%llu", (unsigned long long)m->frame);
 	put(r, L->tw + 1 + L->fw - (int)strlen(b), b, LC_PLAIN);
@@ -352,6 +353,137 @@ int ladder_rows_msg(const struct ladder_layout *L, const struct callview *v, siz
 	snprintf(b, sizeof b, "SDP %s", m->sdp_brief);
 	put(&rows[2], xl + 2, b, (uint8_t)(again ? LC_DIM : LC_PLAIN));
 	return 3;
+}
+
+void ladder_codec(char *buf, size_t size, const struct media_stream *s)
+{
+	size_t n = strcspn(s->codec, "/");
+	if (n)
+		snprintf(buf, size, "%.*s", (int)n, s->codec);
+	else
+		snprintf(buf, size, "pt %u", s->pt);
+}
+
+/* The figures under a stream's arrow, shorter as level grows:
+ * "lost 21 (5.2%) jit 0.3ms MOS 3.9" (no percentage without loss), without
+ * MOS, without jitter, "lost 21". */
+static void stream_figures(char *buf, size_t size, const struct media_stream *s, int level)
+{
+	int n = snprintf(buf, size, "lost %llu", (unsigned long long)s->lost);
+	if (level < 3 && s->lost && s->expected && n >= 0 && (size_t)n < size) {
+		double pct = 100.0 * (double)s->lost / (double)s->expected;
+		n += snprintf(buf + n, size - (size_t)n, " (%.*f%%)", pct < 0.1 ? 2 : 1, pct);
+	}
+	if (level < 2 && s->jitter_mean_ms >= 0 && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, " jit %.1fms", s->jitter_mean_ms);
+	if (level < 1 && s->mos >= 0 && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, " MOS %.1f", s->mos);
+}
+
+/* Finding markers of stream j at x; returns the column after. */
+static int put_stream_markers(struct ladder_row *r, int x, const struct callview *v, size_t j)
+{
+	for (size_t k = 0; k < v->nfindings; k++) {
+		const struct finding *f = v->findings[k];
+		bool key;
+		if (!callview_stream_cites(v, j, f, &key))
+			continue;
+		char b[32];
+		snprintf(b, sizeof b, "[%zu]%s", k + 1, key ? "!" : "");
+		x = put(r, x, b, (uint8_t)(ladder_severity_class(f->severity) | (key ? LC_BOLD : 0)));
+	}
+	return x;
+}
+
+int ladder_rows_stream(const struct ladder_layout *L, const struct callview *v, size_t j,
+		       struct ladder_row rows[LADDER_MSG_ROWS])
+{
+	const struct cv_stream *st = &v->streams[j];
+	const struct media_stream *s = &st->s;
+	bool cited = false;
+	for (size_t k = 0; k < v->nfindings && !cited; k++)
+		cited = callview_stream_cites(v, j, v->findings[k], NULL);
+	uint8_t cls = (uint8_t)(LC_MEDIA | (cited ? LC_BOLD : 0));
+	int xs = st->src < L->ncols ? L->x[st->src] : 0, xd = st->dst < L->ncols ? L->x[st->dst] : 0;
+	int xl = xs < xd ? xs : xd, xr = xs < xd ? xd : xs;
+	bool loop = xs == xd;
+	/* where the texts start, and the room they have: up to the next host
+	 * line (or the edge), which they do not cross */
+	int tx = loop ? xs + 5 : xl + 2, next = L->width;
+	for (size_t c = 0; c < L->ncols; c++)
+		if (L->x[c] > xl && L->x[c] < next)
+			next = L->x[c];
+	int room = next - tx - 1;
+	char b[128], codec[40], span[64], from[32], to[32];
+	ladder_codec(codec, sizeof codec, s);
+	ladder_offset(from, sizeof from, L, s->start_ns);
+	ladder_offset(to, sizeof to, L, s->end_ns);
+
+	/* the label: "RTP PCMU 250 pkts", shorter when it does not fit */
+	row_lines(L, &rows[0]);
+	snprintf(b, sizeof b, "RTP %s %llu pkts", codec, (unsigned long long)s->packets);
+	if ((int)strlen(b) > room)
+		snprintf(b, sizeof b, "RTP %s %llu", codec, (unsigned long long)s->packets);
+	if ((int)strlen(b) > room)
+		snprintf(b, sizeof b, "RTP %s", codec);
+	if (room > 3 && (int)strlen(b) > room)
+		b[room] = 0;
+	if (loop)
+		put(&rows[0], xs + 1, "==+", cls);
+	put(&rows[0], tx, b, cls);
+
+	/* the arrow, with the start and first frame in the gutter, the time
+	 * span in the shaft */
+	struct ladder_row *r = &rows[1];
+	row_lines(L, r);
+	put(r, L->tw - (int)strlen(from), from, LC_PLAIN);
+	snprintf(b, sizeof b, "#%llu", (unsigned long long)s->first_frame);
+	put(r, L->tw + 1 + L->fw - (int)strlen(b), b, LC_PLAIN);
+	int end;
+	snprintf(span, sizeof span, "%s..%s", from, to);
+	if (loop) {
+		end = put(r, xs + 1, "<=+", cls);
+		if ((int)strlen(span) > room)
+			snprintf(span, sizeof span, "..%s", to);
+		if ((int)strlen(span) <= room)
+			end = put(r, end + 1, span, cls);
+	} else {
+		int head = xs < xd ? xr - 1 : xl + 1;
+		for (int x = xl + 1; x < xr; x++)
+			put(r, x, "=", cls);
+		put(r, head, xs < xd ? ">" : "<", cls);
+		int inner = xr - xl - 1;
+		int len = (int)strlen(span) + 2;
+		if (len + 4 > inner) {
+			snprintf(span, sizeof span, "..%s", to);
+			len = (int)strlen(span) + 2;
+		}
+		if (len + 4 <= inner) {
+			snprintf(b, sizeof b, " %s ", span);
+			put(r, xl + 1 + (inner - len) / 2, b, cls);
+		}
+		end = xr + 1;
+	}
+	put_stream_markers(r, end + 1, v, j);
+
+	/* the figures under it, as many as fit */
+	row_lines(L, &rows[2]);
+	for (int level = 0; level < 4; level++) {
+		stream_figures(b, sizeof b, s, level);
+		if ((int)strlen(b) <= room || level == 3)
+			break;
+	}
+	if (room > 3 && (int)strlen(b) > room)
+		b[room] = 0;
+	put(&rows[2], tx, b, LC_MEDIA);
+	return 3;
+}
+
+int ladder_rows_item(const struct ladder_layout *L, const struct callview *v, size_t k,
+		     struct ladder_row rows[LADDER_MSG_ROWS])
+{
+	const struct cv_item *it = &v->items[k];
+	return it->kind == CV_STREAM ? ladder_rows_stream(L, v, it->i, rows) : ladder_rows_msg(L, v, it->i, rows);
 }
 
 /* Columns of UTF-8 text (continuation bytes take none). */
@@ -432,9 +564,10 @@ static void sgr(char *b, size_t size, uint8_t cls)
 	static const char *const colour[] = {
 		[LC_PLAIN] = "", [LC_REQUEST] = ";36", [LC_1XX] = ";33", [LC_2XX] = ";32", [LC_3XX] = ";35",
 		[LC_FAIL] = ";31", [LC_INFO] = ";36", [LC_WARNING] = ";33", [LC_ERROR] = ";31",
+		[LC_MEDIA] = ";34",
 	};
 	unsigned c = cls & LC_MASK;
-	snprintf(b, size, "\033[0%s%s%sm", c <= LC_ERROR ? colour[c] : "", cls & LC_DIM ? ";2" : "",
+	snprintf(b, size, "\033[0%s%s%sm", c <= LC_MEDIA ? colour[c] : "", cls & LC_DIM ? ";2" : "",
 		 cls & LC_BOLD ? ";1" : "");
 }
 
@@ -559,7 +692,10 @@ static void print_header(FILE *out, const struct callview *v, int width, bool co
 		snprintf(final, sizeof final, "final %d", v->final_status);
 	else
 		snprintf(final, sizeof final, "no final response");
-	snprintf(line, sizeof line, "%s, %s, %s", call_kind_name(v->kind), call_state_name(v->state), final);
+	int n = snprintf(line, sizeof line, "%s, %s, %s", call_kind_name(v->kind), call_state_name(v->state), final);
+	if (v->nstreams && n > 0 && (size_t)n < sizeof line)
+		snprintf(line + n, sizeof line - (size_t)n, ", %zu RTP stream%s", v->nstreams,
+			 v->nstreams == 1 ? "" : "s");
 	char fitted[256];
 	fit(fitted, sizeof fitted, line, width > 40 ? (size_t)width : 40);
 	fprintf(out, "%s\n", fitted);
@@ -590,8 +726,8 @@ void ladder_print(FILE *out, const struct callview *v, int width, bool colour)
 		ladder_row_lines(&L, &rows[0]);
 		print_row(out, &rows[0], colour);
 	}
-	for (size_t i = 0; i < v->nmsgs; i++) {
-		int n = ladder_rows_msg(&L, v, i, rows);
+	for (size_t k = 0; k < v->nitems; k++) {
+		int n = ladder_rows_item(&L, v, k, rows);
 		for (int k = 0; k < n; k++)
 			print_row(out, &rows[k], colour);
 	}

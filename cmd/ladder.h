@@ -23,6 +23,7 @@ enum {
 	LC_INFO,     /* finding markers by severity */
 	LC_WARNING,
 	LC_ERROR,
+	LC_MEDIA,    /* RTP streams */
 	LC_MASK = 0x0f,
 	LC_DIM = 0x10,  /* retransmissions and duplicates */
 	LC_BOLD = 0x20, /* messages cited by a finding, key-frame markers */
@@ -69,12 +70,24 @@ void ladder_row_lines(const struct ladder_layout *L, struct ladder_row *r);
 #define LADDER_MSG_ROWS 3
 int ladder_rows_msg(const struct ladder_layout *L, const struct callview *v, size_t i,
 		    struct ladder_row rows[LADDER_MSG_ROWS]);
+/* The rows of stream j: "RTP PCMU 250 pkts" above a double arrow
+ * (=====>) from its sender's column to its receiver's with its time span
+ * and finding markers, its loss, jitter and MOS under it; returns 3. */
+int ladder_rows_stream(const struct ladder_layout *L, const struct callview *v, size_t j,
+		       struct ladder_row rows[LADDER_MSG_ROWS]);
+/* The rows of item k (v->items): a message or a stream. */
+int ladder_rows_item(const struct ladder_layout *L, const struct callview *v, size_t k,
+		     struct ladder_row rows[LADDER_MSG_ROWS]);
 
 /* Colour class of a finding's severity. */
 uint8_t ladder_severity_class(enum severity s);
 
-/* Time offset of message i from the first one: "+1.234". */
-void ladder_offset(char *buf, size_t size, const struct ladder_layout *L, const struct cv_msg *m);
+/* Time offset of capture time ns from the first message: "+1.234". */
+void ladder_offset(char *buf, size_t size, const struct ladder_layout *L, int64_t ns);
+
+/* A stream's codec without its clock ("PCMU"), or its payload type
+ * ("pt 96") when not known. */
+void ladder_codec(char *buf, size_t size, const struct media_stream *s);
 
 /* "2024-01-02T03:04:05.123Z" */
 void ladder_time(char *buf, size_t size, int64_t ns);

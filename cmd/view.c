@@ -1,15 +1,17 @@
 /* view.c - `sipaudit view`: an interactive call browser in the spirit of
  * sngrep, over calls that are already analysed. Three screens: the calls
  * (sortable, filtered as one types), one call's ladder (the layout of
- * ladder.h, findings under it), one message's raw text with the findings
- * that cite it. The viewer only reads the callviews; all its state lives in
- * struct view, none in globals.
+ * ladder.h: messages and RTP streams, findings under it), one message's raw
+ * text or one stream's figures, with the findings that cite it. The viewer
+ * only reads the callviews; all its state lives in struct view, none in
+ * globals.
  *
  * Text is drawn as ASCII (finding texts carry a few UTF-8 signs such as §,
  * mapped to ASCII here) so the screen is right whatever the locale and
  * whether ncurses is the wide or the narrow build. */
 #include <curses.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,7 +25,8 @@ enum col { COL_NUM, COL_START, COL_FROM, COL_TO, COL_KIND, COL_STATE, COL_CODE, 
 static const char *const col_name[NCOLS] = { "#", "Start", "From", "To", "Kind", "State", "Code", "Find" };
 
 /* A line of a scrolling screen: ASCII text, a class per cell (or one for
- * the whole line), and the message it draws (ladder rows), -1 for none. */
+ * the whole line), and the item it draws (ladder rows: a message or a
+ * stream, an index into callview.items), -1 for none. */
 struct vline {
 	char *text;
 	uint8_t *cls; /* NULL: cls0 for every cell */
@@ -201,7 +204,7 @@ static attr_t attr_of(const struct view *V, uint8_t cls)
 {
 	attr_t a = A_NORMAL;
 	unsigned c = cls & LC_MASK;
-	if (V->colour && c && c <= LC_ERROR)
+	if (V->colour && c && c <= LC_MEDIA)
 		a |= COLOR_PAIR((short)c);
 	else if (!V->colour && (c == LC_ERROR || c == LC_FAIL))
 		a |= A_BOLD; /* without colour, failures still stand out */
@@ -560,32 +563,129 @@ static void raw_lines(struct vlines *L, const struct cv_msg *m, int width)
 	free(line);
 }
 
-/* The findings citing message i, one or two lines each. */
+/* The findings citing item i (a message or a stream), one or two lines each. */
 static void cited_lines(struct vlines *L, const struct callview *v, size_t i, int width)
 {
 	for (size_t k = 0; k < v->nfindings; k++) {
 		const struct finding *f = v->findings[k];
-		if (!callview_cites(v, i, f))
+		bool key;
+		if (!callview_item_cites(v, i, f, &key))
 			continue;
 		char head[128], sum[1024];
-		snprintf(head, sizeof head, "[%zu]%s %s[%s] ", k + 1, f->frame == v->msgs[i].frame ? "!" : "",
-			 severity_name(f->severity), f->rule);
+		snprintf(head, sizeof head, "[%zu]%s %s[%s] ", k + 1, key ? "!" : "", severity_name(f->severity),
+			 f->rule);
 		ascii(sum, sizeof sum, f->summary ? f->summary : "");
 		vl_wrapped(L, head, (uint8_t)(ladder_severity_class(f->severity) | LC_BOLD), 4, sum, LC_PLAIN, width);
 	}
 }
 
-/* The time offset, transport and addresses of message i. */
+/* The time offset, transport and addresses of item i (a stream: where
+ * its packets went). */
 static void msg_summary(char *buf, size_t size, const struct callview *v, size_t i, const struct ladder_layout *L)
 {
-	const struct cv_msg *m = &v->msgs[i];
 	char off[32];
-	ladder_offset(off, sizeof off, L, m);
+	ladder_offset(off, sizeof off, L, callview_item_ns(v, i));
+	const struct cv_item *it = &v->items[i];
+	if (it->kind == CV_STREAM) {
+		const struct cv_stream *st = &v->streams[it->i];
+		snprintf(buf, size, "%s  RTP %s -> %s", off, st->src_name, st->dst_name);
+		return;
+	}
+	const struct cv_msg *m = &v->msgs[it->i];
 	snprintf(buf, size, "%s  %s %s -> %s", off, transport_name(m->transport), m->src < v->nhosts ? v->hosts[m->src].name : "?",
 		 m->dst < v->nhosts ? v->hosts[m->dst].name : "?");
 }
 
-/* Until the user goes back; n/p move *pi to the next/previous message. */
+/* One "Name         value" line of a stream's figures, wrapped. */
+static void fig(struct vlines *L, const char *name, int width, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void fig(struct vlines *L, const char *name, int width, const char *fmt, ...)
+{
+	char value[512], prefix[32];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	snprintf(prefix, sizeof prefix, "%-14s", name);
+	vl_wrapped(L, prefix, LC_BOLD, 14, value, LC_PLAIN, width);
+}
+
+/* The figures of stream j, where the raw text of a message goes. */
+static void stream_lines(struct vlines *L, const struct callview *v, size_t j, const struct ladder_layout *lay,
+			 int width)
+{
+	const struct cv_stream *st = &v->streams[j];
+	const struct media_stream *s = &st->s;
+	char a[64], b[64], t[40];
+	fig(L, "RTP stream", width, "%s -> %s%s", st->src_name, st->dst_name,
+	    s->from_caller == 1 ? " (caller -> callee)" : s->from_caller == 0 ? " (callee -> caller)" : "");
+	fig(L, "SSRC", width, "0x%08x", s->ssrc);
+	fig(L, "Codec", width, "%s, payload type %u%s%s", s->codec[0] ? s->codec : "unknown", s->pt,
+	    s->media[0] ? ", " : "", s->media);
+	ladder_offset(a, sizeof a, lay, s->start_ns);
+	ladder_offset(b, sizeof b, lay, s->end_ns);
+	ladder_duration(t, sizeof t, s->end_ns - s->start_ns);
+	fig(L, "Time", width, "%s .. %s (%s)", a, b, t);
+	ladder_time(a, sizeof a, s->start_ns);
+	ladder_time(b, sizeof b, s->end_ns);
+	fig(L, "", width, "%s .. %s", a, b);
+	fig(L, "Frames", width, "%llu .. %llu", (unsigned long long)s->first_frame,
+	    (unsigned long long)s->last_frame);
+	fig(L, "Packets", width, "%llu (%llu payload bytes), %llu with another payload type",
+	    (unsigned long long)s->packets, (unsigned long long)s->bytes,
+	    (unsigned long long)s->other_pt_packets);
+	fig(L, "Expected", width, "%llu", (unsigned long long)s->expected);
+	fig(L, "Lost", width, "%llu (%.2f %%)", (unsigned long long)s->lost,
+	    s->expected ? 100.0 * (double)s->lost / (double)s->expected : 0.0);
+	fig(L, "Duplicates", width, "%llu", (unsigned long long)s->duplicates);
+	fig(L, "Out of order", width, "%llu", (unsigned long long)s->out_of_order);
+	fig(L, "Seq restarts", width, "%u", s->seq_restarts);
+	fig(L, "Answered", width, "%llu packets after the answer", (unsigned long long)s->answered_packets);
+	if (s->jitter_mean_ms >= 0)
+		fig(L, "Jitter", width, "mean %.2f ms, max %.2f ms", s->jitter_mean_ms, s->jitter_max_ms);
+	else
+		fig(L, "Jitter", width, "unknown (clock rate not known)");
+	if (s->max_delta_frame)
+		fig(L, "Max delta", width, "%.1f ms (frame %llu)", s->max_delta_ms,
+		    (unsigned long long)s->max_delta_frame);
+	else
+		fig(L, "Max delta", width, "%.1f ms", s->max_delta_ms);
+	if (s->mos >= 0)
+		fig(L, "MOS", width, "%.2f (R %.1f, burst ratio %.2f)", s->mos, s->r_factor, s->burst_ratio);
+	else
+		fig(L, "MOS", width, "not estimated");
+	if (st->sdp_frame)
+		fig(L, "Tied by", width, "%s, SDP of frame %llu (m-line %d)", media_match_name(s->match),
+		    (unsigned long long)st->sdp_frame, s->mline);
+	else
+		fig(L, "Tied by", width, "%s", media_match_name(s->match));
+	if (s->src_differs) {
+		endpoint_format(&s->sdp_src, a, sizeof a);
+		fig(L, "Sender SDP", width, "%s (the packets come from elsewhere)", a);
+	}
+	if (s->dst_differs) {
+		endpoint_format(&s->sdp_dst, a, sizeof a);
+		fig(L, "Receiver SDP", width, "%s (the packets go elsewhere)", a);
+	}
+	if (s->sdp_dst_private)
+		fig(L, "", width, "sent to a private address announced by SDP");
+	if (!s->has_rtcp) {
+		fig(L, "RTCP", width, "none");
+		return;
+	}
+	const struct media_rtcp *r = &s->rtcp;
+	fig(L, "RTCP SR", width, "%u sender reports (latest: %u packets, %u octets)", r->sr, r->sender_packets,
+	    r->sender_octets);
+	fig(L, "RTCP RR", width, "%u report blocks, fraction lost max %.1f %%, cumulative lost %d", r->rr,
+	    r->fraction_lost_max, r->cum_lost);
+	if (r->jitter_max_ms >= 0)
+		fig(L, "RTCP jitter", width, "max %.2f ms", r->jitter_max_ms);
+	else
+		fig(L, "RTCP jitter", width, "unknown (clock rate not known)");
+}
+
+/* Until the user goes back; n/p move *pi to the next/previous item (a
+ * message: its raw text; a stream: its figures). */
 static void raw_screen(struct view *V, const struct callview *v, size_t *pi, const struct ladder_layout *lay)
 {
 	struct vlines cite = { 0 }, raw = { 0 };
@@ -598,7 +698,10 @@ static void raw_screen(struct view *V, const struct callview *v, size_t *pi, con
 			vl_free(&cite);
 			vl_free(&raw);
 			cited_lines(&cite, v, i, COLS);
-			raw_lines(&raw, &v->msgs[i], COLS);
+			if (v->items[i].kind == CV_STREAM)
+				stream_lines(&raw, v, v->items[i].i, lay, COLS);
+			else
+				raw_lines(&raw, &v->msgs[v->items[i].i], COLS);
 			if (built_for != i)
 				top = 0;
 			built_cols = COLS;
@@ -609,16 +712,22 @@ static void raw_screen(struct view *V, const struct callview *v, size_t *pi, con
 		char t[512];
 		char s[400];
 		msg_summary(s, sizeof s, v, i, lay);
-		char when[40];
-		ladder_time(when, sizeof when, v->msgs[i].ns);
-		snprintf(t, sizeof t, " Call #%llu  %s  frame %llu  %s  %s", (unsigned long long)v->number,
-			 v->msgs[i].label, (unsigned long long)v->msgs[i].frame, s, when);
+		char when[40], label[64];
+		ladder_time(when, sizeof when, callview_item_ns(v, i));
+		if (v->items[i].kind == CV_STREAM)
+			snprintf(label, sizeof label, "RTP %s", v->streams[v->items[i].i].s.codec[0]
+								? v->streams[v->items[i].i].s.codec : "stream");
+		else
+			snprintf(label, sizeof label, "%s", v->msgs[v->items[i].i].label);
+		snprintf(t, sizeof t, " Call #%llu  %s  frame %llu  %s  %s", (unsigned long long)v->number, label,
+			 (unsigned long long)callview_item_frame(v, i), s, when);
 		title_bar(t);
 		/* the findings first, at most half the screen */
 		int y = 1;
 		int maxc = (LINES - 4) / 2;
 		if (!cite.n)
-			put(y++, 0, "no finding cites this message", A_DIM);
+			put(y++, 0, v->items[i].kind == CV_STREAM ? "no finding cites this stream"
+								   : "no finding cites this message", A_DIM);
 		for (size_t k = 0; k < cite.n && y - 1 < maxc; k++)
 			draw_vline(V, y++, &cite.v[k], 0, A_NORMAL);
 		attron(A_DIM);
@@ -632,7 +741,7 @@ static void raw_screen(struct view *V, const struct callview *v, size_t *pi, con
 			top = maxtop;
 		for (int r = 0; r < height && top + (size_t)r < raw.n; r++)
 			draw_vline(V, y + r, &raw.v[top + (size_t)r], 0, A_NORMAL);
-		static const char *const keys[] = { "Up/Down", "Scroll", "n/p", "Next/Prev message", "q", "Back",
+		static const char *const keys[] = { "Up/Down", "Scroll", "n/p", "Next/Prev", "q", "Back",
 						    NULL, NULL };
 		key_bar(keys);
 		refresh();
@@ -672,7 +781,7 @@ static void raw_screen(struct view *V, const struct callview *v, size_t *pi, con
 			top = maxtop;
 			break;
 		case 'n':
-			if (i + 1 < v->nmsgs)
+			if (i + 1 < v->nitems)
 				(*pi)++;
 			break;
 		case 'p':
@@ -689,8 +798,8 @@ static void raw_screen(struct view *V, const struct callview *v, size_t *pi, con
 
 struct ladder_screen {
 	struct ladder_layout lay;
-	struct vlines body;   /* message rows, then the findings */
-	size_t *first;        /* first body line of each message, and one past the last */
+	struct vlines body;   /* item rows (messages, streams), then the findings */
+	size_t *first;        /* first body line of each item, and one past the last */
 	struct ladder_row head[2];
 };
 
@@ -701,16 +810,16 @@ static void ladder_build(struct ladder_screen *S, const struct callview *v)
 	ladder_rows_new(&S->lay, S->head, 2);
 	ladder_row_names(&S->lay, &S->head[0]);
 	ladder_row_lines(&S->lay, &S->head[1]);
-	S->first = xcalloc(v->nmsgs + 1, sizeof *S->first);
+	S->first = xcalloc(v->nitems + 1, sizeof *S->first);
 	struct ladder_row rows[LADDER_MSG_ROWS];
 	ladder_rows_new(&S->lay, rows, LADDER_MSG_ROWS);
-	for (size_t i = 0; i < v->nmsgs; i++) {
+	for (size_t i = 0; i < v->nitems; i++) {
 		S->first[i] = S->body.n;
-		int n = ladder_rows_msg(&S->lay, v, i, rows);
+		int n = ladder_rows_item(&S->lay, v, i, rows);
 		for (int k = 0; k < n; k++)
 			vl_push(&S->body, rows[k].text, rows[k].cls, LC_PLAIN, (long)i);
 	}
-	S->first[v->nmsgs] = S->body.n; /* so message i ends before first[i + 1] */
+	S->first[v->nitems] = S->body.n; /* so item i ends before first[i + 1] */
 	ladder_row_lines(&S->lay, &rows[0]);
 	vl_push(&S->body, rows[0].text, rows[0].cls, LC_PLAIN, -1);
 	ladder_rows_free(rows, LADDER_MSG_ROWS);
@@ -746,7 +855,7 @@ static void ladder_unbuild(struct ladder_screen *S)
 	S->first = NULL;
 }
 
-/* Last body line of message i. */
+/* Last body line of item i. */
 static size_t msg_last(const struct ladder_screen *S, size_t i)
 {
 	return S->first[i + 1] - 1;
@@ -758,7 +867,7 @@ static void ladder_screen(struct view *V, const struct callview *v)
 	int built_cols = -1;
 	size_t sel = 0, top = 0;
 	int xoff = 0;
-	bool follow = true; /* scroll to the selected message (not after a free scroll) */
+	bool follow = true; /* scroll to the selected item (not after a free scroll) */
 	for (;;) {
 		if (built_cols != COLS) {
 			if (built_cols >= 0)
@@ -769,8 +878,12 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		}
 		erase();
 		char t[512], line[512];
-		snprintf(t, sizeof t, " Call #%llu (%zu message%s)  Call-ID: %s", (unsigned long long)v->number,
-			 v->nmsgs, v->nmsgs == 1 ? "" : "s", v->call_id);
+		char streams[40] = "";
+		if (v->nstreams)
+			snprintf(streams, sizeof streams, ", %zu RTP stream%s", v->nstreams,
+				 v->nstreams == 1 ? "" : "s");
+		snprintf(t, sizeof t, " Call #%llu (%zu message%s%s)  Call-ID: %s", (unsigned long long)v->number,
+			 v->nmsgs, v->nmsgs == 1 ? "" : "s", streams, v->call_id);
 		title_bar(t);
 		snprintf(line, sizeof line, "%s -> %s", v->from[0] ? v->from : "?", v->to[0] ? v->to : "?");
 		ascii(t, sizeof t, line);
@@ -800,8 +913,8 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		if (height < 1)
 			height = 1;
 		size_t maxtop = S.body.n > (size_t)height ? S.body.n - (size_t)height : 0;
-		if (v->nmsgs && follow) {
-			/* keep the selected message on screen */
+		if (v->nitems && follow) {
+			/* keep the selected item on screen */
 			if (S.first[sel] < top)
 				top = S.first[sel];
 			size_t last = msg_last(&S, sel);
@@ -812,18 +925,18 @@ static void ladder_screen(struct view *V, const struct callview *v)
 			top = maxtop;
 		for (int r = 0; r < height && top + (size_t)r < S.body.n; r++) {
 			const struct vline *l = &S.body.v[top + (size_t)r];
-			bool on = v->nmsgs && l->msg == (long)sel;
+			bool on = v->nitems && l->msg == (long)sel;
 			draw_vline(V, y0 + r, l, l->msg >= 0 ? xoff : 0, on ? A_REVERSE : A_NORMAL);
 		}
-		if (v->nmsgs) {
-			/* the selected message: the findings that cite it first, they
+		if (v->nitems) {
+			/* the selected item: the findings that cite it first, they
 			 * matter more than the addresses that may not fit */
 			char s[400];
 			int x = 0;
-			snprintf(s, sizeof s, "frame %llu ", (unsigned long long)v->msgs[sel].frame);
+			snprintf(s, sizeof s, "frame %llu ", (unsigned long long)callview_item_frame(v, sel));
 			x = put(LINES - 2, x, s, A_BOLD);
 			for (size_t k = 0; k < v->nfindings; k++)
-				if (callview_cites(v, sel, v->findings[k])) {
+				if (callview_item_cites(v, sel, v->findings[k], NULL)) {
 					snprintf(s, sizeof s, "[%zu] %s ", k + 1, v->findings[k]->rule);
 					x = put(LINES - 2, x, s,
 						attr_of(V, (uint8_t)(ladder_severity_class(v->findings[k]->severity) |
@@ -834,7 +947,9 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		}
 		static const char *const keys[] = { "Up/Down", "Message", "Enter", "Raw", "PgUp/PgDn", "Scroll",
 						    "Left/Right", "Pan", "q", "Back", NULL, NULL };
-		key_bar(keys);
+		static const char *const skeys[] = { "Up/Down", "Message", "Enter", "Figures", "PgUp/PgDn",
+						     "Scroll", "Left/Right", "Pan", "q", "Back", NULL, NULL };
+		key_bar(v->nitems && v->items[sel].kind == CV_STREAM ? skeys : keys);
 		refresh();
 
 		int ch = read_key(V);
@@ -856,7 +971,7 @@ static void ladder_screen(struct view *V, const struct callview *v)
 			break;
 		case KEY_DOWN:
 		case 'j':
-			if (sel + 1 < v->nmsgs)
+			if (sel + 1 < v->nitems)
 				sel++;
 			else if (top < maxtop) { /* past the last arrow: on to the findings */
 				top++;
@@ -866,7 +981,7 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		case KEY_NPAGE:
 		case ' ':
 			top = top + (size_t)height < maxtop ? top + (size_t)height : maxtop;
-			while (sel + 1 < v->nmsgs && S.first[sel] < top)
+			while (sel + 1 < v->nitems && S.first[sel] < top)
 				sel++;
 			follow = false;
 			break;
@@ -883,7 +998,7 @@ static void ladder_screen(struct view *V, const struct callview *v)
 			break;
 		case KEY_END:
 		case 'G':
-			sel = v->nmsgs ? v->nmsgs - 1 : 0;
+			sel = v->nitems ? v->nitems - 1 : 0;
 			top = maxtop; /* the end of the ladder and the findings under it */
 			follow = false;
 			break;
@@ -898,7 +1013,7 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		case '\n':
 		case '\r':
 		case KEY_ENTER:
-			if (v->nmsgs) {
+			if (v->nitems) {
 				raw_screen(V, v, &sel, &S.lay);
 				if (V->gone) {
 					ladder_unbuild(&S);
@@ -1035,6 +1150,7 @@ static void colours_init(struct view *V)
 	init_pair(LC_INFO, COLOR_CYAN, bg);
 	init_pair(LC_WARNING, COLOR_YELLOW, bg);
 	init_pair(LC_ERROR, COLOR_RED, bg);
+	init_pair(LC_MEDIA, COLOR_BLUE, bg);
 }
 
 static void free_calls(struct callview **calls, size_t n)

@@ -16,6 +16,7 @@ case "$bin" in /*) ;; *) bin=$PWD/$bin ;; esac
 one=testdata/captures/rules/ack-cseq-update.pcap  # one call, an ack-cseq error at frame 12
 many=testdata/captures/rules/malformed.pcap       # five calls of four kinds
 none=testdata/captures/corrupt/header-only.pcap   # a valid file without packets
+rtp=testdata/captures/media/rtp-loss.pcap         # one call, two RTP streams, rtp-quality on one
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "ok - view: tmux not installed # SKIP"
@@ -202,6 +203,74 @@ T resize-window -t v -x 60 -y 16
 check "resize: smaller, the list still shows the call" "^ *1 [0-9]{2}:[0-9]{2}:[0-9]{2} "
 keys q
 check_exit "list: q quits after the other screens"
+
+# ---- a call with RTP: stream arrows, a stream's figures ----
+# The capture is generated (timings and losses vary from one generation to
+# the next): what the screen must show comes from its JSON report.
+# lossy: the stream rtp-quality cites (its first frame is the key frame),
+# other: the other stream; last: the last message.
+lossy_frame=x lossy_ssrc=x lossy_packets=x lossy_expected=x lossy_lost=x lossy_src=x lossy_dst=x
+other_frame=0 other_packets=x last_frame=x
+eval "$("$bin" -q --format json "$rtp" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+key = [f["frame"] for f in d["findings"] if f["rule"] == "rtp-quality"][0]
+media = d["calls"][0]["media"]
+lossy = [s for s in media if s["first_frame"] == key][0]
+other = [s for s in media if s is not lossy][0]
+last = d["calls"][0]["messages"][-1]["frame"]
+esc = lambda t: t.replace(".", "\\.")
+print("lossy_frame=%s lossy_ssrc=%s lossy_packets=%s" % (key, lossy["ssrc"], lossy["packets"]))
+print("lossy_expected=%s lossy_lost=%s" % (lossy["expected"], lossy["lost"]))
+print("lossy_src=%s lossy_dst=%s" % (esc(lossy["src"]), esc(lossy["dst"])))
+print("other_frame=%s other_packets=%s last_frame=%s" % (other["first_frame"], other["packets"], last))
+' 2>/dev/null)"
+start TERM=tmux-256color -- "$rtp"
+check "rtp: the list shows the call" "^ *1 .*completed +200 +1W$"
+keys Enter
+check "rtp: the title counts the streams" "Call #1 \(7 messages, 2 RTP streams\) +Call-ID: rtp-loss-1@192\.0\.2\.10"
+check "rtp: a stream's label" "^ +\| RTP PCMU $lossy_packets pkts +\|$"
+check "rtp: the lossy stream's arrow (callee to caller) with its time span and finding" \
+	"#$lossy_frame +\|<=+ \+[0-9]+\.[0-9]{3}\.\.\+[0-9]+\.[0-9]{3} =+\| \[1\]!$"
+check "rtp: the other stream's arrow" "#$other_frame +\|=+ \+[0-9]+\.[0-9]{3}\.\.\+[0-9]+\.[0-9]{3} =+>\|$"
+if screen_esc | grep -q $'\e\\[34m=\|\e\\[38;5;4m='; then ok "rtp: stream arrows in their own colour"; else notok "rtp: stream arrows in their own colour"; fi
+# Down, arrow by arrow, to the lossy stream: each time the status line changes
+status_line() { screen | grep -E '^frame [0-9]+ ' ; }
+for _ in $(seq 12); do
+	was=$(status_line)
+	keys Down
+	for _ in $(seq 20); do [ "$(status_line)" != "$was" ] && break; sleep 0.05; done
+	grep -q "^frame $lossy_frame " <<<"$(status_line)" && break
+done
+check "rtp: Down reaches the stream (status line)" "^frame $lossy_frame \[1\] rtp-quality +\+[0-9.]+ +RTP $lossy_src -> $lossy_dst"
+check "rtp: the key bar offers its figures" "Enter Figures"
+check "rtp: loss, jitter and MOS under its arrow" "\| lost $lossy_lost \([0-9.]+%\) jit [0-9.]+ms MOS [0-9]\.[0-9] +\|$"
+keys Enter
+check "figures: title with the codec and first frame" "Call #1 +RTP PCMU/8000 +frame $lossy_frame "
+check "figures: the finding citing the stream" "^\[1\]! warning\[rtp-quality\] poor RTP"
+check "figures: addresses and direction" "^RTP stream +$lossy_src -> $lossy_dst \(callee -> caller\)$"
+check "figures: SSRC" "^SSRC +$lossy_ssrc$"
+check "figures: packets" "^Packets +$lossy_packets \([0-9]+ payload bytes\)"
+check "figures: expected" "^Expected +$lossy_expected$"
+check "figures: lost" "^Lost +$lossy_lost \([0-9]+\.[0-9]{2} %\)$"
+check "figures: jitter" "^Jitter +mean [0-9]+\.[0-9]{2} ms, max [0-9]+\.[0-9]{2} ms$"
+check "figures: MOS and R" "^MOS +[0-9]\.[0-9]{2} \(R [0-9]+\.[0-9]"
+check "figures: RTCP" "^RTCP +none$"
+if [ "$other_frame" -gt "$lossy_frame" ]; then
+	keys n
+	check "figures: n shows the next stream" "frame $other_frame "
+else
+	keys p
+	check "figures: p shows the previous stream" "frame $other_frame "
+fi
+check "figures: its packets" "^Packets +$other_packets "
+check "figures: no finding cites it" "^no finding cites this stream$"
+keys q
+check "figures: q goes back to the ladder, the stream selected" "^frame $other_frame +\+[0-9.]+ +RTP "
+keys End
+check "rtp: End selects the last message" "^frame $last_frame +\+[0-9.]+ +udp "
+keys q q
+check_exit "rtp: q q quits"
 
 # ---- without colour ----
 start NO_COLOR=1 TERM=xterm -- "$one"
