@@ -147,7 +147,7 @@ struct mflow {
 };
 
 struct seen_ip {
-	uint32_t input;
+	uint32_t input, hash;
 	uint8_t family, ip[16];
 	struct seen_ip *next;
 };
@@ -218,22 +218,24 @@ struct media_table *media_table_new(void)
 
 /* ---- the address index ---- */
 
-static void key_rehash(struct media_table *mt)
-{
-	size_t nb = mt->nkb * 2;
-	struct media_key **b = xcalloc(nb, sizeof *b);
-	for (size_t i = 0; i < mt->nkb; i++) {
-		struct media_key *k = mt->kb[i], *next;
-		for (; k; k = next) {
-			next = k->hnext;
-			k->hnext = b[k->hash & (nb - 1)];
-			b[k->hash & (nb - 1)] = k;
-		}
-	}
-	free(mt->kb);
-	mt->kb = b;
-	mt->nkb = nb;
-}
+/* Doubles a chained hash table (tab, n buckets) whose entries keep their
+ * hash in ->hash and their chain link in ->LINK. */
+#define REHASH(tab, n, type, link)                                                 \
+	do {                                                                       \
+		size_t nb_ = (n) * 2;                                              \
+		type **b_ = xcalloc(nb_, sizeof *b_);                              \
+		for (size_t i_ = 0; i_ < (n); i_++) {                              \
+			type *e_ = (tab)[i_], *x_;                                 \
+			for (; e_; e_ = x_) {                                      \
+				x_ = e_->link;                                     \
+				e_->link = b_[e_->hash & (nb_ - 1)];               \
+				b_[e_->hash & (nb_ - 1)] = e_;                     \
+			}                                                          \
+		}                                                                  \
+		free(tab);                                                         \
+		(tab) = b_;                                                        \
+		(n) = nb_;                                                         \
+	} while (0)
 
 static void ann_key(struct media_table *mt, struct media_ann *a, const struct endpoint *ep, uint32_t input)
 {
@@ -245,7 +247,7 @@ static void ann_key(struct media_table *mt, struct media_ann *a, const struct en
 	if (a->nkeys == ANN_MAX_KEYS)
 		return;
 	if (mt->nkeys >= mt->nkb)
-		key_rehash(mt);
+		REHASH(mt->kb, mt->nkb, struct media_key, hnext);
 	struct media_key *k = &a->keys[a->nkeys++];
 	k->ep = *ep;
 	k->input = input;
@@ -370,23 +372,10 @@ static void seen_add(struct media_table *mt, uint32_t input, const struct endpoi
 	for (struct seen_ip *s = mt->sb[h & (mt->nsb - 1)]; s; s = s->next)
 		if (s->input == input && s->family == e->family && memcmp(s->ip, e->ip, 16) == 0)
 			return;
-	if (mt->nseen >= mt->nsb) {
-		size_t nb = mt->nsb * 2;
-		struct seen_ip **b = xcalloc(nb, sizeof *b);
-		for (size_t i = 0; i < mt->nsb; i++) {
-			struct seen_ip *s = mt->sb[i], *next;
-			for (; s; s = next) {
-				next = s->next;
-				uint32_t hh = ip_hash(s->input, s->family, s->ip);
-				s->next = b[hh & (nb - 1)];
-				b[hh & (nb - 1)] = s;
-			}
-		}
-		free(mt->sb);
-		mt->sb = b;
-		mt->nsb = nb;
-	}
+	if (mt->nseen >= mt->nsb)
+		REHASH(mt->sb, mt->nsb, struct seen_ip, next);
 	struct seen_ip *s = xmalloc(sizeof *s);
+	s->hash = h;
 	s->input = input;
 	s->family = e->family;
 	memcpy(s->ip, e->ip, 16);
@@ -458,23 +447,6 @@ static struct mflow *flow_find(const struct media_table *mt, uint32_t input, con
 		if (f->hash == h && f->input == input && endpoint_eq(&f->src, s) && endpoint_eq(&f->dst, d))
 			return f;
 	return NULL;
-}
-
-static void flow_rehash(struct media_table *mt)
-{
-	size_t nb = mt->nfb * 2;
-	struct mflow **b = xcalloc(nb, sizeof *b);
-	for (size_t i = 0; i < mt->nfb; i++) {
-		struct mflow *f = mt->fb[i], *next;
-		for (; f; f = next) {
-			next = f->hnext;
-			f->hnext = b[f->hash & (nb - 1)];
-			b[f->hash & (nb - 1)] = f;
-		}
-	}
-	free(mt->fb);
-	mt->fb = b;
-	mt->nfb = nb;
 }
 
 static void flow_remove(struct media_table *mt, struct mflow *f)
@@ -898,7 +870,7 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 	struct mflow *f = flow_find(mt, p->input, &p->src, &p->dst, h);
 	if (!f) {
 		if (mt->nflows >= mt->nfb)
-			flow_rehash(mt);
+			REHASH(mt->fb, mt->nfb, struct mflow, hnext);
 		f = xcalloc(1, sizeof *f);
 		f->src = p->src;
 		f->dst = p->dst;
