@@ -54,6 +54,10 @@ struct callstore {
 	size_t nbbuckets;
 	uint32_t binput; /* input the bindings belong to */
 	struct media_table *media;
+	/* Media is looked at once the input shows its first RTP/RTCP packet:
+	 * then the SDP of every open call is indexed, and later SDP as it
+	 * comes. A capture without media costs nothing. */
+	bool media_on;
 };
 
 static void list_unlink(struct callstore *cs, struct call *c)
@@ -454,7 +458,8 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	on_links(cs, c, cm);
 	on_answer_sdp(cs, c, cm);
 	on_register(cs, c, cm);
-	media_on_msg(cs->media, c, (int32_t)c->nmsgs - 1);
+	if (cs->media_on)
+		media_on_msg(cs->media, c, (int32_t)c->nmsgs - 1);
 	list_unlink(cs, c);
 	list_append(cs, c, list_for(c));
 	expire(cs);
@@ -491,6 +496,7 @@ void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns)
 		bindings_clear(cs);
 	}
 	media_end_input(cs->media, input);
+	cs->media_on = false;
 	/* every call of the input is final now; the next input has a clock
 	 * of its own (it may well be older than this one) */
 	cs->now = INT64_MIN;
@@ -498,6 +504,14 @@ void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns)
 
 void callstore_media(struct callstore *cs, const struct media_pkt *p)
 {
+	if (!cs->media_on) {
+		cs->media_on = true;
+		for (int l = 0; l < L_COUNT; l++)
+			for (struct call *c = cs->lists[l].head; c; c = c->lnext)
+				if (c->input == p->input)
+					for (uint32_t i = 0; i < c->nmsgs; i++)
+						media_on_msg(cs->media, c, (int32_t)i);
+	}
 	media_packet(cs->media, p);
 }
 
