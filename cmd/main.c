@@ -282,17 +282,7 @@ static void on_media(void *ud, const struct media_pkt *p)
 static void on_orphan(void *ud, uint32_t input, const struct media_stream *s)
 {
 	struct app *a = ud;
-	struct report *r = &a->rep;
-	if (r->norphans >= ORPHANS_MAX) {
-		r->orphans_unlisted[input]++;
-		return;
-	}
-	if (r->norphans == r->orphans_cap) {
-		r->orphans_cap = r->orphans_cap ? r->orphans_cap * 2 : 64;
-		r->orphans = xrealloc(r->orphans, r->orphans_cap * sizeof *r->orphans);
-	}
-	r->orphans[r->norphans].input = input;
-	r->orphans[r->norphans++].s = *s;
+	report_add_orphan(&a->rep, input, s, ORPHANS_MAX);
 }
 
 /* ---- progress on stderr ---- */

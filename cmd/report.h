@@ -51,6 +51,10 @@ struct report {
 	int werrno; /* errno of the first failed write, 0 */
 };
 
+/* Keeps a stream no call explained for the end of the report (at most
+ * max of them; beyond, r->orphans_unlisted[input] counts). */
+void report_add_orphan(struct report *r, uint32_t input, const struct media_stream *s, size_t max);
+
 /* RFC 3339 UTC with microseconds: 2024-01-02T03:04:05.123456Z */
 void report_time(char *buf, size_t size, int64_t sec, uint32_t nsec);
 void report_time_ns(char *buf, size_t size, int64_t ns);

@@ -261,6 +261,20 @@ static void media_line(FILE *out, const struct pal *p, const char *number, char 
 		f[4], lc[0] ? p->off : "", f[5], mc, f[6], mc[0] ? p->off : "", f[7][0] ? "  " : "", f[7]);
 }
 
+void report_add_orphan(struct report *r, uint32_t input, const struct media_stream *s, size_t max)
+{
+	if (r->norphans >= max) {
+		r->orphans_unlisted[input]++;
+		return;
+	}
+	if (r->norphans == r->orphans_cap) {
+		r->orphans_cap = r->orphans_cap ? r->orphans_cap * 2 : 64;
+		r->orphans = xrealloc(r->orphans, r->orphans_cap * sizeof *r->orphans);
+	}
+	r->orphans[r->norphans].input = input;
+	r->orphans[r->norphans++].s = *s;
+}
+
 /* The RTP streams of the input's calls (lines kept after each call's row),
  * then the streams no call explained. */
 static void print_media(struct report *r, uint32_t input, size_t from, size_t to)

@@ -69,11 +69,6 @@ static const char *who(bool caller)
 	return caller ? "caller" : "callee";
 }
 
-static void ep(char *b, size_t n, const struct endpoint *e)
-{
-	endpoint_format(e, b, n);
-}
-
 /* Does some stream in the other direction go to address e? */
 static const struct media_stream *sent_to(const struct call *c, int8_t from_caller, const struct endpoint *e)
 {
@@ -95,8 +90,8 @@ static void nat_check(struct rule_ctx *ctx, const struct call *c, int32_t ans)
 		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN], d[ENDPOINT_STRLEN];
 		int8_t back = (int8_t)!s->from_caller;
 		if (pass == 0 && s->src_differs) {
-			ep(a, sizeof a, &s->src);
-			ep(b, sizeof b, &s->sdp_src);
+			endpoint_format(&s->src, a, sizeof a);
+			endpoint_format(&s->sdp_src, b, sizeof b);
 			const struct media_stream *latched = sent_to(c, back, &s->src);
 			const struct media_stream *to_sdp = sent_to(c, back, &s->sdp_src);
 			if (!latched && !to_sdp)
@@ -118,7 +113,7 @@ static void nat_check(struct rule_ctx *ctx, const struct call *c, int32_t ans)
 						"send to %s and the audio would be one-way.", b);
 			} else {
 				finding_frame(f, to_sdp->first_frame);
-				ep(d, sizeof d, &to_sdp->src);
+				endpoint_format(&to_sdp->src, d, sizeof d);
 				finding_summary(f, "the %s's RTP comes from %s, not its SDP address %s, but the %s keeps "
 						   "sending to %s: one-way audio", who(s->from_caller), a, b,
 						who(!s->from_caller), b);
@@ -138,8 +133,8 @@ static void nat_check(struct rule_ctx *ctx, const struct call *c, int32_t ans)
 			return;
 		}
 		if (pass == 1 && s->sdp_dst_private) {
-			ep(a, sizeof a, &s->dst);
-			ep(b, sizeof b, &s->src);
+			endpoint_format(&s->dst, a, sizeof a);
+			endpoint_format(&s->src, b, sizeof b);
 			struct finding *f = finding_new(ctx, c, SEV_ERROR);
 			finding_msg(f, c, s->sdp_msg);
 			finding_msg(f, c, ans);
@@ -201,8 +196,8 @@ static void check_dialog(struct rule_ctx *ctx, const struct call *c, int32_t di,
 		bool sender = pk[1] != 0; /* true: the caller sends, the callee does not */
 		const struct media_stream *s = first[sender];
 		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
-		ep(a, sizeof a, &s->src);
-		ep(b, sizeof b, &s->dst);
+		endpoint_format(&s->src, a, sizeof a);
+		endpoint_format(&s->dst, b, sizeof b);
 		finding_key_frame(f, s->first_frame);
 		finding_summary(f, "one-way audio: RTP only from the %s (%s -> %s, %llu packets), none from the %s",
 				who(sender), a, b, (unsigned long long)pk[sender], who(!sender));

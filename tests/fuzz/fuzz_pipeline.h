@@ -109,19 +109,7 @@ static inline void fuzz_pipeline_media(void *ud, const struct media_pkt *m)
 static inline void fuzz_pipeline_orphan(void *ud, uint32_t input, const struct media_stream *s)
 {
 	struct fuzz_pipeline *p = ud;
-	struct report *r = &p->rep;
-	if (r->norphans >= 64) {
-		r->orphans_unlisted[0]++;
-		return;
-	}
-	if (r->norphans == r->orphans_cap) {
-		r->orphans_cap = r->orphans_cap ? r->orphans_cap * 2 : 8;
-		r->orphans = realloc(r->orphans, r->orphans_cap * sizeof *r->orphans);
-		if (!r->orphans)
-			abort();
-	}
-	r->orphans[r->norphans].input = input;
-	r->orphans[r->norphans++].s = *s;
+	report_add_orphan(&p->rep, input, s, 64);
 }
 
 static inline void fuzz_pipeline_init(struct fuzz_pipeline *p)
