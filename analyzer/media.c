@@ -706,6 +706,15 @@ static bool seq_update(struct rtp_live *L, uint16_t seq, bool same_pt)
 	}
 	win_set(L->win, back);
 	s->out_of_order++;
+	/* a late packet changes the gaps: it fills a gap of one (both
+	 * neighbours received), or splits a gap in two (neither) */
+	if (back + 1 < 128) {
+		bool after = win_get(L->win, back - 1), before = win_get(L->win, back + 1);
+		if (after && before && L->loss_runs)
+			L->loss_runs--;
+		else if (!after && !before)
+			L->loss_runs++;
+	}
 	return true;
 }
 
