@@ -465,7 +465,6 @@ static bool decode_media(struct analyzer *an, uint8_t family, const uint8_t *src
 	mp.ns = an->ts_sec * 1000000000LL + an->ts_nsec;
 	set_endpoint(&mp.src, family, src, sport);
 	set_endpoint(&mp.dst, family, dst, dport);
-	mp.len = (uint32_t)n;
 	an->media(an->media_ud, &mp);
 	return true;
 }

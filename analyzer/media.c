@@ -384,7 +384,8 @@ static void seen_add(struct media_table *mt, uint32_t input, const struct endpoi
 	mt->nseen++;
 }
 
-bool media_addr_seen(const struct media_table *mt, uint32_t input, const struct endpoint *e)
+/* Did the input carry RTP to or from this address (any port)? */
+static bool media_addr_seen(const struct media_table *mt, uint32_t input, const struct endpoint *e)
 {
 	uint32_t h = ip_hash(input, e->family, e->ip);
 	for (struct seen_ip *s = mt->sb[h & (mt->nsb - 1)]; s; s = s->next)

@@ -97,7 +97,5 @@ void media_packet(struct media_table *mt, const struct media_pkt *p);
 void media_finish_call(struct media_table *mt, struct call *c);
 /* The input ended: flows no call explained are reported (if RTP). */
 void media_end_input(struct media_table *mt, uint32_t input);
-/* Did the input carry RTP to or from this address (any port)? */
-bool media_addr_seen(const struct media_table *mt, uint32_t input, const struct endpoint *e);
 
 #endif

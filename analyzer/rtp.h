@@ -48,7 +48,6 @@ struct media_pkt {
 	uint64_t frame;
 	int64_t ns;
 	struct endpoint src, dst;
-	uint32_t len; /* UDP payload length */
 	bool rtcp;
 	union {
 		struct rtp_hdr rtp;
