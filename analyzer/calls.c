@@ -485,6 +485,7 @@ void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns)
 	qsort(v, n, sizeof *v, cmp_seq);
 	for (size_t i = 0; i < n; i++) {
 		v[i]->ended_input = true;
+		v[i]->capture_end_ns = end_ns;
 		finalise(cs, v[i]);
 	}
 	free(v);

@@ -70,6 +70,41 @@ void call_init(struct call *c, uint32_t input, struct sv call_id)
 	c->state = ST_UNKNOWN;
 	c->main_txn = -1;
 	c->answer_ns = c->hangup_ns = c->setup_ns = -1;
+	c->duration_ns = c->capture_end_ns = -1;
+}
+
+const char *call_until_name(enum call_until u)
+{
+	static const char *const names[] = { "none", "bye", "last_rtp", "last_message", "capture_end" };
+	return u <= UNTIL_CAPTURE_END ? names[u] : "none";
+}
+
+/* How long an answered call was up: to its first BYE; without one, to the
+ * last sign of life the capture holds — its last RTP packet or message —
+ * or, when the capture holds no media of it, to the end of the capture
+ * (a port-5060 capture cannot tell a live call from a lost BYE). */
+static void call_duration(struct call *c)
+{
+	c->duration_ns = -1;
+	c->until = UNTIL_NONE;
+	if (c->answer_ns < 0)
+		return;
+	int64_t until = c->end_ns;
+	c->until = UNTIL_LAST_MESSAGE;
+	if (c->hangup_ns >= 0) {
+		until = c->hangup_ns;
+		c->until = UNTIL_BYE;
+	} else if (c->nmedia) {
+		for (uint32_t i = 0; i < c->nmedia; i++)
+			if (c->media[i].end_ns > until) {
+				until = c->media[i].end_ns;
+				c->until = UNTIL_LAST_RTP;
+			}
+	} else if (c->ended_input && c->capture_end_ns > until && !c->media_visible) {
+		until = c->capture_end_ns;
+		c->until = UNTIL_CAPTURE_END;
+	}
+	c->duration_ns = until > c->answer_ns ? until - c->answer_ns : 0;
 }
 
 void call_release(struct call *c)
@@ -609,6 +644,7 @@ void call_finish(struct call *c)
 		if (!d->inferred && (c->answer_ns < 0 || d->confirm_ns < c->answer_ns))
 			c->answer_ns = d->confirm_ns;
 	}
+	call_duration(c);
 	if (mt < 0) {
 		if (c->kind == KIND_CALL && confirmed)
 			c->state = byed ? ST_COMPLETED : ST_ANSWERED;

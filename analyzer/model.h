@@ -48,6 +48,16 @@ enum call_state {
 #define STATE_COUNT 12
 const char *call_state_name(enum call_state s);
 
+/* What bounds an answered call's duration. */
+enum call_until {
+	UNTIL_NONE,        /* never answered */
+	UNTIL_BYE,         /* the first BYE */
+	UNTIL_LAST_RTP,    /* no BYE: the call's last RTP packet (after its last message) */
+	UNTIL_LAST_MESSAGE,/* no BYE: the call's last SIP message */
+	UNTIL_CAPTURE_END, /* no BYE, no media in the capture: still up when it ended */
+};
+const char *call_until_name(enum call_until u);
+
 /* Message flags */
 #define CM_RETRANS 0x1   /* same transaction, same hop, seen before */
 #define CM_DUPLICATE 0x2 /* the same message captured again (another hop or twice) */
@@ -148,6 +158,9 @@ struct call {
 	int64_t start_ns, end_ns;       /* first and last message */
 	int64_t answer_ns, hangup_ns;   /* -1 when not seen */
 	int64_t setup_ns;               /* INVITE → first 18x/2xx, -1 */
+	int64_t duration_ns;            /* answer → what until says, -1 when never answered */
+	enum call_until until;
+	int64_t capture_end_ns;         /* last packet of the input when finalised by its end, else -1 */
 	uint32_t findings;     /* filled by whoever runs the rules */
 
 	/* Media (media.c): the RTP streams tied to the call, set when the call

@@ -233,6 +233,7 @@ bool sip_parse_cseq(struct sv v, struct sip_cseq *out)
 			return false;
 	out->valid = true;
 	out->num = (uint32_t)n;
+	out->digits = (uint32_t)i;
 	out->method = method;
 	return true;
 }

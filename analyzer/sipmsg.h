@@ -17,6 +17,7 @@ enum sip_encap {
 struct sip_cseq {
 	bool valid;
 	uint32_t num;
+	uint32_t digits; /* length of the number field (leading zeros are valid) */
 	struct sv method;
 };
 

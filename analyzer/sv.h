@@ -93,6 +93,9 @@ static inline ptrdiff_t sv_find(struct sv s, char c)
 static inline bool sv_to_u64(struct sv s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
+	/* 1*DIGIT: leading zeros are valid however many (RFC 3261 §25.1) */
+	while (s.len > 1 && s.p[0] == '0')
+		s.p++, s.len--;
 	if (s.len == 0 || s.len > 20)
 		return false;
 	for (size_t i = 0; i < s.len; i++) {

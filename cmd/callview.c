@@ -126,7 +126,7 @@ struct callview *callview_new(const struct call *c, bool keep_raw)
 	v->final_status = c->final_status;
 	v->start_ns = c->start_ns;
 	v->end_ns = c->end_ns;
-	v->duration_ns = c->answer_ns >= 0 ? (c->hangup_ns >= 0 ? c->hangup_ns : c->end_ns) - c->answer_ns : -1;
+	v->duration_ns = c->duration_ns;
 	v->msgs = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *v->msgs);
 	v->nmsgs = c->nmsgs;
 	struct announcements ann = { 0 };

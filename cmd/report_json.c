@@ -312,9 +312,9 @@ static json_t *call_json(const struct call *c)
 	json_object_set_new(o, "start", time_json(c->start_ns));
 	json_object_set_new(o, "end", time_json(c->end_ns));
 	json_object_set_new(o, "setup_time", secs_json(c->setup_ns));
-	json_object_set_new(o, "duration",
-			    c->answer_ns >= 0 ? secs_json((c->hangup_ns >= 0 ? c->hangup_ns : c->end_ns) - c->answer_ns)
-					      : json_null());
+	json_object_set_new(o, "duration", secs_json(c->duration_ns));
+	json_object_set_new(o, "duration_until",
+			    c->duration_ns >= 0 ? json_string(call_until_name(c->until)) : json_null());
 	json_object_set_new(o, "from", party_json(c, false));
 	json_object_set_new(o, "to", party_json(c, true));
 	json_t *dl = json_array();

@@ -165,10 +165,9 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 	char tod[16] = "-";
 	if (tpos && strlen(tpos) >= 13)
 		snprintf(tod, sizeof tod, "%.12s", tpos + 1);
-	int64_t d = -1;
-	if (c->answer_ns >= 0)
-		d = (c->hangup_ns >= 0 ? c->hangup_ns : c->end_ns) - c->answer_ns;
-	duration(dur, sizeof dur, d);
+	duration(dur, sizeof dur, c->duration_ns);
+	if (c->duration_ns >= 0 && c->until != UNTIL_BYE)
+		strcat(dur, "+"); /* no BYE: up at least this long (legend under the table) */
 	if (c->final_status)
 		snprintf(code, sizeof code, "%d", c->final_status);
 	int worst = -1;
@@ -344,6 +343,7 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 	fprintf(out, "\n%s%6s  %-12s  %-*s    %-*s  %-12s  %-11s  %4s  %8s  %s%s\n", p.bold, "#", "start", t->wfrom,
 		"from", t->wto, "to", "kind", "state", "code", "duration", "findings", p.off);
 	char line[512];
+	bool open = false;
 	for (; *next < t->nrows && t->rows[*next].input == input; (*next)++) {
 		const struct row_ref *ref = &t->rows[*next];
 		if (fseek(t->tmp, ref->off, SEEK_SET) != 0 || !fgets(line, sizeof line, t->tmp)) {
@@ -371,7 +371,12 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 		fprintf(out, "%6llu  %-12s  %-*s -> %-*s  %-12s  %s%-11s%s  %4s  %8s  %s%s%s\n",
 			(unsigned long long)ref->number, f[0], t->wfrom, f[1], t->wto, f[2], f[3],
 			state_colour(&p, f[4]), f[4], p.off, f[5], f[6], fc, fnd, fc[0] ? p.off : "");
+		if (f[6][0] && f[6][strlen(f[6]) - 1] == '+')
+			open = true;
 	}
+	if (open)
+		fprintf(out, "%6s  duration+: no BYE in the capture; measured from the answer to the call's last RTP packet or\n"
+			     "%6s  message, or to the end of the capture when it holds no media of the call\n", "", "");
 }
 
 /* "    label: text", wrapped on spaces at width columns, continued with an

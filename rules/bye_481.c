@@ -44,6 +44,25 @@ static int32_t ended_before(const struct call *c, int32_t d, int32_t idx)
 	return -1;
 }
 
+/* BYE glare (RFC 5407 §3.2.3): a BYE from the other side of dialog d sent
+ * before the far end answered request idx with 481 (final) — both ends were
+ * hanging up at once. Returns that BYE or -1. */
+static int32_t crossing_bye(const struct call *c, int32_t d, int32_t idx, int32_t final)
+{
+	if (c->msgs[idx].method != M_BYE || final < 0)
+		return -1;
+	int64_t until = msg_ns(c->msgs[final].m);
+	for (uint32_t i = 0; i < c->nmsgs; i++) {
+		const struct call_msg *o = &c->msgs[i];
+		if (msg_ns(o->m) > until)
+			break;
+		if (o->dialog == d && o->method == M_BYE && o->m->start.is_request &&
+		    o->caller_dir != c->msgs[idx].caller_dir)
+			return (int32_t)i;
+	}
+	return -1;
+}
+
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
 	bool have_invite = false;
@@ -70,6 +89,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		msg_label(resp, sizeof resp, c, t->final);
 		const struct dialog *dl = d >= 0 ? &c->dialogs[d] : NULL;
 		int32_t ended = d >= 0 ? ended_before(c, d, idx) : -1;
+		int32_t glare = d >= 0 && ended < 0 ? crossing_bye(c, d, idx, t->final) : -1;
 		struct finding *f;
 
 		/* A subscription lives for its Expires (RFC 6665 §4.1.2.1): a
@@ -103,6 +123,23 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			finding_explain(f, "The subscription was granted for the Expires of its last 2xx and not refreshed in "
 					   "time, so the notifier had forgotten it (RFC 6665 §4.1.2.1); 481 is the expected answer.");
 			finding_hint(f, "Refresh subscriptions before they expire, or subscribe anew.");
+		} else if (dl && glare >= 0) {
+			f = finding_new(ctx, c, SEV_INFO);
+			finding_dialog(f, dl);
+			finding_msg(f, c, glare);
+			int32_t gt = c->msgs[glare].txn;
+			if (gt >= 0 && c->txns[gt].final >= 0)
+				finding_msg(f, c, c->txns[gt].final);
+			finding_msg(f, c, idx);
+			finding_key(f, c, t->final);
+			char g[96];
+			msg_label(g, sizeof g, c, glare);
+			finding_summary(f, "%s got %s because the other side's %s crossed it: both ends hung up at once (BYE glare)",
+					label, resp, g);
+			finding_explain(f, "Each side sent BYE before it received the other's (RFC 5407 §3.2.3). Whichever BYE is "
+					   "processed first ends the dialog, so the other may be answered 481; both sides "
+					   "were ending the dialog anyway and nothing is lost.");
+			finding_hint(f, "No action needed.");
 		} else if (dl && ended >= 0) {
 			f = finding_new(ctx, c, SEV_INFO);
 			finding_dialog(f, dl);
@@ -176,6 +213,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			}
 			/* 2. Session timer (RFC 4028) expired with no refresh. */
 			int64_t se = -1, refresh_ns = dl->confirm_ns;
+			int32_t se_msg = -1, refreshes = 0;
+			char refresher[8] = "";
 			for (uint32_t k = 0; k < c->nmsgs && (int32_t)k < idx; k++) {
 				const struct call_msg *cm = &c->msgs[k];
 				if (cm->dialog != d && !(dl->create_txn >= 0 && cm->txn == dl->create_txn))
@@ -187,17 +226,42 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 					ptrdiff_t semi = sv_find(num, ';');
 					if (semi >= 0)
 						num.len = (size_t)semi;
-					if (sv_to_u64(sv_trim(num), 86400 * 7, &n))
+					if (sv_to_u64(sv_trim(num), 86400 * 7, &n)) {
 						se = (int64_t)n;
+						se_msg = (int32_t)k;
+						struct sv who;
+						refresher[0] = 0;
+						if (semi >= 0 &&
+						    sip_param(sv_make(v.p + semi + 1, v.len - (size_t)semi - 1), "refresher", &who))
+							sv_print(refresher, sizeof refresher, sv_trim(who));
+					}
 				}
 				if (!cm->m->start.is_request && cm->m->start.status >= 200 && cm->m->start.status < 300 &&
-				    (cm->method == M_INVITE || cm->method == M_UPDATE))
+				    (cm->method == M_INVITE || cm->method == M_UPDATE) && msg_is_first(c, (int32_t)k)) {
+					if (msg_ns(cm->m) > dl->confirm_ns)
+						refreshes++; /* a re-INVITE or UPDATE answered: a refresh */
 					refresh_ns = msg_ns(cm->m);
+				}
 			}
-			if (se > 0 && msg_ns(req) > refresh_ns + se * 1000000000LL && o < sizeof why)
-				o += (size_t)snprintf(why + o, sizeof why - o,
-						      " Session-Expires was %lld s and the last refresh was %.0f s before: the session timer expired (RFC 4028).",
-						      (long long)se, (double)(msg_ns(req) - refresh_ns) / 1e9);
+			if (se > 0 && msg_ns(req) > refresh_ns + se * 1000000000LL && o < sizeof why) {
+				char who[80] = "";
+				if (refresher[0])
+					snprintf(who, sizeof who, " (refresher=%s: the %s was to refresh)", refresher,
+						 strcmp(refresher, "uac") == 0 ? "caller" : strcmp(refresher, "uas") == 0 ? "callee" : "named party");
+				if (refreshes == 0)
+					o += (size_t)snprintf(why + o, sizeof why - o,
+							      " Session-Expires was %lld s%s and no refresh (re-INVITE or UPDATE) was ever sent: "
+							      "the session expired %lld s after the answer and this request came %.0f s after the answer (RFC 4028).",
+							      (long long)se, who, (long long)se,
+							      (double)(msg_ns(req) - refresh_ns) / 1e9);
+				else
+					o += (size_t)snprintf(why + o, sizeof why - o,
+							      " Session-Expires was %lld s%s and the last refresh was answered %.0f s before this "
+							      "request: the session timer expired (RFC 4028).",
+							      (long long)se, who, (double)(msg_ns(req) - refresh_ns) / 1e9);
+				if (se_msg >= 0)
+					finding_msg(f, c, se_msg);
+			}
 			/* 3. A different destination than the dialog's earlier requests in this direction. */
 			for (int32_t k = idx - 1; k >= 0 && o < sizeof why; k--) {
 				const struct call_msg *cm = &c->msgs[k];

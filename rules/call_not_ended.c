@@ -22,11 +22,19 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				finding_msg(f, c, (int32_t)k);
 				break;
 			}
-		double up = (double)(c->end_ns - d->confirm_ns) / 1e9;
+		/* up until the call's last sign of life (see call_duration) */
+		int64_t until = c->answer_ns >= 0 && c->duration_ns >= 0 ? c->answer_ns + c->duration_ns : c->end_ns;
+		if (until < c->end_ns)
+			until = c->end_ns;
+		double up = (double)(until - d->confirm_ns) / 1e9;
+		const char *to = c->until == UNTIL_CAPTURE_END ? "to the end of the capture"
+				 : c->until == UNTIL_LAST_RTP   ? "to its last RTP packet"
+								: "to its last message";
 		if (d->inferred)
 			finding_summary(f, "a dialog already up when the capture began has no BYE by its end");
 		else
-			finding_summary(f, "answered call has no BYE by the end of the capture (up %.1f s)", up);
+			finding_summary(f, "answered call has no BYE by the end of the capture (up %.1f s, from the answer %s)",
+					up, to);
 		finding_explain(f, "The call was answered and never ended within the capture: either it was still "
 				   "in progress when the capture stopped, or the BYE went another way (or was lost) "
 				   "and one side may still consider the call up.");

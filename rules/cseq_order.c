@@ -26,6 +26,11 @@ struct space {
 	struct finding *f;
 	uint32_t bad;
 	int32_t first_bad, floor;
+	/* outside a dialog: the number of a finished request reused by a new
+	 * one (new branch) that the peer did not reject for it — a warning */
+	struct finding *reuse;
+	uint32_t nreuse;
+	int32_t first_reuse, reused;
 };
 
 static struct space *space_get(struct space *sp, size_t *n, const struct sip_msg *m, struct sv ftag, struct sv ttag,
@@ -46,7 +51,7 @@ static struct space *space_get(struct space *sp, size_t *n, const struct sip_msg
 	s->method = method;
 	s->src = &m->src;
 	s->dst = &m->dst;
-	s->last = s->first_bad = s->floor = -1;
+	s->last = s->first_bad = s->floor = s->first_reuse = s->reused = -1;
 	return s;
 }
 
@@ -109,7 +114,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			continue;
 		}
 		const struct call_msg *prev = &c->msgs[s->last];
-		bool bad = false;
+		bool bad = false, reuse = false;
 		if (cs->num < s->num)
 			bad = true;
 		else if (cs->num == s->num) {
@@ -117,7 +122,30 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				bad = true;
 			else if (prev->txn != cm->txn && prev->txn >= 0 && c->txns[prev->txn].final >= 0 &&
 				 msg_ns(c->msgs[c->txns[prev->txn].final].m) <= msg_ns(m))
-				bad = true; /* a finished request's number reused by a new one */
+				reuse = true; /* a finished request's number reused by a new one */
+		}
+		if (reuse) {
+			/* Outside a dialog a new request with a new branch is a new
+			 * transaction even with the old number (§17.2.3), so it works
+			 * unless the peer takes it for a merged request (§8.2.2.2:
+			 * 482) or rejects the number (400/500): only then an error. */
+			int32_t t = cm->txn;
+			int st = t >= 0 ? c->txns[t].status : 0;
+			if (ttag.len || st == 482 || st == 400 || st == 500)
+				bad = true;
+			else {
+				if (!s->reuse) {
+					s->reuse = finding_new(ctx, c, SEV_WARNING);
+					s->first_reuse = (int32_t)i;
+					s->reused = s->last;
+					add_with_final(s->reuse, c, s->last);
+					finding_key(s->reuse, c, (int32_t)i);
+				}
+				add_with_final(s->reuse, c, (int32_t)i);
+				s->nreuse++;
+				s->last = (int32_t)i;
+				continue;
+			}
 		}
 		if (!bad) {
 			s->num = cs->num;
@@ -139,6 +167,27 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 
 	for (size_t k = 0; k < nsp; k++) {
 		struct space *s = &sp[k];
+		if (s->reuse) {
+			char re[96], orig[96], ans[96] = "";
+			msg_label(re, sizeof re, c, s->first_reuse);
+			msg_label(orig, sizeof orig, c, s->reused);
+			int32_t t = c->msgs[s->first_reuse].txn;
+			if (t >= 0 && c->txns[t].final >= 0) {
+				char r[80];
+				msg_label(r, sizeof r, c, c->txns[t].final);
+				snprintf(ans, sizeof ans, "; answered %s", r);
+			}
+			finding_summary(s->reuse, "%s reuses the CSeq of the finished %s with a new branch (same UAC and Call-ID, outside a dialog)%s%s",
+					re, orig, ans, s->nreuse > 1 ? " — and more" : "");
+			finding_explain(s->reuse, "A new request with the same Call-ID should get a higher CSeq (RFC 3261 §8.1.1.5, "
+						  "§10.2.4). With a new branch it is still a new transaction and this peer "
+						  "handled it, but a peer that detects merged requests by From tag, Call-ID and "
+						  "CSeq (§8.2.2.2) answers 482 Loop Detected, and a registrar may reject the "
+						  "number.");
+			finding_hint(s->reuse, "Make the UA increment CSeq for every new request on the Call-ID (an "
+					       "un-SUBSCRIBE after a failure is a new request too), or use a new Call-ID.");
+			finding_emit(ctx, s->reuse);
+		}
 		if (!s->f)
 			continue;
 		char bad[96], floor[96], resp[96] = "";

@@ -3,7 +3,8 @@
  * the cause of 491 Request Pending and "500 Race condition" (seeds/001).
  * Judged from the new INVITE's sender: its own INVITE client transaction
  * without a final response, or its INVITE server transaction not yet
- * confirmed by the ACK. */
+ * confirmed by the ACK. Also several initial INVITEs on one Call-ID and
+ * From tag in flight at once (FAULTS.md). */
 #include <stdio.h>
 
 #include "rule.h"
@@ -34,8 +35,82 @@ static bool in_dialog(const struct call *c, const struct txn *t, int32_t d)
 	return false;
 }
 
+/* Several initial INVITEs on one Call-ID and From tag (new CSeq, new
+ * branch) sent from one address while an earlier one had no final response:
+ * each is a transaction of its own, the UAS may answer every one with its own
+ * dialog, and the CANCELs of the extra ones race their 2xx. One finding per
+ * call, citing every overlapping INVITE, the CANCELs and the 2xx. */
+static void check_initial(struct rule_ctx *ctx, const struct call *c)
+{
+	struct finding *f = NULL;
+	int32_t first = -1, busy_first = -1;
+	uint32_t n = 0;
+	for (uint32_t ri = 0; ri < c->ntxns; ri++) {
+		const struct txn *r = &c->txns[ri];
+		if (r->method != M_INVITE || r->in_dialog || r->req < 0 || !msg_is_first(c, r->req))
+			continue;
+		const struct sip_msg *rm = c->msgs[r->req].m;
+		int64_t tr = msg_ns(rm);
+		int32_t busy = -1;
+		for (uint32_t ti = 0; ti < ri && busy < 0; ti++) {
+			const struct txn *t = &c->txns[ti];
+			if (t->method != M_INVITE || t->in_dialog || t->req < 0 || t->cseq == r->cseq ||
+			    !sv_eq(t->from_tag, r->from_tag) || !endpoint_eq(&t->src, &rm->src) ||
+			    !endpoint_eq(&t->dst, &rm->dst))
+				continue;
+			/* without a final response it timed out after Timer B */
+			int64_t fin = t->final >= 0 ? msg_ns(c->msgs[t->final].m) : t->start_ns + SIP_TIMER_B_NS;
+			if (t->start_ns < tr && fin > tr)
+				busy = (int32_t)ti;
+		}
+		if (busy < 0)
+			continue;
+		if (!f) {
+			f = finding_new(ctx, c, SEV_WARNING);
+			first = r->req;
+			busy_first = c->txns[busy].req;
+			finding_msg(f, c, busy_first);
+			finding_key(f, c, r->req);
+		}
+		finding_msg(f, c, r->req);
+		n++;
+		/* what came of them: CANCELs and 2xx */
+		const int32_t tx[2] = { (int32_t)ri, busy };
+		for (int k = 0; k < 2; k++) {
+			const struct txn *x = &c->txns[tx[k]];
+			if (x->final >= 0)
+				finding_msg(f, c, x->final);
+			if (x->cancel >= 0 && c->txns[x->cancel].req >= 0)
+				finding_msg(f, c, c->txns[x->cancel].req);
+		}
+	}
+	if (!f)
+		return;
+	unsigned ok = 0;
+	for (uint32_t i = 0; i < c->ndialogs; i++)
+		if (c->dialogs[i].kind == M_INVITE && c->dialogs[i].confirmed_once && !c->dialogs[i].inferred)
+			ok++;
+	char rl[96], bl[96], more[120] = "";
+	msg_label(rl, sizeof rl, c, first);
+	msg_label(bl, sizeof bl, c, busy_first);
+	if (n > 1)
+		snprintf(more, sizeof more, " (%u INVITEs overlapped an earlier one)", n);
+	finding_summary(f, "%s was sent while the initial %s on the same Call-ID and From tag had no final response%s; %u dialog%s answered",
+			rl, bl, more, ok, ok == 1 ? "" : "s");
+	finding_explain(f, "Each of these INVITEs has its own CSeq and branch, so it is a transaction of its own "
+			   "(RFC 3261 §17.2.3) and the UAS may answer every one with its own dialog; a UAS that "
+			   "compares Call-ID and From tag alone takes them for merged requests (§8.2.2.2) and "
+			   "rejects them 482. A UAC must not start a new INVITE while its earlier one is pending "
+			   "(§14.1 applies the same rule inside a dialog): CANCELs sent to undo the extras race the "
+			   "2xx, and each extra dialog must be ACKed and ended with BYE.");
+	finding_hint(f, "Make the UAC wait for the final response (or CANCEL and its 487) before sending another "
+			"INVITE on the Call-ID; a fresh call attempt needs a new Call-ID.");
+	finding_emit(ctx, f);
+}
+
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
+	check_initial(ctx, c);
 	for (uint32_t ri = 0; ri < c->ntxns; ri++) {
 		const struct txn *r = &c->txns[ri];
 		if (r->method != M_INVITE || !r->in_dialog || r->req < 0)

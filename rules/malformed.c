@@ -9,6 +9,13 @@
 
 #define MAX_REASONS 8
 
+/* Final status of the transaction of request idx, 0 when none was seen. */
+static int request_final(const struct call *c, int32_t idx)
+{
+	int32_t t = c->msgs[idx].txn;
+	return t >= 0 && c->txns[t].final >= 0 ? c->txns[t].status : 0;
+}
+
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
 	struct {
@@ -23,15 +30,30 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		const struct sip_msg *m = c->msgs[i].m;
 		const char *reason;
 		enum severity sev;
+		struct sip_msg *mm = c->msgs[i].m;
 		if (m->malformed) {
 			reason = m->malformed_reason ? m->malformed_reason : "does not parse";
 			sev = SEV_ERROR;
 		} else if (m->nonconformance && strstr(m->nonconformance, "Max-Forwards")) {
-			/* A mandatory header missing (§8.1.1.6): an error, as FAULTS.md
-			 * says — except on ACK, which is never answered and which many
-			 * phones send without it: there it breaks nothing (warning). */
-			reason = m->nonconformance;
-			sev = c->msgs[i].method == M_ACK ? SEV_WARNING : SEV_ERROR;
+			/* A mandatory header missing (§8.1.1.6). Severity follows the
+			 * evidence: the peer rejecting it (400, 483) makes it an error;
+			 * a peer that accepted it shows it broke nothing here, so it is
+			 * an interoperability warning (nathelper keep-alives); ACK is
+			 * never answered and many phones omit it there. */
+			int st = request_final(c, (int32_t)i);
+			if (c->msgs[i].method == M_ACK)
+				reason = "ACK without Max-Forwards (RFC 3261 §8.1.1.6)", sev = SEV_WARNING;
+			else if (st == 400 || st == 483)
+				reason = "request without Max-Forwards, rejected for it (RFC 3261 §8.1.1.6)", sev = SEV_ERROR;
+			else if (st > 0)
+				reason = "request without Max-Forwards, accepted by the peer (RFC 3261 §8.1.1.6)", sev = SEV_WARNING;
+			else
+				reason = "request without Max-Forwards, unanswered (RFC 3261 §8.1.1.6)", sev = SEV_WARNING;
+		} else if (m->start.is_request && sip_msg_cseq(mm)->valid && sip_msg_cseq(mm)->digits > 10) {
+			/* 1*DIGIT allows any number of leading zeros; only a peer
+			 * with a fixed-size field would choke on it. */
+			reason = "CSeq number written with more digits than any 32-bit value needs (valid ABNF)";
+			sev = SEV_WARNING;
 		} else {
 			continue; /* bytes after the body on UDP are legal (§18.3) */
 		}
@@ -67,18 +89,37 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			finding_summary(f, "%s: %s", what, g[k].reason);
 		else
 			finding_summary(f, "%u messages (first %s): %s", g[k].n, what, g[k].reason);
-		if (!strstr(g[k].reason, "Max-Forwards")) {
+		if (strstr(g[k].reason, "CSeq number written")) {
+			finding_explain(f, "The CSeq number is 1*DIGIT (RFC 3261 §25.1), so leading zeros are valid and "
+					   "the value is within range; but a receiver that copies the field into a "
+					   "fixed-size buffer, or parses it as at most 10 digits, may reject or "
+					   "mis-read it.");
+			finding_hint(f, "Harmless where the peer answered normally; make the sender write the number "
+					"without leading zeros if a peer rejects it.");
+		} else if (!strstr(g[k].reason, "Max-Forwards")) {
 			finding_explain(f, "A receiver must reject or drop a message it cannot parse or that lacks a "
 					   "mandatory header (Via, From, To, Call-ID, CSeq): the request fails or the "
 					   "response is lost, and the call or registration breaks at this point.");
 			finding_hint(f, "Fix the sender's message construction (or the SIP ALG / proxy rewriting it); "
 					"check the exact bytes of the frame in the capture.");
-		} else {
-			finding_explain(f, "Requests must carry Max-Forwards (RFC 3261 §8.1.1.6); strict servers answer "
-					   "400 or 483 and loops go undetected. On an ACK (never answered) it breaks "
-					   "nothing in practice, hence only a warning there.");
+		} else if (g[k].sev == SEV_ERROR) {
+			finding_explain(f, "Requests must carry Max-Forwards (RFC 3261 §8.1.1.6), and this peer enforces "
+					   "it: it rejected the request (400/483), so the request failed because of it.");
 			finding_hint(f, "Make the sending UA or B2BUA add 'Max-Forwards: 70' to every request, ACK "
 					"and CANCEL included.");
+		} else {
+			finding_explain(f, "Requests must carry Max-Forwards (RFC 3261 §8.1.1.6). %s",
+					strstr(g[k].reason, "accepted") ?
+					"This peer accepted it and answered normally (keep-alive OPTIONS from Kamailio's "
+					"nathelper are typical), so nothing broke here; a stricter peer answers 400 or 483, "
+					"and loops go undetected." :
+					strstr(g[k].reason, "unanswered") ?
+					"No response to it is in the capture (see no-response if it was retransmitted): a "
+					"strict peer may drop it, though nothing here proves that was the reason." :
+					"An ACK is never answered, so it breaks nothing in practice; a strict proxy may "
+					"still drop it.");
+			finding_hint(f, "Make the sending UA or B2BUA add 'Max-Forwards: 70' to every request, ACK "
+					"and CANCEL included, before it meets a stricter peer.");
 		}
 		finding_emit(ctx, f);
 	}

@@ -100,6 +100,27 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			  "correct retry (it apparently expects a new Call-ID per registration).";
 		hint = "Report it to the registrar's operator; as a workaround make the UA use a new Call-ID for "
 		       "each registration attempt (e.g. a 'new Call-ID per REGISTER' switch).";
+	} else if (st == 400 && !req->malformed && !(req->nonconformance && strstr(req->nonconformance, "Max-Forwards")) &&
+		   sip_msg_cseq(req)->valid && sip_msg_cseq(req)->digits <= 10) {
+		/* A 400 to a REGISTER in which nothing is wrong: every mandatory
+		 * header present and well formed, Content-Length consistent. */
+		bool trailing = req->nonconformance && strstr(req->nonconformance, "after the Content-Length");
+		snprintf(buf, sizeof buf, "registrar answered %s to %s, a valid request%s", resp, label,
+			 trailing ? " (bytes after its body over UDP, which the receiver must discard)" : "");
+		summary_fmt = buf;
+		explain = trailing
+				  ? "The REGISTER is well formed: every mandatory header is present and parses, and its "
+				    "Content-Length is right. The bytes after the body are legal over UDP: RFC 3261 §18.3 "
+				    "says the receiver MUST discard them. The registrar is at fault: its parser rejects a "
+				    "valid request."
+				  : "The REGISTER is well formed as far as the capture shows: every mandatory header is "
+				    "present and parses, Content-Length matches the body. 400 means the registrar could "
+				    "not parse it or judged a header invalid, so the fault is most likely the registrar's "
+				    "(see its reason above, if it gave one).";
+		hint = trailing ? "Report it to the registrar's operator; as a workaround stop whatever adds bytes after the "
+				  "message (a SIP ALG, a keep-alive sharing the datagram, padding) or use TCP."
+				: "Ask the registrar's operator what it rejects (its logs name the header); compare with a "
+				  "REGISTER it accepts from another UA.";
 	} else if (st == 423) {
 		struct sv min = sip_msg_hdr(fin, SIP_H_MIN_EXPIRES);
 		char mv[32];

@@ -262,7 +262,7 @@ def sample_report():
     call = {
         "number": 1, "call_id": "abc@192.0.2.10", "input": 0, "kind": "call", "state": "rejected",
         "final_status": 486, "start": "2024-01-02T03:04:05.123456Z", "end": "2024-01-02T03:04:05.223456Z",
-        "setup_time": None, "duration": None, "from": "sip:alice@example.com", "to": "sip:bob@example.com",
+        "setup_time": None, "duration": None, "duration_until": None, "from": "sip:alice@example.com", "to": "sip:bob@example.com",
         "dialogs": [{"from_tag": "a1", "to_tag": "b1", "state": "terminated", "kind": "invite",
                      "offer_frame": None, "answer_frame": None}],
         "linked_calls": [], "findings": 1, "media_in_capture": True, "media": [stream], "messages": [msg, resp],
