@@ -132,6 +132,18 @@ static void test_lists_and_params(void)
 	CHECK(!sip_parse_cseq(SV_LIT("4294967296 INVITE"), &c), "CSeq over 2^32 rejected");
 	CHECK(!sip_parse_cseq(SV_LIT("12"), &c), "CSeq without method rejected");
 	CHECK(sip_parse_cseq(SV_LIT(" 2  ACK "), &c) && c.num == 2 && sv_eq(c.method, SV_LIT("ACK")), "CSeq with spaces");
+	/* 1*DIGIT: leading zeros are valid however many (issue 11, class 3) */
+	CHECK(sip_parse_cseq(SV_LIT("0001 INVITE"), &c) && c.num == 1 && c.digits == 4, "CSeq with leading zeros");
+	CHECK(sip_parse_cseq(SV_LIT("000000000000000000000000000000000000000001 CANCEL"), &c) && c.num == 1 &&
+		      c.digits == 42 && sv_eq(c.method, SV_LIT("CANCEL")),
+	      "CSeq with 41 leading zeros");
+	CHECK(sip_parse_cseq(SV_LIT("0 OPTIONS"), &c) && c.num == 0 && c.digits == 1, "CSeq 0");
+	CHECK(!sip_parse_cseq(SV_LIT("0004294967296 INVITE"), &c), "CSeq over 2^32 rejected after leading zeros");
+	uint64_t u;
+	CHECK(sv_to_u64(SV_LIT("00000000000000000000000000000000000000000000000042"), 100, &u) && u == 42,
+	      "sv_to_u64 skips leading zeros");
+	CHECK(sv_to_u64(SV_LIT("0000"), 100, &u) && u == 0, "sv_to_u64 all zeros");
+	CHECK(!sv_to_u64(SV_LIT("00x1"), 100, &u), "sv_to_u64 rejects non-digits after zeros");
 	struct sip_auth a;
 	CHECK(sip_parse_auth(SV_LIT("Digest realm=\"asterisk\", nonce=\"4f1c\",algorithm=MD5, username=\"1001\""), &a) &&
 		      sv_eq(a.realm, SV_LIT("asterisk")) && sv_eq(a.nonce, SV_LIT("4f1c")) &&
