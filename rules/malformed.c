@@ -49,10 +49,10 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				reason = "request without Max-Forwards, accepted by the peer (RFC 3261 §8.1.1.6)", sev = SEV_WARNING;
 			else
 				reason = "request without Max-Forwards, unanswered (RFC 3261 §8.1.1.6)", sev = SEV_WARNING;
-		} else if (m->start.is_request && sip_msg_cseq(mm)->valid && sip_msg_cseq(mm)->digits > 10) {
+		} else if (m->start.is_request && sip_msg_cseq(mm)->valid && sip_msg_cseq(mm)->digits > 32) {
 			/* 1*DIGIT allows any number of leading zeros; only a peer
 			 * with a fixed-size field would choke on it. */
-			reason = "CSeq number written with more digits than any 32-bit value needs (valid ABNF)";
+			reason = "CSeq number field over 32 digits long (valid ABNF: leading zeros)";
 			sev = SEV_WARNING;
 		} else {
 			continue; /* bytes after the body on UDP are legal (§18.3) */
@@ -89,7 +89,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			finding_summary(f, "%s: %s", what, g[k].reason);
 		else
 			finding_summary(f, "%u messages (first %s): %s", g[k].n, what, g[k].reason);
-		if (strstr(g[k].reason, "CSeq number written")) {
+		if (strstr(g[k].reason, "CSeq number field over")) {
 			finding_explain(f, "The CSeq number is 1*DIGIT (RFC 3261 §25.1), so leading zeros are valid and "
 					   "the value is within range; but a receiver that copies the field into a "
 					   "fixed-size buffer, or parses it as at most 10 digits, may reject or "

@@ -101,7 +101,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		hint = "Report it to the registrar's operator; as a workaround make the UA use a new Call-ID for "
 		       "each registration attempt (e.g. a 'new Call-ID per REGISTER' switch).";
 	} else if (st == 400 && !req->malformed && !(req->nonconformance && strstr(req->nonconformance, "Max-Forwards")) &&
-		   sip_msg_cseq(req)->valid && sip_msg_cseq(req)->digits <= 10) {
+		   sip_msg_cseq(req)->valid && sip_msg_cseq(req)->digits <= 32) {
 		/* A 400 to a REGISTER in which nothing is wrong: every mandatory
 		 * header present and well formed, Content-Length consistent. */
 		bool trailing = req->nonconformance && strstr(req->nonconformance, "after the Content-Length");
