@@ -312,6 +312,14 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 		h->next_seq = seq + 1;
 		seq++; /* data, if any, follows the SYN */
 	} else if (!h->init) {
+		if (len == 0 && !(flags & (TH_FIN | TH_RST))) {
+			/* A segment without data does not tell where a direction's
+			 * bytes stand: a keep-alive probe carries the sequence
+			 * number one below the next byte (RFC 9293 §3.8.4), so
+			 * starting there would hold every later segment behind a
+			 * hole that never fills. The first data segment starts it. */
+			return;
+		}
 		h->init = true; /* mid-stream start */
 		h->next_seq = seq;
 	}

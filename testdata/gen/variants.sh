@@ -43,12 +43,12 @@ editcap -F ngwsniffer_1_1 "$SRC" netxray.cap
 editcap -F ngwsniffer_2_0 "$SRC" sniffer2.cap
 editcap -F 5views "$SRC" capture.5vw
 editcap -F visual "$SRC" visual.cap
-editcap -F observer "$SRC" observer.bfr     # Wireshark 3.6's reader calls its own output damaged
+editcap -F observer "$SRC" observer.bfr     # Wireshark 4.0's reader calls its own output damaged
 editcap -F lanalyzer "$SRC" lanalyzer.tr1
 editcap -F nettl "$SRC" nettl.trc0
 editcap -F k12text "$SRC" k12.txt
 editcap -F commview-ncf "$SRC" commview.ncf
-editcap -F commview-ncfx "$SRC" commview.ncfx  # likewise damaged for Wireshark 3.6's reader
+editcap -F commview-ncfx "$SRC" commview.ncfx  # likewise damaged for Wireshark 4.0's reader
 $VP erf "$SRC" capture.erf
 $VP btsnoop btsnoop.log
 # compressors other than gzip
