@@ -30,6 +30,11 @@
 #                           segments before its first keep-alive probe
 #                           removed (a capture that lost them), so the SBC's
 #                           direction is first seen through a keep-alive probe
+#   tcp-sameport.sh reopen -> sameport-reopen.pcap: two IPv4 runs joined by
+#                           sameport/reopen.py: the first connection ends with
+#                           the trunk's INFO cut in half (the trunk died while
+#                           sending it: no FIN, no RST), the second follows 2 s
+#                           later on the same addresses and ports, new ISNs
 #   tcp-sameport.sh lo   -> loopback.pcap: the same address at both ends, ports
 #                           5070 -> 5060 on one namespace's loopback: a SIPp
 #                           call with a callee re-INVITE (rules/dialog/two-dir-call)
@@ -129,6 +134,16 @@ two_dir() {
   wait "$UAS_PID" || { echo "sipp callee failed:" >&2; tail -20 "$WORK/uas.log" >&2; exit 1; }
 }
 
+run_reopen() {
+  local out="$DIR/sameport-reopen.pcap" keep="$DIR/sameport.pcap"
+  [ -f "$keep" ] && mv "$keep" "$WORK/keep.pcap"
+  run 4; mv "$DIR/sameport.pcap" "$WORK/first.pcap"
+  run 4; mv "$DIR/sameport.pcap" "$WORK/second.pcap"
+  [ -f "$WORK/keep.pcap" ] && mv "$WORK/keep.pcap" "$keep"
+  $PY "$SF/reopen.py" "$WORK/first.pcap" "$WORK/second.pcap" "$out"
+  report "$out"
+}
+
 run_lo() {
   local out="$DIR/loopback.pcap"
   mkdir -p "$DIR"; rm -f "$out"
@@ -154,7 +169,8 @@ case "${1:-all}" in
   4|6) start_common; run "$1" ;;
   mid) start_common; run 4 mid ;;
   lo) start_common; run_lo ;;
+  reopen) start_common; run_reopen ;;
   oracle) oracle ;;
-  all) "$0" 4; "$0" 6; "$0" mid; "$0" lo; "$0" oracle ;;
-  *) echo "usage: $0 4|6|mid|lo|oracle|all" >&2; exit 2 ;;
+  all) "$0" 4; "$0" 6; "$0" mid; "$0" lo; "$0" reopen; "$0" oracle ;;
+  *) echo "usage: $0 4|6|mid|reopen|lo|oracle|all" >&2; exit 2 ;;
 esac
