@@ -38,8 +38,16 @@ static ssize_t gzc_read(void *c, char *buf, size_t size)
 {
 	struct gzcookie *g = c;
 	size_t n = 0;
-	while (g->off < g->npre && n < size)
-		buf[n++] = (char)g->pre[g->off++];
+	if (g->off < g->npre) { /* the peeked start of the file first */
+		n = g->npre - g->off < size ? g->npre - g->off : size;
+		memcpy(buf, g->pre + g->off, n);
+		g->off += n;
+		if (g->off == g->npre) {
+			free(g->pre);
+			g->pre = NULL;
+			g->npre = g->off = g->precap = 0;
+		}
+	}
 	if (n == size)
 		return (ssize_t)n;
 	unsigned want = size - n > (1u << 30) ? (1u << 30) : (unsigned)(size - n);
