@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "capformat.h"
 #include "cursor.h"
 #include "internal.h"
 #include "xalloc.h"
@@ -23,8 +24,9 @@
  * first bytes we peeked replayed in front. */
 struct gzcookie {
 	gzFile gz;
-	uint8_t pre[8];
-	size_t npre, off;
+	uint8_t *pre; /* the start of the file, read to tell its format (owned) */
+	size_t npre, off, precap;
+	bool eof;     /* the peek reached the end of the file */
 	char err[160];
 	/* progress: bytes of the file consumed (compressed offset) out of total */
 	struct analyzer *an;
@@ -36,8 +38,16 @@ static ssize_t gzc_read(void *c, char *buf, size_t size)
 {
 	struct gzcookie *g = c;
 	size_t n = 0;
-	while (g->off < g->npre && n < size)
-		buf[n++] = (char)g->pre[g->off++];
+	if (g->off < g->npre) { /* the peeked start of the file first */
+		n = g->npre - g->off < size ? g->npre - g->off : size;
+		memcpy(buf, g->pre + g->off, n);
+		g->off += n;
+		if (g->off == g->npre) {
+			free(g->pre);
+			g->pre = NULL;
+			g->npre = g->off = g->precap = 0;
+		}
+	}
 	if (n == size)
 		return (ssize_t)n;
 	unsigned want = size - n > (1u << 30) ? (1u << 30) : (unsigned)(size - n);
@@ -60,8 +70,29 @@ static int gzc_close(void *c)
 {
 	struct gzcookie *g = c;
 	gzclose(g->gz);
+	free(g->pre);
 	free(g);
 	return 0;
+}
+
+/* Reads ahead until want bytes of the file are in g->pre (fewer at the end
+ * of the file). Returns false on a read error. */
+static bool peek(struct gzcookie *g, size_t want)
+{
+	if (want > g->precap) {
+		g->precap = want;
+		g->pre = xrealloc(g->pre, g->precap);
+	}
+	while (g->npre < want && !g->eof) {
+		size_t ask = want - g->npre;
+		int r = gzread(g->gz, g->pre + g->npre, ask > (1u << 30) ? (1u << 30) : (unsigned)ask);
+		if (r < 0)
+			return false;
+		if (r == 0)
+			g->eof = true;
+		g->npre += (size_t)r;
+	}
+	return true;
 }
 
 static int dlt_to_linktype(int dlt)
@@ -353,6 +384,29 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 	fclose(fp);
 }
 
+static void gz_free(struct gzcookie *g)
+{
+	gzclose(g->gz);
+	free(g->pre);
+	free(g);
+}
+
+/* Why a file that is not pcap or pcapng cannot be read: its format and the
+ * command that converts it, when the format is known. */
+static void refuse(struct input_stats *st, struct gzcookie *g, const char *path)
+{
+	enum capfmt_kind kind;
+	const char *name = capfmt_identify(g->pre, g->npre, &kind);
+	if (name) {
+		char buf[9000];
+		capfmt_advice(buf, sizeof buf, path, name, kind);
+		fatal(st, "%s", buf);
+	} else {
+		fatal(st, "not a pcap or pcapng file (starts with %02x %02x %02x %02x)", g->pre[0], g->pre[1], g->pre[2],
+		      g->pre[3]);
+	}
+}
+
 bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, struct input_stats *st)
 {
 	int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
@@ -373,38 +427,66 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 		return false;
 	}
 	gzbuffer(g->gz, 1u << 18);
-	int n = gzread(g->gz, g->pre, 4);
-	if (n < 0) {
+	if (!peek(g, 64)) {
 		int zerr;
 		fatal(st, "gzip: %s", gzerror(g->gz, &zerr));
-		gzclose(g->gz);
-		free(g);
+		gz_free(g);
 		return false;
 	}
-	if (n < 4) {
-		if (n == 0)
+	if (g->npre < 4) {
+		if (g->npre == 0)
 			fatal(st, "empty file");
 		else
-			fatal(st, "not a capture file: only %d bytes", n);
-		gzclose(g->gz);
-		free(g);
+			fatal(st, "not a capture file: only %zu bytes", g->npre);
+		gz_free(g);
 		return false;
 	}
-	g->npre = 4;
 	uint32_t magic = rd_le32(g->pre);
-	bool is_pcap = magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+	/* the magic numbers libpcap's pcap reader takes, in either byte order:
+	 * microsecond, nanosecond, and Kuznetzov's modified format */
+	uint32_t be = rd_be32(g->pre);
+	bool is_pcap = magic == 0xa1b2c3d4 || magic == 0xa1b23c4d || magic == 0xa1b2cd34 || be == 0xa1b2c3d4 ||
+		       be == 0xa1b23c4d || be == 0xa1b2cd34;
 	bool is_ng = magic == 0x0a0d0d0a;
 	if (!is_pcap && !is_ng) {
-		fatal(st, "not a pcap or pcapng file (starts with %02x %02x %02x %02x)", g->pre[0], g->pre[1], g->pre[2], g->pre[3]);
-		gzclose(g->gz);
-		free(g);
+		refuse(st, g, path);
+		gz_free(g);
 		return false;
+	}
+	if (is_pcap && g->npre >= 24) {
+		/* Same magic, longer record headers: tell them apart before
+		 * libpcap misreads them. */
+		bool swapped = be == 0xa1b2c3d4 || be == 0xa1b23c4d || be == 0xa1b2cd34;
+		uint32_t m = swapped ? be : magic;
+		uint16_t vmaj = swapped ? rd_be16(g->pre + 4) : rd_le16(g->pre + 4);
+		uint16_t vmin = swapped ? rd_be16(g->pre + 6) : rd_le16(g->pre + 6);
+		struct capfmt_pcap h = {
+			.swapped = swapped,
+			.nsec = m == 0xa1b23c4d,
+			.modified = m == 0xa1b2cd34,
+			.lengths_swapped = (vmaj == 2 && vmin < 3) || vmaj == 543,
+			.maybe_swapped = vmaj == 2 && vmin == 3,
+			.snaplen = swapped ? rd_be32(g->pre + 16) : rd_le32(g->pre + 16),
+		};
+		if (!peek(g, capfmt_pcap_peek_size())) {
+			int zerr;
+			fatal(st, "gzip: %s", gzerror(g->gz, &zerr));
+			gz_free(g);
+			return false;
+		}
+		const char *variant = capfmt_pcap_variant(&h, g->pre, g->npre, !g->eof);
+		if (variant) {
+			char buf[9000];
+			capfmt_advice(buf, sizeof buf, path, variant, CAPFMT_CAPTURE);
+			fatal(st, "%s", buf);
+			gz_free(g);
+			return false;
+		}
 	}
 	cookie_io_functions_t io = { .read = gzc_read, .close = gzc_close };
 	FILE *fp = fopencookie(g, "r", io);
 	if (!fp) {
-		gzclose(g->gz);
-		free(g);
+		gz_free(g);
 		fatal(st, "cannot read: %s", strerror(errno));
 		return false;
 	}

@@ -14,7 +14,7 @@
 #define TCP_OOO_CAP (1u << 20)      /* out-of-order bytes held per direction */
 #define TCP_OOO_MAX_SEGS 1024
 
-enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04 };
+enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_ACK = 0x10 };
 
 struct seg {
 	struct seg *next;
@@ -27,7 +27,8 @@ struct seg {
 
 struct half {
 	bool init, fin, done;
-	uint32_t next_seq, fin_seq;
+	bool syn;          /* the SYN was seen: isn is this direction's */
+	uint32_t next_seq, fin_seq, isn;
 	struct seg *ooo; /* sorted by seq */
 	size_t ooo_bytes;
 	unsigned ooo_count;
@@ -301,6 +302,22 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 	c->last_sec = an->now;
 
 	if (flags & TH_SYN) {
+		/* A SYN with another initial sequence number than this direction's
+		 * is a new connection on the same addresses and ports (RFC 9293
+		 * §3.4.1), even if the old one was never seen to close (a peer
+		 * that died silently, a lost FIN): nothing of the old byte stream
+		 * may run into the new one. Between two hosts that both use port
+		 * 5060 every reconnection has the same four addresses and ports. */
+		if (h->init && !h->done && !(h->syn && h->isn == seq)) {
+			end_half(an, c, d, "connection reopened");
+			if (!(flags & TH_ACK) && c->h[!d].init && !c->h[!d].done) {
+				/* the other direction starts again with its SYN-ACK,
+				 * or mid-stream if that was not captured */
+				end_half(an, c, !d, "connection reopened");
+				free_half(&c->h[!d]);
+				memset(&c->h[!d], 0, sizeof c->h[!d]);
+			}
+		}
 		if (!h->init || h->done) {
 			if (h->done) { /* port reuse: a new connection in this direction */
 				free_half(h);
@@ -308,10 +325,20 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 			}
 			h->init = true;
 			h->s.from_start = true;
+			h->syn = true;
+			h->isn = seq;
 		}
 		h->next_seq = seq + 1;
 		seq++; /* data, if any, follows the SYN */
 	} else if (!h->init) {
+		if (len == 0 && !(flags & (TH_FIN | TH_RST))) {
+			/* A segment without data does not tell where a direction's
+			 * bytes stand: a keep-alive probe carries the sequence
+			 * number one below the next byte (RFC 9293 §3.8.4), so
+			 * starting there would hold every later segment behind a
+			 * hole that never fills. The first data segment starts it. */
+			return;
+		}
 		h->init = true; /* mid-stream start */
 		h->next_seq = seq;
 	}

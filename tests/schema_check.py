@@ -454,6 +454,7 @@ def captures(shared):
     files = []
     for d, label in ((os.path.join(ROOT, "testdata", "captures", "rules"), "rules"),
                      (os.path.join(ROOT, "testdata", "captures", "media"), "media"),
+                     (os.path.join(ROOT, "testdata", "captures", "tcp-sameport"), "tcp-sameport"),
                      (os.path.join(shared, "captures", "public"), "public")):
         if not os.path.isdir(d):
             out("not ok - fresh runs on %s: directory not found" % d)

@@ -15,6 +15,8 @@ G=$(cd "$(dirname "$0")" && pwd)
 "$G/tcpseg.sh" all
 "$G/websocket.sh"
 "$G/mkderived.sh"
+"$G/variants.sh"
+"$G/tcp-sameport.sh" all
 # rule captures (issue 3); each rewrites its EXPECTED.*.tsv from the new files
 "$G/rules/dialog.sh" all
 "$G/rules/reg.sh" all

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # gen-expected.sh — regenerate the tshark "oracle" for the public capture corpus.
 #
-# Usage: testdata/public/gen-expected.sh [CAPTURE_DIR]
-#   CAPTURE_DIR defaults to /work/shared/captures/public and must hold INDEX.tsv.
+# Usage: testdata/public/gen-expected.sh [CAPTURE_DIR [OUT_DIR]]
+#   CAPTURE_DIR defaults to /work/shared/captures/public and must hold INDEX.tsv
+#   (columns file and sip_messages at least).
+#   OUT_DIR defaults to this script's directory; the lab captures keep their
+#   own oracle (e.g. testdata/captures/tcp-sameport, OUT_DIR = CAPTURE_DIR).
 #
-# Writes (next to this script):
+# Writes (in OUT_DIR):
 #   expected/<capture file>.tsv  one line per SIP message as tshark 4.0 decodes it:
 #                                frame src dst transport start call_id cseq
 #   excluded.tsv                 SIP that tshark shows but that is not a message
@@ -18,7 +21,7 @@
 set -euo pipefail
 
 CAPDIR=${1:-/work/shared/captures/public}
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HERE=$(cd "${2:-$(dirname "${BASH_SOURCE[0]}")}" && pwd)
 OUT=$HERE/expected
 TSHARK=${TSHARK:-tshark}
 PYTHON=${PYTHON:-python3}
