@@ -111,7 +111,7 @@ check_exit() { # DESCRIPTION: the viewer ended with status 0
 
 # ---- many calls: the list, filter as you type, sort, quit ----
 start TERM=tmux-256color -- "$many"
-check "list: title with the file and the counts" "sipaudit: .*malformed\.pcap.*5 calls, 5 shown, 5 findings \(5E\)"
+check "list: title with the file and the counts" "sipaudit: .*malformed\.pcap.*5 calls, 5 shown, 5 findings \(4E 1W\)"
 check "list: column header, sorted by number" "^ *#\^ +Start +From +To +Kind +State +Code +Find"
 five_rows() { [ "$(rows_matching '^ *[1-5] [0-9]{2}:[0-9]{2}:[0-9]{2} ')" = 5 ]; }
 if wait_until five_rows; then
