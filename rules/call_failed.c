@@ -43,6 +43,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		break;
 	}
 	finding_hint(f, "%s", hint);
+	finding_group(f, "%d %s from %s", st, rc->phrase, f->host); /* code and the host that answered */
 	finding_emit(ctx, f);
 }
 

@@ -137,6 +137,15 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_summary(f, "%s", summary_fmt);
 	finding_explain(f, "%s", explain);
 	finding_hint(f, "%s", hint);
+	/* the code (and whether credentials were refused) and the registrar */
+	if (st == 0) {
+		finding_host(f, &req->dst);
+		finding_group(f, "no response from %s", f->host);
+	} else {
+		finding_host(f, &fin->src);
+		finding_group(f, "%d %s%s from %s", st, rescode_lookup(st)->phrase,
+			      st == 401 || st == 407 ? (creds ? " to credentials" : " not answered") : "", f->host);
+	}
 	finding_emit(ctx, f);
 }
 
@@ -156,9 +165,11 @@ static void check_binding(struct rule_ctx *ctx, const struct binding *b, uint32_
 	if (late_frame) {
 		finding_frame(f, late_frame);
 		f->frame = late_frame;
+		finding_group(f, "binding refreshed after it expired");
 		finding_summary(f, "registration of %s lapsed: granted %.0f s at frame %llu, refreshed only %.0f s after it expired (frame %llu)",
 				b->aor, granted, (unsigned long long)b->ok_frame, late, (unsigned long long)late_frame);
 	} else {
+		finding_group(f, "binding expired with no refresh");
 		finding_summary(f, "registration of %s expired %.0f s before the capture ended with no refresh (granted %.0f s at frame %llu)",
 				b->aor, late, granted, (unsigned long long)b->ok_frame);
 	}
