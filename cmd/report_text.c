@@ -611,7 +611,7 @@ static const char *sev_words(int s, uint64_t n)
 
 #define TRIAGE_GROUPS 3
 #define TRIAGE_HOSTS 3
-#define TRIAGE_LABEL 60
+#define TRIAGE_LABEL 72
 
 /* The report's opening lines (at most five): what is wrong, by severity,
  * with the largest groups of each, and the hosts most findings point at. */

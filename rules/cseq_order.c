@@ -167,6 +167,9 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_hint(s->f, "Fix the sender's CSeq handling: keep one counter per dialog direction, "
 				   "starting above the INVITE's number, and never reuse it — or the proxy/B2BUA that "
 				   "rewrites CSeq between the two hops.");
+		finding_host(s->f, &c->msgs[s->first_bad].m->src);
+		finding_group(s->f, "%s CSeq does not increase (%s) from %s", sip_method_name(c->msgs[s->first_bad].method),
+			      in_dialog ? "same dialog" : "same Call-ID, outside a dialog", s->f->host);
 		finding_emit(ctx, s->f);
 	}
 	if (range) {

@@ -139,12 +139,36 @@ SETTER(finding_explain, explanation)
 SETTER(finding_hint, hint)
 SETTER(finding_group, group)
 
+/* The summary without what differs between occurrences of one cause: its
+ * numbers (N), and the message labels' " (CSeq N METHOD)" and " at frame N". */
+static char *default_group(const char *summary)
+{
+	char *s = finding_strip_numbers(summary);
+	char *w = s;
+	for (const char *p = s; *p;) {
+		if (!strncmp(p, " (CSeq N ", 9)) {
+			const char *e = strchr(p + 9, ')');
+			if (e && e - p < 40) {
+				p = e + 1;
+				continue;
+			}
+		}
+		if (!strncmp(p, " at frame N", 11)) {
+			p += 11;
+			continue;
+		}
+		*w++ = *p++;
+	}
+	*w = 0;
+	return s;
+}
+
 void finding_emit(struct rule_ctx *ctx, struct finding *f)
 {
 	if (!f->summary)
 		f->summary = xstrdup(ctx->rule->summary);
 	if (!f->group)
-		f->group = finding_strip_numbers(f->summary);
+		f->group = default_group(f->summary);
 	if (!f->frame && f->nframes)
 		f->frame = f->frames[0];
 	ctx->sink(ctx->ud, f);
