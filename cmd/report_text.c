@@ -758,7 +758,7 @@ void report_text_end(struct report *r)
 		for (; fi < r->nfindings && r->findings[fi]->input == i; fi++)
 			if (each)
 				report_text_finding(r, r->findings[fi], 0);
-		if (!each)
+		if (!each && fi > from)
 			print_groups(r, r->findings + from, fi - from);
 		size_t trow = ti;
 		print_table(r, (uint32_t)i, &ti);
