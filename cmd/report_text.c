@@ -521,8 +521,23 @@ static int by_first(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* At most this many one-line entries under a group's first finding. */
+/* At most this many one-line entries under a group's first finding, and
+ * at most this many bytes of each one's summary. */
 #define GROUP_LINES 20
+#define ONE_LINE_SUMMARY 120
+
+/* s into buf, cut (at a character boundary) with '~' beyond max bytes
+ * (size > max + 1). */
+static void cut(char *buf, size_t size, const char *s, size_t max)
+{
+	snprintf(buf, size, "%s", s);
+	if (strlen(buf) <= max)
+		return;
+	while (max > 0 && ((unsigned char)buf[max] & 0xc0) == 0x80)
+		max--;
+	buf[max] = '~';
+	buf[max + 1] = 0;
+}
 
 /* Findings of one input (in report order), grouped by cause: each group
  * where its first finding is, that one in full, the others one line each. */
@@ -550,7 +565,9 @@ static void print_groups(struct report *r, struct finding **f, size_t n)
 			char call[32] = "call -";
 			if (x->call_seq != FINDING_NO_CALL)
 				snprintf(call, sizeof call, "call #%llu", (unsigned long long)call_number(x->call_seq));
-			fprintf(out, "      %s:%llu: %s: %s\n", path, (unsigned long long)x->frame, call, x->summary);
+			char sum[ONE_LINE_SUMMARY + 8];
+			cut(sum, sizeof sum, x->summary, ONE_LINE_SUMMARY);
+			fprintf(out, "      %s:%llu: %s: %s\n", path, (unsigned long long)x->frame, call, sum);
 		}
 		if (g[k].n - 1 > shown)
 			fprintf(out, "      ... and %zu more (--each to list all)\n", g[k].n - 1 - shown);
@@ -559,17 +576,16 @@ static void print_groups(struct report *r, struct finding **f, size_t n)
 	free(m);
 }
 
-/* "rule cause" into buf, cut (at a character boundary) with '~' beyond
- * max bytes (size > max + 1). */
+/* "rule cause" into buf, cut as cut() does. */
 static void label_cut(char *buf, size_t size, const char *rule, const char *group, size_t max)
 {
-	snprintf(buf, size, "%s %s", rule, group && *group ? group : "-");
-	if (strlen(buf) <= max)
+	char *s = NULL;
+	if (asprintf(&s, "%s %s", rule, group && *group ? group : "-") < 0) {
+		cut(buf, size, rule, max);
 		return;
-	while (max > 0 && ((unsigned char)buf[max] & 0xc0) == 0x80)
-		max--;
-	buf[max] = '~';
-	buf[max + 1] = 0;
+	}
+	cut(buf, size, s, max);
+	free(s);
 }
 
 static int by_count(const void *a, const void *b)
