@@ -47,6 +47,9 @@ void options_usage(FILE *f, bool view)
 	      "  -l, --ladder CALL     print the ladder of CALL (a Call-ID or its number in\n"
 	      "                        the calls table) instead of the report\n"
 	      "      --no-table        text: leave out the calls table\n"
+	      "      --each            text: every finding in full (by default findings of\n"
+	      "                        one rule and cause are one block: the first in\n"
+	      "                        full, the others one line each)\n"
 	      "      --color WHEN      auto (default: on a terminal, unless NO_COLOR is set),\n"
 	      "                        always, never\n"
 	      "      --progress WHEN   auto (default: on a terminal unless -q), always, never\n"
@@ -330,7 +333,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 /* ---- command line ---- */
 
 enum {
-	OPT_NO_TABLE = 256, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
+	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
 	OPT_ONLY,
 };
@@ -340,6 +343,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "ladder", required_argument, NULL, 'l' },
 	{ "no-table", no_argument, NULL, OPT_NO_TABLE },
+	{ "each", no_argument, NULL, OPT_EACH },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -424,6 +428,9 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_NO_TABLE:
 			o->table = false;
+			break;
+		case OPT_EACH:
+			o->each = true;
 			break;
 		case OPT_COLOR:
 			r = parse_when("--color", optarg, &o->colour);

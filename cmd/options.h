@@ -38,6 +38,7 @@ struct options {
 	const char *ladder; /* --ladder CALL: a Call-ID or a call number */
 	enum when colour, progress;
 	bool table;         /* the calls table in the text report */
+	bool each;          /* --each: every finding in full, not grouped */
 	int fail_on;        /* severity, or FAIL_NEVER */
 	bool list_rules;
 	struct ruleset rs;

@@ -377,6 +377,15 @@ static json_t *finding_json(const struct report *r, const struct finding *f)
 	json_object_set_new(o, "explanation", f->explanation ? bytes_json(f->explanation, strlen(f->explanation)) : json_null());
 	json_object_set_new(o, "hint", f->hint ? bytes_json(f->hint, strlen(f->hint)) : json_null());
 	json_object_set_new(o, "reference", json_string(f->reference));
+	/* "<severity> <rule> <cause>": equal for the findings the text report
+	 * shows as one block */
+	char *g = NULL;
+	const char *cause = f->group ? f->group : "";
+	if (asprintf(&g, "%s %s %s", severity_name(f->severity), f->rule, cause) < 0)
+		g = NULL;
+	json_object_set_new(o, "group", g ? bytes_json(g, strlen(g)) : json_string(f->rule));
+	free(g);
+	json_object_set_new(o, "host", f->host[0] ? json_string(f->host) : json_null());
 	return o;
 }
 

@@ -464,6 +464,262 @@ void report_sort_by_severity(struct report *r)
 		qsort(r->findings, r->nfindings, sizeof *r->findings, by_severity);
 }
 
+/* ---- grouping: findings of one rule, severity and cause (finding->group) ---- */
+
+/* A finding and its place in the report's order. */
+struct member {
+	const struct finding *f;
+	size_t pos;
+};
+
+static const char *group_of(const struct finding *f)
+{
+	return f->group ? f->group : "";
+}
+
+/* Severity (most severe first), rule, cause, then report order. */
+static int by_cause(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	if (x->f->severity != y->f->severity)
+		return x->f->severity > y->f->severity ? -1 : 1;
+	int c = strcmp(x->f->rule, y->f->rule);
+	if (!c)
+		c = strcmp(group_of(x->f), group_of(y->f));
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static bool same_cause(const struct finding *x, const struct finding *y)
+{
+	return x->severity == y->severity && !strcmp(x->rule, y->rule) && !strcmp(group_of(x), group_of(y));
+}
+
+/* A run of members with one cause: m[start .. start+n). */
+struct group {
+	size_t start, n;
+	size_t first; /* report position of its first finding */
+};
+
+/* Sorts m[0..n) by cause and returns its groups (*ng of them), most
+ * severe first. */
+static struct group *make_groups(struct member *m, size_t n, size_t *ng)
+{
+	qsort(m, n, sizeof *m, by_cause);
+	struct group *g = xmalloc((n ? n : 1) * sizeof *g);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && same_cause(m[i - 1].f, m[i].f)) {
+			g[k - 1].n++;
+			continue;
+		}
+		g[k++] = (struct group){ i, 1, m[i].pos };
+	}
+	*ng = k;
+	return g;
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* At most this many one-line entries under a group's first finding, and
+ * at most this many bytes of each one's summary. */
+#define GROUP_LINES 20
+#define ONE_LINE_SUMMARY 120
+
+/* s into buf, cut (at a character boundary) with '~' beyond max bytes
+ * (size > max + 1). */
+static void cut(char *buf, size_t size, const char *s, size_t max)
+{
+	snprintf(buf, size, "%s", s);
+	if (strlen(buf) <= max)
+		return;
+	while (max > 0 && ((unsigned char)buf[max] & 0xc0) == 0x80)
+		max--;
+	buf[max] = '~';
+	buf[max + 1] = 0;
+}
+
+/* Findings of one input (in report order), grouped by cause: each group
+ * where its first finding is, that one in full, the others one line each. */
+static void print_groups(struct report *r, struct finding **f, size_t n)
+{
+	FILE *out = r->out;
+	struct pal p = palette(r);
+	struct member *m = xmalloc((n ? n : 1) * sizeof *m);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (struct member){ f[i], i };
+	size_t ng;
+	struct group *g = make_groups(m, n, &ng);
+	qsort(g, ng, sizeof *g, by_first);
+	for (size_t k = 0; k < ng; k++) {
+		const struct member *gm = m + g[k].start;
+		report_text_finding(r, gm[0].f, 0);
+		if (g[k].n == 1)
+			continue;
+		fprintf(out, "    %ssame rule and cause (%s): %zu findings, the other %zu:%s\n", p.bold,
+			group_of(gm[0].f), g[k].n, g[k].n - 1, p.off);
+		size_t shown = g[k].n - 1 > GROUP_LINES ? GROUP_LINES : g[k].n - 1;
+		for (size_t i = 1; i <= shown; i++) {
+			const struct finding *x = gm[i].f;
+			const char *path = x->input < r->ninputs ? r->inputs[x->input].path : "?";
+			char call[32] = "call -";
+			if (x->call_seq != FINDING_NO_CALL)
+				snprintf(call, sizeof call, "call #%llu", (unsigned long long)call_number(x->call_seq));
+			char sum[ONE_LINE_SUMMARY + 8];
+			cut(sum, sizeof sum, x->summary, ONE_LINE_SUMMARY);
+			fprintf(out, "      %s:%llu: %s: %s\n", path, (unsigned long long)x->frame, call, sum);
+		}
+		if (g[k].n - 1 > shown)
+			fprintf(out, "      ... and %zu more (--each to list all)\n", g[k].n - 1 - shown);
+	}
+	free(g);
+	free(m);
+}
+
+/* "rule cause" into buf, cut as cut() does. */
+static void label_cut(char *buf, size_t size, const char *rule, const char *group, size_t max)
+{
+	char *s = NULL;
+	if (asprintf(&s, "%s %s", rule, group && *group ? group : "-") < 0) {
+		cut(buf, size, rule, max);
+		return;
+	}
+	cut(buf, size, s, max);
+	free(s);
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* A host and the findings that point at it, by severity. */
+struct host_count {
+	const char *host;
+	uint64_t n[3];
+};
+
+static int by_host(const void *a, const void *b)
+{
+	return strcmp((*(struct finding *const *)a)->host, (*(struct finding *const *)b)->host);
+}
+
+static int by_affected(const void *a, const void *b)
+{
+	const struct host_count *x = a, *y = b;
+	for (int s = SEV_ERROR; s >= SEV_INFO; s--)
+		if (x->n[s] != y->n[s])
+			return x->n[s] > y->n[s] ? -1 : 1;
+	return strcmp(x->host, y->host);
+}
+
+static const char *sev_words(int s, uint64_t n)
+{
+	if (s == SEV_INFO)
+		return "info";
+	if (s == SEV_ERROR)
+		return n == 1 ? "error" : "errors";
+	return n == 1 ? "warning" : "warnings";
+}
+
+#define TRIAGE_GROUPS 3
+#define TRIAGE_HOSTS 3
+#define TRIAGE_LABEL 72
+
+/* The report's opening lines (at most five): what is wrong, by severity,
+ * with the largest groups of each, and the hosts most findings point at. */
+static void print_triage(struct report *r)
+{
+	FILE *out = r->out;
+	struct pal p = palette(r);
+	size_t n = r->nfindings;
+	if (!n) {
+		fprintf(out, "%striage:%s no findings\n", p.bold, p.off);
+		return;
+	}
+	struct member *m = xmalloc(n * sizeof *m);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (struct member){ r->findings[i], i };
+	size_t ng;
+	struct group *g = make_groups(m, n, &ng);
+	fprintf(out, "%striage:%s ", p.bold, p.off);
+	bool open = false;
+	for (int s = SEV_ERROR; s >= SEV_INFO; s--) {
+		if (!r->nsev[s])
+			continue;
+		fprintf(out, "%s%s%llu %s%s", open ? ", " : "", p.sev[s], (unsigned long long)r->nsev[s],
+			sev_words(s, r->nsev[s]), p.off);
+		open = true;
+	}
+	fprintf(out, " in %zu group%s\n", ng, ng == 1 ? "" : "s");
+	/* the groups come most severe first: one slice per severity */
+	for (size_t a = 0; a < ng;) {
+		int s = (int)m[g[a].start].f->severity;
+		size_t b = a;
+		uint64_t nf = 0;
+		while (b < ng && (int)m[g[b].start].f->severity == s)
+			nf += g[b++].n;
+		qsort(g + a, b - a, sizeof *g, by_count);
+		fprintf(out, "  %s%s%s: %zu group%s, %llu finding%s:", p.sev[s], s == SEV_INFO ? "info" : sev_words(s, 2),
+			p.off, b - a, b - a == 1 ? "" : "s", (unsigned long long)nf, nf == 1 ? "" : "s");
+		for (size_t k = a; k < b && k < a + TRIAGE_GROUPS; k++) {
+			char label[TRIAGE_LABEL + 8];
+			const struct finding *x = m[g[k].start].f;
+			label_cut(label, sizeof label, x->rule, x->group, TRIAGE_LABEL);
+			fprintf(out, "%s %s (%zu)", k > a ? "," : "", label, g[k].n);
+		}
+		if (b - a > TRIAGE_GROUPS)
+			fprintf(out, ", %zu more group%s", b - a - TRIAGE_GROUPS, b - a - TRIAGE_GROUPS == 1 ? "" : "s");
+		fputc('\n', out);
+		a = b;
+	}
+	free(g);
+	free(m);
+
+	/* hosts: the findings sorted by the host they point at */
+	struct finding **h = xmalloc(n * sizeof *h);
+	size_t nh = 0;
+	for (size_t i = 0; i < n; i++)
+		if (r->findings[i]->host[0])
+			h[nh++] = r->findings[i];
+	qsort(h, nh, sizeof *h, by_host);
+	struct host_count *hc = xmalloc((nh ? nh : 1) * sizeof *hc);
+	size_t nhc = 0;
+	for (size_t i = 0; i < nh; i++) {
+		if (!nhc || strcmp(hc[nhc - 1].host, h[i]->host))
+			hc[nhc++] = (struct host_count){ h[i]->host, { 0, 0, 0 } };
+		hc[nhc - 1].n[h[i]->severity]++;
+	}
+	qsort(hc, nhc, sizeof *hc, by_affected);
+	if (nhc) {
+		fputs("  most affected hosts:", out);
+		for (size_t k = 0; k < nhc && k < TRIAGE_HOSTS; k++) {
+			fprintf(out, "%s %s (", k ? "," : "", hc[k].host);
+			bool o2 = false;
+			for (int s = SEV_ERROR; s >= SEV_INFO; s--)
+				if (hc[k].n[s]) {
+					fprintf(out, "%s%llu %s", o2 ? ", " : "", (unsigned long long)hc[k].n[s],
+						sev_words(s, hc[k].n[s]));
+					o2 = true;
+				}
+			fputc(')', out);
+		}
+		if (nhc > TRIAGE_HOSTS)
+			fprintf(out, ", %zu more", nhc - TRIAGE_HOSTS);
+		fputc('\n', out);
+	}
+	free(hc);
+	free(h);
+}
+
 static void plural(FILE *out, bool *open, uint64_t n, const char *what)
 {
 	fprintf(out, "%s%llu %s", *open ? ", " : "", (unsigned long long)n, what);
@@ -512,15 +768,22 @@ void report_text_end(struct report *r)
 	if (r->table && r->table->nlate)
 		qsort(r->table->late, r->table->nlate, sizeof *r->table->late, by_late);
 	size_t fi = 0, ti = 0;
+	bool each = r->opt && r->opt->each;
+	print_triage(r);
+	fputc('\n', out);
 	for (size_t i = 0; i < r->ninputs; i++) {
 		if (i)
 			fputc('\n', out);
 		summary_line(r, i);
+		size_t from = fi;
 		for (; fi < r->nfindings && r->findings[fi]->input == i; fi++)
-			report_text_finding(r, r->findings[fi], 0);
-		size_t from = ti;
+			if (each)
+				report_text_finding(r, r->findings[fi], 0);
+		if (!each && fi > from)
+			print_groups(r, r->findings + from, fi - from);
+		size_t trow = ti;
 		print_table(r, (uint32_t)i, &ti);
-		print_media(r, (uint32_t)i, from, ti);
+		print_media(r, (uint32_t)i, trow, ti);
 	}
 	if (r->table && r->table->failed) {
 		fputs("sipaudit: error: the calls table could not be kept in a temporary file\n", stderr);

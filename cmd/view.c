@@ -40,6 +40,12 @@ struct vlines {
 	size_t n, cap;
 };
 
+/* Findings of one cause (rule, severity, group) over all calls. */
+struct vgroup {
+	const struct finding *f; /* the first of them */
+	size_t n, calls;
+};
+
 struct view {
 	struct callview **calls;
 	size_t ncalls;
@@ -55,6 +61,11 @@ struct view {
 	size_t flen;
 	bool prompt; /* the filter prompt is open */
 	size_t sel, top;
+
+	/* the findings screen, and the cause the calls screen is narrowed to */
+	struct vgroup *groups;
+	size_t ngroups, gsel, gtop;
+	const struct finding *cause;
 
 	bool colour;
 	bool gone; /* input failed (the terminal went away): leave every screen */
@@ -284,6 +295,169 @@ static int read_key(struct view *V)
 	}
 }
 
+/* ---- the findings screen: one line per cause, as the text report groups ---- */
+
+static int cmp_cause(const struct finding *x, const struct finding *y)
+{
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	int c = strcmp(x->rule, y->rule);
+	return c ? c : strcmp(x->group ? x->group : "", y->group ? y->group : "");
+}
+
+struct gm {
+	const struct finding *f;
+	size_t call;
+};
+
+static int cmp_gm(const void *a, const void *b)
+{
+	const struct gm *x = a, *y = b;
+	int c = cmp_cause(x->f, y->f);
+	if (c)
+		return c;
+	return x->call < y->call ? -1 : x->call > y->call;
+}
+
+/* Most severe first, then the largest. */
+static int cmp_vgroup(const void *a, const void *b)
+{
+	const struct vgroup *x = a, *y = b;
+	if (x->f->severity != y->f->severity)
+		return x->f->severity > y->f->severity ? -1 : 1;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return cmp_cause(x->f, y->f);
+}
+
+static void groups_build(struct view *V)
+{
+	struct gm *m = xmalloc((V->nfindings ? V->nfindings : 1) * sizeof *m);
+	size_t n = 0;
+	for (size_t i = 0; i < V->ncalls; i++)
+		for (size_t k = 0; k < V->calls[i]->nfindings; k++)
+			m[n++] = (struct gm){ V->calls[i]->findings[k], i };
+	qsort(m, n, sizeof *m, cmp_gm);
+	V->groups = xmalloc((n ? n : 1) * sizeof *V->groups);
+	V->ngroups = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && !cmp_cause(m[i - 1].f, m[i].f)) {
+			struct vgroup *g = &V->groups[V->ngroups - 1];
+			g->n++;
+			if (m[i - 1].call != m[i].call)
+				g->calls++;
+			continue;
+		}
+		V->groups[V->ngroups++] = (struct vgroup){ m[i].f, 1, 1 };
+	}
+	qsort(V->groups, V->ngroups, sizeof *V->groups, cmp_vgroup);
+	free(m);
+}
+
+static void groups_draw(struct view *V)
+{
+	erase();
+	char t[512];
+	snprintf(t, sizeof t, " sipaudit: findings by cause: %zu finding%s in %zu group%s", V->nfindings,
+		 V->nfindings == 1 ? "" : "s", V->ngroups, V->ngroups == 1 ? "" : "s");
+	title_bar(t);
+	attron(A_BOLD | A_UNDERLINE);
+	mvhline(1, 0, ' ', COLS);
+	attroff(A_BOLD | A_UNDERLINE);
+	put(1, 0, "Sev      Count  Calls  Rule and cause", A_BOLD | A_UNDERLINE);
+	int top = 2, height = LINES - 3;
+	if (height < 1)
+		height = 1;
+	if (!V->ngroups)
+		put(top + height / 2, COLS > 11 ? (COLS - 11) / 2 : 0, "no findings", A_BOLD);
+	if (V->gsel >= V->ngroups)
+		V->gsel = V->ngroups ? V->ngroups - 1 : 0;
+	if (V->gsel < V->gtop)
+		V->gtop = V->gsel;
+	if (V->gsel >= V->gtop + (size_t)height)
+		V->gtop = V->gsel - (size_t)height + 1;
+	for (int r = 0; r < height && V->gtop + (size_t)r < V->ngroups; r++) {
+		size_t idx = V->gtop + (size_t)r;
+		const struct vgroup *g = &V->groups[idx];
+		attr_t sel = idx == V->gsel ? A_REVERSE : A_NORMAL;
+		if (sel)
+			fill_line(top + r, sel);
+		char b[64], cause[600], line[700];
+		int x = put(top + r, 0, severity_name(g->f->severity),
+			    sel | attr_of(V, (uint8_t)(ladder_severity_class(g->f->severity) | LC_BOLD)));
+		while (x < 9)
+			x = put(top + r, x, " ", sel);
+		snprintf(b, sizeof b, "%5zu  %5zu  ", g->n, g->calls);
+		x = put(top + r, x, b, sel);
+		ascii(cause, sizeof cause, g->f->group ? g->f->group : "-");
+		snprintf(line, sizeof line, "%s %s", g->f->rule, cause);
+		put(top + r, x, line, sel);
+	}
+	static const char *const keys[] = { "Enter", "Its calls", "q", "Back", NULL, NULL };
+	key_bar(keys);
+	refresh();
+}
+
+/* Returns the group chosen (Enter), NULL when left without one. */
+static const struct finding *groups_loop(struct view *V)
+{
+	for (;;) {
+		groups_draw(V);
+		int ch = read_key(V);
+		if (V->gone)
+			return NULL;
+		size_t page = LINES > 4 ? (size_t)(LINES - 3) : 1;
+		switch (ch) {
+		case 'q':
+		case 'f':
+		case 27:
+			return NULL;
+		case KEY_UP:
+		case 'k':
+			if (V->gsel)
+				V->gsel--;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			if (V->gsel + 1 < V->ngroups)
+				V->gsel++;
+			break;
+		case KEY_PPAGE:
+			V->gsel = V->gsel > page ? V->gsel - page : 0;
+			break;
+		case KEY_NPAGE:
+		case ' ':
+			V->gsel = V->gsel + page < V->ngroups ? V->gsel + page : (V->ngroups ? V->ngroups - 1 : 0);
+			break;
+		case KEY_HOME:
+		case 'g':
+			V->gsel = 0;
+			break;
+		case KEY_END:
+		case 'G':
+			V->gsel = V->ngroups ? V->ngroups - 1 : 0;
+			break;
+		case '\n':
+		case '\r':
+		case KEY_ENTER:
+			if (V->ngroups)
+				return V->groups[V->gsel].f;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Does call v have a finding of the cause of f? */
+static bool call_has_cause(const struct callview *v, const struct finding *f)
+{
+	for (size_t k = 0; k < v->nfindings; k++)
+		if (!cmp_cause(v->findings[k], f))
+			return true;
+	return false;
+}
+
 /* ---- the calls screen ---- */
 
 static void call_code(char *buf, size_t size, const struct callview *v)
@@ -351,7 +525,7 @@ static void list_update(struct view *V)
 	size_t keep = V->nshown && V->sel < V->nshown ? V->shown[V->sel] : (size_t)-1;
 	V->nshown = 0;
 	for (size_t i = 0; i < V->ncalls; i++)
-		if (call_matches(V->calls[i], V->filter))
+		if (call_matches(V->calls[i], V->filter) && (!V->cause || call_has_cause(V->calls[i], V->cause)))
 			V->shown[V->nshown++] = i;
 	if (V->nshown)
 		qsort_r(V->shown, V->nshown, sizeof *V->shown, cmp_calls, V);
@@ -509,9 +683,15 @@ static void list_draw(struct view *V)
 		ascii(f, sizeof f, V->filter);
 		snprintf(t, sizeof t, "Filter: %s%s", f, V->prompt ? "_" : "   (/ edit, Esc clear)");
 		put(LINES - 2, 0, t, V->prompt ? A_BOLD : A_NORMAL);
+	} else if (V->cause) {
+		char g[300];
+		ascii(g, sizeof g, V->cause->group ? V->cause->group : "-");
+		snprintf(t, sizeof t, "Cause: %s %s %s   (f change, Esc clear)", severity_name(V->cause->severity),
+			 V->cause->rule, g);
+		put(LINES - 2, 0, t, A_NORMAL);
 	}
 	static const char *const keys[] = { "Enter", "Ladder", "/", "Filter", "s", "Sort", "r", "Reverse",
-					    "q", "Quit", NULL, NULL };
+					    "f", "Findings", "q", "Quit", NULL, NULL };
 	static const char *const pkeys[] = { "Enter", "Keep filter", "Esc", "Clear filter", "Up/Down", "Select",
 					     NULL, NULL };
 	key_bar(V->prompt ? pkeys : keys);
@@ -835,6 +1015,15 @@ static void ladder_build(struct ladder_screen *S, const struct callview *v)
 		ascii(text, sizeof text, f->summary ? f->summary : "");
 		vl_wrapped(&S->body, head, (uint8_t)(ladder_severity_class(f->severity) | LC_BOLD), 4, text, LC_PLAIN,
 			   width);
+		size_t same = k;
+		for (size_t j = 0; j < k && same == k; j++)
+			if (!cmp_cause(v->findings[j], f))
+				same = j;
+		if (same < k) { /* as the text report: why and hint once per cause */
+			snprintf(text, sizeof text, "    same rule and cause as [%zu]: why and hint there", same + 1);
+			vl_push(&S->body, text, NULL, LC_DIM, -1);
+			continue;
+		}
 		if (f->explanation) {
 			ascii(text, sizeof text, f->explanation);
 			vl_wrapped(&S->body, "    why: ", LC_BOLD, 6, text, LC_PLAIN, width);
@@ -1073,12 +1262,23 @@ static void list_loop(struct view *V)
 		case 'q':
 			return;
 		case 27:
-			if (V->flen) {
+			if (V->flen || V->cause) {
 				V->flen = 0;
 				V->filter[0] = 0;
+				V->cause = NULL;
 				list_update(V);
 			}
 			break;
+		case 'f': {
+			const struct finding *c = groups_loop(V);
+			if (V->gone)
+				return;
+			if (c) {
+				V->cause = c;
+				list_update(V);
+			}
+			break;
+		}
 		case '/':
 			V->prompt = true;
 			break;
@@ -1190,6 +1390,7 @@ int view_run(struct callview **calls, size_t ncalls, const char *title)
 		for (size_t k = 0; k < calls[i]->nfindings; k++)
 			V.nsev[calls[i]->findings[k]->severity]++;
 	}
+	groups_build(&V);
 	colours_init(&V);
 	list_update(&V);
 	list_loop(&V);
@@ -1197,6 +1398,7 @@ int view_run(struct callview **calls, size_t ncalls, const char *title)
 	endwin();
 	delscreen(scr);
 	free(V.shown);
+	free(V.groups);
 	free_calls(calls, ncalls);
 	return 0;
 }

@@ -65,6 +65,9 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				"Contact or Record-Route pointing to an unreachable (private) address, a NAT, or a "
 				"proxy not in the route set.",
 			     who);
+		/* the party that never ACKs */
+		finding_host(f, &c->msgs[t->final].m->dst);
+		finding_group(f, "2xx not ACKed by %s", f->host);
 		finding_emit(ctx, f);
 	}
 }

@@ -50,6 +50,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_hint(f, "Check the credentials configured for user %s in realm %s, and the server's "
 				"permissions for this account.",
 			     user, realm);
+		finding_group(f, "%d from %s for realm %s", t->status, f->host, realm); /* who refused, which realm */
 		finding_emit(ctx, f);
 		return; /* one finding per call */
 	}

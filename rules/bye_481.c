@@ -140,6 +140,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 					   "processed first ends the dialog, so the other may be answered 481; both sides "
 					   "were ending the dialog anyway and nothing is lost.");
 			finding_hint(f, "No action needed.");
+			finding_group(f, "BYE glare: both ends hung up at once");
 		} else if (dl && ended >= 0) {
 			f = finding_new(ctx, c, SEV_INFO);
 			finding_dialog(f, dl);
@@ -168,6 +169,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			sv_print(tt, sizeof tt, to->tag);
 			finding_summary(f, "%s got %s: its tags (From tag %s, To tag %s) match no dialog in this call",
 					label, resp, ft, tt);
+			finding_group(f, "%s's tags match no dialog (481 from %s)", sip_method_name(c->msgs[idx].method),
+				      f->host);
 			finding_explain(f, "A request inside a dialog must carry the dialog's Call-ID and both tags "
 					   "(RFC 3261 §12.2.1.1). None of the dialogs set up in this call has these tags, so "
 					   "the far end rightly answers 481: the sender built the request wrong (missing, "

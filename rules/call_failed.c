@@ -131,6 +131,9 @@ static void check_requests(struct rule_ctx *ctx, const struct call *c)
 				g[k].n > 1 ? " — and more like it" : "", causes[0] ? " — " : "", causes);
 		finding_explain(f, "%d %s: %s", g[k].status, rc->phrase, rc->meaning);
 		finding_hint(f, "%s", request_hint(g[k].method, g[k].status));
+		finding_host(f, &fin->src);
+		finding_group(f, "%s failed with %d %s from %s", sip_method_name(g[k].method), g[k].status, rc->phrase,
+			      f->host); /* method, code and the host that answered */
 		finding_emit(ctx, f);
 	}
 }
@@ -172,6 +175,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		break;
 	}
 	finding_hint(f, "%s", hint);
+	finding_group(f, "%d %s from %s", st, rc->phrase, f->host); /* code and the host that answered */
 	finding_emit(ctx, f);
 }
 

@@ -186,6 +186,9 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 						  "number.");
 			finding_hint(s->reuse, "Make the UA increment CSeq for every new request on the Call-ID (an "
 					       "un-SUBSCRIBE after a failure is a new request too), or use a new Call-ID.");
+			finding_host(s->reuse, &c->msgs[s->first_reuse].m->src);
+			finding_group(s->reuse, "%s reuses a finished request's CSeq (outside a dialog) from %s",
+				      sip_method_name(c->msgs[s->first_reuse].method), s->reuse->host);
 			finding_emit(ctx, s->reuse);
 		}
 		if (!s->f)
@@ -216,6 +219,9 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_hint(s->f, "Fix the sender's CSeq handling: keep one counter per dialog direction, "
 				   "starting above the INVITE's number, and never reuse it — or the proxy/B2BUA that "
 				   "rewrites CSeq between the two hops.");
+		finding_host(s->f, &c->msgs[s->first_bad].m->src);
+		finding_group(s->f, "%s CSeq does not increase (%s) from %s", sip_method_name(c->msgs[s->first_bad].method),
+			      in_dialog ? "same dialog" : "same Call-ID, outside a dialog", s->f->host);
 		finding_emit(ctx, s->f);
 	}
 	if (range) {

@@ -68,6 +68,8 @@ void finding_msg(struct finding *f, const struct call *c, int32_t idx)
 		return;
 	const struct sip_msg *m = c->msgs[idx].m;
 	finding_frame(f, m->frame);
+	if (!f->host[0])
+		finding_host(f, &m->src);
 	int64_t ns = msg_ns(m);
 	if (f->ts_ns < 0 || ns < f->ts_ns)
 		f->ts_ns = ns;
@@ -79,6 +81,32 @@ void finding_key(struct finding *f, const struct call *c, int32_t idx)
 		return;
 	finding_msg(f, c, idx);
 	f->frame = c->msgs[idx].m->frame;
+	finding_host(f, &c->msgs[idx].m->src);
+}
+
+void finding_host(struct finding *f, const struct endpoint *e)
+{
+	if (e && e->family)
+		endpoint_format_ip(e, f->host, sizeof f->host);
+	else
+		f->host[0] = 0;
+}
+
+char *finding_strip_numbers(const char *s)
+{
+	size_t n = strlen(s);
+	char *o = xmalloc(n + 1), *q = o;
+	for (const char *p = s; *p;) {
+		if (*p >= '0' && *p <= '9') {
+			*q++ = 'N';
+			while (*p >= '0' && *p <= '9')
+				p++;
+		} else {
+			*q++ = *p++;
+		}
+	}
+	*q = 0;
+	return o;
 }
 
 void finding_key_frame(struct finding *f, uint64_t frame)
@@ -109,11 +137,38 @@ static char *vfmt(const char *fmt, va_list ap)
 SETTER(finding_summary, summary)
 SETTER(finding_explain, explanation)
 SETTER(finding_hint, hint)
+SETTER(finding_group, group)
+
+/* The summary without what differs between occurrences of one cause: its
+ * numbers (N), and the message labels' " (CSeq N METHOD)" and " at frame N". */
+static char *default_group(const char *summary)
+{
+	char *s = finding_strip_numbers(summary);
+	char *w = s;
+	for (const char *p = s; *p;) {
+		if (!strncmp(p, " (CSeq N ", 9)) {
+			const char *e = strchr(p + 9, ')');
+			if (e && e - p < 40) {
+				p = e + 1;
+				continue;
+			}
+		}
+		if (!strncmp(p, " at frame N", 11)) {
+			p += 11;
+			continue;
+		}
+		*w++ = *p++;
+	}
+	*w = 0;
+	return s;
+}
 
 void finding_emit(struct rule_ctx *ctx, struct finding *f)
 {
 	if (!f->summary)
 		f->summary = xstrdup(ctx->rule->summary);
+	if (!f->group)
+		f->group = default_group(f->summary);
 	if (!f->frame && f->nframes)
 		f->frame = f->frames[0];
 	ctx->sink(ctx->ud, f);
@@ -130,5 +185,6 @@ void finding_free(struct finding *f)
 	free(f->summary);
 	free(f->explanation);
 	free(f->hint);
+	free(f->group);
 	free(f);
 }

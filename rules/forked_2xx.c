@@ -103,6 +103,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			finding_hint(f, "Find why the INVITE travels twice (NAT or bridge duplicating packets, two routes to "
 					"the UAS, an SBC resending with a new branch) and make the UAS reject merged "
 					"requests with 482.");
+			finding_host(f, &b->src);
+			finding_group(f, "duplicate INVITE by a second path to %s", dst);
 			finding_emit(ctx, f);
 			continue;
 		}

@@ -105,6 +105,8 @@ static void check_initial(struct rule_ctx *ctx, const struct call *c)
 			   "2xx, and each extra dialog must be ACKed and ended with BYE.");
 	finding_hint(f, "Make the UAC wait for the final response (or CANCEL and its 487) before sending another "
 			"INVITE on the Call-ID; a fresh call attempt needs a new Call-ID.");
+	finding_host(f, &c->msgs[first].m->src);
+	finding_group(f, "initial INVITEs in parallel on one Call-ID from %s", f->host);
 	finding_emit(ctx, f);
 }
 

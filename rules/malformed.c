@@ -121,6 +121,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			finding_hint(f, "Make the sending UA or B2BUA add 'Max-Forwards: 70' to every request, ACK "
 					"and CANCEL included, before it meets a stricter peer.");
 		}
+		finding_group(f, "%s", g[k].reason); /* the defect kind (a fixed text) */
 		finding_emit(ctx, f);
 	}
 }

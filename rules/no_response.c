@@ -49,6 +49,9 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 	finding_hint(f, "Check reachability of %s: firewall or fail2ban blocks, a wrong port or transport, NAT "
 			"without rport, or responses sent to an address the sender does not listen on.",
 		     dst);
+	/* the method and the host that did not answer */
+	finding_host(f, &c->msgs[first].m->dst);
+	finding_group(f, "%s to %s", sip_method_name(c->msgs[first].method), f->host);
 	finding_emit(ctx, f);
 }
 

@@ -129,6 +129,10 @@ static void nat_check(struct rule_ctx *ctx, const struct call *c, int32_t ans)
 						"(STUN, ICE, a SIP ALG that works, or an SBC).",
 						who(!s->from_caller), who(s->from_caller));
 			}
+			/* the party whose RTP comes from elsewhere (its NAT), and whether the far end latched */
+			finding_host(f, &s->src);
+			finding_group(f, "RTP from %s, not its SDP address; %s", f->host,
+				      latched ? "the far end latched (symmetric RTP)" : "the far end sends to the SDP address");
 			finding_emit(ctx, f);
 			return;
 		}
@@ -149,6 +153,8 @@ static void nat_check(struct rule_ctx *ctx, const struct call *c, int32_t ans)
 			finding_hint(f, "Make the %s send back to the source of the %s's packets (symmetric RTP / "
 					"comedia), or have the %s announce a reachable address (STUN, ICE, SBC).",
 					who(s->from_caller), who(!s->from_caller), who(!s->from_caller));
+			finding_host(f, &s->src); /* the sender that follows the private SDP address */
+			finding_group(f, "RTP from %s to a private SDP address", f->host);
 			finding_emit(ctx, f);
 			return;
 		}
@@ -201,6 +207,9 @@ static void check_dialog(struct rule_ctx *ctx, const struct call *c, int32_t di,
 		finding_key_frame(f, s->first_frame);
 		finding_summary(f, "one-way audio: RTP only from the %s (%s -> %s, %llu packets), none from the %s",
 				who(sender), a, b, (unsigned long long)pk[sender], who(!sender));
+		/* the silent party: the one that sent no RTP to the one that did */
+		finding_host(f, &s->dst);
+		finding_group(f, "one-way audio: no RTP from %s", f->host);
 		finding_explain(f, "Both sides agreed in SDP to send media for %.1f s after the answer, but only "
 				   "the %s's RTP is in the capture; the %s sent nothing this capture saw, or sent "
 				   "it somewhere else (its SDP address unreachable, NAT, firewall).",

@@ -40,6 +40,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			challenges++;
 
 	char label[96], resp[96] = "", causes[600] = "";
+	bool valid_400 = false; /* a 400 to a REGISTER with nothing wrong in it */
 	msg_label(label, sizeof label, c, last->req);
 	const char *summary_fmt = NULL;
 	const char *explain = NULL, *hint = NULL;
@@ -104,6 +105,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		   sip_msg_cseq(req)->valid && sip_msg_cseq(req)->digits <= 32) {
 		/* A 400 to a REGISTER in which nothing is wrong: every mandatory
 		 * header present and well formed, Content-Length consistent. */
+		valid_400 = true;
 		bool trailing = req->nonconformance && strstr(req->nonconformance, "after the Content-Length");
 		snprintf(buf, sizeof buf, "registrar answered %s to %s, a valid request%s", resp, label,
 			 trailing ? " (bytes after its body over UDP, which the receiver must discard)" : "");
@@ -158,6 +160,16 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_summary(f, "%s", summary_fmt);
 	finding_explain(f, "%s", explain);
 	finding_hint(f, "%s", hint);
+	/* the code (and whether credentials were refused) and the registrar */
+	if (st == 0) {
+		finding_host(f, &req->dst);
+		finding_group(f, "no response from %s", f->host);
+	} else {
+		finding_host(f, &fin->src);
+		finding_group(f, "%d %s%s from %s", st, rescode_lookup(st)->phrase,
+			      st == 401 || st == 407 ? (creds ? " to credentials" : " not answered")
+			      : valid_400 ? " to a valid REGISTER" : "", f->host);
+	}
 	finding_emit(ctx, f);
 }
 
@@ -177,9 +189,11 @@ static void check_binding(struct rule_ctx *ctx, const struct binding *b, uint32_
 	if (late_frame) {
 		finding_frame(f, late_frame);
 		f->frame = late_frame;
+		finding_group(f, "binding refreshed after it expired");
 		finding_summary(f, "registration of %s lapsed: granted %.0f s at frame %llu, refreshed only %.0f s after it expired (frame %llu)",
 				b->aor, granted, (unsigned long long)b->ok_frame, late, (unsigned long long)late_frame);
 	} else {
+		finding_group(f, "binding expired with no refresh");
 		finding_summary(f, "registration of %s expired %.0f s before the capture ended with no refresh (granted %.0f s at frame %llu)",
 				b->aor, late, granted, (unsigned long long)b->ok_frame);
 	}

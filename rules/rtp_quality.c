@@ -5,6 +5,7 @@
  * receiver's RTCP reports say it lost over 1 % (the loss happened after the
  * capture point). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rule.h"
@@ -51,6 +52,11 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			finding_frame(f, s->max_delta_frame);
 		const char *dir = s->from_caller < 0 ? "" : s->from_caller ? " caller -> callee" : " callee -> caller";
 		finding_summary(f, "poor RTP%s %s -> %s (%s): %s", dir, src, dst, s->codec[0] ? s->codec : "?", what);
+		/* the sending host, and what is poor (without its figures) */
+		finding_host(f, &s->src);
+		char *kind = finding_strip_numbers(what);
+		finding_group(f, "from %s: %s", f->host, kind);
+		free(kind);
 		char mos[48] = "not estimated";
 		if (s->mos >= 0)
 			snprintf(mos, sizeof mos, "R %.1f, MOS %.2f", s->r_factor, s->mos);

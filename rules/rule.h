@@ -37,6 +37,16 @@ struct finding {
 	int64_t ts_ns;          /* time of the first message it cites */
 	char *summary, *explanation, *hint;
 	const char *reference;  /* static */
+	/* The cause this finding shares with others of its rule and severity,
+	 * e.g. "486 Busy Here from 192.0.2.7": findings of one rule, severity
+	 * and group are one block of the text report (and one "group" in the
+	 * JSON). Set by the rule (finding_group); by default the summary with
+	 * its numbers replaced by N. */
+	char *group;
+	/* The host the finding points at (address only): the sender of the
+	 * message that proves it, or the party that did not answer; "" when
+	 * none (a finding about RTP only, a lapsed binding). */
+	char host[ENDPOINT_STRLEN];
 };
 
 #define FINDING_NO_CALL UINT64_MAX
@@ -77,6 +87,12 @@ void finding_key_frame(struct finding *f, uint64_t frame);
 void finding_summary(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_explain(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_group(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The host the finding points at (finding_msg and finding_key set the
+ * sender of the first / key message; a rule says otherwise with this). */
+void finding_host(struct finding *f, const struct endpoint *e);
+/* A copy of s with each run of digits replaced by one 'N' (the default group). */
+char *finding_strip_numbers(const char *s);
 /* Hands the finding to the sink (which takes ownership). */
 void finding_emit(struct rule_ctx *ctx, struct finding *f);
 void finding_free(struct finding *f);

@@ -125,6 +125,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		finding_hint(f, "Configure the UA with its public address or STUN/ICE, let the SBC/PBX rewrite SDP "
 				"(Asterisk: direct_media=no, rtp_symmetric, rewrite_contact; Kamailio: rtpengine / "
 				"fix_nated_sdp), and disable the router's SIP ALG.");
+		finding_host(f, &m->src);
+		finding_group(f, "private media address in SDP from %s", f->host);
 		finding_emit(ctx, f);
 	}
 	if (sig) {
@@ -139,6 +141,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				     "rport, RFC 5626 outbound).");
 		finding_hint(sig, "Enable rport and NAT keep-alives on the UA, or make the server fix the contact "
 				  "(Asterisk: force_rport, rewrite_contact; Kamailio: fix_nated_contact/nathelper).");
+		finding_host(sig, &c->msgs[sig_first].m->src);
+		finding_group(sig, "private Contact and no rport from %s", sig->host);
 		finding_emit(ctx, sig);
 	}
 }

@@ -44,6 +44,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			   "never arrives.");
 	finding_hint(f, "Send large requests over TCP (or TLS); trim the SDP (fewer codecs, no unused ICE "
 			"candidates) and headers; or enable the UA's automatic switch to TCP for large messages.");
+	finding_group(f, "from %s", f->host[0] ? f->host : "?"); /* the sending host */
 	finding_emit(ctx, f);
 }
 

@@ -282,6 +282,41 @@ check('no colour when not a terminal', '\033[' not in out, '')
 rc, out, _ = run(['-q', '--color', 'always', cap('ack-cseq-update')])
 check('--color always forces colour', '\033[' in out, '')
 
+# --- grouping of repeated findings, --each, the triage summary -------------------
+TRUNK = cap('busy-trunk')  # 300 call-failed: 150 486, 90 503, 60 404, all from 192.0.2.20
+rc, grouped, _ = run(['-q', '--no-table', TRUNK])
+rc2, each, _ = run(['-q', '--no-table', '--each', TRUNK])
+rc3, js, _ = run(['-q', '--format', 'json', TRUNK])
+heads = lambda t: re.findall(r'^\S+busy-trunk\.pcap:\d+: info\[call-failed\]: ', t, re.M)
+check('grouped: one full block per cause (three)', rc == 0 and len(heads(grouped)) == 3, str(len(heads(grouped))))
+check('grouped: why printed once per cause', grouped.count('    why: ') == 3, str(grouped.count('    why: ')))
+check('grouped: at most 20 one-line entries per group, the rest counted',
+      re.search(r'^      \.\.\. and 129 more \(--each to list all\)$', grouped, re.M) is not None
+      and re.search(r'^      \.\.\. and 69 more ', grouped, re.M) is not None
+      and re.search(r'^      \.\.\. and 39 more ', grouped, re.M) is not None, grouped[:600])
+check('grouped: counts per cause', all(f'({c} from 192.0.2.20): {n} findings' in grouped for c, n in
+      (('486 Busy Here', 150), ('503 Service Unavailable', 90), ('404 Not Found', 60))), grouped[:600])
+check('--each: every finding in full (300 blocks, 300 why lines)',
+      rc2 == 0 and len(heads(each)) == 300 and each.count('    why: ') == 300, str(len(heads(each))))
+check('--each: no one-line entries', 'same rule and cause' not in each and '--each to list all' not in each, '')
+tri = lambda t: t.split('\n\n', 1)[0].splitlines()
+check('triage: the same opening lines with and without --each', tri(grouped) == tri(each), '')
+check('triage: at most 8 lines, counts and hosts',
+      len(tri(grouped)) <= 8 and tri(grouped)[0] == 'triage: 300 info in 3 groups'
+      and 'call-failed 486 Busy Here from 192.0.2.20 (150), call-failed 503 Service Unavailable from 192.0.2.20 (90)'
+      in tri(grouped)[1] and tri(grouped)[-1] == '  most affected hosts: 192.0.2.20 (300 info)', '\n'.join(tri(grouped)))
+doc = json.loads(js)
+groups = {}
+for f in doc['findings']:
+    groups[f['group']] = groups.get(f['group'], 0) + 1
+check('JSON: one finding per occurrence, the group key counts the text report\'s groups',
+      len(doc['findings']) == 300 and groups == {'info call-failed 486 Busy Here from 192.0.2.20': 150,
+                                                 'info call-failed 503 Service Unavailable from 192.0.2.20': 90,
+                                                 'info call-failed 404 Not Found from 192.0.2.20': 60}, str(groups))
+check('JSON: host is the answering host', {f['host'] for f in doc['findings']} == {'192.0.2.20'}, '')
+rc, none, _ = run(['-q', cap('call-ok')])
+check('triage: a clean capture says so in one line', none.startswith('triage: no findings\n\n'), none[:100])
+
 # --- ladder selection ---------------------------------------------------------
 rc, _, err = run(['-q', '--ladder', '999', cap('call-ok')])
 check('--ladder of a call that is not there is exit 2', rc == 2 and 'no call' in err, f'exit {rc} {err}')

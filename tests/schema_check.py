@@ -92,6 +92,10 @@ class Checker:
 def check_finding_refs(f, path, calls_by_number, ninputs, filtered=False):
     if isinstance(f.get("frame"), int) and isinstance(f.get("frames"), list) and f["frame"] not in f["frames"]:
         return path + ".frame", "key frame %d is not among frames %s" % (f["frame"], f["frames"])
+    g = f.get("group")
+    if isinstance(g, str) and not g.startswith("%s %s " % (f.get("severity"), f.get("rule"))):
+        return path + ".group", "group %r does not start with the severity and rule %s %s" % (
+            g, f.get("severity"), f.get("rule"))
     if isinstance(f.get("input"), int) and f["input"] >= ninputs:
         return path + ".input", "input %d but only %d inputs" % (f["input"], ninputs)
     n = f.get("call")
@@ -272,6 +276,7 @@ def sample_report():
         "frame": 3, "frames": [1, 3], "time": "2024-01-02T03:04:05.123456Z",
         "summary": "call rejected: 486 Busy Here", "explanation": "The callee is busy.",
         "hint": None, "reference": "RFC 3261 §21",
+        "group": "info call-failed 486 Busy Here from 192.0.2.20", "host": "192.0.2.20",
     }
     inp = {
         "path": "x.pcap", "link_types": ["ether"], "packets": 3, "bytes": 900, "sip_messages": 2,
@@ -325,6 +330,10 @@ def self_checks(checker):
          lambda d: d["calls"][0]["messages"][0]["sdp"]["media"][0].update(direction="unset")),
         ("malformed without malformed_reason", "$.calls[0].messages[0]",
          lambda d: d["calls"][0]["messages"][0].update(malformed=True)),
+        ("a finding without group", "$.findings[0]",
+         lambda d: d["findings"][0].pop("group")),
+        ("a group of another rule", "$.findings[0].group",
+         lambda d: d["findings"][0].update(group="info udp-too-large from 192.0.2.20")),
         ("a key frame not among frames", "$.findings[0].frame",
          lambda d: d["findings"][0].update(frame=2)),
         ("a finding naming a call not in the report", "$.findings[0].call",

@@ -17,6 +17,7 @@ one=testdata/captures/rules/ack-cseq-update.pcap  # one call, an ack-cseq error 
 many=testdata/captures/rules/malformed.pcap       # five calls of four kinds
 none=testdata/captures/corrupt/header-only.pcap   # a valid file without packets
 rtp=testdata/captures/media/rtp-loss.pcap         # one call, two RTP streams, rtp-quality on one
+repeated=testdata/captures/public/digital-forensics-network-forensics-challenge__SIP.pcap # 51 udp-too-large of one cause, 1 rtp-quality
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "ok - view: tmux not installed # SKIP"
@@ -287,6 +288,26 @@ keys Enter
 check "no colour: the raw message renders" "^INVITE sip:bob@192\.0\.2\.20"
 keys q q q
 check_exit "no colour: q q q quits"
+
+# ---- findings by cause: one line per group, Enter narrows the calls to it ----
+start TERM=tmux-256color -- "$repeated"
+check "groups: the list first" "217 calls, 217 shown, 52 findings \(52W\)"
+check "groups: the key bar offers the findings" "f Findings +q Quit"
+keys f
+check "groups: title with the counts" "findings by cause: 52 findings in 2 groups"
+check "groups: the largest group first, with its count and calls" "^warning +51 +51  udp-too-large from 10\.21\.128\.1$"
+check "groups: the other group" "^warning +1 +1  rtp-quality from 10\.21\.128\.1: receiver reports loss N\.N %$"
+check_not "groups: no line per finding" "udp-too-large.*udp-too-large|^warning +1 +1  udp-too-large"
+keys Enter
+check "groups: Enter shows the calls of the group" "217 calls, 51 shown"
+check "groups: the cause under the list" "^Cause: warning udp-too-large from 10\.21\.128\.1 "
+check "groups: its calls have the finding" "^ *35 [0-9:]+ .* 1W$"
+keys f Down Enter
+check "groups: another group, another set of calls" "217 calls, 1 shown"
+keys Escape
+check "groups: Esc shows every call again" "217 calls, 217 shown"
+keys q
+check_exit "groups: q quits"
 
 # ---- no calls ----
 start TERM=tmux-256color -- "$none"

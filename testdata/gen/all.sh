@@ -21,4 +21,5 @@ G=$(cd "$(dirname "$0")" && pwd)
 "$G/rules/dialog.sh" all
 "$G/rules/reg.sh" all
 "$G/rules/misc.sh" all
+"$G/rules/trunk.sh"
 "$G/verify.sh"
