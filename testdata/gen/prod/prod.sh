@@ -17,7 +17,8 @@
 # Needs root, iproute2, tcpdump, tshark, sip-tester, kamailio, sipsak, python3.
 #
 #   prod.sh NAME     one capture (e.g. prod.sh bye-glare)
-#   prod.sh all      every capture below (about 4 minutes: two wait on timers)
+#   prod.sh all      every capture below (about 12 minutes: two wait on timers
+#                    for 100 s and 45 s, and each check runs tshark)
 #   prod.sh list     names
 # Each run checks the capture's shape with tshark (fails loudly otherwise) and
 # rewrites that capture's lines in EXPECTED.prod.tsv, with frame numbers read
