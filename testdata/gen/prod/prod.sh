@@ -287,7 +287,7 @@ one() {
       expect cseq-order warning "$sub2" \
         "Ekiga-like: SUBSCRIBE (Event: presence, CSeq 1) -> 489 Bad Event; 1 s later the un-SUBSCRIBE (Expires: 0) is sent out of dialog with the same Call-ID, From tag and CSeq 1 but a new branch (frame $sub2). An out-of-dialog request reusing its CSeq with a new branch after a final response is a warning: a server still holding the first transaction may treat it as a merged request (RFC 3261 8.2.2.2, 482); not a CSeq error - no dialog exists and the number did not go down."
       expect call-failed info "$(fr 'sip.Status-Code == 489' | cut -d, -f1)" \
-        "The failure that did happen gets its own explanation: 489 Bad Event to the SUBSCRIBE (the notifier does not support the presence event package; its Allow-Events says message-summary, RFC 6665 7.2.2). Written as call-failed/info; if the non-INVITE explanation gets its own rule id, rename this line (infos are not checked by rules_expected.py)."
+        "The failure that did happen gets its own explanation: 489 Bad Event to the SUBSCRIBE (the notifier does not support the presence event package; its Allow-Events says message-summary, RFC 6665 7.2.2). Written as call-failed/info; if the non-INVITE explanation gets its own rule id, rename this line (rules_expected.py does require a listed info)."
       ;;
     request-405-501)
       begin "$1"
