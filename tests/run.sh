@@ -88,6 +88,8 @@ tap() {
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/rules 2>&1)
 # the media captures likewise, and every RTP stream against tshark's figures
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/media 2>&1)
+# the issue-11 field-traffic captures (testdata/gen/prod/prod.sh) likewise
+tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/prod 2>&1)
 tap < <(python3 tests/media_parity.py "$build/sipaudit" testdata/public/rtp-streams.tsv \
 	testdata/public/RTP-DIFFERENCES.tsv "$shared/captures/public" 2>&1)
 tap < <(python3 tests/media_parity.py "$build/sipaudit" testdata/captures/media/rtp-streams.tsv \

@@ -10,7 +10,8 @@ other lines start with '#'):
   * the expected outputs of the golden tests (testdata/golden/TESTLIST) that
     use --format json or --format jsonl;
   * fresh runs of BUILD_BINARY --format json, and --format jsonl once the
-    binary knows it, on testdata/captures/rules/*, testdata/captures/media/* and
+    binary knows it, on testdata/captures/rules/*, testdata/captures/media/*,
+    testdata/captures/prod/* and
 SHARED_DIR/captures/public/*.
 Besides the schema, each report is checked for the cross-references the schema
 cannot express (finding.frame among finding.frames, finding.call naming a call
@@ -464,6 +465,7 @@ def captures(shared):
     for d, label in ((os.path.join(ROOT, "testdata", "captures", "rules"), "rules"),
                      (os.path.join(ROOT, "testdata", "captures", "media"), "media"),
                      (os.path.join(ROOT, "testdata", "captures", "tcp-sameport"), "tcp-sameport"),
+                     (os.path.join(ROOT, "testdata", "captures", "prod"), "prod"),
                      (os.path.join(shared, "captures", "public"), "public")):
         if not os.path.isdir(d):
             out("not ok - fresh runs on %s: directory not found" % d)

@@ -2,7 +2,8 @@
 # Regenerate every capture described in testdata/captures/README.md.
 # Needs root (network namespaces) and the Debian packages
 #   sip-tester tcpdump tshark (wireshark-common: editcap mergecap capinfos)
-#   iproute2 python3 gzip iptables kamailio (the last two for the rule captures)
+#   iproute2 python3 gzip iptables kamailio (the last two for the rule captures;
+#   kamailio also for prod/)
 # e.g.  apt-get install -y sip-tester tcpdump tshark iproute2 python3 gzip iptables kamailio
 # Every run produces different bytes (timestamps, Call-IDs, ports, VXLAN
 # source ports), so golden outputs that use these files must be regenerated
@@ -22,4 +23,6 @@ G=$(cd "$(dirname "$0")" && pwd)
 "$G/rules/reg.sh" all
 "$G/rules/misc.sh" all
 "$G/rules/trunk.sh"
+# issue-11 field-traffic captures (about 12 minutes), EXPECTED.prod.tsv likewise
+"$G/prod/prod.sh" all
 "$G/verify.sh"
