@@ -957,12 +957,26 @@ void media_quality(struct media_stream *s, double ptime_ms)
 	double burst = s->burst_ratio > 0 ? s->burst_ratio : 1;
 	double ie_eff = ie + (95 - ie) * ppl / (ppl / burst + bpl);
 	double r = 93.2 - id - ie_eff;
-	if (r < 0)
+	if (!(r > 0)) /* also NaN */
 		r = 0;
 	if (r > 100)
 		r = 100;
 	s->r_factor = r;
-	s->mos = r <= 0 ? 1 : 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
+	s->mos = media_mos(r);
+}
+
+/* G.107 Annex B (B.4): MOS_CQE = 1 for R < 0, 4.5 for R > 100, and
+ * 1 + 0.035 R + R (R - 60) (100 - R) 7e-6 between. That cubic dips below
+ * 1 for 0 < R < 6.5 (0.989 at R = 3.1): MOS is a 1..4.5 scale, so the
+ * floor of the R < 0 case holds there too. */
+double media_mos(double r)
+{
+	if (!(r > 0))
+		return 1;
+	if (r > 100)
+		return 4.5;
+	double mos = 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
+	return mos < 1 ? 1 : mos > 4.5 ? 4.5 : mos;
 }
 
 /* The final figures of a stream as member k of the flow sees them (k < 0:

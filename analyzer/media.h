@@ -76,6 +76,8 @@ struct media_stream {
  * (with its burstiness), the codec's impairment, and a delay made of the
  * packetisation and a jitter buffer twice the mean jitter. */
 void media_quality(struct media_stream *s, double ptime_ms);
+/* MOS-CQE from R (G.107 Annex B), held within 1..4.5. */
+double media_mos(double r);
 
 /* ---- the media table (media.c), owned by the call store ---- */
 struct call;

@@ -10,8 +10,9 @@ other lines start with '#'):
   * the expected outputs of the golden tests (testdata/golden/TESTLIST) that
     use --format json or --format jsonl;
   * fresh runs of BUILD_BINARY --format json, and --format jsonl once the
-    binary knows it, on testdata/captures/rules/*, testdata/captures/media/* and
-SHARED_DIR/captures/public/*.
+    binary knows it, on every capture under testdata/captures (all
+    subdirectories, the corrupt ones too: they must still print a valid
+    report) and under SHARED_DIR/captures/public.
 Besides the schema, each report is checked for the cross-references the schema
 cannot express (finding.frame among finding.frames, finding.call naming a call
 of the report, message.dialog an index into dialogs, the counts of inputs and
@@ -451,16 +452,21 @@ def check_json_text(checker, text, filtered=False):
 # ---- fresh runs ----
 
 def captures(shared):
+    """Every capture the tests touch: all of testdata/captures (every
+    subdirectory: rules, media, public, corrupt, the ingest ones at the top)
+    and all of SHARED_DIR/captures/public, walked recursively."""
     files = []
-    for d, label in ((os.path.join(ROOT, "testdata", "captures", "rules"), "rules"),
-                     (os.path.join(ROOT, "testdata", "captures", "media"), "media"),
+    for d, label in ((os.path.join(ROOT, "testdata", "captures"), "captures"),
                      (os.path.join(shared, "captures", "public"), "public")):
         if not os.path.isdir(d):
             out("not ok - fresh runs on %s: directory not found" % d)
             continue
-        for name in sorted(os.listdir(d)):
-            if name.endswith(CAPTURE_EXT):
-                files.append(("%s/%s" % (label, name), os.path.join(d, name)))
+        for dirpath, dirnames, names in os.walk(d):
+            dirnames.sort()
+            for name in sorted(names):
+                if name.endswith(CAPTURE_EXT):
+                    path = os.path.join(dirpath, name)
+                    files.append(("%s/%s" % (label, os.path.relpath(path, d)), path))
     return files
 
 
