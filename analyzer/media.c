@@ -27,6 +27,11 @@
 #define ANN_MAX_KEYS (2 + SDP_MAX_CAND)
 #define FLOW_MAX_CALLS 4 /* calls one flow may belong to */
 #define MATCH_INTERVAL_NS 200000000LL
+/* An SDP's addresses belong to its call from the SDP's message until the
+ * call ends (its last INVITE dialog ended and no INVITE pending), give or
+ * take this much: RTP in flight at the BYE, media that overtakes the SDP
+ * (RTP sent directly, SIP through proxies). */
+#define SPAN_GRACE_NS 2000000000LL
 /* A transit-time jump this large (in seconds) is a pause or a restart of
  * the sender's clock, not network jitter: that sample is left out. */
 #define JITTER_RESYNC_S 2
@@ -75,6 +80,8 @@ struct media_call {
 	struct mflow **flows;
 	uint32_t nflows, flows_cap;
 	int64_t answer_ns; /* the first 2xx to the initial INVITE, -1 */
+	int64_t end_ns;    /* when the call's media ended (INT64_MAX while open) */
+	uint32_t nanns;    /* announcements so far */
 	struct rtcp_rec *rtcp;
 	uint32_t nrtcp, rtcp_cap;
 };
@@ -107,6 +114,10 @@ struct rtp_live {
 	uint64_t ptn[4];
 	unsigned npts;
 	uint64_t answered[FLOW_MAX_CALLS]; /* per member: packets after its answer */
+	int64_t pt_ns[4];      /* when each of pts[] was first seen */
+	uint8_t owners;        /* bit i: the stream is member i's (its span covered it) */
+	bool sealed;           /* ended by a span boundary: later packets start another */
+	bool from_seal;        /* started when a span boundary sealed the previous one */
 };
 
 #define FLOW_MAX_MAP 12
@@ -116,6 +127,7 @@ struct fmember {
 	const struct media_ann *ann;
 	enum media_match match;
 	int8_t from_caller;
+	int64_t from_ns; /* the span starts (the matching SDP less the grace) */
 };
 
 struct pt_map {
@@ -141,6 +153,7 @@ struct mflow {
 	unsigned nmem, nlive;
 	uint32_t gen;
 	int64_t match_ns; /* when the addresses were last looked up */
+	uint32_t map_key; /* the members' announcements the map was made from */
 	int64_t last_ns;
 	struct rtp_live *st;
 	uint32_t nst, stcap;
@@ -289,6 +302,7 @@ static struct media_call *live_of(struct call *c)
 	if (!c->media_live) {
 		c->media_live = xcalloc(1, sizeof *c->media_live);
 		c->media_live->answer_ns = -1;
+		c->media_live->end_ns = INT64_MAX;
 	}
 	return c->media_live;
 }
@@ -313,6 +327,21 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 		struct media_call *mc = live_of(c);
 		if (mc->answer_ns < 0)
 			mc->answer_ns = msg_ns(m);
+	}
+	/* the media span: open while an INVITE dialog is up or an INVITE is
+	 * pending; a BYE, CANCEL's 487, a failure closes it, a later INVITE or
+	 * 2xx (a race, a new offer) opens it again */
+	if (cm->method == M_INVITE || cm->method == M_BYE || cm->method == M_CANCEL) {
+		struct media_call *mc = live_of(c);
+		bool open = false;
+		for (uint32_t i = 0; i < c->ndialogs && !open; i++)
+			open = c->dialogs[i].kind == M_INVITE && c->dialogs[i].state != DLG_TERMINATED;
+		for (uint32_t i = 0; i < c->ntxns && !open; i++)
+			open = c->txns[i].method == M_INVITE && c->txns[i].req >= 0 && !c->txns[i].status;
+		if (open)
+			mc->end_ns = INT64_MAX;
+		else if (mc->end_ns == INT64_MAX)
+			mc->end_ns = msg_ns(m);
 	}
 	struct sdp sdp;
 	if (!m->body.len || !sip_msg_sdp_parse(m, &sdp))
@@ -355,6 +384,7 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 		}
 		a->next = mc->anns;
 		mc->anns = a;
+		mc->nanns++;
 		mt->gen++;
 	}
 }
@@ -500,7 +530,7 @@ static void flow_attach(struct media_table *mt, struct mflow *f, const struct me
 	if (f->nmem == FLOW_MAX_CALLS || flow_has_call(f, a->call))
 		return;
 	struct media_call *mc = live_of(a->call);
-	f->mem[f->nmem++] = (struct fmember){ a->call, a, how, from_caller };
+	f->mem[f->nmem++] = (struct fmember){ a->call, a, how, from_caller, a->ns - SPAN_GRACE_NS };
 	f->nlive++;
 	if (mc->nflows == mc->flows_cap) {
 		mc->flows_cap = mc->flows_cap ? mc->flows_cap * 2 : 4;
@@ -539,7 +569,7 @@ static void flow_match(struct media_table *mt, struct mflow *f)
 /* The payload types of a flow from the receiver's SDP (RFC 3264 §5.1:
  * payload type numbers are those the receiver announced), else the
  * sender's; the static table (RFC 3551) for the rest. */
-static void flow_map(struct mflow *f)
+static void flow_map(struct mflow *f, int64_t t)
 {
 	f->nmap = 0;
 	f->media[0] = 0;
@@ -552,7 +582,7 @@ static void flow_map(struct mflow *f)
 	const struct media_call *mc = fm->call->media_live;
 	const struct media_ann *a = NULL;
 	if (fm->from_caller >= 0)
-		a = party_ann(mc, !fm->from_caller, fm->ann->mline, f->last_ns);
+		a = party_ann(mc, !fm->from_caller, fm->ann->mline, t);
 	if (!a)
 		a = fm->ann;
 	struct sdp sdp;
@@ -609,11 +639,79 @@ static void jitter_restart(struct rtp_live *L, uint32_t clock)
 	L->jitter = 0;
 }
 
-static struct rtp_live *stream_of(struct mflow *f, uint32_t ssrc)
+/* Does member m's span cover time t: from its SDP (less the grace) until
+ * its call ended (plus the grace)? A finalised member covers nothing. */
+static bool member_covers(const struct fmember *m, int64_t t)
 {
-	for (uint32_t i = 0; i < f->nst; i++)
-		if (f->st[i].s.ssrc == ssrc)
-			return &f->st[i];
+	if (!m->call || t < m->from_ns)
+		return false;
+	const struct media_call *mc = m->call->media_live;
+	return !mc || mc->end_ns == INT64_MAX || t - SPAN_GRACE_NS <= mc->end_ns;
+}
+
+/* Had member m's call ended by t (only its grace left)? */
+static bool member_ended(const struct fmember *m, int64_t t)
+{
+	if (!m->call)
+		return true;
+	const struct media_call *mc = m->call->media_live;
+	return mc && mc->end_ns != INT64_MAX && mc->end_ns <= t;
+}
+
+/* The members a stream starting at t belongs to: those whose span covers
+ * t; when a call that has not ended is among them, the ended ones (in
+ * their grace) are left out: the new stream is the new call's. */
+static uint8_t span_mask(const struct mflow *f, int64_t t)
+{
+	uint8_t cover = 0, live = 0;
+	for (unsigned i = 0; i < f->nmem; i++)
+		if (member_covers(&f->mem[i], t)) {
+			cover |= (uint8_t)(1u << i);
+			if (!member_ended(&f->mem[i], t))
+				live |= (uint8_t)(1u << i);
+		}
+	return live ? live : cover;
+}
+
+/* The stream of an SSRC on a flow at time t. A stream is per SSRC and per
+ * call span: when the calls whose span covers t are no longer the ones the
+ * stream started under (its call ended and another call's SDP names the
+ * same addresses, or nobody's does), the stream is sealed and the packet
+ * starts a new one (port reuse by the next call; SIPp even reuses the
+ * SSRC). A call joining a stream whose calls are still up shares it (B2BUA
+ * legs with direct media); a stream from before any SDP is adopted. */
+static struct rtp_live *stream_of(struct mflow *f, uint32_t ssrc, int64_t t)
+{
+	uint8_t now = f->nmem ? span_mask(f, t) : 0;
+	bool sealed = false;
+	for (uint32_t i = 0; i < f->nst; i++) {
+		struct rtp_live *L = &f->st[i];
+		if (L->s.ssrc != ssrc || L->sealed)
+			continue;
+		uint8_t gone = (uint8_t)(L->owners & ~now), joined = (uint8_t)(now & ~L->owners);
+		if (!gone && !joined)
+			return L;
+		uint8_t keep = L->owners & now;
+		bool seal;
+		if (keep) {
+			bool ended = true;
+			for (unsigned j = 0; j < f->nmem; j++)
+				if (keep >> j & 1 && !member_ended(&f->mem[j], t))
+					ended = false;
+			seal = joined && ended;
+		} else {
+			seal = L->owners || L->from_seal;
+		}
+		if (!seal) {
+			/* a call that was the stream's keeps it: its copy
+			 * is taken when the call is finalised */
+			L->owners |= joined;
+			return L;
+		}
+		L->sealed = true;
+		sealed = true;
+		break;
+	}
 	if (f->nst == MAX_SSRC_PER_FLOW)
 		return NULL;
 	if (f->nst == f->stcap) {
@@ -623,6 +721,8 @@ static struct rtp_live *stream_of(struct mflow *f, uint32_t ssrc)
 	struct rtp_live *L = &f->st[f->nst++];
 	memset(L, 0, sizeof *L);
 	L->s.ssrc = ssrc;
+	L->owners = now;
+	L->from_seal = sealed;
 	return L;
 }
 
@@ -719,7 +819,7 @@ static bool seq_update(struct rtp_live *L, uint16_t seq, bool same_pt)
 	return true;
 }
 
-static void pt_count(struct rtp_live *L, uint8_t pt)
+static void pt_count(struct rtp_live *L, uint8_t pt, int64_t ns)
 {
 	for (unsigned i = 0; i < L->npts; i++)
 		if (L->pts[i] == pt) {
@@ -728,6 +828,7 @@ static void pt_count(struct rtp_live *L, uint8_t pt)
 		}
 	if (L->npts < 4) {
 		L->pts[L->npts] = pt;
+		L->pt_ns[L->npts] = ns;
 		L->ptn[L->npts++] = 1;
 	}
 }
@@ -766,7 +867,7 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 	} else if (h->pt == L->cur_pt) {
 		L->cand_run = 0;
 	}
-	pt_count(L, h->pt);
+	pt_count(L, h->pt, p->ns);
 	bool same_pt = h->pt == L->cur_pt;
 	bool fresh = true;
 	/* Like Wireshark's analysis, the figures leave out a talkspurt's first
@@ -791,7 +892,7 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 		s->end_ns = p->ns;
 	for (unsigned i = 0; i < f->nmem; i++) {
 		const struct call *c = f->mem[i].call;
-		if (c && c->media_live && c->media_live->answer_ns >= 0 && p->ns >= c->media_live->answer_ns)
+		if (c && L->owners >> i & 1 && c->media_live && c->media_live->answer_ns >= 0 && p->ns >= c->media_live->answer_ns)
 			L->answered[i]++;
 	}
 	/* RFC 3550 A.8: D(i-1,i) = (Rj - Ri) - (Sj - Si) in timestamp units */
@@ -895,13 +996,21 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 	}
 	/* new SDP since the last look: look again, at most every 200 ms of
 	 * capture time (a flow's figures do not depend on when it is tied) */
-	if (f->gen != mt->gen && f->nmem < FLOW_MAX_CALLS &&
+	if (f->gen != mt->gen &&
 	    (f->match_ns == INT64_MIN || p->ns - f->match_ns >= MATCH_INTERVAL_NS || p->ns < f->match_ns)) {
-		unsigned before = f->nmem;
 		f->match_ns = p->ns;
-		flow_match(mt, f);
-		if (!before && f->nmem) {
-			flow_map(f);
+		if (f->nmem < FLOW_MAX_CALLS)
+			flow_match(mt, f);
+		f->gen = mt->gen;
+		uint32_t key = f->nmem;
+		for (unsigned i = 0; i < f->nmem; i++)
+			if (f->mem[i].call && f->mem[i].call->media_live)
+				key = key * 31 + f->mem[i].call->media_live->nanns;
+		if (f->nmem && key != f->map_key) {
+			/* the payload types in force now (a re-INVITE may have
+			 * renegotiated them) */
+			f->map_key = key;
+			flow_map(f, p->ns);
 			for (uint32_t i = 0; i < f->nst; i++) {
 				bool ev;
 				uint32_t clock = pt_clock(f, f->st[i].cur_pt, &ev);
@@ -921,7 +1030,7 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 				rtcp_update(live_of(f->mem[i].call), &p->u.rtcp);
 		return;
 	}
-	struct rtp_live *L = stream_of(f, p->u.rtp.ssrc);
+	struct rtp_live *L = stream_of(f, p->u.rtp.ssrc, p->ns);
 	if (L)
 		rtp_update(mt, f, L, p);
 }
@@ -979,6 +1088,25 @@ double media_mos(double r)
 	return mos < 1 ? 1 : mos > 4.5 ? 4.5 : mos;
 }
 
+/* The encoding of payload type pt as the SDP of ann a maps it (RFC 4566
+ * a=rtpmap); false when that SDP does not map it. */
+static bool ann_rtpmap(const struct call *c, const struct media_ann *a, uint8_t pt, char *buf, size_t size,
+		       uint32_t *clock)
+{
+	struct sdp sdp;
+	if (!a || !sip_msg_sdp_parse(c->msgs[a->msg].m, &sdp) || a->mline >= (int)sdp.nmedia)
+		return false;
+	const struct sdp_media *md = &sdp.media[a->mline];
+	for (unsigned i = 0; i < md->nmap; i++)
+		if (md->map[i].pt == pt) {
+			int e = (int)(md->map[i].encoding.len < 20 ? md->map[i].encoding.len : 20);
+			snprintf(buf, size, "%.*s/%u", e, md->map[i].encoding.p, md->map[i].clock);
+			*clock = md->map[i].clock;
+			return true;
+		}
+	return false;
+}
+
 /* The final figures of a stream as member k of the flow sees them (k < 0:
  * no call). */
 static void stream_final(struct mflow *f, struct rtp_live *L, int k)
@@ -1005,6 +1133,25 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 		s->other_pt_packets = s->packets - L->ptn[top];
 	}
 	pt_name(f, s->pt, s->codec, sizeof s->codec);
+	/* a dynamic payload type means what the offer/answer in force when its
+	 * packets flowed said (the receiver's SDP, RFC 3264 §5.1, else the
+	 * sender's): a re-INVITE may have renegotiated it since */
+	if (fm && fm->call && fm->call->media_live && L->npts && s->pt >= 96) {
+		const struct media_call *mc = fm->call->media_live;
+		int64_t t = L->pt_ns[top];
+		uint32_t clock = 0;
+		bool ok = false;
+		if (fm->from_caller >= 0) {
+			ok = ann_rtpmap(fm->call, party_ann(mc, !fm->from_caller, fm->ann->mline, t), s->pt, s->codec,
+					sizeof s->codec, &clock) ||
+			     ann_rtpmap(fm->call, party_ann(mc, fm->from_caller, fm->ann->mline, t), s->pt, s->codec,
+					sizeof s->codec, &clock);
+		} else {
+			ok = ann_rtpmap(fm->call, fm->ann, s->pt, s->codec, sizeof s->codec, &clock);
+		}
+		if (ok && clock)
+			s->clock = clock;
+	}
 	memcpy(s->media, f->media, sizeof s->media);
 	s->match = fm ? fm->match : MATCH_NONE;
 	s->from_caller = fm ? fm->from_caller : -1;
@@ -1065,6 +1212,69 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 	}
 }
 
+static void orphan_report(struct media_table *mt, struct mflow *f, struct rtp_live *L)
+{
+	if (!L->valid)
+		return;
+	stream_final(f, L, -1);
+	if (mt->orphan)
+		mt->orphan(mt->ud, f->input, &L->s);
+}
+
+/* A flow none of whose calls is left: its streams no call's span covered
+ * are reported apart, then it goes. */
+static void flow_retire(struct media_table *mt, struct mflow *f)
+{
+	for (uint32_t i = 0; i < f->nst; i++)
+		if (!f->st[i].owners)
+			orphan_report(mt, f, &f->st[i]);
+	flow_remove(mt, f);
+}
+
+/* After a member's call was finalised: the streams only finalised calls
+ * owned are done with, and so are those calls' slots (a port reused call
+ * after call keeps one flow, with a few members and streams at a time). */
+static void flow_compact(struct mflow *f)
+{
+	uint8_t live = 0;
+	for (unsigned k = 0; k < f->nmem; k++)
+		if (f->mem[k].call)
+			live |= (uint8_t)(1u << k);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < f->nst; i++) {
+		struct rtp_live *L = &f->st[i];
+		if (L->owners && !(L->owners & live))
+			continue;
+		L->owners &= live;
+		if (n != i)
+			f->st[n] = *L;
+		n++;
+	}
+	f->nst = n;
+	unsigned map[FLOW_MAX_CALLS], m = 0;
+	for (unsigned k = 0; k < f->nmem; k++) {
+		map[k] = m;
+		if (f->mem[k].call)
+			f->mem[m++] = f->mem[k];
+	}
+	if (m == f->nmem)
+		return;
+	for (uint32_t i = 0; i < f->nst; i++) {
+		struct rtp_live *L = &f->st[i];
+		uint8_t o = 0;
+		uint64_t ans[FLOW_MAX_CALLS] = { 0 };
+		for (unsigned k = 0; k < f->nmem; k++) /* old numbering */
+			if (live >> k & 1) {
+				if (L->owners >> k & 1)
+					o |= (uint8_t)(1u << map[k]);
+				ans[map[k]] = L->answered[k];
+			}
+		L->owners = o;
+		memcpy(L->answered, ans, sizeof ans);
+	}
+	f->nmem = m;
+}
+
 static int cmp_stream(const void *a, const void *b)
 {
 	const struct media_stream *x = a, *y = b;
@@ -1089,6 +1299,9 @@ void media_finish_call(struct media_table *mt, struct call *c)
 		while ((unsigned)k < f->nmem && f->mem[k].call != c)
 			k++;
 		for (uint32_t i = 0; i < f->nst; i++) {
+			/* only the streams that started within the call's span */
+			if ((unsigned)k >= f->nmem || !(f->st[i].owners >> k & 1))
+				continue;
 			stream_final(f, &f->st[i], k);
 			c->media[c->nmedia++] = f->st[i].s;
 		}
@@ -1110,7 +1323,9 @@ void media_finish_call(struct media_table *mt, struct call *c)
 				f->nlive--;
 			}
 		if (!f->nlive)
-			flow_remove(mt, f);
+			flow_retire(mt, f);
+		else
+			flow_compact(f);
 	}
 	free(mc->flows);
 	struct media_ann *a, *anext;

@@ -66,6 +66,7 @@ CAPTURES=(
   rtp-call-ok rtp-one-way rtp-no-media nat-no-comedia nat-comedia
   rtp-loss rtp-jitter rtp-hold rtp-early-media rtp-early-only
   rtp-reinvite-port rtcp rtcp-mux
+  rtp-port-reuse rtp-reinvite-opus rtp-heavy-loss
 )
 
 # pcap files of a group
@@ -358,6 +359,10 @@ prep_media() {
   "$PY" "$SF/mkwav.py" "$WORK/media.wav" ulaw 440 1
   # rtp-reinvite-port: the callee's stream after the move, 3 s, new SSRC
   "$PY" "$SF/mkrtp.py" "$WORK/media.wav" "$WORK/newport.pcap" 0 0x5eed0002 20000 800000 150
+  # rtp-reinvite-opus: each side's media after the re-INVITE to opus, PT 96,
+  # 48 kHz timestamps (payload bytes are G.711, only the headers matter)
+  "$PY" "$SF/mkrtp.py" "$WORK/media.wav" "$WORK/opus-a.pcap" 96 0x0b05a001 30000 4800000 150 960
+  "$PY" "$SF/mkrtp.py" "$WORK/media.wav" "$WORK/opus-b.pcap" 96 0x0b05b002 40000 9600000 150 960
 }
 
 # ------------------------------------------------------------ captures
@@ -617,6 +622,59 @@ while True:
       local what="RTCP on port+1 (RTP $ra <-> $rb, RTCP ${IP_A}:$((pa_ + 1)) <-> ${IP_B}:$((pb_ + 1)))"
       [ $mux = yes ] && what="RTP and RTCP multiplexed on one port each (a=rtcp-mux in offer and answer; $ra <-> $rb)"
       clean "$1.pcap" "Clean answered call between two baresip 1.0.0 phones, PCMU both ways for ~11 s ($a / $b RTP packets, SSRC $ssa / $ssb), with $what: each side sends an RTCP APP 'PING' at the start, Sender Reports (with a reception report block on the other side's SSRC and SDES CNAME) every ~5 s ($sa from the caller, $sb from the callee) and an RTCP BYE when the call ends. The report blocks agree with the RTP (fraction and cumulative lost 0, interarrival jitter ~10 timestamp units, i.e. ~1-2 ms; the second round carries LSR/DLSR). The callee's RTCP BYE arrives after the caller has closed its media sockets, so the last frame is usually an ICMP port unreachable for it: normal teardown, not a media fault."
+      ;;
+    rtp-port-reuse)
+      # two calls one after the other between the same hosts and the same
+      # media ports (6000 <-> 6000; SIPp even reuses SSRC 0xCA110000): the
+      # second call's streams start 1 s after the first call's BYE, while
+      # the first call is still remembered (calls linger 5 s)
+      topo_pair; cap "$NS_A" vA "$C"
+      call uac-call.xml uas-call.xml -d 3000
+      sleep 1
+      CID="$1-2-%u@%s" call uac-call.xml uas-call.xml -d 3000
+      stop_caps; ladder "$C"
+      local bye1 inv2 first2
+      a=$(pkts "$C" $IP_A:6000 $IP_B:6000); b=$(pkts "$C" $IP_B:6000 $IP_A:6000)
+      bye1=$(sfr "$C" 'sip.Method == "BYE"' | cut -d, -f1)
+      inv2=$(sfr "$C" 'sip.Method == "INVITE"' | cut -d, -f2)
+      first2=$(tshark -r "$C" "${TS[@]}" -Y "rtp && frame.number > $inv2" -T fields -e frame.number 2>/dev/null | head -1)
+      check "[ $a -ge 290 ] && [ $b -ge 290 ]" "expected ~300 RTP packets each way over both calls (got $a / $b)"
+      check "[ \$(tshark -r $C ${TS[*]} -Y \"rtp && frame.number > $bye1 + 4 && frame.number < $inv2\" 2>/dev/null | wc -l) = 0 ]" "RTP between the calls"
+      check "[ \$(icmps $C) = 0 ]" "unexpected ICMP"
+      clean "$1.pcap" "Two clean calls one after the other on the same media ports: call 1 (Call-ID $(tshark -r "$C" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID 2>/dev/null | head -1)) has two-way PCMU RTP $IP_A:6000 <-> $IP_B:6000 for 3 s and ends with the BYE at frame $bye1; call 2 (INVITE frame $inv2, 1 s later) announces the same ports and its RTP starts at frame $first2, same addresses, same SSRC 0xCA110000 (SIPp). Each call has its own two streams of ~150 packets: call 2's streams start after call 1 ended, so they are not call 1's ($a / $b packets each way in all). No finding."
+      ;;
+    rtp-reinvite-opus)
+      topo_pair; cap "$NS_A" vA "$C"
+      call uac-opus.xml uas-opus.xml -d 3000
+      stop_caps; ladder "$C"
+      local re n96a n96b n0
+      re=$(sfr "$C" 'sip.Method == "INVITE" && sip.CSeq.seq == 2')
+      n96a=$(tshark -r "$C" "${TS[@]}" -Y "rtp.p_type == 96 && ip.src == $IP_A" 2>/dev/null | wc -l)
+      n96b=$(tshark -r "$C" "${TS[@]}" -Y "rtp.p_type == 96 && ip.src == $IP_B" 2>/dev/null | wc -l)
+      n0=$(tshark -r "$C" "${TS[@]}" -Y "rtp.p_type == 0" 2>/dev/null | wc -l)
+      check "[ $n96a -ge 140 ] && [ $n96b -ge 140 ] && [ $n0 -ge 280 ]" "expected ~150 PT 96 packets each way and ~300 PCMU (got $n96a / $n96b / $n0)"
+      check "[ \$(tshark -r $C ${TS[*]} -Y \"rtp.p_type == 96 && frame.number < $re\" 2>/dev/null | wc -l) = 0 ]" "PT 96 before the re-INVITE"
+      check "[ \$(icmps $C) = 0 ]" "unexpected ICMP"
+      clean "$1.pcap" "Codec renegotiated mid-call: two-way PCMU (PT 0) RTP $IP_A:6000 <-> $IP_B:6000 for 3 s, then the caller's re-INVITE (CSeq 2, frame $re) offers only PT 96 = opus/48000/2 (the initial SDP had no PT 96), answered with PT 96 opus; then each side sends PT 96 with 48 kHz timestamps (960 per 20 ms) and a new SSRC ($n96a packets from the caller, SSRC 0x0B05A001, $n96b from the callee, 0x0B05B002; sent by SIPp play_pcap_audio, payload bytes not real opus) until BYE. The PT 96 streams are opus/48000 (the rtpmap in force when they flowed), not unknown; no finding."
+      ;;
+    rtp-heavy-loss)
+      topo_bridge
+      # a link that loses almost everything: ~98 % of the callee's RTP
+      nsx "$NS_R" nft -f - <<EOF
+table bridge lossy {
+  chain fw {
+    type filter hook forward priority 0; policy accept;
+    ip saddr $IP_B udp sport 6000 numgen random mod 100 < 98 counter drop
+  }
+}
+EOF
+      cap "$NS_A" vA "$C"
+      call uac-call.xml uas-call.xml -d 20000
+      stop_caps; ladder "$C"
+      a=$(pkts "$C" $IP_A $IP_B); b=$(pkts "$C" $IP_B $IP_A)
+      check "[ $a -ge 950 ] && [ $b -ge 5 ] && [ $b -le 60 ]" "expected ~1000 packets from the caller and ~20 from the callee (got $a / $b)"
+      expect "$1.pcap" rtp-quality warning "$(rfr "$C" $IP_B $IP_A)" \
+        "Two-way PCMU call for 20 s across a bridge that drops ~98 % of the callee's RTP (nftables numgen random mod 100 < 98): only $b of ~1000 packets of $IP_B:6000 -> $IP_A:6000 arrive (sequence gaps). Loss far above 1 %: rtp-quality; the E-model R is at its floor, so MOS is 1 (G.107 holds MOS within 1..4.5, never 0.99). The caller's stream ($a packets) is clean. Frame: the callee stream's first RTP packet."
       ;;
     *) echo "unknown capture: $1" >&2; exit 2 ;;
   esac
