@@ -645,7 +645,8 @@ while True:
       ;;
     rtp-reinvite-opus)
       topo_pair; cap "$NS_A" vA "$C"
-      call uac-opus.xml uas-opus.xml -d 3000
+      # -mp: play_pcap_audio sends from the media port (without it, from port 0)
+      call uac-opus.xml uas-opus.xml -d 3000 -mp 6000 -- -mp 6000
       stop_caps; ladder "$C"
       local re n96a n96b n0
       re=$(sfr "$C" 'sip.Method == "INVITE" && sip.CSeq.seq == 2')
