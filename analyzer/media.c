@@ -82,6 +82,7 @@ struct media_call {
 	int64_t answer_ns; /* the first 2xx to the initial INVITE, -1 */
 	int64_t end_ns;    /* when the call's media ended (INT64_MAX while open) */
 	uint32_t nanns;    /* announcements so far */
+	bool bye_refused;  /* the latest BYE got a failure response */
 	struct rtcp_rec *rtcp;
 	uint32_t nrtcp, rtcp_cap;
 };
@@ -333,7 +334,12 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 	 * 2xx (a race, a new offer) opens it again */
 	if (cm->method == M_INVITE || cm->method == M_BYE || cm->method == M_CANCEL) {
 		struct media_call *mc = live_of(c);
-		bool open = false;
+		/* a BYE refused (500, 403: not 481/408, which say the dialog is
+		 * gone) ended nothing: the media goes on until the next BYE */
+		if (cm->method == M_BYE)
+			mc->bye_refused = !req && m->start.status >= 300 && m->start.status != 481 &&
+					  m->start.status != 408;
+		bool open = mc->bye_refused;
 		for (uint32_t i = 0; i < c->ndialogs && !open; i++)
 			open = c->dialogs[i].kind == M_INVITE && c->dialogs[i].state != DLG_TERMINATED;
 		for (uint32_t i = 0; i < c->ntxns && !open; i++)
@@ -512,6 +518,21 @@ static bool ann_has(const struct media_ann *a, const struct endpoint *e)
 {
 	for (unsigned i = 0; i < a->nkeys; i++)
 		if (endpoint_eq(&a->keys[i].ep, e))
+			return true;
+	return false;
+}
+
+/* Copies of one SDP on several hops (a proxy or relay rewriting c=/m= on
+ * the way) arrive within this much of each other. */
+#define HOP_NS 1000000000LL
+
+/* Does the SDP of a's party in force with a name e, on any hop: a or
+ * another announcement of the same party and m= line made just before it? */
+static bool party_names(const struct media_call *mc, const struct media_ann *a, const struct endpoint *e)
+{
+	for (const struct media_ann *b = mc->anns; b; b = b->next)
+		if (b->caller == a->caller && b->mline == a->mline && b->ns <= a->ns && b->ns >= a->ns - HOP_NS &&
+		    ann_has(b, e))
 			return true;
 	return false;
 }
@@ -1160,6 +1181,9 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 	s->mline = fm ? fm->ann->mline : -1;
 	s->answered_packets = fm ? L->answered[k] : 0;
 	s->src_differs = s->dst_differs = s->sdp_dst_private = s->has_rtcp = false;
+	s->leg = 0;
+	s->relay_in_sdp = false;
+	memset(&s->relay, 0, sizeof s->relay);
 	memset(&s->rtcp, 0, sizeof s->rtcp);
 	s->expected = L->seg_expected + (uint64_t)L->cycles + L->max_seq - L->base_ext + 1;
 	uint64_t received = s->packets - s->duplicates - L->ignored;
@@ -1183,14 +1207,14 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 	struct call *c = fm->call;
 	const struct media_ann *snd = party_ann(mc, fm->from_caller, fm->ann->mline, s->start_ns);
 	const struct media_ann *rcv = party_ann(mc, !fm->from_caller, fm->ann->mline, s->start_ns);
-	if (snd && snd->rtp.family && !ann_has(snd, &s->src)) {
+	if (snd && snd->rtp.family && !party_names(mc, snd, &s->src)) {
 		s->src_differs = true;
 		s->sdp_src = snd->rtp;
 	}
 	/* an initial INVITE's SDP belongs to no dialog yet: the answer's does */
 	if (s->dialog < 0)
 		s->dialog = rcv && rcv->dialog >= 0 ? rcv->dialog : snd && snd->dialog >= 0 ? snd->dialog : -1;
-	if (rcv && rcv->rtp.family && !ann_has(rcv, &s->dst)) {
+	if (rcv && rcv->rtp.family && !party_names(mc, rcv, &s->dst)) {
 		s->dst_differs = true;
 		s->sdp_dst = rcv->rtp;
 	}
@@ -1275,6 +1299,47 @@ static void flow_compact(struct mflow *f)
 	f->nmem = m;
 }
 
+static bool same_ip(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && memcmp(a->ip, b->ip, 16) == 0;
+}
+
+/* Media relays: one SSRC in one direction sent into an address (leg 1) and
+ * out of the same IP address to another (leg 2) at the same time is one
+ * stream relayed, not two senders: each leg is counted on its own and the
+ * shared address is the relay. Streams sorted by start. */
+#define RELAY_MAX_STREAMS 256
+static void find_relays(struct call *c)
+{
+	if (c->nmedia > RELAY_MAX_STREAMS)
+		return;
+	for (uint32_t i = 0; i < c->nmedia; i++) {
+		struct media_stream *s = &c->media[i];
+		for (uint32_t j = 0; j < c->nmedia; j++) {
+			struct media_stream *r = &c->media[j];
+			if (i == j || r->ssrc != s->ssrc || r->from_caller != s->from_caller || r->leg || s->leg == 1)
+				continue;
+			if (!same_ip(&s->dst, &r->src) || same_ip(&s->src, &r->dst) || same_ip(&s->src, &s->dst))
+				continue;
+			/* the relayed copy leaves while the original arrives */
+			if (r->start_ns + HOP_NS < s->start_ns || r->start_ns > s->end_ns + HOP_NS)
+				continue;
+			s->leg = 1;
+			s->relay = s->dst;
+			r->leg = 2;
+			r->relay = r->src;
+			break;
+		}
+	}
+	const struct media_call *mc = c->media_live;
+	for (uint32_t i = 0; i < c->nmedia; i++) {
+		struct media_stream *s = &c->media[i];
+		for (const struct media_ann *a = mc->anns; s->leg && a && !s->relay_in_sdp; a = a->next)
+			for (unsigned k = 0; k < a->nkeys && !s->relay_in_sdp; k++)
+				s->relay_in_sdp = same_ip(&a->keys[k].ep, &s->relay);
+	}
+}
+
 static int cmp_stream(const void *a, const void *b)
 {
 	const struct media_stream *x = a, *y = b;
@@ -1308,6 +1373,7 @@ void media_finish_call(struct media_table *mt, struct call *c)
 	}
 	if (c->nmedia > 1)
 		qsort(c->media, c->nmedia, sizeof *c->media, cmp_stream);
+	find_relays(c);
 	/* The capture point would see this call's media if it saw RTP of both
 	 * parties' SDP addresses (media between two others bypasses it). */
 	bool seen[2] = { false, false };

@@ -66,7 +66,7 @@ CAPTURES=(
   rtp-call-ok rtp-one-way rtp-no-media nat-no-comedia nat-comedia
   rtp-loss rtp-jitter rtp-hold rtp-early-media rtp-early-only
   rtp-reinvite-port rtcp rtcp-mux
-  rtp-port-reuse rtp-reinvite-opus rtp-heavy-loss
+  rtp-port-reuse rtp-reinvite-opus rtp-heavy-loss rtp-relay rtp-relay-one-way
 )
 
 # pcap files of a group
@@ -676,6 +676,47 @@ EOF
       check "[ $a -ge 950 ] && [ $b -ge 5 ] && [ $b -le 60 ]" "expected ~1000 packets from the caller and ~20 from the callee (got $a / $b)"
       expect "$1.pcap" rtp-quality warning "$(rfr "$C" $IP_B $IP_A)" \
         "Two-way PCMU call for 20 s across a bridge that drops ~98 % of the callee's RTP (nftables numgen random mod 100 < 98): only $b of ~1000 packets of $IP_B:6000 -> $IP_A:6000 arrive (sequence gaps). Loss far above 1 %: rtp-quality; the E-model R is at its floor, so MOS is 1 (G.107 holds MOS within 1..4.5, never 0.99). The caller's stream ($a packets) is clean. Frame: the callee stream's first RTP packet."
+      ;;
+    rtp-relay|rtp-relay-one-way)
+      # caller A -- [bridge] -- callee B, and on the same bridge the proxy +
+      # media relay P 192.0.2.30 (relay.py: Kamailio + rtpproxy done in a
+      # few lines of python, because Debian 12 has no rtpproxy): SIP and RTP
+      # both go through P, which rewrites the SDP to name its relay ports
+      # (20000 towards the caller, 20002 towards the callee) and forwards
+      # the RTP untouched (same SSRC, sequence numbers, timestamps).
+      # tcpdump on P's link sees both legs of every packet.
+      local IP_P=192.0.2.30 NS_P="${NSP}p"
+      topo_bridge
+      new_ns "$NS_P"
+      ip link add vP netns "$NS_P" address 02:00:00:00:00:0c type veth peer name rP netns "$NS_R" address 02:00:00:00:01:0c
+      nsx "$NS_R" ip link set rP master br0
+      nsx "$NS_R" ip link set rP up
+      nsx "$NS_P" ip addr add $IP_P/24 dev vP
+      nsx "$NS_P" ip link set vP up
+      cap "$NS_P" vP "$C"
+      nsx "$NS_P" timeout 60 "$PY" "$SF/relay.py" $IP_P $IP_A:5070 $IP_B:5060 20000 20002 rewrite >"$WORK/relay.log" 2>&1 &
+      PIDS+=("$!"); sleep 0.5
+      # rtp-relay-one-way: the callee sends no RTP (uas-silent.xml)
+      local uas=uas-call.xml; [ "$1" = rtp-relay-one-way ] && uas=uas-silent.xml
+      bg_sipp callee "$NS_B" $uas $IP_B 5060
+      fg_sipp caller "$NS_A" uac-call.xml $IP_A 5070 -d 5000 $IP_P:5060
+      wait_bg callee
+      ip netns del "$NS_P" 2>/dev/null || true
+      stop_caps; ladder "$C"
+      local a1 a2 b1 b2
+      a1=$(pkts "$C" $IP_A:6000 $IP_P:20000); a2=$(pkts "$C" $IP_P:20002 $IP_B:6000)
+      b1=$(pkts "$C" $IP_B:6000 $IP_P:20002); b2=$(pkts "$C" $IP_P:20000 $IP_A:6000)
+      check "[ \$(pkts $C $IP_A $IP_B) = 0 ] && [ \$(pkts $C $IP_B $IP_A) = 0 ]" "RTP bypassed the relay"
+      check "[ \$(icmps $C) = 0 ]" "unexpected ICMP"
+      if [ "$1" = rtp-relay-one-way ]; then
+        check "[ $a1 -ge 240 ] && [ $a2 -ge 240 ] && [ $b1 = 0 ] && [ $b2 = 0 ]" "expected ~250 RTP packets on both caller legs and none from the callee (got $a1 $a2 $b1 $b2)"
+        expect "$1.pcap" one-way-rtp error "$(rfr "$C" $IP_A:6000 $IP_P:20000)" \
+          "The same call through the proxy and media relay $IP_P, but the callee (SIPp without rtp_stream) sends no RTP: only the caller's stream, seen on both legs, $IP_A:6000 -> $IP_P:20000 ($a1 packets) and relayed $IP_P:20002 -> $IP_B:6000 ($a2 packets, same SSRC and sequence numbers). One-way audio; the count is one leg's ($a1 packets), not both legs' sum. Frame: the caller's first RTP packet into the relay."
+        write_manifests
+        return
+      fi
+      check "[ $a1 -ge 240 ] && [ $a2 -ge 240 ] && [ $b1 -ge 240 ] && [ $b2 -ge 240 ]" "expected ~250 RTP packets on each of the four legs (got $a1 $a2 $b1 $b2)"
+      clean "$1.pcap" "Call through a SIP proxy with a media relay on $IP_P (relay.py, a stand-in for Kamailio + rtpproxy), captured on the relay's link: the caller's INVITE names $IP_A:6000, the proxy forwards it to the callee naming the relay $IP_P:20002; the callee answers $IP_B:6000, the caller gets $IP_P:20000. Each RTP packet is seen twice, once per leg, with the same SSRC (0xCA110000, SIPp) and sequence number: caller -> relay $IP_A:6000 -> $IP_P:20000 ($a1 packets) and relay -> callee $IP_P:20002 -> $IP_B:6000 ($a2), callee -> relay $IP_B:6000 -> $IP_P:20002 ($b1) and relay -> caller $IP_P:20000 -> $IP_A:6000 ($b2). Four streams, two legs per direction through the relay $IP_P, each leg counted on its own (not one stream of twice the packets); no finding."
       ;;
     *) echo "unknown capture: $1" >&2; exit 2 ;;
   esac
