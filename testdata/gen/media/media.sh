@@ -66,7 +66,7 @@ CAPTURES=(
   rtp-call-ok rtp-one-way rtp-no-media nat-no-comedia nat-comedia
   rtp-loss rtp-jitter rtp-hold rtp-early-media rtp-early-only
   rtp-reinvite-port rtcp rtcp-mux
-  rtp-port-reuse rtp-reinvite-opus rtp-heavy-loss rtp-relay rtp-relay-one-way
+  rtp-port-reuse rtp-reinvite-opus rtp-heavy-loss rtp-relay rtp-relay-one-way nat-comedia-hangup
 )
 
 # pcap files of a group
@@ -408,25 +408,39 @@ one() {
       expect "$1.pcap" one-way-rtp error "$n" \
         "Two calls between the same hosts. Call 1 (Call-ID $(tshark -r "$C" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID 2>/dev/null | head -1)) is clean: two-way PCMU RTP $IP_A:6000 <-> $IP_B:6000 for 4 s ($a / $b packets). Call 2 (Call-ID $(tshark -r "$C" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID 2>/dev/null | sed -n 2p)) is answered with a=sendrecv on both sides, SDP $IP_A:6010 and $IP_B:6020, and lasts 4 s until BYE, but no RTP flows in either direction. Frame: call 2's 200 OK. Call 1 must not be reported."
       ;;
-    nat-no-comedia|nat-comedia)
+    nat-no-comedia|nat-comedia|nat-comedia-hangup)
       local P="$OUT/$1-pbx.pcap" L="$OUT/$1-phone.pcap" PH=10.0.0.2 PBX=203.0.113.10 WAN=198.51.100.1
       IP_A=$PH IP_B=$PBX
       topo_nat
       cap "$NS_B" vB "$P"; cap "$NS_A" vA "$L"
       if [ "$1" = nat-no-comedia ]; then
         call uac-call.xml uas-call.xml -d 5000 -s pbx
-      else
+      elif [ "$1" = nat-comedia ]; then
         call uac-call.xml uas-echo.xml -d 5000 -s pbx -- -rtp_echo
+      else
+        # the PBX hangs up: its BYE goes to the NAT's public mapping of the
+        # phone's SIP port (where the INVITE came from) and reaches the phone
+        call uac-wait-bye.xml uas-echo-bye.xml -s pbx -- -rtp_echo -d 5000
       fi
       stop_caps; ladder "$P"; ladder "$L"
       # the phone's SDP names its private address: sdp-nat is right on both sides
       local inv_p inv_l
       inv_p=$(tshark -r "$P" -Y 'sip.Method == "INVITE"' -T fields -e frame.number 2>/dev/null | head -1)
       inv_l=$(tshark -r "$L" -Y 'sip.Method == "INVITE"' -T fields -e frame.number 2>/dev/null | head -1)
-      # the Contact is private with no rport and no in-dialog request ever
-      # goes to the phone: that warning stands whatever the media does
-      expect "$1-pbx.pcap" sdp-nat warning "$inv_p" \
-        "The INVITE arrives from the NAT's public address $WAN but its Contact says $PH (private), with no rport, and the capture shows no in-dialog request reaching the phone: in-dialog requests aimed at $PH cannot cross the NAT."
+      if [ "$1" = nat-comedia-hangup ]; then
+        # the PBX's BYE reached the phone through the NAT and was answered:
+        # the private Contact did no harm in this call
+        local bye
+        bye=$(sfr "$P" 'sip.Method == "BYE" && ip.src == '$PBX)
+        check "[ \$(sfr $P 'sip.Status-Code == 200 && sip.CSeq.method == \"BYE\" && ip.dst == $PBX') -gt $bye ]" "the phone must answer the PBX's BYE"
+        expect "$1-pbx.pcap" sdp-nat info "$inv_p" \
+          "The INVITE arrives from the NAT's public address $WAN with a private Contact $PH and no rport, but the PBX's BYE (frame $bye) goes to $WAN:5070, where the INVITE came from, reaches the phone through the NAT and is answered 200: in-dialog requests did reach it, so the Contact finding is an info; the SDP's private c= is an info too (the PBX latches: RTP both ways). No warning."
+      else
+        # the Contact is private with no rport and no in-dialog request ever
+        # goes to the phone: that warning stands whatever the media does
+        expect "$1-pbx.pcap" sdp-nat warning "$inv_p" \
+          "The INVITE arrives from the NAT's public address $WAN but its Contact says $PH (private), with no rport, and the capture shows no in-dialog request reaching the phone: in-dialog requests aimed at $PH cannot cross the NAT."
+      fi
       if [ "$1" = nat-no-comedia ]; then
         expect "$1-pbx.pcap" sdp-nat warning "$inv_p" \
           "Its SDP says c=IN IP4 $PH too, and the PBX does not latch: the media to $PH is lost (one-way-rtp says so)."
