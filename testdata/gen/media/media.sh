@@ -66,7 +66,7 @@ CAPTURES=(
   rtp-call-ok rtp-one-way rtp-no-media nat-no-comedia nat-comedia
   rtp-loss rtp-jitter rtp-hold rtp-early-media rtp-early-only
   rtp-reinvite-port rtcp rtcp-mux
-  rtp-port-reuse rtp-reinvite-opus rtp-heavy-loss rtp-relay rtp-relay-one-way nat-comedia-hangup
+  rtp-port-reuse rtp-reinvite-opus rtp-heavy-loss rtp-relay rtp-relay-one-way nat-comedia-hangup rtp-after-bye
 )
 
 # pcap files of a group
@@ -735,6 +735,38 @@ EOF
       fi
       check "[ $a1 -ge 240 ] && [ $a2 -ge 240 ] && [ $b1 -ge 240 ] && [ $b2 -ge 240 ]" "expected ~250 RTP packets on each of the four legs (got $a1 $a2 $b1 $b2)"
       clean "$1.pcap" "Call through a SIP proxy with a media relay on $IP_P (relay.py, a stand-in for Kamailio + rtpproxy), captured on the relay's link: the caller's INVITE names $IP_A:6000, the proxy forwards it to the callee naming the relay $IP_P:20002; the callee answers $IP_B:6000, the caller gets $IP_P:20000. Each RTP packet is seen twice, once per leg, with the same SSRC (0xCA110000, SIPp) and sequence number: caller -> relay $IP_A:6000 -> $IP_P:20000 ($a1 packets) and relay -> callee $IP_P:20002 -> $IP_B:6000 ($a2), callee -> relay $IP_B:6000 -> $IP_P:20002 ($b1) and relay -> caller $IP_P:20000 -> $IP_A:6000 ($b2). Four streams, two legs per direction through the relay $IP_P, each leg counted on its own (not one stream of twice the packets); no finding."
+      ;;
+    rtp-after-bye)
+      # a clean call, then 2.5 s after its BYE a new RTP stream on the same
+      # addresses (stray media: a phone or media server that starts sending
+      # to the old port after the call, here a python sender, labelled) while
+      # the call is still remembered (calls linger 5 s). A receive-only
+      # socket takes it on the caller's side (SIPp has exited).
+      topo_pair; cap "$NS_A" vA "$C"
+      call uac-call.xml uas-call.xml -d 3000
+      nsx "$NS_A" timeout 10 "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 6000))
+while True:
+    s.recv(4096)' $IP_A &
+      PIDS+=("$!")
+      sleep 2.5
+      nsx "$NS_B" "$PY" -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 6000))
+for i in range(100):
+    s.sendto(struct.pack("!BBHII", 0x80, 0, 7000 + i, 160 * i, 0x57A7B0E0) + b"\xff" * 160, (sys.argv[2], 6000))
+    time.sleep(0.02)' $IP_B $IP_A
+      sleep 0.5
+      stop_caps; ladder "$C"
+      local bye stray
+      bye=$(sfr "$C" 'sip.Method == "BYE"')
+      stray=$(first_rtp "$C" $IP_B:6000 $IP_A:6000 0x57A7B0E0)
+      check "[ -n \"$stray\" ] && [ \$(pkts $C $IP_B:6000 $IP_A:6000) -ge 240 ] && [ \$(nstr $C $IP_B:6000 $IP_A:6000) = 2 ]" "expected the call's ~150 packets and 100 stray ones (another SSRC) from the callee's port"
+      check "[ \$(icmps $C) = 0 ]" "unexpected ICMP"
+      clean "$1.pcap" "A clean 3 s call 192.0.2.10:6000 <-> 192.0.2.20:6000 ended by BYE (frame $bye), then 2.5 s later a new RTP stream from 192.0.2.20:6000 to 192.0.2.10:6000 (SSRC 0x57A7B0E0, 100 packets from frame $stray; a python sender standing in for a phone that starts media after the call): it starts outside the call's span (BYE + 2 s), so it is not the call's, it is listed among the streams no SDP explains. The call keeps its own two streams; no finding."
       ;;
     *) echo "unknown capture: $1" >&2; exit 2 ;;
   esac
