@@ -78,29 +78,44 @@ static bool latched(const struct call *c, bool caller, const struct media_stream
 	return false;
 }
 
-/* An in-dialog request from the other party to this one that was answered
- * (any final response but the ones a proxy makes up when the UA is not
- * reached: 408, 480, 503): the party was reachable for in-dialog requests.
- * A request sent to where the party's signalling comes from (via, the
- * source address) is the better witness and is cited first. */
+static bool same_ip(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && memcmp(a->ip, b->ip, 16) == 0;
+}
+
+/* A final response that says the request reached the UA (not one a proxy
+ * makes up when it could not: 408, 480, 503). */
+static bool reached_status(int st)
+{
+	return st >= 200 && st != 408 && st != 480 && st != 503;
+}
+
+/* An in-dialog request from the other party sent to where this party's
+ * signalling comes from (via: the source address the NAT gave it) and
+ * answered from there: the party was reachable for in-dialog requests.
+ * (A request between two other hops answered by a proxy proves nothing.) */
 static int32_t reached(const struct call *c, bool caller, const struct endpoint *via)
 {
-	int32_t any = -1;
 	for (uint32_t i = 0; i < c->nmsgs; i++) {
 		const struct call_msg *cm = &c->msgs[i];
 		if (!cm->m->start.is_request || cm->dialog < 0 || cm->txn < 0 || cm->method == M_ACK ||
 		    cm->caller_dir == caller || !c->txns[cm->txn].in_dialog)
 			continue;
-		int st = c->txns[cm->txn].status;
-		if (st < 200 || st == 408 || st == 480 || st == 503)
-			continue;
-		const struct endpoint *d = &cm->m->dst;
-		if (d->family == via->family && memcmp(d->ip, via->ip, 16) == 0)
-			return (int32_t)i;
-		if (any < 0)
-			any = (int32_t)i;
+		if (same_ip(&cm->m->dst, via)) {
+			/* its response from the party's address, same CSeq */
+			const struct sip_cseq *q = sip_msg_cseq(cm->m);
+			for (uint32_t j = i + 1; q->valid && j < c->nmsgs && j < i + 64; j++) {
+				struct sip_msg *r = c->msgs[j].m;
+				if (r->start.is_request || r->malformed || !same_ip(&r->src, via) ||
+				    !reached_status(r->start.status))
+					continue;
+				const struct sip_cseq *rq = sip_msg_cseq(r);
+				if (rq->valid && rq->num == q->num && sv_eq(rq->method, q->method))
+					return (int32_t)i;
+			}
+		}
 	}
-	return any;
+	return -1;
 }
 
 static void check(struct rule_ctx *ctx, const struct call *c)
