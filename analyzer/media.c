@@ -83,6 +83,7 @@ struct media_call {
 	int64_t end_ns;    /* when the call's media ended (INT64_MAX while open) */
 	uint32_t nanns;    /* announcements so far */
 	bool bye_refused;  /* the latest BYE got a failure response */
+	uint32_t pending_invites; /* INVITE transactions without a final response */
 	struct rtcp_rec *rtcp;
 	uint32_t nrtcp, rtcp_cap;
 };
@@ -339,11 +340,19 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 		if (cm->method == M_BYE)
 			mc->bye_refused = !req && m->start.status >= 300 && m->start.status != 481 &&
 					  m->start.status != 408;
-		bool open = mc->bye_refused;
+		/* INVITE transactions waiting for their final response, kept
+		 * as a count (a call of many re-INVITEs stays linear) */
+		if (cm->method == M_INVITE && cm->txn >= 0) {
+			const struct txn *t = &c->txns[cm->txn];
+			if (req && t->req == idx)
+				mc->pending_invites++;
+			else if (!req && m->start.status >= 200 && t->final == idx && t->req >= 0 &&
+				 mc->pending_invites)
+				mc->pending_invites--;
+		}
+		bool open = mc->bye_refused || mc->pending_invites;
 		for (uint32_t i = 0; i < c->ndialogs && !open; i++)
 			open = c->dialogs[i].kind == M_INVITE && c->dialogs[i].state != DLG_TERMINATED;
-		for (uint32_t i = 0; i < c->ntxns && !open; i++)
-			open = c->txns[i].method == M_INVITE && c->txns[i].req >= 0 && !c->txns[i].status;
 		if (open)
 			mc->end_ns = INT64_MAX;
 		else if (mc->end_ns == INT64_MAX)
