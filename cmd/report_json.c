@@ -290,6 +290,8 @@ static json_t *media_json(const struct call *c, const struct media_stream *s)
 		json_object_set_new(rl, "leg", json_integer(s->leg));
 		json_object_set_new(rl, "in_sdp", json_boolean(s->relay_in_sdp));
 		json_object_set_new(o, "relay", rl);
+	} else {
+		json_object_set_new(o, "relay", json_null());
 	}
 	if (s->has_rtcp) {
 		json_t *r = json_object();
