@@ -27,6 +27,11 @@
 #define ANN_MAX_KEYS (2 + SDP_MAX_CAND)
 #define FLOW_MAX_CALLS 4 /* calls one flow may belong to */
 #define MATCH_INTERVAL_NS 200000000LL
+/* An SDP's addresses belong to its call from the SDP's message until the
+ * call ends (its last INVITE dialog ended and no INVITE pending), give or
+ * take this much: RTP in flight at the BYE, media that overtakes the SDP
+ * (RTP sent directly, SIP through proxies). */
+#define SPAN_GRACE_NS 2000000000LL
 /* A transit-time jump this large (in seconds) is a pause or a restart of
  * the sender's clock, not network jitter: that sample is left out. */
 #define JITTER_RESYNC_S 2
@@ -75,6 +80,10 @@ struct media_call {
 	struct mflow **flows;
 	uint32_t nflows, flows_cap;
 	int64_t answer_ns; /* the first 2xx to the initial INVITE, -1 */
+	int64_t end_ns;    /* when the call's media ended (INT64_MAX while open) */
+	uint32_t nanns;    /* announcements so far */
+	bool bye_refused;  /* the latest BYE got a failure response */
+	uint32_t pending_invites; /* INVITE transactions without a final response */
 	struct rtcp_rec *rtcp;
 	uint32_t nrtcp, rtcp_cap;
 };
@@ -107,6 +116,10 @@ struct rtp_live {
 	uint64_t ptn[4];
 	unsigned npts;
 	uint64_t answered[FLOW_MAX_CALLS]; /* per member: packets after its answer */
+	int64_t pt_ns[4];      /* when each of pts[] was first seen */
+	uint8_t owners;        /* bit i: the stream is member i's (its span covered it) */
+	bool sealed;           /* ended by a span boundary: later packets start another */
+	bool from_seal;        /* started when a span boundary sealed the previous one */
 };
 
 #define FLOW_MAX_MAP 12
@@ -116,6 +129,7 @@ struct fmember {
 	const struct media_ann *ann;
 	enum media_match match;
 	int8_t from_caller;
+	int64_t from_ns; /* the span starts (the matching SDP less the grace) */
 };
 
 struct pt_map {
@@ -141,6 +155,7 @@ struct mflow {
 	unsigned nmem, nlive;
 	uint32_t gen;
 	int64_t match_ns; /* when the addresses were last looked up */
+	uint32_t map_key; /* the members' announcements the map was made from */
 	int64_t last_ns;
 	struct rtp_live *st;
 	uint32_t nst, stcap;
@@ -289,6 +304,7 @@ static struct media_call *live_of(struct call *c)
 	if (!c->media_live) {
 		c->media_live = xcalloc(1, sizeof *c->media_live);
 		c->media_live->answer_ns = -1;
+		c->media_live->end_ns = INT64_MAX;
 	}
 	return c->media_live;
 }
@@ -313,6 +329,34 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 		struct media_call *mc = live_of(c);
 		if (mc->answer_ns < 0)
 			mc->answer_ns = msg_ns(m);
+	}
+	/* the media span: open while an INVITE dialog is up or an INVITE is
+	 * pending; a BYE, CANCEL's 487, a failure closes it, a later INVITE or
+	 * 2xx (a race, a new offer) opens it again */
+	if (cm->method == M_INVITE || cm->method == M_BYE || cm->method == M_CANCEL) {
+		struct media_call *mc = live_of(c);
+		/* a BYE refused (500, 403: not 481/408, which say the dialog is
+		 * gone) ended nothing: the media goes on until the next BYE */
+		if (cm->method == M_BYE)
+			mc->bye_refused = !req && m->start.status >= 300 && m->start.status != 481 &&
+					  m->start.status != 408;
+		/* INVITE transactions waiting for their final response, kept
+		 * as a count (a call of many re-INVITEs stays linear) */
+		if (cm->method == M_INVITE && cm->txn >= 0) {
+			const struct txn *t = &c->txns[cm->txn];
+			if (req && t->req == idx)
+				mc->pending_invites++;
+			else if (!req && m->start.status >= 200 && t->final == idx && t->req >= 0 &&
+				 mc->pending_invites)
+				mc->pending_invites--;
+		}
+		bool open = mc->bye_refused || mc->pending_invites;
+		for (uint32_t i = 0; i < c->ndialogs && !open; i++)
+			open = c->dialogs[i].kind == M_INVITE && c->dialogs[i].state != DLG_TERMINATED;
+		if (open)
+			mc->end_ns = INT64_MAX;
+		else if (mc->end_ns == INT64_MAX)
+			mc->end_ns = msg_ns(m);
 	}
 	struct sdp sdp;
 	if (!m->body.len || !sip_msg_sdp_parse(m, &sdp))
@@ -355,6 +399,7 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 		}
 		a->next = mc->anns;
 		mc->anns = a;
+		mc->nanns++;
 		mt->gen++;
 	}
 }
@@ -486,6 +531,21 @@ static bool ann_has(const struct media_ann *a, const struct endpoint *e)
 	return false;
 }
 
+/* Copies of one SDP on several hops (a proxy or relay rewriting c=/m= on
+ * the way) arrive within this much of each other. */
+#define HOP_NS 1000000000LL
+
+/* Does the SDP of a's party in force with a name e, on any hop: a or
+ * another announcement of the same party and m= line made just before it? */
+static bool party_names(const struct media_call *mc, const struct media_ann *a, const struct endpoint *e)
+{
+	for (const struct media_ann *b = mc->anns; b; b = b->next)
+		if (b->caller == a->caller && b->mline == a->mline && b->ns <= a->ns && b->ns >= a->ns - HOP_NS &&
+		    ann_has(b, e))
+			return true;
+	return false;
+}
+
 static bool flow_has_call(const struct mflow *f, const struct call *c)
 {
 	for (unsigned i = 0; i < f->nmem; i++)
@@ -500,7 +560,7 @@ static void flow_attach(struct media_table *mt, struct mflow *f, const struct me
 	if (f->nmem == FLOW_MAX_CALLS || flow_has_call(f, a->call))
 		return;
 	struct media_call *mc = live_of(a->call);
-	f->mem[f->nmem++] = (struct fmember){ a->call, a, how, from_caller };
+	f->mem[f->nmem++] = (struct fmember){ a->call, a, how, from_caller, a->ns - SPAN_GRACE_NS };
 	f->nlive++;
 	if (mc->nflows == mc->flows_cap) {
 		mc->flows_cap = mc->flows_cap ? mc->flows_cap * 2 : 4;
@@ -539,7 +599,7 @@ static void flow_match(struct media_table *mt, struct mflow *f)
 /* The payload types of a flow from the receiver's SDP (RFC 3264 §5.1:
  * payload type numbers are those the receiver announced), else the
  * sender's; the static table (RFC 3551) for the rest. */
-static void flow_map(struct mflow *f)
+static void flow_map(struct mflow *f, int64_t t)
 {
 	f->nmap = 0;
 	f->media[0] = 0;
@@ -552,7 +612,7 @@ static void flow_map(struct mflow *f)
 	const struct media_call *mc = fm->call->media_live;
 	const struct media_ann *a = NULL;
 	if (fm->from_caller >= 0)
-		a = party_ann(mc, !fm->from_caller, fm->ann->mline, f->last_ns);
+		a = party_ann(mc, !fm->from_caller, fm->ann->mline, t);
 	if (!a)
 		a = fm->ann;
 	struct sdp sdp;
@@ -609,11 +669,79 @@ static void jitter_restart(struct rtp_live *L, uint32_t clock)
 	L->jitter = 0;
 }
 
-static struct rtp_live *stream_of(struct mflow *f, uint32_t ssrc)
+/* Does member m's span cover time t: from its SDP (less the grace) until
+ * its call ended (plus the grace)? A finalised member covers nothing. */
+static bool member_covers(const struct fmember *m, int64_t t)
 {
-	for (uint32_t i = 0; i < f->nst; i++)
-		if (f->st[i].s.ssrc == ssrc)
-			return &f->st[i];
+	if (!m->call || t < m->from_ns)
+		return false;
+	const struct media_call *mc = m->call->media_live;
+	return !mc || mc->end_ns == INT64_MAX || t - SPAN_GRACE_NS <= mc->end_ns;
+}
+
+/* Had member m's call ended by t (only its grace left)? */
+static bool member_ended(const struct fmember *m, int64_t t)
+{
+	if (!m->call)
+		return true;
+	const struct media_call *mc = m->call->media_live;
+	return mc && mc->end_ns != INT64_MAX && mc->end_ns <= t;
+}
+
+/* The members a stream starting at t belongs to: those whose span covers
+ * t; when a call that has not ended is among them, the ended ones (in
+ * their grace) are left out: the new stream is the new call's. */
+static uint8_t span_mask(const struct mflow *f, int64_t t)
+{
+	uint8_t cover = 0, live = 0;
+	for (unsigned i = 0; i < f->nmem; i++)
+		if (member_covers(&f->mem[i], t)) {
+			cover |= (uint8_t)(1u << i);
+			if (!member_ended(&f->mem[i], t))
+				live |= (uint8_t)(1u << i);
+		}
+	return live ? live : cover;
+}
+
+/* The stream of an SSRC on a flow at time t. A stream is per SSRC and per
+ * call span: when the calls whose span covers t are no longer the ones the
+ * stream started under (its call ended and another call's SDP names the
+ * same addresses, or nobody's does), the stream is sealed and the packet
+ * starts a new one (port reuse by the next call; SIPp even reuses the
+ * SSRC). A call joining a stream whose calls are still up shares it (B2BUA
+ * legs with direct media); a stream from before any SDP is adopted. */
+static struct rtp_live *stream_of(struct mflow *f, uint32_t ssrc, int64_t t)
+{
+	uint8_t now = f->nmem ? span_mask(f, t) : 0;
+	bool sealed = false;
+	for (uint32_t i = 0; i < f->nst; i++) {
+		struct rtp_live *L = &f->st[i];
+		if (L->s.ssrc != ssrc || L->sealed)
+			continue;
+		uint8_t gone = (uint8_t)(L->owners & ~now), joined = (uint8_t)(now & ~L->owners);
+		if (!gone && !joined)
+			return L;
+		uint8_t keep = L->owners & now;
+		bool seal;
+		if (keep) {
+			bool ended = true;
+			for (unsigned j = 0; j < f->nmem; j++)
+				if (keep >> j & 1 && !member_ended(&f->mem[j], t))
+					ended = false;
+			seal = joined && ended;
+		} else {
+			seal = L->owners || L->from_seal;
+		}
+		if (!seal) {
+			/* a call that was the stream's keeps it: its copy
+			 * is taken when the call is finalised */
+			L->owners |= joined;
+			return L;
+		}
+		L->sealed = true;
+		sealed = true;
+		break;
+	}
 	if (f->nst == MAX_SSRC_PER_FLOW)
 		return NULL;
 	if (f->nst == f->stcap) {
@@ -623,6 +751,8 @@ static struct rtp_live *stream_of(struct mflow *f, uint32_t ssrc)
 	struct rtp_live *L = &f->st[f->nst++];
 	memset(L, 0, sizeof *L);
 	L->s.ssrc = ssrc;
+	L->owners = now;
+	L->from_seal = sealed;
 	return L;
 }
 
@@ -719,7 +849,7 @@ static bool seq_update(struct rtp_live *L, uint16_t seq, bool same_pt)
 	return true;
 }
 
-static void pt_count(struct rtp_live *L, uint8_t pt)
+static void pt_count(struct rtp_live *L, uint8_t pt, int64_t ns)
 {
 	for (unsigned i = 0; i < L->npts; i++)
 		if (L->pts[i] == pt) {
@@ -728,6 +858,7 @@ static void pt_count(struct rtp_live *L, uint8_t pt)
 		}
 	if (L->npts < 4) {
 		L->pts[L->npts] = pt;
+		L->pt_ns[L->npts] = ns;
 		L->ptn[L->npts++] = 1;
 	}
 }
@@ -766,7 +897,7 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 	} else if (h->pt == L->cur_pt) {
 		L->cand_run = 0;
 	}
-	pt_count(L, h->pt);
+	pt_count(L, h->pt, p->ns);
 	bool same_pt = h->pt == L->cur_pt;
 	bool fresh = true;
 	/* Like Wireshark's analysis, the figures leave out a talkspurt's first
@@ -791,7 +922,7 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 		s->end_ns = p->ns;
 	for (unsigned i = 0; i < f->nmem; i++) {
 		const struct call *c = f->mem[i].call;
-		if (c && c->media_live && c->media_live->answer_ns >= 0 && p->ns >= c->media_live->answer_ns)
+		if (c && L->owners >> i & 1 && c->media_live && c->media_live->answer_ns >= 0 && p->ns >= c->media_live->answer_ns)
 			L->answered[i]++;
 	}
 	/* RFC 3550 A.8: D(i-1,i) = (Rj - Ri) - (Sj - Si) in timestamp units */
@@ -895,13 +1026,21 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 	}
 	/* new SDP since the last look: look again, at most every 200 ms of
 	 * capture time (a flow's figures do not depend on when it is tied) */
-	if (f->gen != mt->gen && f->nmem < FLOW_MAX_CALLS &&
+	if (f->gen != mt->gen &&
 	    (f->match_ns == INT64_MIN || p->ns - f->match_ns >= MATCH_INTERVAL_NS || p->ns < f->match_ns)) {
-		unsigned before = f->nmem;
 		f->match_ns = p->ns;
-		flow_match(mt, f);
-		if (!before && f->nmem) {
-			flow_map(f);
+		if (f->nmem < FLOW_MAX_CALLS)
+			flow_match(mt, f);
+		f->gen = mt->gen;
+		uint32_t key = f->nmem;
+		for (unsigned i = 0; i < f->nmem; i++)
+			if (f->mem[i].call && f->mem[i].call->media_live)
+				key = key * 31 + f->mem[i].call->media_live->nanns;
+		if (f->nmem && key != f->map_key) {
+			/* the payload types in force now (a re-INVITE may have
+			 * renegotiated them) */
+			f->map_key = key;
+			flow_map(f, p->ns);
 			for (uint32_t i = 0; i < f->nst; i++) {
 				bool ev;
 				uint32_t clock = pt_clock(f, f->st[i].cur_pt, &ev);
@@ -921,7 +1060,7 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 				rtcp_update(live_of(f->mem[i].call), &p->u.rtcp);
 		return;
 	}
-	struct rtp_live *L = stream_of(f, p->u.rtp.ssrc);
+	struct rtp_live *L = stream_of(f, p->u.rtp.ssrc, p->ns);
 	if (L)
 		rtp_update(mt, f, L, p);
 }
@@ -957,12 +1096,45 @@ void media_quality(struct media_stream *s, double ptime_ms)
 	double burst = s->burst_ratio > 0 ? s->burst_ratio : 1;
 	double ie_eff = ie + (95 - ie) * ppl / (ppl / burst + bpl);
 	double r = 93.2 - id - ie_eff;
-	if (r < 0)
+	if (!(r > 0)) /* also NaN */
 		r = 0;
 	if (r > 100)
 		r = 100;
 	s->r_factor = r;
-	s->mos = r <= 0 ? 1 : 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
+	s->mos = media_mos(r);
+}
+
+/* G.107 Annex B (B.4): MOS_CQE = 1 for R < 0, 4.5 for R > 100, and
+ * 1 + 0.035 R + R (R - 60) (100 - R) 7e-6 between. That cubic dips below
+ * 1 for 0 < R < 6.5 (0.989 at R = 3.1): MOS is a 1..4.5 scale, so the
+ * floor of the R < 0 case holds there too. */
+double media_mos(double r)
+{
+	if (!(r > 0))
+		return 1;
+	if (r > 100)
+		return 4.5;
+	double mos = 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
+	return mos < 1 ? 1 : mos > 4.5 ? 4.5 : mos;
+}
+
+/* The encoding of payload type pt as the SDP of ann a maps it (RFC 4566
+ * a=rtpmap); false when that SDP does not map it. */
+static bool ann_rtpmap(const struct call *c, const struct media_ann *a, uint8_t pt, char *buf, size_t size,
+		       uint32_t *clock)
+{
+	struct sdp sdp;
+	if (!a || !sip_msg_sdp_parse(c->msgs[a->msg].m, &sdp) || a->mline >= (int)sdp.nmedia)
+		return false;
+	const struct sdp_media *md = &sdp.media[a->mline];
+	for (unsigned i = 0; i < md->nmap; i++)
+		if (md->map[i].pt == pt) {
+			int e = (int)(md->map[i].encoding.len < 20 ? md->map[i].encoding.len : 20);
+			snprintf(buf, size, "%.*s/%u", e, md->map[i].encoding.p, md->map[i].clock);
+			*clock = md->map[i].clock;
+			return true;
+		}
+	return false;
 }
 
 /* The final figures of a stream as member k of the flow sees them (k < 0:
@@ -991,6 +1163,25 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 		s->other_pt_packets = s->packets - L->ptn[top];
 	}
 	pt_name(f, s->pt, s->codec, sizeof s->codec);
+	/* a dynamic payload type means what the offer/answer in force when its
+	 * packets flowed said (the receiver's SDP, RFC 3264 §5.1, else the
+	 * sender's): a re-INVITE may have renegotiated it since */
+	if (fm && fm->call && fm->call->media_live && L->npts && s->pt >= 96) {
+		const struct media_call *mc = fm->call->media_live;
+		int64_t t = L->pt_ns[top];
+		uint32_t clock = 0;
+		bool ok = false;
+		if (fm->from_caller >= 0) {
+			ok = ann_rtpmap(fm->call, party_ann(mc, !fm->from_caller, fm->ann->mline, t), s->pt, s->codec,
+					sizeof s->codec, &clock) ||
+			     ann_rtpmap(fm->call, party_ann(mc, fm->from_caller, fm->ann->mline, t), s->pt, s->codec,
+					sizeof s->codec, &clock);
+		} else {
+			ok = ann_rtpmap(fm->call, fm->ann, s->pt, s->codec, sizeof s->codec, &clock);
+		}
+		if (ok && clock)
+			s->clock = clock;
+	}
 	memcpy(s->media, f->media, sizeof s->media);
 	s->match = fm ? fm->match : MATCH_NONE;
 	s->from_caller = fm ? fm->from_caller : -1;
@@ -999,6 +1190,9 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 	s->mline = fm ? fm->ann->mline : -1;
 	s->answered_packets = fm ? L->answered[k] : 0;
 	s->src_differs = s->dst_differs = s->sdp_dst_private = s->has_rtcp = false;
+	s->leg = 0;
+	s->relay_in_sdp = false;
+	memset(&s->relay, 0, sizeof s->relay);
 	memset(&s->rtcp, 0, sizeof s->rtcp);
 	s->expected = L->seg_expected + (uint64_t)L->cycles + L->max_seq - L->base_ext + 1;
 	uint64_t received = s->packets - s->duplicates - L->ignored;
@@ -1022,14 +1216,14 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 	struct call *c = fm->call;
 	const struct media_ann *snd = party_ann(mc, fm->from_caller, fm->ann->mline, s->start_ns);
 	const struct media_ann *rcv = party_ann(mc, !fm->from_caller, fm->ann->mline, s->start_ns);
-	if (snd && snd->rtp.family && !ann_has(snd, &s->src)) {
+	if (snd && snd->rtp.family && !party_names(mc, snd, &s->src)) {
 		s->src_differs = true;
 		s->sdp_src = snd->rtp;
 	}
 	/* an initial INVITE's SDP belongs to no dialog yet: the answer's does */
 	if (s->dialog < 0)
 		s->dialog = rcv && rcv->dialog >= 0 ? rcv->dialog : snd && snd->dialog >= 0 ? snd->dialog : -1;
-	if (rcv && rcv->rtp.family && !ann_has(rcv, &s->dst)) {
+	if (rcv && rcv->rtp.family && !party_names(mc, rcv, &s->dst)) {
 		s->dst_differs = true;
 		s->sdp_dst = rcv->rtp;
 	}
@@ -1048,6 +1242,110 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 		s->has_rtcp = true;
 		s->rtcp = r->r;
 		s->rtcp.jitter_max_ms = s->clock ? r->jitter_max * 1000.0 / s->clock : -1;
+	}
+}
+
+static void orphan_report(struct media_table *mt, struct mflow *f, struct rtp_live *L)
+{
+	if (!L->valid)
+		return;
+	stream_final(f, L, -1);
+	if (mt->orphan)
+		mt->orphan(mt->ud, f->input, &L->s);
+}
+
+/* A flow none of whose calls is left: its streams no call's span covered
+ * are reported apart, then it goes. */
+static void flow_retire(struct media_table *mt, struct mflow *f)
+{
+	for (uint32_t i = 0; i < f->nst; i++)
+		if (!f->st[i].owners)
+			orphan_report(mt, f, &f->st[i]);
+	flow_remove(mt, f);
+}
+
+/* After a member's call was finalised: the streams only finalised calls
+ * owned are done with, and so are those calls' slots (a port reused call
+ * after call keeps one flow, with a few members and streams at a time). */
+static void flow_compact(struct mflow *f)
+{
+	uint8_t live = 0;
+	for (unsigned k = 0; k < f->nmem; k++)
+		if (f->mem[k].call)
+			live |= (uint8_t)(1u << k);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < f->nst; i++) {
+		struct rtp_live *L = &f->st[i];
+		if (L->owners && !(L->owners & live))
+			continue;
+		L->owners &= live;
+		if (n != i)
+			f->st[n] = *L;
+		n++;
+	}
+	f->nst = n;
+	unsigned map[FLOW_MAX_CALLS], m = 0;
+	for (unsigned k = 0; k < f->nmem; k++) {
+		map[k] = m;
+		if (f->mem[k].call)
+			f->mem[m++] = f->mem[k];
+	}
+	if (m == f->nmem)
+		return;
+	for (uint32_t i = 0; i < f->nst; i++) {
+		struct rtp_live *L = &f->st[i];
+		uint8_t o = 0;
+		uint64_t ans[FLOW_MAX_CALLS] = { 0 };
+		for (unsigned k = 0; k < f->nmem; k++) /* old numbering */
+			if (live >> k & 1) {
+				if (L->owners >> k & 1)
+					o |= (uint8_t)(1u << map[k]);
+				ans[map[k]] = L->answered[k];
+			}
+		L->owners = o;
+		memcpy(L->answered, ans, sizeof ans);
+	}
+	f->nmem = m;
+}
+
+static bool same_ip(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && memcmp(a->ip, b->ip, 16) == 0;
+}
+
+/* Media relays: one SSRC in one direction sent into an address (leg 1) and
+ * out of the same IP address to another (leg 2) at the same time is one
+ * stream relayed, not two senders: each leg is counted on its own and the
+ * shared address is the relay. Streams sorted by start. */
+#define RELAY_MAX_STREAMS 256
+static void find_relays(struct call *c)
+{
+	if (c->nmedia > RELAY_MAX_STREAMS)
+		return;
+	for (uint32_t i = 0; i < c->nmedia; i++) {
+		struct media_stream *s = &c->media[i];
+		for (uint32_t j = 0; j < c->nmedia; j++) {
+			struct media_stream *r = &c->media[j];
+			if (i == j || r->ssrc != s->ssrc || r->from_caller != s->from_caller || r->leg || s->leg == 1)
+				continue;
+			if (!same_ip(&s->dst, &r->src) || same_ip(&s->src, &r->dst) || same_ip(&s->src, &s->dst))
+				continue;
+			/* the relayed copy leaves while the original arrives */
+			if (r->start_ns + HOP_NS < s->start_ns || r->start_ns > s->end_ns + HOP_NS)
+				continue;
+			s->leg = 1;
+			s->relay = s->dst;
+			r->leg = 2;
+			r->relay = r->src;
+			break;
+		}
+	}
+	const struct media_call *mc = c->media_live;
+	for (uint32_t i = 0; i < c->nmedia; i++) {
+		struct media_stream *s = &c->media[i];
+		for (const struct media_ann *a = mc->anns; s->leg && a && !s->relay_in_sdp; a = a->next)
+			for (unsigned k = 0; k < a->nkeys && !s->relay_in_sdp; k++)
+				s->relay_in_sdp = same_ip(&a->keys[k].ep, &s->relay);
 	}
 }
 
@@ -1075,12 +1373,16 @@ void media_finish_call(struct media_table *mt, struct call *c)
 		while ((unsigned)k < f->nmem && f->mem[k].call != c)
 			k++;
 		for (uint32_t i = 0; i < f->nst; i++) {
+			/* only the streams that started within the call's span */
+			if ((unsigned)k >= f->nmem || !(f->st[i].owners >> k & 1))
+				continue;
 			stream_final(f, &f->st[i], k);
 			c->media[c->nmedia++] = f->st[i].s;
 		}
 	}
 	if (c->nmedia > 1)
 		qsort(c->media, c->nmedia, sizeof *c->media, cmp_stream);
+	find_relays(c);
 	/* The capture point would see this call's media if it saw RTP of both
 	 * parties' SDP addresses (media between two others bypasses it). */
 	bool seen[2] = { false, false };
@@ -1096,7 +1398,9 @@ void media_finish_call(struct media_table *mt, struct call *c)
 				f->nlive--;
 			}
 		if (!f->nlive)
-			flow_remove(mt, f);
+			flow_retire(mt, f);
+		else
+			flow_compact(f);
 	}
 	free(mc->flows);
 	struct media_ann *a, *anext;

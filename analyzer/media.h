@@ -68,6 +68,12 @@ struct media_stream {
 	bool dst_differs;            /* packets go elsewhere than the receiver's SDP said */
 	struct endpoint sdp_dst;
 	bool sdp_dst_private;        /* sent to a private address announced by SDP */
+	/* A media relay (rtpproxy, rtpengine, an SBC) between the parties: the
+	 * same SSRC flows into the relay (leg 1) and out of it (leg 2), each leg
+	 * a stream of its own. relay is the relay's address on this leg. */
+	int8_t leg;                  /* 0 no relay seen, 1 into the relay, 2 out of it */
+	bool relay_in_sdp;           /* an SDP of the call names the relay's address */
+	struct endpoint relay;
 	bool has_rtcp;
 	struct media_rtcp rtcp;
 };
@@ -76,6 +82,8 @@ struct media_stream {
  * (with its burstiness), the codec's impairment, and a delay made of the
  * packetisation and a jitter buffer twice the mean jitter. */
 void media_quality(struct media_stream *s, double ptime_ms);
+/* MOS-CQE from R (G.107 Annex B), held within 1..4.5. */
+double media_mos(double r);
 
 /* ---- the media table (media.c), owned by the call store ---- */
 struct call;

@@ -284,6 +284,15 @@ static json_t *media_json(const struct call *c, const struct media_stream *s)
 	json_object_set_new(o, "sdp_src", s->src_differs ? ep_json(&s->sdp_src) : json_null());
 	json_object_set_new(o, "sdp_dst", s->dst_differs ? ep_json(&s->sdp_dst) : json_null());
 	json_object_set_new(o, "private_dst", json_boolean(s->sdp_dst_private));
+	if (s->leg) {
+		json_t *rl = json_object();
+		json_object_set_new(rl, "address", ep_json(&s->relay));
+		json_object_set_new(rl, "leg", json_integer(s->leg));
+		json_object_set_new(rl, "in_sdp", json_boolean(s->relay_in_sdp));
+		json_object_set_new(o, "relay", rl);
+	} else {
+		json_object_set_new(o, "relay", json_null());
+	}
 	if (s->has_rtcp) {
 		json_t *r = json_object();
 		json_object_set_new(r, "sender_reports", json_integer(s->rtcp.sr));

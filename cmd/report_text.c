@@ -131,6 +131,12 @@ static int media_fields(FILE *out, const struct media_stream *s)
 	}
 	if (s->sdp_dst_private)
 		NOTE("private SDP address");
+	if (s->leg) {
+		char b[ENDPOINT_STRLEN];
+		endpoint_format(&s->relay, b, sizeof b);
+		NOTE("relay leg %d: %s relay %s%s", s->leg, s->leg == 1 ? "into" : "out of", b,
+		     s->relay_in_sdp ? "" : " (in no SDP)");
+	}
 	if (s->has_rtcp)
 		NOTE("RTCP %u SR/%u RR", s->rtcp.sr, s->rtcp.rr);
 	if (s->packets && !s->answered_packets && s->match != MATCH_NONE)

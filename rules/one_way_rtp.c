@@ -180,6 +180,9 @@ static void check_dialog(struct rule_ctx *ctx, const struct call *c, int32_t di,
 			continue;
 		if (s->dialog != di && !(s->dialog < 0 && only))
 			continue;
+		/* a relay's second leg carries the same packets again */
+		if (s->leg == 2)
+			continue;
 		pk[s->from_caller] += s->answered_packets;
 		if (!first[s->from_caller])
 			first[s->from_caller] = s;

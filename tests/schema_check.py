@@ -10,9 +10,9 @@ other lines start with '#'):
   * the expected outputs of the golden tests (testdata/golden/TESTLIST) that
     use --format json or --format jsonl;
   * fresh runs of BUILD_BINARY --format json, and --format jsonl once the
-    binary knows it, on testdata/captures/rules/*, testdata/captures/media/*,
-    testdata/captures/prod/* and
-SHARED_DIR/captures/public/*.
+    binary knows it, on every capture under testdata/captures (all
+    subdirectories, the corrupt ones too: they must still print a valid
+    report) and under SHARED_DIR/captures/public.
 Besides the schema, each report is checked for the cross-references the schema
 cannot express (finding.frame among finding.frames, finding.call naming a call
 of the report, message.dialog an index into dialogs, the counts of inputs and
@@ -260,7 +260,7 @@ def sample_report():
         "expected": 1, "lost": 0, "loss_percent": 0, "duplicates": 0, "out_of_order": 0,
         "sequence_restarts": 0, "answered_packets": 0, "jitter_mean_ms": 0, "jitter_max_ms": 0,
         "max_delta_ms": 0, "max_delta_frame": None, "burst_ratio": 1, "r_factor": 92.3, "mos": 4.4,
-        "sdp_src": None, "sdp_dst": None, "private_dst": False,
+        "sdp_src": None, "sdp_dst": None, "private_dst": False, "relay": None,
         "rtcp": {"sender_reports": 1, "sender_packets": 1, "sender_octets": 160, "receiver_reports": 0,
                  "fraction_lost_max_percent": None, "cumulative_lost": None, "jitter_max_ms": None},
     }
@@ -343,6 +343,10 @@ def self_checks(checker):
          lambda d: d["calls"][0]["media"][0].update(ssrc="195939070")),
         ("a stream with an unknown match kind", "$.calls[0].media[0].matched_by",
          lambda d: d["calls"][0]["media"][0].update(matched_by="guess")),
+        ("a MOS below the E-model's floor of 1", "$.calls[0].media[0].mos",
+         lambda d: d["calls"][0]["media"][0].update(mos=0.989)),
+        ("a relay leg other than 1 or 2", "$.calls[0].media[0].relay.leg",
+         lambda d: d["calls"][0]["media"][0].update(relay={"address": "192.0.2.30:20000", "leg": 3, "in_sdp": True})),
         ("a MOS above 4.5", "$.calls[0].media[0].mos",
          lambda d: d["calls"][0]["media"][0].update(mos=4.9)),
         ("RTCP figures with an unknown field", "$.calls[0].media[0].rtcp",
@@ -461,18 +465,21 @@ def check_json_text(checker, text, filtered=False):
 # ---- fresh runs ----
 
 def captures(shared):
+    """Every capture the tests touch: all of testdata/captures (every
+    subdirectory: rules, media, public, corrupt, the ingest ones at the top)
+    and all of SHARED_DIR/captures/public, walked recursively."""
     files = []
-    for d, label in ((os.path.join(ROOT, "testdata", "captures", "rules"), "rules"),
-                     (os.path.join(ROOT, "testdata", "captures", "media"), "media"),
-                     (os.path.join(ROOT, "testdata", "captures", "tcp-sameport"), "tcp-sameport"),
-                     (os.path.join(ROOT, "testdata", "captures", "prod"), "prod"),
+    for d, label in ((os.path.join(ROOT, "testdata", "captures"), "captures"),
                      (os.path.join(shared, "captures", "public"), "public")):
         if not os.path.isdir(d):
             out("not ok - fresh runs on %s: directory not found" % d)
             continue
-        for name in sorted(os.listdir(d)):
-            if name.endswith(CAPTURE_EXT):
-                files.append(("%s/%s" % (label, name), os.path.join(d, name)))
+        for dirpath, dirnames, names in os.walk(d):
+            dirnames.sort()
+            for name in sorted(names):
+                if name.endswith(CAPTURE_EXT):
+                    path = os.path.join(dirpath, name)
+                    files.append(("%s/%s" % (label, os.path.relpath(path, d)), path))
     return files
 
 

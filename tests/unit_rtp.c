@@ -228,6 +228,20 @@ static void test_quality(void)
 	/* Ppl 5 %: Ie,eff = 95 * 5 / (5 + 25.1) = 15.78 */
 	CHECK(fabs(s.r_factor - (92.24 - 95.0 * 5 / 30.1)) < 1e-9 && s.mos < 4.0, "G.711 with 5 %% random loss: R %.2f",
 	      s.r_factor);
+	/* G.107 Annex B: the cubic falls below 1 for 0 < R < 6.5; MOS stays 1..4.5 */
+	CHECK(media_mos(-5) == 1 && media_mos(0) == 1 && media_mos(3.1) == 1 && media_mos(6) >= 1 &&
+		      media_mos(101) == 4.5 && media_mos(100) <= 4.5,
+	      "MOS held within 1..4.5 (R 3.1: %.4f)", media_mos(3.1));
+	/* 98 % loss with BurstR 1.237: R = 92.24 - 95 * 98 / (98 / 1.237 + 25.1) = 3.0,
+	 * where the cubic alone would give 0.99 */
+	s.lost = 980;
+	s.burst_ratio = 1.237;
+	snprintf(s.media, sizeof s.media, "audio");
+	media_quality(&s, 20);
+	CHECK(s.r_factor > 2.5 && s.r_factor < 3.5 && s.mos == 1,
+	      "98 %% loss: R %.3f in 0..100, MOS %.3f in 1..4.5", s.r_factor, s.mos);
+	s.lost = 50;
+	s.burst_ratio = 1;
 	snprintf(s.media, sizeof s.media, "video");
 	media_quality(&s, 20);
 	CHECK(s.r_factor < 0 && s.mos < 0, "no estimate for video");

@@ -66,6 +66,7 @@ CAPTURES=(
   rtp-call-ok rtp-one-way rtp-no-media nat-no-comedia nat-comedia
   rtp-loss rtp-jitter rtp-hold rtp-early-media rtp-early-only
   rtp-reinvite-port rtcp rtcp-mux
+  rtp-port-reuse rtp-reinvite-opus rtp-heavy-loss rtp-relay rtp-relay-one-way nat-comedia-hangup rtp-after-bye
 )
 
 # pcap files of a group
@@ -358,6 +359,10 @@ prep_media() {
   "$PY" "$SF/mkwav.py" "$WORK/media.wav" ulaw 440 1
   # rtp-reinvite-port: the callee's stream after the move, 3 s, new SSRC
   "$PY" "$SF/mkrtp.py" "$WORK/media.wav" "$WORK/newport.pcap" 0 0x5eed0002 20000 800000 150
+  # rtp-reinvite-opus: each side's media after the re-INVITE to opus, PT 96,
+  # 48 kHz timestamps (payload bytes are G.711, only the headers matter)
+  "$PY" "$SF/mkrtp.py" "$WORK/media.wav" "$WORK/opus-a.pcap" 96 0x0b05a001 30000 4800000 150 960
+  "$PY" "$SF/mkrtp.py" "$WORK/media.wav" "$WORK/opus-b.pcap" 96 0x0b05b002 40000 9600000 150 960
 }
 
 # ------------------------------------------------------------ captures
@@ -403,25 +408,51 @@ one() {
       expect "$1.pcap" one-way-rtp error "$n" \
         "Two calls between the same hosts. Call 1 (Call-ID $(tshark -r "$C" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID 2>/dev/null | head -1)) is clean: two-way PCMU RTP $IP_A:6000 <-> $IP_B:6000 for 4 s ($a / $b packets). Call 2 (Call-ID $(tshark -r "$C" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID 2>/dev/null | sed -n 2p)) is answered with a=sendrecv on both sides, SDP $IP_A:6010 and $IP_B:6020, and lasts 4 s until BYE, but no RTP flows in either direction. Frame: call 2's 200 OK. Call 1 must not be reported."
       ;;
-    nat-no-comedia|nat-comedia)
+    nat-no-comedia|nat-comedia|nat-comedia-hangup)
       local P="$OUT/$1-pbx.pcap" L="$OUT/$1-phone.pcap" PH=10.0.0.2 PBX=203.0.113.10 WAN=198.51.100.1
       IP_A=$PH IP_B=$PBX
       topo_nat
       cap "$NS_B" vB "$P"; cap "$NS_A" vA "$L"
       if [ "$1" = nat-no-comedia ]; then
         call uac-call.xml uas-call.xml -d 5000 -s pbx
-      else
+      elif [ "$1" = nat-comedia ]; then
         call uac-call.xml uas-echo.xml -d 5000 -s pbx -- -rtp_echo
+      else
+        # the PBX hangs up: its BYE goes to the NAT's public mapping of the
+        # phone's SIP port (where the INVITE came from) and reaches the phone
+        call uac-wait-bye.xml uas-echo-bye.xml -s pbx -- -rtp_echo -d 5000
       fi
       stop_caps; ladder "$P"; ladder "$L"
       # the phone's SDP names its private address: sdp-nat is right on both sides
       local inv_p inv_l
       inv_p=$(tshark -r "$P" -Y 'sip.Method == "INVITE"' -T fields -e frame.number 2>/dev/null | head -1)
       inv_l=$(tshark -r "$L" -Y 'sip.Method == "INVITE"' -T fields -e frame.number 2>/dev/null | head -1)
-      expect "$1-pbx.pcap" sdp-nat warning "$inv_p" \
-        "The INVITE arrives from the NAT's public address $WAN but its SDP and Contact say $PH (private), with no rport: media and in-dialog requests aimed at $PH cannot cross the NAT."
-      expect "$1-phone.pcap" sdp-nat warning "$inv_l" \
-        "LAN side: the INVITE goes from $PH to the public PBX $PBX with c=IN IP4 $PH, a private address the PBX cannot reach."
+      if [ "$1" = nat-comedia-hangup ]; then
+        # the PBX's BYE reached the phone through the NAT and was answered:
+        # the private Contact did no harm in this call
+        local bye
+        bye=$(sfr "$P" 'sip.Method == "BYE" && ip.src == '$PBX)
+        check "[ \$(sfr $P 'sip.Status-Code == 200 && sip.CSeq.method == \"BYE\" && ip.dst == $PBX') -gt $bye ]" "the phone must answer the PBX's BYE"
+        expect "$1-pbx.pcap" sdp-nat info "$inv_p" \
+          "The INVITE arrives from the NAT's public address $WAN with a private Contact $PH and no rport, but the PBX's BYE (frame $bye) goes to $WAN:5070, where the INVITE came from, reaches the phone through the NAT and is answered 200: in-dialog requests did reach it, so the Contact finding is an info; the SDP's private c= is an info too (the PBX latches: RTP both ways). No warning."
+      else
+        # the Contact is private with no rport and no in-dialog request ever
+        # goes to the phone: that warning stands whatever the media does
+        expect "$1-pbx.pcap" sdp-nat warning "$inv_p" \
+          "The INVITE arrives from the NAT's public address $WAN but its Contact says $PH (private), with no rport, and the capture shows no in-dialog request reaching the phone: in-dialog requests aimed at $PH cannot cross the NAT."
+      fi
+      if [ "$1" = nat-no-comedia ]; then
+        expect "$1-pbx.pcap" sdp-nat warning "$inv_p" \
+          "Its SDP says c=IN IP4 $PH too, and the PBX does not latch: the media to $PH is lost (one-way-rtp says so)."
+        expect "$1-phone.pcap" sdp-nat warning "$inv_l" \
+          "LAN side: the INVITE goes from $PH to the public PBX $PBX with c=IN IP4 $PH, a private address the PBX cannot reach, and no RTP comes back."
+      else
+        # the PBX latches (comedia): the capture shows the risk mitigated
+        expect "$1-pbx.pcap" sdp-nat info "$inv_p" \
+          "Its SDP says c=IN IP4 $PH, but the PBX latches: it sends its RTP back to $WAN:6000, where the phone's RTP comes from, and audio flows both ways: the SDP finding is an info (risk mitigated by symmetric RTP), not a warning."
+        expect "$1-phone.pcap" sdp-nat info "$inv_l" \
+          "LAN side: the INVITE goes from $PH to the public PBX $PBX with c=IN IP4 $PH, a private address the PBX could not reach, but RTP comes back to $PH:6000 through the NAT (the PBX latched): info, mitigated."
+      fi
       # PBX side: the phone's RTP arrives from the NAT's public mapping
       a=$(pkts "$P" $WAN:6000 $PBX:6000)
       check "[ $a -ge 240 ] && [ \$(pkts $L $PH:6000 $PBX:6000) -ge 240 ]" "expected ~250 RTP packets phone -> PBX on both sides (PBX side $a)"
@@ -605,6 +636,137 @@ while True:
       local what="RTCP on port+1 (RTP $ra <-> $rb, RTCP ${IP_A}:$((pa_ + 1)) <-> ${IP_B}:$((pb_ + 1)))"
       [ $mux = yes ] && what="RTP and RTCP multiplexed on one port each (a=rtcp-mux in offer and answer; $ra <-> $rb)"
       clean "$1.pcap" "Clean answered call between two baresip 1.0.0 phones, PCMU both ways for ~11 s ($a / $b RTP packets, SSRC $ssa / $ssb), with $what: each side sends an RTCP APP 'PING' at the start, Sender Reports (with a reception report block on the other side's SSRC and SDES CNAME) every ~5 s ($sa from the caller, $sb from the callee) and an RTCP BYE when the call ends. The report blocks agree with the RTP (fraction and cumulative lost 0, interarrival jitter ~10 timestamp units, i.e. ~1-2 ms; the second round carries LSR/DLSR). The callee's RTCP BYE arrives after the caller has closed its media sockets, so the last frame is usually an ICMP port unreachable for it: normal teardown, not a media fault."
+      ;;
+    rtp-port-reuse)
+      # two calls one after the other between the same hosts and the same
+      # media ports (6000 <-> 6000; SIPp even reuses SSRC 0xCA110000): the
+      # second call's streams start 1 s after the first call's BYE, while
+      # the first call is still remembered (calls linger 5 s)
+      topo_pair; cap "$NS_A" vA "$C"
+      call uac-call.xml uas-call.xml -d 3000
+      sleep 1
+      CID="$1-2-%u@%s" call uac-call.xml uas-call.xml -d 3000
+      # a third call the same way: by then call 1 is finalised and leaves
+      # the flow, call 2 not yet
+      sleep 1
+      CID="$1-3-%u@%s" call uac-call.xml uas-call.xml -d 3000
+      stop_caps; ladder "$C"
+      local bye1 inv2 first2
+      a=$(pkts "$C" $IP_A:6000 $IP_B:6000); b=$(pkts "$C" $IP_B:6000 $IP_A:6000)
+      bye1=$(sfr "$C" 'sip.Method == "BYE"' | cut -d, -f1)
+      inv2=$(sfr "$C" 'sip.Method == "INVITE"' | cut -d, -f2)
+      first2=$(tshark -r "$C" "${TS[@]}" -Y "rtp && frame.number > $inv2" -T fields -e frame.number 2>/dev/null | head -1)
+      check "[ $a -ge 435 ] && [ $b -ge 435 ]" "expected ~450 RTP packets each way over the three calls (got $a / $b)"
+      check "[ \$(tshark -r $C ${TS[*]} -Y \"rtp && frame.number > $bye1 + 4 && frame.number < $inv2\" 2>/dev/null | wc -l) = 0 ]" "RTP between the calls"
+      check "[ \$(icmps $C) = 0 ]" "unexpected ICMP"
+      clean "$1.pcap" "Three clean calls one after the other on the same media ports: call 1 (Call-ID $(tshark -r "$C" -Y 'sip.Method == "INVITE"' -T fields -e sip.Call-ID 2>/dev/null | head -1)) has two-way PCMU RTP $IP_A:6000 <-> $IP_B:6000 for 3 s and ends with the BYE at frame $bye1; call 2 (INVITE frame $inv2, 1 s later) announces the same ports and its RTP starts at frame $first2, same addresses, same SSRC 0xCA110000 (SIPp); call 3 (INVITE frame $(sfr "$C" 'sip.Method == "INVITE"' | cut -d, -f3)) does the same after call 2. Each call has its own two streams of ~150 packets: a call's streams start after the previous call ended, so they are not the previous call's ($a / $b packets each way in all). No finding."
+      ;;
+    rtp-reinvite-opus)
+      topo_pair; cap "$NS_A" vA "$C"
+      # -mp: play_pcap_audio sends from the media port (without it, from port 0)
+      call uac-opus.xml uas-opus.xml -d 3000 -mp 6000 -- -mp 6000
+      stop_caps; ladder "$C"
+      local re n96a n96b n0
+      re=$(sfr "$C" 'sip.Method == "INVITE" && sip.CSeq.seq == 2')
+      n96a=$(tshark -r "$C" "${TS[@]}" -Y "rtp.p_type == 96 && ip.src == $IP_A" 2>/dev/null | wc -l)
+      n96b=$(tshark -r "$C" "${TS[@]}" -Y "rtp.p_type == 96 && ip.src == $IP_B" 2>/dev/null | wc -l)
+      n0=$(tshark -r "$C" "${TS[@]}" -Y "rtp.p_type == 0" 2>/dev/null | wc -l)
+      check "[ $n96a -ge 140 ] && [ $n96b -ge 140 ] && [ $n0 -ge 280 ]" "expected ~150 PT 96 packets each way and ~300 PCMU (got $n96a / $n96b / $n0)"
+      check "[ \$(tshark -r $C ${TS[*]} -Y \"rtp.p_type == 96 && frame.number < $re\" 2>/dev/null | wc -l) = 0 ]" "PT 96 before the re-INVITE"
+      check "[ \$(icmps $C) = 0 ]" "unexpected ICMP"
+      clean "$1.pcap" "Codec renegotiated mid-call: two-way PCMU (PT 0) RTP $IP_A:6000 <-> $IP_B:6000 for 3 s, then the caller's re-INVITE (CSeq 2, frame $re) offers only PT 96 = opus/48000/2 (the initial SDP had no PT 96), answered with PT 96 opus; then each side sends PT 96 with 48 kHz timestamps (960 per 20 ms) and a new SSRC ($n96a packets from the caller, SSRC 0x0B05A001, $n96b from the callee, 0x0B05B002; sent by SIPp play_pcap_audio, payload bytes not real opus) until BYE. The PT 96 streams are opus/48000 (the rtpmap in force when they flowed), not unknown; no finding."
+      ;;
+    rtp-heavy-loss)
+      topo_bridge
+      # a link that loses almost everything: ~98 % of the callee's RTP
+      nsx "$NS_R" nft -f - <<EOF
+table bridge lossy {
+  chain fw {
+    type filter hook forward priority 0; policy accept;
+    ip saddr $IP_B udp sport 6000 numgen random mod 100 < 98 counter drop
+  }
+}
+EOF
+      cap "$NS_A" vA "$C"
+      call uac-call.xml uas-call.xml -d 20000
+      stop_caps; ladder "$C"
+      a=$(pkts "$C" $IP_A $IP_B); b=$(pkts "$C" $IP_B $IP_A)
+      check "[ $a -ge 950 ] && [ $b -ge 5 ] && [ $b -le 60 ]" "expected ~1000 packets from the caller and ~20 from the callee (got $a / $b)"
+      expect "$1.pcap" rtp-quality warning "$(rfr "$C" $IP_B $IP_A)" \
+        "Two-way PCMU call for 20 s across a bridge that drops ~98 % of the callee's RTP (nftables numgen random mod 100 < 98): only $b of ~1000 packets of $IP_B:6000 -> $IP_A:6000 arrive (sequence gaps). Loss far above 1 %: rtp-quality; the E-model R is at its floor, so MOS is 1 (G.107 holds MOS within 1..4.5, never 0.99). The caller's stream ($a packets) is clean. Frame: the callee stream's first RTP packet."
+      ;;
+    rtp-relay|rtp-relay-one-way)
+      # caller A -- [bridge] -- callee B, and on the same bridge the proxy +
+      # media relay P 192.0.2.30 (relay.py: Kamailio + rtpproxy done in a
+      # few lines of python, because Debian 12 has no rtpproxy): SIP and RTP
+      # both go through P, which rewrites the SDP to name its relay ports
+      # (20000 towards the caller, 20002 towards the callee) and forwards
+      # the RTP untouched (same SSRC, sequence numbers, timestamps).
+      # tcpdump on P's link sees both legs of every packet.
+      local IP_P=192.0.2.30 NS_P="${NSP}p"
+      topo_bridge
+      new_ns "$NS_P"
+      ip link add vP netns "$NS_P" address 02:00:00:00:00:0c type veth peer name rP netns "$NS_R" address 02:00:00:00:01:0c
+      nsx "$NS_R" ip link set rP master br0
+      nsx "$NS_R" ip link set rP up
+      nsx "$NS_P" ip addr add $IP_P/24 dev vP
+      nsx "$NS_P" ip link set vP up
+      cap "$NS_P" vP "$C"
+      nsx "$NS_P" timeout 60 "$PY" "$SF/relay.py" $IP_P $IP_A:5070 $IP_B:5060 20000 20002 rewrite >"$WORK/relay.log" 2>&1 &
+      PIDS+=("$!"); sleep 0.5
+      # rtp-relay-one-way: the callee sends no RTP (uas-silent.xml)
+      local uas=uas-call.xml; [ "$1" = rtp-relay-one-way ] && uas=uas-silent.xml
+      bg_sipp callee "$NS_B" $uas $IP_B 5060
+      fg_sipp caller "$NS_A" uac-call.xml $IP_A 5070 -d 5000 $IP_P:5060
+      wait_bg callee
+      ip netns del "$NS_P" 2>/dev/null || true
+      stop_caps; ladder "$C"
+      local a1 a2 b1 b2
+      a1=$(pkts "$C" $IP_A:6000 $IP_P:20000); a2=$(pkts "$C" $IP_P:20002 $IP_B:6000)
+      b1=$(pkts "$C" $IP_B:6000 $IP_P:20002); b2=$(pkts "$C" $IP_P:20000 $IP_A:6000)
+      check "[ \$(pkts $C $IP_A $IP_B) = 0 ] && [ \$(pkts $C $IP_B $IP_A) = 0 ]" "RTP bypassed the relay"
+      check "[ \$(icmps $C) = 0 ]" "unexpected ICMP"
+      if [ "$1" = rtp-relay-one-way ]; then
+        check "[ $a1 -ge 240 ] && [ $a2 -ge 240 ] && [ $b1 = 0 ] && [ $b2 = 0 ]" "expected ~250 RTP packets on both caller legs and none from the callee (got $a1 $a2 $b1 $b2)"
+        expect "$1.pcap" one-way-rtp error "$(rfr "$C" $IP_A:6000 $IP_P:20000)" \
+          "The same call through the proxy and media relay $IP_P, but the callee (SIPp without rtp_stream) sends no RTP: only the caller's stream, seen on both legs, $IP_A:6000 -> $IP_P:20000 ($a1 packets) and relayed $IP_P:20002 -> $IP_B:6000 ($a2 packets, same SSRC and sequence numbers). One-way audio; the count is one leg's ($a1 packets), not both legs' sum. Frame: the caller's first RTP packet into the relay."
+        write_manifests
+        return
+      fi
+      check "[ $a1 -ge 240 ] && [ $a2 -ge 240 ] && [ $b1 -ge 240 ] && [ $b2 -ge 240 ]" "expected ~250 RTP packets on each of the four legs (got $a1 $a2 $b1 $b2)"
+      clean "$1.pcap" "Call through a SIP proxy with a media relay on $IP_P (relay.py, a stand-in for Kamailio + rtpproxy), captured on the relay's link: the caller's INVITE names $IP_A:6000, the proxy forwards it to the callee naming the relay $IP_P:20002; the callee answers $IP_B:6000, the caller gets $IP_P:20000. Each RTP packet is seen twice, once per leg, with the same SSRC (0xCA110000, SIPp) and sequence number: caller -> relay $IP_A:6000 -> $IP_P:20000 ($a1 packets) and relay -> callee $IP_P:20002 -> $IP_B:6000 ($a2), callee -> relay $IP_B:6000 -> $IP_P:20002 ($b1) and relay -> caller $IP_P:20000 -> $IP_A:6000 ($b2). Four streams, two legs per direction through the relay $IP_P, each leg counted on its own (not one stream of twice the packets); no finding."
+      ;;
+    rtp-after-bye)
+      # a clean call, then 2.5 s after its BYE a new RTP stream on the same
+      # addresses (stray media: a phone or media server that starts sending
+      # to the old port after the call, here a python sender, labelled) while
+      # the call is still remembered (calls linger 5 s). A receive-only
+      # socket takes it on the caller's side (SIPp has exited).
+      topo_pair; cap "$NS_A" vA "$C"
+      call uac-call.xml uas-call.xml -d 3000
+      nsx "$NS_A" timeout 10 "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 6000))
+while True:
+    s.recv(4096)' $IP_A &
+      PIDS+=("$!")
+      sleep 2.5
+      nsx "$NS_B" "$PY" -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 6000))
+for i in range(100):
+    s.sendto(struct.pack("!BBHII", 0x80, 0, 7000 + i, 160 * i, 0x57A7B0E0) + b"\xff" * 160, (sys.argv[2], 6000))
+    time.sleep(0.02)' $IP_B $IP_A
+      sleep 0.5
+      stop_caps; ladder "$C"
+      local bye stray
+      bye=$(sfr "$C" 'sip.Method == "BYE"')
+      stray=$(first_rtp "$C" $IP_B:6000 $IP_A:6000 0x57A7B0E0)
+      check "[ -n \"$stray\" ] && [ \$(pkts $C $IP_B:6000 $IP_A:6000) -ge 240 ] && [ \$(nstr $C $IP_B:6000 $IP_A:6000) = 2 ]" "expected the call's ~150 packets and 100 stray ones (another SSRC) from the callee's port"
+      check "[ \$(icmps $C) = 0 ]" "unexpected ICMP"
+      clean "$1.pcap" "A clean 3 s call 192.0.2.10:6000 <-> 192.0.2.20:6000 ended by BYE (frame $bye), then 2.5 s later a new RTP stream from 192.0.2.20:6000 to 192.0.2.10:6000 (SSRC 0x57A7B0E0, 100 packets from frame $stray; a python sender standing in for a phone that starts media after the call): it starts outside the call's span (BYE + 2 s), so it is not the call's, it is listed among the streams no SDP explains. The call keeps its own two streams; no finding."
       ;;
     *) echo "unknown capture: $1" >&2; exit 2 ;;
   esac

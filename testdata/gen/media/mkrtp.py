@@ -7,7 +7,11 @@ so the ones written here are placeholders; the RTP header (payload type,
 SSRC, sequence numbers, timestamps) and the timing are sent as written.
 python3 standard library only.
 
-    mkrtp.py IN.wav OUT.pcap PT SSRC SEQ0 TS0 PACKETS
+    mkrtp.py IN.wav OUT.pcap PT SSRC SEQ0 TS0 PACKETS [TS_STEP]
+
+TS_STEP is the timestamp step per 20 ms packet (default 160, 8 kHz; 960 for
+a 48 kHz clock such as opus, whose payload is then just the G.711 bytes:
+the RTP header is what the tests need).
 """
 import struct
 import sys
@@ -25,6 +29,7 @@ def csum(b):
 def main():
     wav, out = sys.argv[1], sys.argv[2]
     pt, ssrc, seq0, ts0, count = (int(x, 0) for x in sys.argv[3:8])
+    step = int(sys.argv[8], 0) if len(sys.argv) > 8 else 160
     data = open(wav, "rb").read()
     audio = data[data.index(b"data") + 8:]
     src, dst = bytes([192, 0, 2, 20]), bytes([192, 0, 2, 10])
@@ -34,7 +39,7 @@ def main():
             off = (i * 160) % len(audio)
             payload = (audio + audio)[off:off + 160]
             rtp = struct.pack("!BBHII", 0x80, pt, (seq0 + i) & 0xFFFF,
-                              (ts0 + 160 * i) & 0xFFFFFFFF, ssrc) + payload
+                              (ts0 + step * i) & 0xFFFFFFFF, ssrc) + payload
             udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
             ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0xB8, 20 + len(udp), i & 0xFFFF,
                              0x4000, 64, 17, 0, src, dst)
