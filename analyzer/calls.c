@@ -505,6 +505,8 @@ bool link_session_uuid(struct sv v, char out[33])
  * in out (size LINK_KEY_MAX); the same value quoted or not is the same. */
 size_t link_icid_value(struct sv v, char *out, size_t size)
 {
+	if (!v.len || !size)
+		return 0;
 	const char *p = v.p, *end = v.p + v.len;
 	while (p < end) {
 		while (p < end && (sv_is_ws(*p) || *p == ';'))

@@ -65,19 +65,33 @@ capture same "$WORK/uac.xml" "$WORK/uas.xml"
 capture distinct "$WORK/uac-distinct.xml" "$WORK/uas-distinct.xml"
 capture ringing "$WORK/uac.xml" "$WORK/uas-ringing.xml"
 
-printf '%-9s %7s %8s %7s %8s %9s\n' capture calls messages linked "best s" "us/msg"
-for name in same distinct ringing; do
-  f="$OUT/links-$name.pcap"
-  "$SA" -q --format json "$f" >"$WORK/r.json" || true
-  read -r calls msgs linked < <(python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(len(d["calls"]), sum(i["sip_messages"] for i in d["inputs"]), sum(1 for c in d["calls"] if c["linked_calls"]))' "$WORK/r.json")
-  best=
+# CPU time (user + system), best of 3: the machine may be shared, and wall
+# time then measures the neighbours.
+cpu() {  # cpu BINARY FILE -> seconds
+  local best= s i
   for i in 1 2 3; do
-    s=$( { /usr/bin/time -f %e "$SA" -q --format json "$f" >/dev/null; } 2>&1 | tail -1)
+    s=$( { /usr/bin/time -f '%U %S' "$1" -q --format json "$2" >/dev/null; } 2>&1 | tail -1 | awk '{print $1 + $2}') || true
     if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
   done
-  printf '%-9s %7s %8s %7s %8s %9.2f\n' "$name" "$calls" "$msgs" "$linked" "$best" \
-    "$(awk "BEGIN{print $best * 1e6 / $msgs}")"
+  echo "$best"
+}
+linked() {  # linked BINARY FILE -> "calls messages linked"
+  "$1" -q --format json "$2" >"$WORK/r.json" || true
+  python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(len(d["calls"]), sum(i["sip_messages"] for i in d["inputs"]), sum(1 for c in d["calls"] if c["linked_calls"]))' "$WORK/r.json"
+}
+
+# OLD=path/to/older/sipaudit adds its figures for comparison
+printf '%-9s %-5s %7s %8s %7s %8s %9s\n' capture build calls messages linked "cpu s" "us/msg"
+for name in same distinct ringing; do
+  f="$OUT/links-$name.pcap"
+  for which in new ${OLD:+old}; do
+    bin=$SA; [ "$which" = old ] && bin=$OLD
+    read -r calls msgs nlinked < <(linked "$bin" "$f")
+    t=$(cpu "$bin" "$f")
+    printf '%-9s %-5s %7s %8s %7s %8s %9.2f\n' "$name" "$which" "$calls" "$msgs" "$nlinked" "$t" \
+      "$(awk "BEGIN{print $t * 1e6 / $msgs}")"
+  done
 done
