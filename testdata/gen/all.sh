@@ -19,4 +19,5 @@ G=$(cd "$(dirname "$0")" && pwd)
 "$G/rules/dialog.sh" all
 "$G/rules/reg.sh" all
 "$G/rules/misc.sh" all
+"$G/rules/links.sh" all   # B2BUA legs (EXPECTED.links.tsv is written by hand: clean captures)
 "$G/verify.sh"
