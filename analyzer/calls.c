@@ -147,11 +147,13 @@ static struct call *call_lookup(struct callstore *cs, uint32_t input, struct sv 
  * or an SDP body passed through unchanged. Values other than a Call-ID are
  * looked up in an index that holds a leg only during its setup window: from
  * its initial INVITE until LINK_GRACE_NS after that INVITE's final response.
- * A leg that sends or receives the same value over the same path (source
- * address, destination address and port) is a parallel call by the same
- * party, not a leg: SIPp's stock scenarios send one SDP on every call. A
- * value held on the other path by more than one open leg says nothing about
- * which one it is, so it links nothing. Every step is a hash lookup: the
+ * Calls that carry the same value over the same path (source address,
+ * destination address and port), or requests to one destination, or
+ * responses from one host, are parallel calls, not legs: SIPp's stock
+ * scenarios send one SDP on every call, and phones behind NATs may all
+ * write the same o= line. A value held by more than one candidate leg says
+ * nothing about which one it is, so it links nothing (unless exactly one
+ * of them went to the host that sent this one: the B2BUA). Every step is a hash lookup: the
  * cost per message does not grow with the number of calls sharing a value. */
 
 /* "Only just answered": a B2BUA relays the answer of leg 2 to leg 1 within
@@ -243,6 +245,11 @@ static void link_path_of(const struct sip_msg *m, struct link_path *p)
 	p->src = m->src;
 	p->src.port = 0;
 	p->dst = m->dst;
+}
+
+static bool same_ip(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && memcmp(a->ip, b->ip, sizeof a->ip) == 0;
 }
 
 static bool link_path_eq(const struct link_path *a, const struct link_path *b)
@@ -375,17 +382,39 @@ static void link_value(struct callstore *cs, struct call *c, const struct sip_ms
 			break;
 	int mine = -1;
 	if (k) {
+		/* Candidates: open legs holding v on a path a B2BUA could have
+		 * relayed from. Two requests to the same destination, or two
+		 * responses from the same host, are parallel calls (phones behind
+		 * NATs with the same SDP calling one SBC), not legs. A leg sent by
+		 * the host the candidate went to (the B2BUA relaying it) is
+		 * preferred; without one (an SBC with an address per side), only a
+		 * single candidate is taken. More than one: nothing is known. */
+		bool req = m->start.is_request;
+		uint32_t total = 0, direct = 0;
+		struct link_ent *any = NULL, *via = NULL;
 		for (unsigned i = 0; i < LINK_PATHS; i++) {
 			if (!k->slot[i].count)
 				continue;
-			if (link_path_eq(&k->slot[i].path, &path)) {
+			const struct link_path *q = &k->slot[i].path;
+			if (link_path_eq(q, &path)) {
 				mine = (int)i;
 				continue;
 			}
+			if (req ? endpoint_eq(&q->dst, &path.dst) : same_ip(&q->src, &path.src))
+				continue;
 			struct link_ent *o = k->slot[i].head;
-			if (!k->crowded && k->slot[i].count == 1 && o->call != c && o->deadline >= now)
-				link_pair(c, o->call, how);
+			if (k->slot[i].count == 1 && o->call == c)
+				continue;
+			total += k->slot[i].count;
+			any = o;
+			if (same_ip(&q->dst, &m->src)) {
+				direct += k->slot[i].count;
+				via = o;
+			}
 		}
+		struct link_ent *o = direct == 1 ? via : direct == 0 && total == 1 ? any : NULL;
+		if (!k->crowded && o && o->call != c && o->deadline >= now)
+			link_pair(c, o->call, how);
 	} else {
 		if (cs->nlkeys >= cs->nlkbuckets)
 			lk_rehash(cs), slotp = &cs->lkbucket[h & (cs->nlkbuckets - 1)];

@@ -162,18 +162,19 @@ static void test_store(void)
 	CHECK(strcmp(links_for("L1"), "L2=same SDP") == 0 && strcmp(links_for("L2"), "L1=same SDP") == 0,
 	      "B2BUA passing the SDP through: linked by same SDP (%s)", links_for("L1"));
 
-	/* a sequential call with the same SDP, on another path, 3 s after the
-	 * first leg was answered: the first leg's setup window is over */
+	/* the callee (.30) sends a call on with the same SDP 3 s after it
+	 * answered the first: the first call's setup window is over */
 	cs = fresh();
 	direct_call(cs, 0, "D1", 10, NULL);
-	put(cs, 3100, 20, 5060, 30, 5060, "INVITE sip:c@192.0.2.30 SIP/2.0", "D2", "1 INVITE", NULL, NULL, SDP_A);
+	put(cs, 3100, 30, 5060, 40, 5060, "INVITE sip:c@192.0.2.40 SIP/2.0", "D2", "1 INVITE", NULL, NULL, SDP_A);
 	finish(cs);
 	CHECK(strcmp(links_for("D2"), "") == 0, "same SDP 3 s after the answer: not linked (%s)", links_for("D2"));
 
-	/* the same within the 2 s after the answer: a leg */
+	/* the same within the 2 s after the answer: a leg (.30 a B2BUA that
+	 * answers first, as in third-party call control) */
 	cs = fresh();
 	direct_call(cs, 0, "E1", 10, NULL);
-	put(cs, 1500, 20, 5060, 30, 5060, "INVITE sip:c@192.0.2.30 SIP/2.0", "E2", "1 INVITE", NULL, NULL, SDP_A);
+	put(cs, 1500, 30, 5060, 40, 5060, "INVITE sip:c@192.0.2.40 SIP/2.0", "E2", "1 INVITE", NULL, NULL, SDP_A);
 	finish(cs);
 	CHECK(strcmp(links_for("E2"), "E1=same SDP") == 0, "same SDP 1.5 s after the answer: linked (%s)",
 	      links_for("E2"));
@@ -206,6 +207,24 @@ static void test_store(void)
 	finish(cs);
 	CHECK(strcmp(links_for("Q3"), "") == 0, "ambiguous: two open legs with the same SDP on the other path (%s)",
 	      links_for("Q3"));
+
+	/* two phones behind NATs (.11, .12) with the same o= line call one
+	 * SBC (.20) at the same moment: requests to one destination */
+	cs = fresh();
+	put(cs, 0, 11, 5060, 20, 5060, "INVITE sip:c@192.0.2.20 SIP/2.0", "N1", "1 INVITE", NULL, NULL, SDP_A);
+	put(cs, 5, 12, 5060, 20, 5060, "INVITE sip:c@192.0.2.20 SIP/2.0", "N2", "1 INVITE", NULL, NULL, SDP_A);
+	finish(cs);
+	CHECK(strcmp(links_for("N2"), "") == 0, "two callers, one SBC, same SDP: not linked (%s)", links_for("N2"));
+
+	/* A (.10) -> B2BUA1 (.20) -> B2BUA2 (.30) -> C (.40), captured on every
+	 * hop, the SDP passed through: each leg tied to the one it came from */
+	cs = fresh();
+	put(cs, 0, 10, 5070, 20, 5060, "INVITE sip:c@192.0.2.20 SIP/2.0", "M1", "1 INVITE", NULL, NULL, SDP_A);
+	put(cs, 1, 20, 5060, 30, 5060, "INVITE sip:c@192.0.2.30 SIP/2.0", "M2", "1 INVITE", NULL, NULL, SDP_A);
+	put(cs, 2, 30, 5060, 40, 5060, "INVITE sip:c@192.0.2.40 SIP/2.0", "M3", "1 INVITE", NULL, NULL, SDP_A);
+	finish(cs);
+	CHECK(strcmp(links_for("M1"), "M2=same SDP") == 0 && strcmp(links_for("M3"), "M2=same SDP") == 0,
+	      "two B2BUAs in a row: M1-M2, M2-M3 (%s; %s)", links_for("M2"), links_for("M3"));
 
 	/* Session-ID with media anchored (own SDP on leg 2): linked by Session-ID;
 	 * the null uuid is not */
