@@ -3,6 +3,7 @@
  * bindings tracked per AoR (RFC 3261 §10.2.4, §10.3). */
 #include "model.h"
 
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -32,12 +33,9 @@ struct list {
 	struct call *head, *tail;
 };
 
-struct sdp_key {
-	char *key;
-	uint32_t hash;
-	struct call *call;
-	struct sdp_key *next;
-};
+struct link_key;
+struct link_ent;
+struct link_header;
 
 struct callstore {
 	call_done_fn done;
@@ -48,8 +46,11 @@ struct callstore {
 	struct list lists[L_COUNT];
 	uint64_t seq;
 	int64_t now;
-	struct sdp_key **kbucket; /* B2BUA index: SDP origin+media → call */
-	size_t nkbuckets, nkeys;
+	struct link_key **lkbucket; /* B2BUA legs being set up, by value */
+	size_t nlkbuckets, nlkeys;
+	struct link_ent *lq_head, *lq_tail; /* entries by closing time */
+	struct link_header *lheaders; /* --link-header */
+	size_t nlheaders;
 	struct binding **bbucket; /* AoR → binding */
 	size_t nbbuckets;
 	uint32_t binput; /* input the bindings belong to */
@@ -96,8 +97,8 @@ struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void 
 	cs->now = INT64_MIN;
 	cs->nbuckets = 1024;
 	cs->bucket = xcalloc(cs->nbuckets, sizeof *cs->bucket);
-	cs->nkbuckets = 256;
-	cs->kbucket = xcalloc(cs->nkbuckets, sizeof *cs->kbucket);
+	cs->nlkbuckets = 256;
+	cs->lkbucket = xcalloc(cs->nlkbuckets, sizeof *cs->lkbucket);
 	cs->nbbuckets = 256;
 	cs->bbucket = xcalloc(cs->nbbuckets, sizeof *cs->bbucket);
 	cs->media = media_table_new();
@@ -136,125 +137,577 @@ static struct call *call_lookup(struct callstore *cs, uint32_t input, struct sv 
 	return c;
 }
 
-/* ---- B2BUA links ---- */
+/* ---- B2BUA links ----
+ *
+ * Two calls are legs of one call through a B2BUA when the second leg is set
+ * up while the first one is: the B2BUA sends leg 2's INVITE while leg 1's
+ * INVITE is pending and relays leg 2's answer before leg 1 is answered. The
+ * evidence is a header that names the other leg (X-Call-ID, X-CID), a value
+ * both legs carry (Session-ID, P-Charging-Vector icid-value, --link-header)
+ * or an SDP body passed through unchanged. Values other than a Call-ID are
+ * looked up in an index that holds a leg only during its setup window: from
+ * its initial INVITE until LINK_GRACE_NS after that INVITE's final response.
+ * Calls that carry the same value over the same path (source address,
+ * destination address and port), or requests to one destination, or
+ * responses from one host, are parallel calls, not legs: SIPp's stock
+ * scenarios send one SDP on every call, and phones behind NATs may all
+ * write the same o= line. A value held by more than one candidate leg says
+ * nothing about which one it is, so it links nothing (unless exactly one
+ * of them went to the host that sent this one: the B2BUA). Every step is a hash lookup: the
+ * cost per message does not grow with the number of calls sharing a value. */
+
+/* "Only just answered": a B2BUA relays the answer of leg 2 to leg 1 within
+ * milliseconds; the 2 s also cover the caller's ACK (one round trip) being
+ * relayed to leg 2 with a delayed-offer answer. */
+#define LINK_GRACE_NS 2000000000LL
+#define LINK_PATHS 4     /* distinct paths one value may be seen on at once */
+#define LINK_CALL_ENTS 16 /* index entries one call may own */
+#define LINK_MAX 16      /* links one call may have */
+#define LINK_KEY_MAX 512 /* longer values are not indexed */
+
+struct link_path {
+	struct endpoint src, dst; /* src.port is 0: a party may send from any port */
+};
+
+struct link_ent {
+	struct link_key *k;
+	unsigned slot;
+	struct call *call;
+	int64_t deadline;             /* INT64_MAX while the owner's INVITE is pending */
+	struct link_ent *sprev, *snext; /* in its slot */
+	struct link_ent *qprev, *qnext; /* in the closing queue (deadline set) */
+	struct link_ent *cnext;         /* the owner's entries */
+	bool queued;
+};
+
+struct link_key {
+	uint32_t hash, input;
+	const char *how;
+	bool crowded; /* more paths than LINK_PATHS: ambiguous until emptied */
+	struct {
+		struct link_path path;
+		uint32_t count;
+		struct link_ent *head;
+	} slot[LINK_PATHS];
+	struct link_key *next;
+	size_t len;
+	char key[]; /* how's tag + value */
+};
+
+struct link_header {
+	char *name, *how;
+	enum sip_hdr_id id; /* SIP_H_OTHER: matched by name */
+	bool has_re;
+	regex_t re;
+};
 
 static struct call_link *link_to(struct call *c, const char *id, size_t len)
 {
 	for (uint32_t i = 0; i < c->nlinks; i++)
-		if (strlen(c->links[i].call_id) == len && memcmp(c->links[i].call_id, id, len) == 0)
+		if (c->links[i].call_id_len == len && memcmp(c->links[i].call_id, id, len) == 0)
 			return &c->links[i];
 	return NULL;
 }
 
 static void link_add(struct call *c, struct call *peer, const char *how)
 {
-	struct call_link *l = link_to(c, peer->call_id, peer->call_id_len);
-	if (l) {
-		/* the same Call-ID again (a later segment of a finalised call):
-		 * point at the live one so finalising clears this pointer */
-		l->peer = peer;
-		return;
-	}
 	if (c->nlinks == c->links_cap) {
 		c->links_cap = c->links_cap ? c->links_cap * 2 : 2;
 		c->links = xrealloc(c->links, c->links_cap * sizeof *c->links);
 	}
-	c->links[c->nlinks++] = (struct call_link){ .call_id = xstrdup(peer->call_id), .how = how, .peer = peer };
+	c->links[c->nlinks++] = (struct call_link){ .call_id = xstrndup(peer->call_id, peer->call_id_len),
+						  .call_id_len = peer->call_id_len, .how = how, .peer = peer,
+						  .peer_seq = peer->seq };
 }
 
 static void link_pair(struct call *a, struct call *b, const char *how)
 {
-	if (a == b)
+	if (a == b || a->input != b->input)
 		return;
-	link_add(a, b, how);
-	link_add(b, a, how);
+	struct call_link *la = link_to(a, b->call_id, b->call_id_len);
+	struct call_link *lb = link_to(b, a->call_id, a->call_id_len);
+	/* Links come in pairs, a to b and b to a, so that finalising either
+	 * clears the other's pointer. The same Call-ID again (a later call
+	 * reusing a finalised call's Call-ID) re-points the existing entry at
+	 * the live call; a missing half is added, or nothing is linked. */
+	if ((!la && a->nlinks >= LINK_MAX) || (!lb && b->nlinks >= LINK_MAX))
+		return;
+	if (la)
+		la->peer = b;
+	else
+		link_add(a, b, how);
+	if (lb)
+		lb->peer = a;
+	else
+		link_add(b, a, how);
+}
+
+static void link_path_of(const struct sip_msg *m, struct link_path *p)
+{
+	p->src = m->src;
+	p->src.port = 0;
+	p->dst = m->dst;
+}
+
+static bool same_ip(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && memcmp(a->ip, b->ip, sizeof a->ip) == 0;
+}
+
+static bool link_path_eq(const struct link_path *a, const struct link_path *b)
+{
+	return endpoint_eq(&a->src, &b->src) && endpoint_eq(&a->dst, &b->dst);
+}
+
+static void lq_remove(struct callstore *cs, struct link_ent *e)
+{
+	if (!e->queued)
+		return;
+	if (e->qprev)
+		e->qprev->qnext = e->qnext;
+	else
+		cs->lq_head = e->qnext;
+	if (e->qnext)
+		e->qnext->qprev = e->qprev;
+	else
+		cs->lq_tail = e->qprev;
+	e->qprev = e->qnext = NULL;
+	e->queued = false;
+}
+
+static void lq_append(struct callstore *cs, struct link_ent *e)
+{
+	e->qnext = NULL;
+	e->qprev = cs->lq_tail;
+	if (cs->lq_tail)
+		cs->lq_tail->qnext = e;
+	else
+		cs->lq_head = e;
+	cs->lq_tail = e;
+	e->queued = true;
+}
+
+static void lk_rehash(struct callstore *cs)
+{
+	size_t nb = cs->nlkbuckets * 2;
+	struct link_key **b = xcalloc(nb, sizeof *b);
+	for (size_t i = 0; i < cs->nlkbuckets; i++) {
+		struct link_key *k = cs->lkbucket[i], *next;
+		for (; k; k = next) {
+			next = k->next;
+			k->next = b[k->hash & (nb - 1)];
+			b[k->hash & (nb - 1)] = k;
+		}
+	}
+	free(cs->lkbucket);
+	cs->lkbucket = b;
+	cs->nlkbuckets = nb;
+}
+
+/* Removes one entry from the index (its slot, the queue, its owner's list). */
+static void link_ent_free(struct callstore *cs, struct link_ent *e)
+{
+	struct link_key *k = e->k;
+	if (e->sprev)
+		e->sprev->snext = e->snext;
+	else
+		k->slot[e->slot].head = e->snext;
+	if (e->snext)
+		e->snext->sprev = e->sprev;
+	k->slot[e->slot].count--;
+	lq_remove(cs, e);
+	for (struct link_ent **pp = &e->call->link_ents; *pp; pp = &(*pp)->cnext)
+		if (*pp == e) {
+			*pp = e->cnext;
+			break;
+		}
+	e->call->nlink_ents--;
+	free(e);
+	for (unsigned i = 0; i < LINK_PATHS; i++)
+		if (k->slot[i].count)
+			return;
+	struct link_key **kp = &cs->lkbucket[k->hash & (cs->nlkbuckets - 1)];
+	while (*kp != k)
+		kp = &(*kp)->next;
+	*kp = k->next;
+	cs->nlkeys--;
+	free(k);
+}
+
+static void link_expire(struct callstore *cs)
+{
+	while (cs->lq_head && cs->lq_head->deadline < cs->now)
+		link_ent_free(cs, cs->lq_head);
+}
+
+/* The call's INVITE got its final response: its entries close at t + grace. */
+static void link_window_close(struct callstore *cs, struct call *c, int64_t t)
+{
+	c->link_close_ns = t + LINK_GRACE_NS;
+	for (struct link_ent *e = c->link_ents; e; e = e->cnext)
+		if (e->deadline == INT64_MAX) {
+			e->deadline = c->link_close_ns;
+			lq_append(cs, e);
+		}
+}
+
+static void link_unindex(struct callstore *cs, struct call *c)
+{
+	while (c->link_ents)
+		link_ent_free(cs, c->link_ents);
+}
+
+/* Message m of call c carries value v (tagged by how) while c is being set
+ * up: link c to the one open leg holding v on another path, then hold v for
+ * c until its setup window ends. */
+static void link_value(struct callstore *cs, struct call *c, const struct sip_msg *m, const char *how,
+		       const char *v, size_t vlen)
+{
+	int64_t now = msg_ns(m);
+	if (!vlen || c->link_close_ns < now)
+		return;
+	size_t hl = strlen(how);
+	if (hl + 1 + vlen > LINK_KEY_MAX)
+		return;
+	char key[LINK_KEY_MAX];
+	memcpy(key, how, hl);
+	key[hl] = 0;
+	memcpy(key + hl + 1, v, vlen);
+	size_t klen = hl + 1 + vlen;
+	uint32_t h = hash_bytes(key, klen, c->input);
+	struct link_path path;
+	link_path_of(m, &path);
+
+	struct link_key **slotp = &cs->lkbucket[h & (cs->nlkbuckets - 1)], *k;
+	for (k = *slotp; k; k = k->next)
+		if (k->hash == h && k->input == c->input && k->len == klen && memcmp(k->key, key, klen) == 0)
+			break;
+	int mine = -1;
+	if (k) {
+		/* Candidates: open legs holding v on a path a B2BUA could have
+		 * relayed from. Two requests to the same destination, or two
+		 * responses from the same host, are parallel calls (phones behind
+		 * NATs with the same SDP calling one SBC), not legs. A leg sent by
+		 * the host the candidate went to (the B2BUA relaying it) is
+		 * preferred; without one (an SBC with an address per side), only a
+		 * single candidate is taken. More than one: nothing is known. */
+		bool req = m->start.is_request;
+		uint32_t total = 0, direct = 0;
+		struct link_ent *any = NULL, *via = NULL;
+		for (unsigned i = 0; i < LINK_PATHS; i++) {
+			if (!k->slot[i].count)
+				continue;
+			const struct link_path *q = &k->slot[i].path;
+			if (link_path_eq(q, &path)) {
+				mine = (int)i;
+				continue;
+			}
+			if (req ? endpoint_eq(&q->dst, &path.dst) : same_ip(&q->src, &path.src))
+				continue;
+			struct link_ent *o = k->slot[i].head;
+			if (k->slot[i].count == 1 && o->call == c)
+				continue;
+			total += k->slot[i].count;
+			any = o;
+			if (same_ip(&q->dst, &m->src)) {
+				direct += k->slot[i].count;
+				via = o;
+			}
+		}
+		struct link_ent *o = direct == 1 ? via : direct == 0 && total == 1 ? any : NULL;
+		if (!k->crowded && o && o->call != c && o->deadline >= now)
+			link_pair(c, o->call, how);
+	} else {
+		if (cs->nlkeys >= cs->nlkbuckets)
+			lk_rehash(cs), slotp = &cs->lkbucket[h & (cs->nlkbuckets - 1)];
+		k = xcalloc(1, sizeof *k + klen);
+		k->hash = h;
+		k->input = c->input;
+		k->how = how;
+		k->len = klen;
+		memcpy(k->key, key, klen);
+		k->next = *slotp;
+		*slotp = k;
+		cs->nlkeys++;
+	}
+
+	int64_t deadline = c->link_close_ns;
+	for (struct link_ent *e = c->link_ents; e; e = e->cnext)
+		if (e->k == k) {
+			/* held already (e.g. the INVITE again after a 401) */
+			if (deadline == INT64_MAX && e->deadline != INT64_MAX) {
+				lq_remove(cs, e);
+				e->deadline = INT64_MAX;
+			}
+			return;
+		}
+	if (c->nlink_ents >= LINK_CALL_ENTS)
+		goto done;
+	if (mine < 0) {
+		for (unsigned i = 0; i < LINK_PATHS && mine < 0; i++)
+			if (!k->slot[i].count)
+				mine = (int)i;
+		if (mine < 0) {
+			k->crowded = true;
+			goto done;
+		}
+		k->slot[mine].path = path;
+	}
+	struct link_ent *e = xcalloc(1, sizeof *e);
+	e->k = k;
+	e->slot = (unsigned)mine;
+	e->call = c;
+	e->deadline = deadline;
+	e->snext = k->slot[mine].head;
+	if (e->snext)
+		e->snext->sprev = e;
+	k->slot[mine].head = e;
+	k->slot[mine].count++;
+	e->cnext = c->link_ents;
+	c->link_ents = e;
+	c->nlink_ents++;
+	if (deadline != INT64_MAX)
+		lq_append(cs, e);
+done:
+	/* a key node no entry holds (every slot empty) is not kept */
+	for (unsigned i = 0; i < LINK_PATHS; i++)
+		if (k->slot[i].count)
+			return;
+	struct link_key **kp = &cs->lkbucket[h & (cs->nlkbuckets - 1)];
+	while (*kp != k)
+		kp = &(*kp)->next;
+	*kp = k->next;
+	cs->nlkeys--;
+	free(k);
 }
 
 /* Key of an SDP for B2BUA matching: the origin (user, session id, version,
  * address) and the first media port: a B2BUA that passes the body through
- * unchanged produces the same key on both legs. */
-static char *sdp_key_of(const struct sip_msg *m)
+ * unchanged produces the same key on both legs. A body passes from request
+ * to request and from response to response (kind 'q' INVITE, 'r' 18x/2xx,
+ * 'a' ACK): an answer that echoes its offer ties nothing. */
+static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg *m, char kind)
 {
 	struct sdp s;
-	if (!sip_msg_sdp_parse(m, &s) || !s.o_sess_id.len || !s.nmedia)
-		return NULL;
-	size_t n = s.o_user.len + s.o_sess_id.len + s.o_sess_version.len + s.o_conn.addr.len + 32;
-	char *k = xmalloc(n);
-	snprintf(k, n, "%.*s %.*s %.*s %.*s %u", (int)s.o_user.len, s.o_user.p, (int)s.o_sess_id.len, s.o_sess_id.p,
-		 (int)s.o_sess_version.len, s.o_sess_version.p, (int)s.o_conn.addr.len, s.o_conn.addr.p,
-		 s.media[0].port);
-	return k;
-}
-
-static void sdp_rehash(struct callstore *cs)
-{
-	size_t nb = cs->nkbuckets * 2;
-	struct sdp_key **b = xcalloc(nb, sizeof *b);
-	for (size_t i = 0; i < cs->nkbuckets; i++) {
-		struct sdp_key *e = cs->kbucket[i], *next;
-		for (; e; e = next) {
-			next = e->next;
-			e->next = b[e->hash & (nb - 1)];
-			b[e->hash & (nb - 1)] = e;
-		}
-	}
-	free(cs->kbucket);
-	cs->kbucket = b;
-	cs->nkbuckets = nb;
-}
-
-static void sdp_index(struct callstore *cs, struct call *c, const struct sip_msg *m)
-{
-	if (c->nsdp_keys >= 2)
+	if (!m->body.len || !sip_msg_sdp_parse(m, &s) || !s.o_sess_id.len || !s.nmedia)
 		return;
-	char *k = sdp_key_of(m);
-	if (!k)
-		return;
-	uint32_t h = hash_bytes(k, strlen(k), c->input);
-	struct sdp_key **slot = &cs->kbucket[h & (cs->nkbuckets - 1)];
-	for (struct sdp_key *e = *slot; e; e = e->next) {
-		if (e->hash == h && strcmp(e->key, k) == 0) {
-			if (e->call != c && e->call->input == c->input)
-				link_pair(c, e->call, "same SDP");
-			free(k);
-			return;
-		}
-	}
-	struct sdp_key *e = xmalloc(sizeof *e);
-	*e = (struct sdp_key){ k, h, c, *slot };
-	*slot = e;
-	c->sdp_key_hash[c->nsdp_keys++] = h;
-	if (++cs->nkeys > cs->nkbuckets)
-		sdp_rehash(cs);
+	char k[LINK_KEY_MAX];
+	int n = snprintf(k, sizeof k, "%c %.*s %.*s %.*s %.*s %u", kind, (int)s.o_user.len, s.o_user.p, (int)s.o_sess_id.len,
+			 s.o_sess_id.p, (int)s.o_sess_version.len, s.o_sess_version.p, (int)s.o_conn.addr.len,
+			 s.o_conn.addr.p, s.media[0].port);
+	if (n > 0 && (size_t)n < sizeof k)
+		link_value(cs, c, m, LINK_HOW_SDP, k, (size_t)n);
 }
 
-static void sdp_unindex(struct callstore *cs, struct call *c)
+static bool is_hex(int ch)
 {
-	for (unsigned i = 0; i < c->nsdp_keys; i++) {
-		struct sdp_key **pp = &cs->kbucket[c->sdp_key_hash[i] & (cs->nkbuckets - 1)];
-		while (*pp) {
-			if ((*pp)->call == c) {
-				struct sdp_key *e = *pp;
-				*pp = e->next;
-				free(e->key);
-				free(e);
-				cs->nkeys--;
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+/* RFC 7989 Session-ID: local-uuid *(SEMI sess-id-param). The INVITE's
+ * local-uuid is the originating UA's, the same on every leg the session
+ * passes through; the null uuid (32 zeros: not known yet) links nothing.
+ * Hyphens of the RFC 4122 text form are tolerated; case does not matter. */
+bool link_session_uuid(struct sv v, char out[33])
+{
+	v = sv_trim(v);
+	ptrdiff_t semi = sv_find(v, ';');
+	if (semi >= 0)
+		v.len = (size_t)semi;
+	v = sv_trim(v);
+	size_t n = 0;
+	bool null = true;
+	for (size_t i = 0; i < v.len; i++) {
+		int ch = (unsigned char)v.p[i];
+		if (ch == '-')
+			continue;
+		if (!is_hex(ch) || n == 32)
+			return false;
+		out[n++] = (char)sv_lower(ch);
+		if (ch != '0')
+			null = false;
+	}
+	out[n] = 0;
+	return n == 32 && !null;
+}
+
+/* RFC 7315 P-Charging-Vector: icid-value EQUAL gen-value *(SEMI charge-params),
+ * gen-value = token / host / quoted-string. Returns the icid-value unquoted
+ * in out (size LINK_KEY_MAX); the same value quoted or not is the same. */
+size_t link_icid_value(struct sv v, char *out, size_t size)
+{
+	if (!v.len || !size)
+		return 0;
+	const char *p = v.p, *end = v.p + v.len;
+	while (p < end) {
+		while (p < end && (sv_is_ws(*p) || *p == ';'))
+			p++;
+		const char *name = p;
+		while (p < end && *p != '=' && *p != ';' && !sv_is_ws(*p))
+			p++;
+		struct sv nm = sv_make(name, (size_t)(p - name));
+		while (p < end && sv_is_ws(*p))
+			p++;
+		size_t n = 0;
+		bool have = false;
+		if (p < end && *p == '=') {
+			p++;
+			while (p < end && sv_is_ws(*p))
+				p++;
+			if (p < end && *p == '"') {
+				p++;
+				while (p < end && *p != '"') {
+					if (*p == '\\' && p + 1 < end)
+						p++;
+					if (n + 1 < size)
+						out[n++] = *p;
+					else
+						return 0;
+					p++;
+				}
+				if (p == end)
+					return 0; /* unterminated quoted-string */
+				p++;
 			} else {
-				pp = &(*pp)->next;
+				while (p < end && *p != ';' && !sv_is_ws(*p)) {
+					if (n + 1 < size)
+						out[n++] = *p;
+					else
+						return 0;
+					p++;
+				}
 			}
+			have = true;
+		}
+		while (p < end && *p != ';') {
+			if (*p == '"') /* stray quote in a parameter we skip: give up */
+				return 0;
+			p++;
+		}
+		if (have && sv_eq_cstr_ci(nm, "icid-value")) {
+			out[n] = 0;
+			return n;
 		}
 	}
-	c->nsdp_keys = 0;
+	return 0;
+}
+
+/* Value of a --link-header for message m: the header's value, or the
+ * REGEX's first capture group (else its whole match) in it. */
+static size_t link_header_value(const struct link_header *lh, const struct sip_msg *m, char *out, size_t size)
+{
+	struct sv v = SV_NULL;
+	if (lh->id != SIP_H_OTHER) {
+		v = sip_msg_hdr(m, lh->id);
+	} else {
+		for (uint32_t i = 0; i < m->nhdrs; i++)
+			if (m->hdrs[i].id == SIP_H_OTHER && sv_eq_cstr_ci(m->hdrs[i].name, lh->name)) {
+				v = m->hdrs[i].value;
+				break;
+			}
+	}
+	v = sv_trim(v);
+	if (!v.len || v.len >= size)
+		return 0;
+	if (!lh->has_re) {
+		memcpy(out, v.p, v.len);
+		return v.len;
+	}
+	char buf[LINK_KEY_MAX];
+	memcpy(buf, v.p, v.len);
+	buf[v.len] = 0;
+	regmatch_t mt[2];
+	if (regexec(&lh->re, buf, 2, mt, 0) != 0)
+		return 0;
+	regmatch_t r = mt[1].rm_so >= 0 ? mt[1] : mt[0];
+	size_t n = (size_t)(r.rm_eo - r.rm_so);
+	memcpy(out, buf + r.rm_so, n);
+	return n;
+}
+
+/* NAME or NAME=REGEX; NULL when fine, else what is wrong (in err). */
+static const char *link_header_parse(const char *spec, struct link_header *lh, char *err, size_t errsize)
+{
+	memset(lh, 0, sizeof *lh);
+	const char *eq = strchr(spec, '=');
+	size_t nl = eq ? (size_t)(eq - spec) : strlen(spec);
+	while (nl && (spec[nl - 1] == ' ' || spec[nl - 1] == '\t'))
+		nl--;
+	if (!nl) {
+		snprintf(err, errsize, "--link-header wants NAME or NAME=REGEX, not '%s'", spec);
+		return err;
+	}
+	for (size_t i = 0; i < nl; i++) {
+		unsigned char ch = (unsigned char)spec[i];
+		if (ch <= ' ' || ch >= 127 || strchr("()<>@,;:\\\"/[]?={}", ch)) {
+			snprintf(err, errsize, "--link-header: '%.*s' is not a header name", (int)nl, spec);
+			return err;
+		}
+	}
+	if (eq) {
+		const char *re = eq + 1;
+		while (*re == ' ' || *re == '\t')
+			re++;
+		if (!*re) {
+			snprintf(err, errsize, "--link-header %.*s=: empty regular expression", (int)nl, spec);
+			return err;
+		}
+		int rc = regcomp(&lh->re, re, REG_EXTENDED);
+		if (rc) {
+			char msg[200];
+			regerror(rc, &lh->re, msg, sizeof msg);
+			snprintf(err, errsize, "--link-header %.*s: bad regular expression '%s': %s", (int)nl, spec, re, msg);
+			return err;
+		}
+		lh->has_re = true;
+	}
+	lh->name = xstrndup(spec, nl);
+	lh->id = sip_header_lookup(spec, nl);
+	size_t n = nl + 8;
+	lh->how = xmalloc(n);
+	snprintf(lh->how, n, "header:%s", lh->name);
+	return NULL;
+}
+
+static void link_header_free(struct link_header *lh)
+{
+	free(lh->name);
+	free(lh->how);
+	if (lh->has_re)
+		regfree(&lh->re);
+}
+
+bool link_header_check(const char *spec, char *err, size_t errsize)
+{
+	struct link_header lh;
+	if (link_header_parse(spec, &lh, err, errsize))
+		return false;
+	link_header_free(&lh);
+	return true;
+}
+
+bool callstore_link_header(struct callstore *cs, const char *spec, char *err, size_t errsize)
+{
+	struct link_header lh;
+	if (link_header_parse(spec, &lh, err, errsize))
+		return false;
+	cs->lheaders = xrealloc(cs->lheaders, (cs->nlheaders + 1) * sizeof *cs->lheaders);
+	cs->lheaders[cs->nlheaders++] = lh;
+	return true;
 }
 
 static void on_links(struct callstore *cs, struct call *c, struct call_msg *cm)
 {
 	struct sip_msg *m = cm->m;
-	if (!m->start.is_request || cm->flags & (CM_RETRANS | CM_DUPLICATE))
+	if (cm->flags & (CM_RETRANS | CM_DUPLICATE))
 		return;
-	if (cm->method == M_INVITE && cm->dialog < 0) {
+	int64_t now = msg_ns(m);
+	const struct txn *t = cm->txn >= 0 ? &c->txns[cm->txn] : NULL;
+	if (m->start.is_request && cm->method == M_INVITE && t && !t->in_dialog) {
+		/* an initial INVITE: the call's setup window is open */
+		c->link_close_ns = INT64_MAX;
 		static const enum sip_hdr_id ids[] = { SIP_H_X_CALL_ID, SIP_H_X_CID };
-		static const char *const how[] = { "X-Call-ID", "X-CID" };
+		static const char *const how[] = { LINK_HOW_X_CALL_ID, LINK_HOW_X_CID };
 		for (int i = 0; i < 2; i++) {
 			struct sv v = sv_trim(sip_msg_hdr(m, ids[i]));
 			if (!v.len)
@@ -264,11 +717,29 @@ static void on_links(struct callstore *cs, struct call *c, struct call_msg *cm)
 			if (peer)
 				link_pair(c, peer, how[i]);
 		}
+		char buf[LINK_KEY_MAX];
+		if (link_session_uuid(sip_msg_hdr(m, SIP_H_SESSION_ID), buf))
+			link_value(cs, c, m, LINK_HOW_SESSION_ID, buf, 32);
+		size_t n = link_icid_value(sv_trim(sip_msg_hdr(m, SIP_H_P_CHARGING_VECTOR)), buf, sizeof buf);
+		if (n)
+			link_value(cs, c, m, LINK_HOW_PCV, buf, n);
+		for (size_t i = 0; i < cs->nlheaders; i++) {
+			n = link_header_value(&cs->lheaders[i], m, buf, sizeof buf);
+			if (n)
+				link_value(cs, c, m, cs->lheaders[i].how, buf, n);
+		}
+		link_sdp(cs, c, m, 'q');
+	} else if (!m->start.is_request && cm->method == M_INVITE && t && !t->in_dialog) {
+		int st = m->start.status;
+		if (st > 100 && st < 300)
+			link_sdp(cs, c, m, 'r');
+		if (st >= 200 && t->final == (int32_t)(cm - c->msgs) && c->link_close_ns == INT64_MAX)
+			link_window_close(cs, c, now);
+	} else if (m->start.is_request && cm->method == M_ACK && c->link_close_ns >= now) {
+		link_sdp(cs, c, m, 'a'); /* the answer to an offer in the 2xx */
 	}
-	if ((cm->method == M_INVITE && cm->dialog < 0) || cm->method == M_ACK)
-		sdp_index(cs, c, m);
 	/* A leg's BYE is news for the legs linked to it. */
-	if (cm->method == M_BYE) {
+	if (m->start.is_request && cm->method == M_BYE) {
 		for (uint32_t i = 0; i < c->nlinks; i++) {
 			struct call *peer = c->links[i].peer;
 			if (!peer)
@@ -281,15 +752,6 @@ static void on_links(struct callstore *cs, struct call *c, struct call_msg *cm)
 			}
 		}
 	}
-}
-
-static void on_answer_sdp(struct callstore *cs, struct call *c, struct call_msg *cm)
-{
-	struct sip_msg *m = cm->m;
-	if (m->start.is_request || cm->flags & (CM_RETRANS | CM_DUPLICATE) || cm->method != M_INVITE)
-		return;
-	if (m->start.status >= 200 && m->start.status < 300 && cm->txn >= 0 && !c->txns[cm->txn].in_dialog)
-		sdp_index(cs, c, m);
 }
 
 /* ---- registration bindings ---- */
@@ -399,15 +861,18 @@ static void finalise(struct callstore *cs, struct call *c)
 		pp = &(*pp)->hnext;
 	*pp = c->hnext;
 	cs->ncalls--;
-	sdp_unindex(cs, c);
+	link_unindex(cs, c);
 	media_finish_call(cs->media, c);
 	call_finish(c);
 	cs->done(cs->ud, c);
 	for (uint32_t i = 0; i < c->nlinks; i++) {
+		/* every link of the other leg that points here, whatever its
+		 * Call-ID says (a Call-ID reused by a later call): none may
+		 * outlive this call */
 		struct call *peer = c->links[i].peer;
-		struct call_link *back = peer ? link_to(peer, c->call_id, c->call_id_len) : NULL;
-		if (back)
-			back->peer = NULL;
+		for (uint32_t k = 0; peer && k < peer->nlinks; k++)
+			if (peer->links[k].peer == c)
+				peer->links[k].peer = NULL;
 	}
 	call_release(c);
 	free(c);
@@ -439,6 +904,7 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	int64_t ns = msg_ns(m);
 	if (ns > cs->now)
 		cs->now = ns;
+	link_expire(cs);
 	struct sv id = m->malformed && !m->first[SIP_H_CALL_ID] ? SV_NULL : sip_msg_call_id(m);
 	uint32_t h = call_hash(id.p, id.len, m->input);
 	struct call *c = call_lookup(cs, m->input, id, h);
@@ -456,7 +922,6 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	call_add_msg(c, m);
 	struct call_msg *cm = &c->msgs[c->nmsgs - 1];
 	on_links(cs, c, cm);
-	on_answer_sdp(cs, c, cm);
 	on_register(cs, c, cm);
 	if (cs->media_on)
 		media_on_msg(cs->media, c, (int32_t)c->nmsgs - 1);
@@ -529,22 +994,18 @@ void callstore_free(struct callstore *cs)
 		struct call *c, *next;
 		for (c = cs->lists[l].head; c; c = next) {
 			next = c->lnext;
+			link_unindex(cs, c);
 			media_finish_call(cs->media, c);
 			call_release(c);
 			free(c);
 		}
 	}
-	for (size_t i = 0; i < cs->nkbuckets; i++) {
-		struct sdp_key *e = cs->kbucket[i], *next;
-		for (; e; e = next) {
-			next = e->next;
-			free(e->key);
-			free(e);
-		}
-	}
+	for (size_t i = 0; i < cs->nlheaders; i++)
+		link_header_free(&cs->lheaders[i]);
+	free(cs->lheaders);
 	bindings_clear(cs);
 	media_table_free(cs->media);
-	free(cs->kbucket);
+	free(cs->lkbucket);
 	free(cs->bbucket);
 	free(cs->bucket);
 	free(cs);

@@ -70,6 +70,7 @@ void call_init(struct call *c, uint32_t input, struct sv call_id)
 	c->state = ST_UNKNOWN;
 	c->main_txn = -1;
 	c->answer_ns = c->hangup_ns = c->setup_ns = -1;
+	c->link_close_ns = INT64_MIN;
 	c->duration_ns = c->capture_end_ns = -1;
 }
 

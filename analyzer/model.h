@@ -123,10 +123,22 @@ struct sdp_exchange {
 	int32_t offer, answer; /* message indices; answer -1 when none came */
 };
 
+/* How two legs were tied (struct call_link.how, the JSON "by"): a header
+ * naming the other Call-ID, a value both legs carry, or the SDP body passed
+ * through while both were being set up. --link-header NAME gives
+ * "header:NAME". */
+#define LINK_HOW_X_CALL_ID "X-Call-ID"
+#define LINK_HOW_X_CID "X-CID"
+#define LINK_HOW_SESSION_ID "Session-ID"
+#define LINK_HOW_PCV "P-Charging-Vector"
+#define LINK_HOW_SDP "same SDP"
+
 struct call_link {
-	char *call_id; /* owned copy */
-	const char *how; /* "X-Call-ID", "X-CID", "same SDP" (static) */
+	char *call_id; /* owned copy (may hold NUL bytes: call_id_len counts) */
+	size_t call_id_len;
+	const char *how; /* a LINK_HOW_* or "header:NAME" (owned by the store) */
 	struct call *peer; /* while both are alive, else NULL */
+	uint64_t peer_seq; /* the other leg's seq (its number in the calls table - 1) */
 	bool peer_ended;
 	uint64_t peer_end_frame;
 	int64_t peer_end_ns;
@@ -175,8 +187,9 @@ struct call {
 	struct call *lprev, *lnext;
 	int list;
 	bool ended_input;  /* finalised because its input ended */
-	uint32_t sdp_key_hash[2]; /* B2BUA index entries this call owns */
-	unsigned nsdp_keys;
+	struct link_ent *link_ents; /* B2BUA index entries this call owns */
+	unsigned nlink_ents;
+	int64_t link_close_ns; /* setup window: INT64_MAX open, else its end */
 };
 
 /* Store-level registration binding per AoR (for expiry checks). */
@@ -211,6 +224,20 @@ void callstore_free(struct callstore *cs);
 void callstore_media(struct callstore *cs, const struct media_pkt *p);
 /* Streams no call's SDP explains go to fn (with the store's ud). */
 void callstore_set_media_orphan(struct callstore *cs, media_orphan_fn fn);
+/* --link-header SPEC: "NAME" or "NAME=REGEX" (POSIX extended): calls being
+ * set up at the same time whose header NAME (or the REGEX's first capture
+ * group in it, else its whole match) is equal are legs of one call, by
+ * "header:NAME". false with the reason in err when SPEC is wrong. The store
+ * keeps the "header:NAME" strings its links point to: it must outlive the
+ * calls handed to the done-callback (it does: they are freed right after). */
+bool callstore_link_header(struct callstore *cs, const char *spec, char *err, size_t errsize);
+/* The same check without a store (for the option parser). */
+bool link_header_check(const char *spec, char *err, size_t errsize);
+/* Session-ID (RFC 7989) local-uuid, 32 lowercase hex digits, not the null
+ * uuid; false when v holds none. */
+bool link_session_uuid(struct sv v, char out[33]);
+/* P-Charging-Vector (RFC 7315) icid-value, unquoted; 0 when absent. */
+size_t link_icid_value(struct sv v, char *out, size_t size);
 
 /* Model building (model.c), used by the store. */
 void call_init(struct call *c, uint32_t input, struct sv call_id);

@@ -121,6 +121,16 @@ struct callview *callview_new(const struct call *c, bool keep_raw)
 	na = call_party(c, true);
 	if (na)
 		printable(v->to, sizeof v->to, na->uri);
+	size_t ll = 0;
+	for (uint32_t i = 0; i < c->nlinks; i++) {
+		int n = snprintf(v->legs + ll, sizeof v->legs - ll, "%s#%llu by %s", i ? ", " : "",
+				 (unsigned long long)(c->links[i].peer_seq + 1), c->links[i].how);
+		if (n < 0 || (size_t)n >= sizeof v->legs - ll) {
+			v->legs[ll] = 0;
+			break;
+		}
+		ll += (size_t)n;
+	}
 	v->kind = c->kind;
 	v->state = c->state;
 	v->final_status = c->final_status;

@@ -65,6 +65,7 @@ struct callview {
 	uint32_t input;
 	char *call_id;
 	char from[96], to[96];   /* From/To URIs of the main request ("" unknown) */
+	char legs[160];          /* B2BUA legs: "#2 by same SDP, ..." ("" none) */
 	enum call_kind kind;
 	enum call_state state;
 	int final_status;        /* 0 none */

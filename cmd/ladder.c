@@ -707,6 +707,11 @@ static void print_header(FILE *out, const struct callview *v, int width, bool co
 		 v->nmsgs == 1 ? "" : "s", v->nhosts, v->nhosts == 1 ? "" : "s");
 	fit(fitted, sizeof fitted, line, width > 40 ? (size_t)width : 40);
 	fprintf(out, "%s\n", fitted);
+	if (v->legs[0]) {
+		snprintf(line, sizeof line, "leg of %s", v->legs);
+		fit(fitted, sizeof fitted, line, width > 40 ? (size_t)width : 40);
+		fprintf(out, "%s\n", fitted);
+	}
 }
 
 void ladder_print(FILE *out, const struct callview *v, int width, bool colour)

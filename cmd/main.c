@@ -390,6 +390,11 @@ int main(int argc, char **argv)
 	rep->inputs = xcalloc(ninputs, sizeof *rep->inputs);
 	rep->tally = xcalloc(ninputs, sizeof *rep->tally);
 	app.store = callstore_new(on_call, on_lapse, &app);
+	for (size_t i = 0; i < app.opt.nlink_headers; i++) {
+		char err[400];
+		if (!callstore_link_header(app.store, app.opt.link_headers[i], err, sizeof err))
+			fprintf(stderr, "sipaudit: error: %s\n", err); /* checked by options_parse already */
+	}
 	app.an = analyzer_new(on_message, &app);
 	rep->orphans_unlisted = xcalloc(ninputs, sizeof *rep->orphans_unlisted);
 	if (app.opt.format != FMT_MESSAGES) {

@@ -9,6 +9,7 @@
  *     disable = call-failed, udp-too-large
  *     enable = udp-too-large
  *     severity sdp-nat = error
+ *     link-header = X-Corr=id=([0-9a-f]+)
  *
  * The command line is applied after the file, so it wins. */
 #include <errno.h>
@@ -65,6 +66,13 @@ void options_usage(FILE *f, bool view)
 	      "      --list-rules      list the rules (id, severity, summary) and exit\n"
 	      "      --config FILE     read FILE instead of ./.sipaudit.conf\n"
 	      "      --no-config       read no configuration file\n"
+	      "\n"
+	      "B2BUA legs (calls linked as one; see also X-Call-ID, Session-ID, ...):\n"
+	      "      --link-header NAME[=REGEX]\n"
+	      "                        calls set up at the same time whose header NAME\n"
+	      "                        is equal (or REGEX's first group in it, else its\n"
+	      "                        whole match; POSIX extended) are legs of one\n"
+	      "                        call; repeatable, also link-header = in the config\n"
 	      "\n"
 	      "Filters (each may be repeated or given a comma-separated list; values of one\n"
 	      "filter are alternatives, different filters must all match):\n"
@@ -172,6 +180,16 @@ static int add_call_id(struct options *o, const char *s, void *u)
 {
 	(void)u;
 	push(&o->filter.call_ids, &o->filter.ncall_ids, s, strlen(s));
+	return 0;
+}
+
+static int add_link_header(struct options *o, const char *s)
+{
+	char err[400];
+	if (!link_header_check(s, err, sizeof err))
+		return usage_error("%s", err);
+	o->link_headers = xrealloc(o->link_headers, (o->nlink_headers + 1) * sizeof *o->link_headers);
+	o->link_headers[o->nlink_headers++] = xstrdup(s);
 	return 0;
 }
 
@@ -307,6 +325,12 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 				r = config_error(path, line, "fail-on wants error, warning, info or never");
 			else
 				o->fail_on = lv;
+		} else if (strcmp(key, "link-header") == 0) {
+			char err[400];
+			if (!link_header_check(val, err, sizeof err))
+				r = config_error(path, line, err);
+			else
+				r = add_link_header(o, val);
 		} else if (strcmp(key, "disable") == 0) {
 			r = each_item(val, set_rule, o, NULL);
 		} else if (strcmp(key, "enable") == 0) {
@@ -318,7 +342,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 			r = set_severity(o, spec, NULL);
 		} else {
 			char msg[300];
-			snprintf(msg, sizeof msg, "unknown key '%.200s' (fail-on, disable, enable, severity RULE)", key);
+			snprintf(msg, sizeof msg, "unknown key '%.200s' (fail-on, disable, enable, severity RULE, link-header)", key);
 			r = config_error(path, line, msg);
 		}
 		if (r)
@@ -335,7 +359,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 enum {
 	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
-	OPT_ONLY,
+	OPT_ONLY, OPT_LINK_HEADER,
 };
 
 static const struct option longopts[] = {
@@ -360,6 +384,7 @@ static const struct option longopts[] = {
 	{ "status", required_argument, NULL, OPT_STATUS },
 	{ "rule", required_argument, NULL, OPT_RULE },
 	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "link-header", required_argument, NULL, OPT_LINK_HEADER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -482,6 +507,9 @@ int options_parse(struct options *o, int argc, char **argv)
 		case OPT_ONLY:
 			r = each_item(optarg, add_kind, o, NULL);
 			break;
+		case OPT_LINK_HEADER:
+			r = add_link_header(o, optarg);
+			break;
 		case 'h':
 			options_usage(stdout, o->view);
 			return -1;
@@ -524,4 +552,7 @@ void options_free(struct options *o)
 	free(f->users);
 	free(f->methods);
 	free(f->statuses);
+	for (size_t i = 0; i < o->nlink_headers; i++)
+		free(o->link_headers[i]);
+	free(o->link_headers);
 }

@@ -43,6 +43,8 @@ struct options {
 	bool list_rules;
 	struct ruleset rs;
 	struct filter filter;
+	char **link_headers; /* --link-header / link-header = specs, in order */
+	size_t nlink_headers;
 	char **inputs;
 	size_t ninputs;
 };

@@ -344,7 +344,7 @@ static json_t *call_json(const struct call *c)
 	json_t *links = json_array();
 	for (uint32_t i = 0; i < c->nlinks; i++) {
 		json_t *x = json_object();
-		json_object_set_new(x, "call_id", bytes_json(c->links[i].call_id, strlen(c->links[i].call_id)));
+		json_object_set_new(x, "call_id", bytes_json(c->links[i].call_id, c->links[i].call_id_len));
 		json_object_set_new(x, "by", json_string(c->links[i].how));
 		json_array_append_new(links, x);
 	}

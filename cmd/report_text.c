@@ -188,8 +188,21 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 	ref->input = c->input;
 	ref->number = call_number(c->seq);
 	ref->off = ftell(t->tmp);
-	if (fprintf(t->tmp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%d\n", tod, from, to, call_kind_name(c->kind),
-		    call_state_name(c->state), code, dur, nf, worst) < 0 || ref->off < 0)
+	/* B2BUA legs: "#2 by same SDP, #5 by Session-ID" (numbers, not Call-IDs) */
+	char legs[256] = "";
+	size_t ll = 0;
+	for (uint32_t i = 0; i < c->nlinks && ll < sizeof legs; i++) {
+		const char *how = c->links[i].how; /* a header name at most: printable */
+		int n = snprintf(legs + ll, sizeof legs - ll, "%s#%llu by %s", i ? ", " : "",
+				 (unsigned long long)call_number(c->links[i].peer_seq), how);
+		if (n < 0 || (size_t)n >= sizeof legs - ll) {
+			legs[ll] = 0;
+			break;
+		}
+		ll += (size_t)n;
+	}
+	if (fprintf(t->tmp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%d\t%s\n", tod, from, to, call_kind_name(c->kind),
+		    call_state_name(c->state), code, dur, nf, worst, legs) < 0 || ref->off < 0)
 		t->failed = true;
 	ref->nmedia = c->nmedia;
 	t->nstreams += c->nmedia;
@@ -357,8 +370,8 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 			return;
 		}
 		line[strcspn(line, "\n")] = 0;
-		char *f[9];
-		split(line, f, 9);
+		char *f[10];
+		split(line, f, 10);
 		unsigned long long nf = strtoull(f[7], NULL, 10);
 		int worst = atoi(f[8]);
 		struct late key = { ref->number, 0 };
@@ -379,6 +392,8 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 			state_colour(&p, f[4]), f[4], p.off, f[5], f[6], fc, fnd, fc[0] ? p.off : "");
 		if (f[6][0] && f[6][strlen(f[6]) - 1] == '+')
 			open = true;
+		if (f[9][0])
+			fprintf(out, "%6s  %sleg of %s%s\n", "", p.dim, f[9], p.off);
 	}
 	if (open)
 		fprintf(out, "%6s  duration+: no BYE in the capture; measured from the answer to the call's last RTP packet or\n"

@@ -1082,8 +1082,8 @@ static void ladder_screen(struct view *V, const struct callview *v)
 		ladder_duration(dur, sizeof dur, v->duration_ns);
 		if (v->final_status)
 			snprintf(fin, sizeof fin, "final %d", v->final_status);
-		snprintf(line, sizeof line, "%s, %s, %s; start %s, duration %s", call_kind_name(v->kind),
-			 call_state_name(v->state), fin, start, dur);
+		snprintf(line, sizeof line, "%s, %s, %s; start %s, duration %s%s%s", call_kind_name(v->kind),
+			 call_state_name(v->state), fin, start, dur, v->legs[0] ? "; leg of " : "", v->legs);
 		put(2, 0, line, A_NORMAL);
 
 		int maxx = S.lay.width > COLS ? S.lay.width - COLS : 0;

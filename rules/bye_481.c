@@ -289,7 +289,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				const struct call_link *l = &c->links[k];
 				if (l->peer_ended && l->peer_end_ns <= msg_ns(req)) {
 					char id[100];
-					sv_print(id, sizeof id, sv_make(l->call_id, strlen(l->call_id)));
+					sv_print(id, sizeof id, sv_make(l->call_id, l->call_id_len));
 					o += (size_t)snprintf(why + o, sizeof why - o,
 							      " The linked call %s (%s) was already torn down at frame %llu: the B2BUA forgot this leg with it.",
 							      id, l->how, (unsigned long long)l->peer_end_frame);

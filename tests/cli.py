@@ -127,6 +127,24 @@ with tempfile.TemporaryDirectory() as d:
     check('--config FILE is read', rc == 0, f'exit {rc}')
     rc, _, err = run(['-q', '--config', os.path.join(d, 'missing.conf'), cap('call-ok')])
     check('--config of a missing file is an error', rc == 2 and 'missing.conf' in err, f'exit {rc}')
+    # link-header: a REGEX may hold '=' (the value is everything after the key's '=')
+    with open(conf, 'w') as f:
+        f.write('link-header = X-Corr=([0-9a-f]{16})   # vendor correlation id\n')
+    rc, out, err = run(['-q', cap('link-header')], cwd=d)
+    check('.sipaudit.conf link-header applies', rc == 0 and 'leg of #2 by header:X-Corr' in out, out + err)
+    rc, out, _ = run(['-q', '--no-config', cap('link-header')], cwd=d)
+    check('without link-header the legs are not linked', rc == 0 and 'leg of' not in out, out)
+    with open(conf, 'w') as f:
+        f.write('\nlink-header = X-Corr=([0-9a-f]{16}\n')
+    rc, _, err = run(['-q', cap('call-ok')], cwd=d)
+    check('a bad link-header REGEX is a usage error naming file and line',
+          rc == 2 and '.sipaudit.conf:2:' in err, err)
+rc, out, err = run(['-q', '--link-header', 'X-Corr=id=([0-9a-f]+)', '--link-header', 'X-Corr=[0-9a-f]{16}',
+                    cap('link-header')])
+check('--link-header is repeatable; a REGEX without a group takes the whole match',
+      rc == 0 and out.count('by header:X-Corr') == 2, out + err)
+rc, _, err = run(['-q', '--link-header', 'X Corr', cap('call-ok')])
+check('--link-header with a bad name is a usage error', rc == 2 and 'not a header name' in err, err)
 
 # --- filters ----------------------------------------------------------------
 rc, out, _ = run(['-q', '-f', 'json', '--fail-on', 'never', MULTI])

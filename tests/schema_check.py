@@ -303,6 +303,16 @@ def self_checks(checker):
     else:
         out("ok - schema accepts a hand-written report")
 
+    legs = copy.deepcopy(base)
+    legs["calls"][0]["linked_calls"] = [
+        {"call_id": "l%d@h" % i, "by": by} for i, by in enumerate(
+            ["X-Call-ID", "X-CID", "Session-ID", "P-Charging-Vector", "header:X-Corr", "same SDP"])]
+    p = checker.report(legs)
+    if p:
+        out("not ok - schema accepts every link method: %s: %s" % p)
+    else:
+        out("ok - schema accepts every link method")
+
     def mutate(fn):
         d = copy.deepcopy(base)
         fn(d)
@@ -356,6 +366,10 @@ def self_checks(checker):
              {k: v for k, v in d["calls"][0]["media"][0].items() if k != "packets"})),
         ("a wrong summary count", "$.summary.findings.info",
          lambda d: d["summary"]["findings"].update(info=2)),
+        ("a leg linked by an unknown method", "$.calls[0].linked_calls[0].by",
+         lambda d: d["calls"][0]["linked_calls"].append({"call_id": "x@h", "by": "same sdp"})),
+        ("a leg linked by a header without a name", "$.calls[0].linked_calls[0].by",
+         lambda d: d["calls"][0]["linked_calls"].append({"call_id": "x@h", "by": "header:"})),
     ]
     def expect_rejected(what, p, want):
         if p is None:

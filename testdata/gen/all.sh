@@ -25,4 +25,5 @@ G=$(cd "$(dirname "$0")" && pwd)
 "$G/rules/trunk.sh"
 # issue-11 field-traffic captures (about 12 minutes), EXPECTED.prod.tsv likewise
 "$G/prod/prod.sh" all
+"$G/rules/links.sh" all   # B2BUA legs (EXPECTED.links.tsv is written by hand: clean captures)
 "$G/verify.sh"

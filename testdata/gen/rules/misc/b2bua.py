@@ -11,6 +11,16 @@ being reproduced, forgets leg 1 without telling A: A's later BYE on leg 1
 gets "481 Call/Transaction Does Not Exist".
 
 usage: b2bua.py LOCAL_IP LOCAL_PORT CALLEE_URI CALLEE_IP CALLEE_PORT TEARDOWN
+
+TEARDOWN "relay" makes it a well-behaved B2BUA instead (links.sh): A's BYE
+is answered and relayed to leg 2, and no X-Call-ID is added; then
+  --anchor      the B2BUA anchors the media: each leg gets an SDP of its own
+                (own o= line, c= and port) instead of the body passed through
+  --pass HDR    copy header HDR from A's INVITE to leg 2's INVITE and from
+                C's responses to A's (e.g. Session-ID, RFC 7989)
+  --pcv         pass P-Charging-Vector (RFC 7315) to leg 2 as an IMS AS does:
+                same icid-value (written as a token), own orig-ioi
+  --corr        rewrite "X-Corr: id=HEX" from A as "X-Corr: HEX;leg=2"
 """
 import random
 import select
@@ -77,9 +87,31 @@ def build(start, hdrs, body=""):
     return ("\r\n".join(out) + "\r\n\r\n" + body).encode()
 
 
+def anchored(body, lip, port, sess):
+    """The B2BUA's own SDP for a leg: A's or C's media lines, its address."""
+    out = []
+    for l in body.split("\r\n"):
+        if l.startswith("o="):
+            l = "o=b2bua %d %d IN IP4 %s" % (sess, sess, lip)
+        elif l.startswith("c="):
+            l = "c=IN IP4 %s" % lip
+        elif l.startswith("m="):
+            p = l.split(" ")
+            p[1] = str(port)
+            l = " ".join(p)
+        out.append(l)
+    return "\r\n".join(out)
+
+
 def main():
     lip, lport, callee, cip, cport, teardown = sys.argv[1:7]
-    lport, cport, teardown = int(lport), int(cport), float(teardown)
+    opts = sys.argv[7:]
+    relay = teardown == "relay"
+    lport, cport = int(lport), int(cport)
+    teardown = 0.0 if relay else float(teardown)
+    anchor = "--anchor" in opts
+    passed = [opts[i + 1] for i, o in enumerate(opts) if o == "--pass"]
+    sess = random.randint(10**8, 10**9)
     me = "%s:%d" % (lip, lport)
     contact = "<sip:b2bua@%s;transport=udp>" % me
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -144,15 +176,43 @@ def main():
                     "to": "<%s>" % callee, "target": callee}
             h = [("Via", "SIP/2.0/UDP %s;branch=z9hG4bK%s;rport" % (me, rnd())),
                  ("Max-Forwards", "70"), ("From", leg2["from"]), ("To", leg2["to"]),
-                 ("Call-ID", leg2["cid"]), ("CSeq", "101 INVITE"), ("Contact", contact),
-                 ("X-Call-ID", cid), ("User-Agent", "sipaudit-gen b2bua.py")]
+                 ("Call-ID", leg2["cid"]), ("CSeq", "101 INVITE"), ("Contact", contact)]
+            if not relay:
+                h.append(("X-Call-ID", cid))
+            for name in passed:
+                if m.get(name):
+                    h.append((name, m.get(name)))
+            if "--pcv" in opts and m.get("P-Charging-Vector"):
+                icid = [p.strip() for p in m.get("P-Charging-Vector").split(";")
+                        if p.strip().lower().startswith("icid-value=")][0].split("=", 1)[1].strip('"')
+                h.append(("P-Charging-Vector", "icid-value=%s;orig-ioi=as.home1.example.net"
+                          % icid))
+            if "--corr" in opts and m.get("X-Corr"):
+                h.append(("X-Corr", "%s;leg=2" % m.get("X-Corr").split("=", 1)[1].strip()))
+            h.append(("User-Agent", "sipaudit-gen b2bua.py"))
             if m.get("Content-Type"):
                 h.append(("Content-Type", m.get("Content-Type")))
-            leg2["invite"] = build("INVITE %s SIP/2.0" % callee, h, m.body)
+            body = anchored(m.body, lip, 40000, sess) if anchor else m.body
+            leg2["invite"] = build("INVITE %s SIP/2.0" % callee, h, body)
             send(leg2["invite"], (cip, cport), key="inv2", invite=True)
         elif m.is_req and leg1 and cid == leg1["cid"] and m.method == "ACK":
             retrans.pop("ok1", None)
-            teardown_at = time.time() + teardown
+            if not relay:
+                teardown_at = time.time() + teardown
+        elif relay and m.is_req and m.method == "BYE" and leg1 and cid == leg1["cid"]:
+            # A hangs up: answer it and end leg 2
+            h = [("Via", v) for v in m.all("Via")]
+            h += [("From", m.get("From")), ("To", m.get("To")), ("Call-ID", cid),
+                  ("CSeq", m.get("CSeq")), ("User-Agent", "sipaudit-gen b2bua.py")]
+            send(build("SIP/2.0 200 OK", h), addr)
+            leg2["cseq"] += 1
+            h = [("Via", "SIP/2.0/UDP %s;branch=z9hG4bK%s;rport" % (me, rnd())),
+                 ("Max-Forwards", "70"), ("From", leg2["from"]), ("To", leg2["to"]),
+                 ("Call-ID", leg2["cid"]), ("CSeq", "%d BYE" % leg2["cseq"])]
+            h += [(n, m.get(n)) for n in passed if m.get(n)]
+            h.append(("User-Agent", "sipaudit-gen b2bua.py"))
+            send(build("BYE %s SIP/2.0" % leg2["target"], h), (cip, cport), key="bye2")
+
         elif m.is_req and m.method == "BYE" and (leg1 is None or cid != leg1["cid"]):
             # the bug: leg 1 was forgotten when leg 2 ended
             h = [("Via", v) for v in m.all("Via")]
@@ -167,8 +227,8 @@ def main():
             if meth == "INVITE":
                 retrans.pop("inv2", None)
                 if 180 <= m.code < 200 and leg1:
-                    send(resp_leg1(m.code, m.start.split(" ", 2)[2], leg1["inv"],
-                                   [("Contact", contact)]), leg1["addr"])
+                    ex = [("Contact", contact)] + [(n, m.get(n)) for n in passed if m.get(n)]
+                    send(resp_leg1(m.code, m.start.split(" ", 2)[2], leg1["inv"], ex), leg1["addr"])
                 elif m.code == 200:
                     leg2["to"] = m.get("To")
                     leg2["target"] = uri_of(m.get("Contact"))
@@ -177,11 +237,17 @@ def main():
                          ("Call-ID", leg2["cid"]), ("CSeq", "%d ACK" % n)]
                     sock.sendto(build("ACK %s SIP/2.0" % leg2["target"], h), (cip, cport))
                     if leg1 and "ok1" not in retrans and teardown_at is None:
-                        ex = [("Contact", contact), ("User-Agent", "sipaudit-gen b2bua.py")]
+                        ex = [("Contact", contact)] + [(n, m.get(n)) for n in passed if m.get(n)]
+                        ex.append(("User-Agent", "sipaudit-gen b2bua.py"))
                         if m.get("Content-Type"):
                             ex.append(("Content-Type", m.get("Content-Type")))
-                        send(resp_leg1(200, "OK", leg1["inv"], ex, m.body), leg1["addr"],
+                        body = anchored(m.body, lip, 40002, sess + 1) if anchor else m.body
+                        send(resp_leg1(200, "OK", leg1["inv"], ex, body), leg1["addr"],
                              key="ok1", invite=False)
+            elif meth == "BYE" and m.code >= 200 and relay:
+                retrans.pop("bye2", None)
+                done_at = time.time() + 1
+                sys.stdout.write("call ended\n")
             elif meth == "BYE" and m.code >= 200:
                 retrans.pop("bye2", None)
                 leg2 = None
