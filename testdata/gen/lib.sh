@@ -132,3 +132,72 @@ rules_uas() {
   UAS_PID=$!; PIDS+=("$UAS_PID")
   sleep 0.5
 }
+
+# check_digest HEADER USER REALM PASSWORD: every digest response in HEADER
+# (Authorization or Proxy-Authorization) of the capture $CAP is right
+check_digest() {
+  local h=$1; shift
+  tshark -r "$CAP" -Y "sip.$h" -T fields -e sip.Method -e "sip.$h" 2>/dev/null |
+  $PY -c '
+import sys, re, hashlib
+user, realm, pw = sys.argv[1:4]
+md5 = lambda s: hashlib.md5(s.encode()).hexdigest()
+n = 0
+for line in sys.stdin:
+    method, auth = line.rstrip("\n").split("\t", 1)
+    p = dict(re.findall(r"(\w+)=\"?([^\",]*)", auth))
+    want = md5(md5(f"{user}:{realm}:{pw}") + ":" + p["nonce"] + ":" + md5(method + ":" + p["uri"]))
+    assert p["response"] == want, "bad digest response"
+    n += 1
+assert n, "no digest credentials"
+print(f"  digest credentials verified ({n})")' "$@"
+}
+
+# icmp_echo NS DST: one ICMP echo request (and its reply), no ping(8) needed
+icmp_echo() {
+  nsx "$1" $PY -c '
+import socket, struct, sys
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+body = b"sipaudit"
+hdr = struct.pack("!BBHHH", 8, 0, 0, 0x5a, 1)
+pkt = struct.pack("!BBHHH", 8, 0, csum(hdr + body), 0x5a, 1) + body
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(2)
+s.sendto(pkt, (sys.argv[1], 0))
+s.recvfrom(1500)' "$2"
+}
+
+# expect RULE SEVERITY FRAMES WHY: one manifest line for the current capture $NAME
+expect() { printf '%s\t%s\t%s\t%s\t%s\n' "$NAME.pcap" "$1" "$2" "$3" "$4" >>"$WORK/manifest"; }
+clean() { expect - - - "$1"; }
+
+# mk_ns NS...: empty namespaces with IPv6 off and lo up
+mk_ns() {
+  local ns
+  for ns in "$@"; do
+    ip netns add "$ns"
+    nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    nsx "$ns" ip link set lo up
+  done
+}
+
+# mk_bridge3: A 192.0.2.10, B 192.0.2.20, C 192.0.2.30 on one bridge in NS_R
+# (the caller defines NS_C and NS_R and deletes them on exit).
+mk_bridge3() {
+  local x ns
+  mk_ns "$NS_A" "$NS_B" "$NS_C" "$NS_R"
+  nsx "$NS_R" ip link add br0 type bridge mcast_snooping 0
+  nsx "$NS_R" ip link set br0 up
+  for x in a b c; do
+    ns="${NSP}$x"
+    ip link add "v${x^^}" netns "$ns" address "02:00:00:00:00:0$x" type veth peer name "r${x^^}" netns "$NS_R"
+    nsx "$NS_R" ip link set "r${x^^}" master br0 up
+    nsx "$ns" ip link set "v${x^^}" up
+  done
+  nsx "$NS_A" ip addr add 192.0.2.10/24 dev vA
+  nsx "$NS_B" ip addr add 192.0.2.20/24 dev vB
+  nsx "$NS_C" ip addr add 192.0.2.30/24 dev vC
+}

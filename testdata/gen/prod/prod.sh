@@ -61,12 +61,7 @@ begin_wire() {
   NAME=$1; CAP="$OUT/$1.pcap"; CID="$1-%u@%s"
   local delay=$2 capif=${3:-vA}; shift 3 || shift $#
   rm -f "$WORK/manifest" "$CAP"
-  local ns
-  for ns in "$NS_A" "$NS_B" "$NS_R"; do
-    ip netns add "$ns"
-    nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    nsx "$ns" ip link set lo up
-  done
+  mk_ns "$NS_A" "$NS_B" "$NS_R"
   ip link add vA netns "$NS_A" address 02:00:00:00:00:0a type veth peer name rA netns "$NS_R" address 02:00:00:00:01:0a
   ip link add vB netns "$NS_B" address 02:00:00:00:00:0b type veth peer name rB netns "$NS_R" address 02:00:00:00:01:0b
   nsx "$NS_R" ip link set rA up; nsx "$NS_R" ip link set rB up
@@ -142,45 +137,6 @@ before() { awk -v a="$(t "$1")" -v b="$(t "$2")" 'BEGIN { exit !(a != "" && b !=
 # tags FILTER: number of distinct To-tags in the frames matching FILTER
 tags() { tshark -r "$CAP" -Y "sip && ($1)" -T fields -e sip.to.tag 2>/dev/null | sort -u | grep -c .; }
 
-# check_digest USER REALM PASSWORD: every Authorization in the capture is right
-check_digest() {
-  tshark -r "$CAP" -Y sip.Authorization -T fields -e sip.Method -e sip.Authorization 2>/dev/null |
-  $PY -c '
-import sys, re, hashlib
-user, realm, pw = sys.argv[1:4]
-md5 = lambda s: hashlib.md5(s.encode()).hexdigest()
-n = 0
-for line in sys.stdin:
-    method, auth = line.rstrip("\n").split("\t", 1)
-    p = dict(re.findall(r"(\w+)=\"?([^\",]*)", auth))
-    want = md5(md5(f"{user}:{realm}:{pw}") + ":" + p["nonce"] + ":" + md5(method + ":" + p["uri"]))
-    assert p["response"] == want, "bad digest response"
-    n += 1
-assert n, "no Authorization"
-print(f"  digest credentials verified ({n})")' "$@"
-}
-
-# icmp_echo NS DST: one ICMP echo request (and its reply), no ping(8) needed
-icmp_echo() {
-  nsx "$1" $PY -c '
-import socket, struct, sys
-def csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff); s += s >> 16
-    return ~s & 0xffff
-body = b"sipaudit"
-hdr = struct.pack("!BBHHH", 8, 0, 0, 0x5a, 1)
-pkt = struct.pack("!BBHHH", 8, 0, csum(hdr + body), 0x5a, 1) + body
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.settimeout(2)
-s.sendto(pkt, (sys.argv[1], 0))
-s.recvfrom(1500)' "$2"
-}
-
-# expect RULE SEVERITY FRAMES WHY: one manifest line for the current capture
-expect() { printf '%s\t%s\t%s\t%s\t%s\n' "$NAME.pcap" "$1" "$2" "$3" "$4" >>"$WORK/manifest"; }
-clean() { expect - - - "$1"; }
-
 # finish: stop the capture, print the ladder
 finish() {
   stop_cap
@@ -242,7 +198,7 @@ one() {
       begin "$1"
       uas "$1".uas; uac "$1".uac -au alice -ap secret; wait_callee
       finish
-      check_digest alice sipaudit.test secret
+      check_digest Authorization alice sipaudit.test secret
       [ "$(count 'sip.Method == "INVITE"')" = 2 ] && before 'sip.Status-Code == 401' 'sip.Method == "INVITE" && sip.CSeq.seq == 2' || fail "expected INVITE 1 -> 401 before INVITE 2"
       clean "Clean counterpart of parallel-invites: two initial INVITEs on one Call-ID and From tag, but sequential: INVITE CSeq 1 is challenged (401, ACK 1 on its branch) and only after that final response is INVITE CSeq 2 sent with Authorization (new branch, RFC 3261 22.2), answered 200, ACKed, ended by BYE 3. Never two INVITE transactions in flight: no invite-overlap."
       ;;

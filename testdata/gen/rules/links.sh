@@ -79,27 +79,6 @@ run_shared_sdp() {
   report "$out"
 }
 
-# A 192.0.2.10, B2BUA 192.0.2.20, C 192.0.2.30 on one bridge (in NS_R).
-mk_bridge3() {
-  local x ns
-  for ns in "$NS_A" "$NS_B" "$NS_C" "$NS_R"; do
-    ip netns add "$ns"
-    nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    nsx "$ns" ip link set lo up
-  done
-  nsx "$NS_R" ip link add br0 type bridge mcast_snooping 0
-  nsx "$NS_R" ip link set br0 up
-  for x in a b c; do
-    ns="${NSP}$x"
-    ip link add "v${x^^}" netns "$ns" address "02:00:00:00:00:0$x" type veth peer name "r${x^^}" netns "$NS_R"
-    nsx "$NS_R" ip link set "r${x^^}" master br0 up
-    nsx "$ns" ip link set "v${x^^}" up
-  done
-  nsx "$NS_A" ip addr add 192.0.2.10/24 dev vA
-  nsx "$NS_B" ip addr add 192.0.2.20/24 dev vB
-  nsx "$NS_C" ip addr add 192.0.2.30/24 dev vC
-}
-
 # run_b2bua NAME UAC.xml UAS.xml B2BUA-OPTIONS...: one call A -> B2BUA -> C,
 # captured at the B2BUA (both legs); A hangs up, the B2BUA relays the BYE.
 run_b2bua() {

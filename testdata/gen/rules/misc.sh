@@ -89,27 +89,6 @@ simple_call() {  # out uac.xml uas.xml [extra sipp args...]
   report "$out"
 }
 
-# A 192.0.2.10, B2BUA 192.0.2.20, C 192.0.2.30 on one bridge (in NS_R).
-mk_bridge3() {
-  local x ns
-  for ns in "$NS_A" "$NS_B" "$NS_C" "$NS_R"; do
-    ip netns add "$ns"
-    nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    nsx "$ns" ip link set lo up
-  done
-  nsx "$NS_R" ip link add br0 type bridge mcast_snooping 0
-  nsx "$NS_R" ip link set br0 up
-  for x in a b c; do
-    ns="${NSP}$x"
-    ip link add "v${x^^}" netns "$ns" address "02:00:00:00:00:0$x" type veth peer name "r${x^^}" netns "$NS_R"
-    nsx "$NS_R" ip link set "r${x^^}" master br0 up
-    nsx "$ns" ip link set "v${x^^}" up
-  done
-  nsx "$NS_A" ip addr add 192.0.2.10/24 dev vA
-  nsx "$NS_B" ip addr add 192.0.2.20/24 dev vB
-  nsx "$NS_C" ip addr add 192.0.2.30/24 dev vC
-}
-
 run_b2bua() {
   local out="$OUT/b2bua-481.pcap"
   mk_bridge3
@@ -130,12 +109,7 @@ run_b2bua() {
 # SIP helper is attached, so no ALG rewrites the SIP/SDP text). The PBX has no
 # route to 10.0.0.0/24.
 mk_nat() {
-  local ns
-  for ns in "$NS_A" "$NS_B" "$NS_R"; do
-    ip netns add "$ns"
-    nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    nsx "$ns" ip link set lo up
-  done
+  mk_ns "$NS_A" "$NS_B" "$NS_R"
   ip link add vA netns "$NS_A" address 02:00:00:00:00:0a type veth peer name rA netns "$NS_R" address 02:00:00:00:01:0a
   ip link add vB netns "$NS_B" address 02:00:00:00:00:0b type veth peer name rB netns "$NS_R" address 02:00:00:00:01:0b
   nsx "$NS_A" ip addr add 10.0.0.2/24 dev vA
