@@ -232,12 +232,16 @@ static void link_pair(struct call *a, struct call *b, const char *how)
 	 * the live call; a missing half is added, or nothing is linked. */
 	if ((!la && a->nlinks >= LINK_MAX) || (!lb && b->nlinks >= LINK_MAX))
 		return;
+	if (la && la->peer == b && lb && lb->peer == a)
+		return; /* linked already: the first method found says how */
 	if (la)
-		la->peer = b;
+		*la = (struct call_link){ .call_id = la->call_id, .call_id_len = la->call_id_len, .how = how, .peer = b,
+					  .peer_seq = b->seq }; /* nothing of the old call kept */
 	else
 		link_add(a, b, how);
 	if (lb)
-		lb->peer = a;
+		*lb = (struct call_link){ .call_id = lb->call_id, .call_id_len = lb->call_id_len, .how = how, .peer = a,
+					  .peer_seq = a->seq };
 	else
 		link_add(b, a, how);
 }

@@ -51,14 +51,21 @@ static int32_t crossing_bye(const struct call *c, int32_t d, int32_t idx, int32_
 {
 	if (c->msgs[idx].method != M_BYE || final < 0)
 		return -1;
-	int64_t until = msg_ns(c->msgs[final].m);
+	/* The other BYE was in flight when ours was sent: sent before our 481
+	 * came back, not answered before ours left, and not a BYE given up
+	 * long ago (its transaction times out after 64*T1). */
+	int64_t sent = msg_ns(c->msgs[idx].m), until = msg_ns(c->msgs[final].m);
 	for (uint32_t i = 0; i < c->nmsgs; i++) {
 		const struct call_msg *o = &c->msgs[i];
 		if (msg_ns(o->m) > until)
 			break;
-		if (o->dialog == d && o->method == M_BYE && o->m->start.is_request &&
-		    o->caller_dir != c->msgs[idx].caller_dir)
-			return (int32_t)i;
+		if (o->dialog != d || o->method != M_BYE || !o->m->start.is_request ||
+		    o->caller_dir == c->msgs[idx].caller_dir || msg_ns(o->m) < sent - SIP_TIMER_B_NS)
+			continue;
+		int32_t ot = o->txn;
+		if (ot >= 0 && c->txns[ot].final >= 0 && msg_ns(c->msgs[c->txns[ot].final].m) < sent)
+			continue; /* answered before ours left: the dialog had ended */
+		return (int32_t)i;
 	}
 	return -1;
 }
@@ -196,6 +203,20 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			finding_key(f, c, t->final);
 			char why[900] = "";
 			size_t o = 0;
+			/* 0. The far end had sent its own BYE earlier, unanswered here:
+			 * it ended the dialog on its side, the BYE got lost. */
+			for (int32_t k = 0; k < idx && o < sizeof why; k++) {
+				const struct call_msg *cm = &c->msgs[k];
+				if (cm->dialog == d && cm->method == M_BYE && cm->m->start.is_request &&
+				    cm->caller_dir != c->msgs[idx].caller_dir && msg_is_first(c, k)) {
+					o += (size_t)snprintf(why + o, sizeof why - o,
+							      " The other side had sent its own BYE at frame %llu, which got no answer in the capture: "
+							      "it ended the dialog then, and its BYE was lost on the way.",
+							      (unsigned long long)cm->m->frame);
+					finding_msg(f, c, k);
+					break;
+				}
+			}
 			/* 1. Request-URI vs the remote target (Contact of the 2xx or of the INVITE). */
 			int32_t tgt = -1;
 			if (c->msgs[idx].caller_dir)
@@ -234,15 +255,18 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 						se_msg = (int32_t)k;
 						struct sv who;
 						refresher[0] = 0;
+						struct sv all = sv_trim(v); /* "90;refresher=uac": params from the ';' */
 						if (semi >= 0 &&
-						    sip_param(sv_make(v.p + semi + 1, v.len - (size_t)semi - 1), "refresher", &who))
+						    sip_param(sv_make(all.p + semi, all.len - (size_t)semi), "refresher", &who))
 							sv_print(refresher, sizeof refresher, sv_trim(who));
 					}
 				}
+				/* a re-INVITE or UPDATE answered 2xx in the dialog is a refresh;
+				 * the initial INVITE's 2xx relayed on another hop is not */
 				if (!cm->m->start.is_request && cm->m->start.status >= 200 && cm->m->start.status < 300 &&
-				    (cm->method == M_INVITE || cm->method == M_UPDATE) && msg_is_first(c, (int32_t)k)) {
-					if (msg_ns(cm->m) > dl->confirm_ns)
-						refreshes++; /* a re-INVITE or UPDATE answered: a refresh */
+				    (cm->method == M_INVITE || cm->method == M_UPDATE) && msg_is_first(c, (int32_t)k) &&
+				    cm->txn >= 0 && c->txns[cm->txn].in_dialog && msg_ns(cm->m) > dl->confirm_ns) {
+					refreshes++;
 					refresh_ns = msg_ns(cm->m);
 				}
 			}

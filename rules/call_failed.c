@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "../analyzer/xalloc.h"
 #include "rescode.h"
 #include "rule.h"
 
@@ -47,20 +50,41 @@ static const char *request_hint(enum sip_method m, int st)
 	}
 }
 
-/* Did a later request of the same method and sender carry credentials? */
-static bool challenge_answered(const struct call *c, const struct txn *t)
+/* One logical request: its transactions on every hop (and every fork
+ * branch) share method, From tag and CSeq. Sorting the candidates by that
+ * key groups them in O(n log n), whatever the number of transactions. */
+struct reqkey {
+	const struct txn *t;
+	uint32_t idx;
+};
+
+static int cmp_reqkey(const void *x, const void *y)
 {
-	for (uint32_t i = 0; i < c->ntxns; i++) {
-		const struct txn *o = &c->txns[i];
-		if (o->req >= 0 && o->method == t->method && o->start_ns > t->start_ns && sv_eq(o->from_tag, t->from_tag) &&
-		    msg_has_credentials(c->msgs[o->req].m))
-			return true;
-	}
-	return false;
+	const struct txn *a = ((const struct reqkey *)x)->t, *b = ((const struct reqkey *)y)->t;
+	if (a->method != b->method)
+		return a->method < b->method ? -1 : 1;
+	if (a->from_tag.len != b->from_tag.len)
+		return a->from_tag.len < b->from_tag.len ? -1 : 1;
+	int r = a->from_tag.len ? memcmp(a->from_tag.p, b->from_tag.p, a->from_tag.len) : 0;
+	if (r)
+		return r;
+	if (a->cseq != b->cseq)
+		return a->cseq < b->cseq ? -1 : 1;
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	return ((const struct reqkey *)x)->idx < ((const struct reqkey *)y)->idx ? -1 : 1;
+}
+
+static bool same_sender(const struct txn *a, const struct txn *b)
+{
+	return a->method == b->method && sv_eq(a->from_tag, b->from_tag);
 }
 
 /* Failed requests other than the call's INVITE: one finding per method and
- * status, citing each request and its response (first hop). */
+ * status, citing each request and its response. A request counts as failed
+ * when no copy of it (another hop, another fork branch, a failover) got a
+ * 2xx, judged by the status on its first hop; a challenge counts only when
+ * the sender never came back with credentials. */
 static void check_requests(struct rule_ctx *ctx, const struct call *c)
 {
 	enum { MAXG = 8 };
@@ -71,40 +95,70 @@ static void check_requests(struct rule_ctx *ctx, const struct call *c)
 		int32_t first;
 		uint32_t n;
 	} g[MAXG];
-	size_t ng = 0;
+	size_t ng = 0, n = 0;
+	struct reqkey *v = NULL;
 	for (uint32_t i = 0; i < c->ntxns; i++) {
 		const struct txn *t = &c->txns[i];
-		int st = t->status;
-		if (t->req < 0 || t->final < 0 || st < 400 || st == 481 || st == 491 || st == 487)
+		if (t->req < 0 || t->method == M_INVITE || t->method == M_ACK || t->method == M_CANCEL ||
+		    t->method == M_REGISTER)
 			continue;
-		if (t->method == M_INVITE || t->method == M_ACK || t->method == M_CANCEL || t->method == M_REGISTER)
-			continue;
-		if (!msg_is_first(c, t->req))
-			continue;
-		if ((st == 401 || st == 407) && challenge_answered(c, t))
-			continue;
-		/* the same request on a later hop of a proxy */
-		bool dup = false;
-		for (uint32_t k = 0; k < i && !dup; k++)
-			dup = c->txns[k].method == t->method && c->txns[k].cseq == t->cseq && c->txns[k].status == st &&
-			      sv_eq(c->txns[k].from_tag, t->from_tag) && c->txns[k].req >= 0;
-		if (dup)
-			continue;
-		size_t k;
-		for (k = 0; k < ng; k++)
-			if (g[k].method == t->method && g[k].status == st)
-				break;
-		if (k == ng) {
-			if (ng == MAXG)
-				continue;
-			g[ng] = (typeof(g[0])){ t->method, st, finding_new(ctx, c, SEV_INFO), t->req, 0 };
-			finding_key(g[ng].f, c, t->final);
-			ng++;
-		}
-		finding_msg(g[k].f, c, t->req);
-		finding_msg(g[k].f, c, t->final);
-		g[k].n++;
+		if (!v)
+			v = xmalloc((c->ntxns - i) * sizeof *v);
+		v[n++] = (struct reqkey){ t, i };
 	}
+	if (!n)
+		return;
+	qsort(v, n, sizeof *v, cmp_reqkey);
+	for (size_t s = 0; s < n;) {
+		/* one sender and method: the latest request with credentials */
+		size_t e = s;
+		int64_t cred_ns = INT64_MIN;
+		while (e < n && same_sender(v[e].t, v[s].t)) {
+			if (v[e].t->start_ns > cred_ns && msg_has_credentials(c->msgs[v[e].t->req].m))
+				cred_ns = v[e].t->start_ns;
+			e++;
+		}
+		for (size_t q = s; q < e;) {
+			size_t r = q;
+			bool ok = false;
+			const struct txn *first = NULL; /* earliest copy with a final response */
+			while (r < e && v[r].t->cseq == v[q].t->cseq) {
+				const struct txn *t = v[r].t;
+				if (t->status >= 200 && t->status < 300)
+					ok = true;
+				if (t->final >= 0 && !first)
+					first = t;
+				r++;
+			}
+			const struct txn *t = first;
+			q = r;
+			if (ok || !t || !msg_is_first(c, t->req))
+				continue;
+			int st = t->status;
+			if (st < 400 || st == 481 || st == 491 || st == 487)
+				continue;
+			if ((st == 401 || st == 407) && cred_ns > t->start_ns)
+				continue;
+			size_t k;
+			for (k = 0; k < ng; k++)
+				if (g[k].method == t->method && g[k].status == st)
+					break;
+			if (k == ng) {
+				if (ng == MAXG)
+					continue;
+				g[ng] = (typeof(g[0])){ t->method, st, finding_new(ctx, c, SEV_INFO), t->req, 0 };
+				finding_key(g[ng].f, c, t->final);
+				ng++;
+			} else if (c->msgs[t->req].m->frame < c->msgs[g[k].first].m->frame) {
+				g[k].first = t->req;
+			}
+			finding_msg(g[k].f, c, t->req);
+			finding_msg(g[k].f, c, t->final);
+			g[k].n++;
+		}
+		s = e;
+	}
+	free(v);
 	for (size_t k = 0; k < ng; k++) {
 		struct finding *f = g[k].f;
 		const struct call_msg *cm = &c->msgs[g[k].first];

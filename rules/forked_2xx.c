@@ -54,8 +54,11 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		for (unsigned x = 1; x < nd && !dupx; x++)
 			for (unsigned y = 0; y < x; y++) {
 				const struct txn *a = &c->txns[dtx[y]], *b = &c->txns[dtx[x]];
+				/* a copy, not a fork: same UAS, another source, the same
+				 * Request-URI (a fork retargets it) */
 				if (dtx[x] != dtx[y] && a->req >= 0 && b->req >= 0 && endpoint_eq(&a->dst, &b->dst) &&
-				    !sv_eq(a->branch, b->branch)) {
+				    !endpoint_eq(&a->src, &b->src) && !sv_eq(a->branch, b->branch) &&
+				    sv_eq(c->msgs[a->req].m->start.uri, c->msgs[b->req].m->start.uri)) {
 					dupx = x, origx = y;
 					break;
 				}

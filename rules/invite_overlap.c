@@ -7,6 +7,9 @@
  * From tag in flight at once (FAULTS.md). */
 #include <stdio.h>
 
+#include <stdlib.h>
+
+#include "../analyzer/xalloc.h"
 #include "rule.h"
 
 static bool acked_at(const struct call *c, int32_t d, uint32_t cseq, const struct endpoint *to, int64_t before)
@@ -44,7 +47,12 @@ static void check_initial(struct rule_ctx *ctx, const struct call *c)
 {
 	struct finding *f = NULL;
 	int32_t first = -1, busy_first = -1;
-	uint32_t n = 0;
+	uint32_t n = 0, seen[64], nseen = 0;
+	/* The initial INVITEs still in progress, in order: one that ended is
+	 * dropped at the next INVITE after its end, so the scan stays as short
+	 * as the number of INVITEs really in flight together. */
+	struct { uint32_t ti; int64_t fin; } *pend = NULL;
+	size_t npend = 0, cap = 0;
 	for (uint32_t ri = 0; ri < c->ntxns; ri++) {
 		const struct txn *r = &c->txns[ri];
 		if (r->method != M_INVITE || r->in_dialog || r->req < 0 || !msg_is_first(c, r->req))
@@ -52,17 +60,24 @@ static void check_initial(struct rule_ctx *ctx, const struct call *c)
 		const struct sip_msg *rm = c->msgs[r->req].m;
 		int64_t tr = msg_ns(rm);
 		int32_t busy = -1;
-		for (uint32_t ti = 0; ti < ri && busy < 0; ti++) {
-			const struct txn *t = &c->txns[ti];
-			if (t->method != M_INVITE || t->in_dialog || t->req < 0 || t->cseq == r->cseq ||
-			    !sv_eq(t->from_tag, r->from_tag) || !endpoint_eq(&t->src, &rm->src) ||
-			    !endpoint_eq(&t->dst, &rm->dst))
-				continue;
-			/* without a final response it timed out after Timer B */
-			int64_t fin = t->final >= 0 ? msg_ns(c->msgs[t->final].m) : t->start_ns + SIP_TIMER_B_NS;
-			if (t->start_ns < tr && fin > tr)
-				busy = (int32_t)ti;
+		size_t keep = 0;
+		for (size_t p = 0; p < npend; p++) {
+			if (pend[p].fin <= tr)
+				continue; /* over before this one: never busy again */
+			pend[keep++] = pend[p];
+			const struct txn *t = &c->txns[pend[p].ti];
+			if (busy < 0 && t->cseq != r->cseq && t->start_ns < tr && sv_eq(t->from_tag, r->from_tag) &&
+			    endpoint_eq(&t->src, &rm->src) && endpoint_eq(&t->dst, &rm->dst))
+				busy = (int32_t)pend[p].ti;
 		}
+		npend = keep;
+		if (npend == cap)
+			pend = xrealloc(pend, (cap = cap ? cap * 2 : 8) * sizeof *pend);
+		/* without a final response it timed out: after Timer B with no
+		 * provisional response, Timer C (3 min) once ringing */
+		pend[npend].ti = ri;
+		pend[npend++].fin = r->final >= 0 ? msg_ns(c->msgs[r->final].m)
+				   : r->start_ns + (r->first_prov >= 0 ? 180 * 1000000000LL : SIP_TIMER_B_NS);
 		if (busy < 0)
 			continue;
 		if (!f) {
@@ -73,7 +88,15 @@ static void check_initial(struct rule_ctx *ctx, const struct call *c)
 			finding_key(f, c, r->req);
 		}
 		finding_msg(f, c, r->req);
-		n++;
+		/* count logical INVITEs, not their copies on a proxy's other hops */
+		bool again = false;
+		for (uint32_t k = 0; k < nseen && !again; k++)
+			again = seen[k] == r->cseq;
+		if (!again) {
+			if (nseen < sizeof seen / sizeof seen[0])
+				seen[nseen++] = r->cseq;
+			n++;
+		}
 		/* what came of them: CANCELs and 2xx */
 		const int32_t tx[2] = { (int32_t)ri, busy };
 		for (int k = 0; k < 2; k++) {
@@ -84,6 +107,7 @@ static void check_initial(struct rule_ctx *ctx, const struct call *c)
 				finding_msg(f, c, c->txns[x->cancel].req);
 		}
 	}
+	free(pend);
 	if (!f)
 		return;
 	unsigned ok = 0;

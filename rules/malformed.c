@@ -16,6 +16,19 @@ static int request_final(const struct call *c, int32_t idx)
 	return t >= 0 && c->txns[t].final >= 0 ? c->txns[t].status : 0;
 }
 
+/* Does the 400 to request idx blame Max-Forwards, or nothing in particular
+ * (the bare phrase)? A 400 whose reason or Warning names another defect
+ * says nothing about this one. */
+static bool rejected_for_max_forwards(const struct call *c, int32_t idx)
+{
+	int32_t t = c->msgs[idx].txn;
+	const struct sip_msg *fin = c->msgs[c->txns[t].final].m;
+	struct sv why = sv_trim(fin->start.reason);
+	return sv_contains_ci(why, "max-forwards") || sv_contains_ci(why, "max forwards") ||
+	       sv_contains_ci(sip_msg_hdr(fin, SIP_H_WARNING), "max-forwards") || sv_eq_ci(why, SV_LIT("Bad Request")) ||
+	       why.len == 0;
+}
+
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
 	struct {
@@ -41,10 +54,15 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			 * an interoperability warning (nathelper keep-alives); ACK is
 			 * never answered and many phones omit it there. */
 			int st = request_final(c, (int32_t)i);
+			if (st == 400 && !rejected_for_max_forwards(c, (int32_t)i))
+				st = -1; /* a 400 that names another defect: not evidence about this one */
 			if (c->msgs[i].method == M_ACK)
 				reason = "ACK without Max-Forwards (RFC 3261 §8.1.1.6)", sev = SEV_WARNING;
 			else if (st == 400 || st == 483)
 				reason = "request without Max-Forwards, rejected for it (RFC 3261 §8.1.1.6)", sev = SEV_ERROR;
+			else if (st < 0)
+				reason = "request without Max-Forwards, rejected 400 for another reason (RFC 3261 §8.1.1.6)",
+				sev = SEV_WARNING;
 			else if (st > 0)
 				reason = "request without Max-Forwards, accepted by the peer (RFC 3261 §8.1.1.6)", sev = SEV_WARNING;
 			else
@@ -116,6 +134,9 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 					strstr(g[k].reason, "unanswered") ?
 					"No response to it is in the capture (see no-response if it was retransmitted): a "
 					"strict peer may drop it, though nothing here proves that was the reason." :
+					strstr(g[k].reason, "another reason") ?
+					"The peer rejected it with 400, but its reason names another defect, so the missing "
+					"header is not shown to be the cause; a stricter peer answers 400 or 483 for it." :
 					"An ACK is never answered, so it breaks nothing in practice; a strict proxy may "
 					"still drop it.");
 			finding_hint(f, "Make the sending UA or B2BUA add 'Max-Forwards: 70' to every request, ACK "
