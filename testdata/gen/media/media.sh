@@ -83,15 +83,6 @@ media_cleanup() {
 }
 
 # ------------------------------------------------------------ topologies
-new_ns() {
-  local ns
-  for ns in "$@"; do
-    ip netns add "$ns"
-    nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    nsx "$ns" ip link set lo up
-  done
-}
-
 # caller A 192.0.2.10 <-> callee B 192.0.2.20, one veth pair
 topo_pair() {
   mk_pair 4
@@ -101,7 +92,7 @@ topo_pair() {
 
 # caller A -- vA|rA [bridge br0 in R] rB|vB -- callee B, same /24
 topo_bridge() {
-  new_ns "$NS_A" "$NS_B" "$NS_R"
+  mk_ns "$NS_A" "$NS_B" "$NS_R"
   ip link add vA netns "$NS_A" address 02:00:00:00:00:0a type veth peer name rA netns "$NS_R" address 02:00:00:00:01:0a
   ip link add vB netns "$NS_B" address 02:00:00:00:00:0b type veth peer name rB netns "$NS_R" address 02:00:00:00:01:0b
   nsx "$NS_R" ip link add br0 type bridge
@@ -118,7 +109,7 @@ topo_bridge() {
 
 # phone A 10.0.0.2 -- vA|rA 10.0.0.1 [NAT in R] 198.51.100.1 rB|vB -- PBX B 203.0.113.10
 topo_nat() {
-  new_ns "$NS_A" "$NS_B" "$NS_R"
+  mk_ns "$NS_A" "$NS_B" "$NS_R"
   ip link add vA netns "$NS_A" address 02:00:00:00:00:0a type veth peer name rA netns "$NS_R" address 02:00:00:00:01:0a
   ip link add vB netns "$NS_B" address 02:00:00:00:00:0b type veth peer name rB netns "$NS_R" address 02:00:00:00:01:0b
   nsx "$NS_A" ip addr add 10.0.0.2/24 dev vA
@@ -705,7 +696,7 @@ EOF
       # tcpdump on P's link sees both legs of every packet.
       local IP_P=192.0.2.30 NS_P="${NSP}p"
       topo_bridge
-      new_ns "$NS_P"
+      mk_ns "$NS_P"
       ip link add vP netns "$NS_P" address 02:00:00:00:00:0c type veth peer name rP netns "$NS_R" address 02:00:00:00:01:0c
       nsx "$NS_R" ip link set rP master br0
       nsx "$NS_R" ip link set rP up
