@@ -201,3 +201,22 @@ mk_bridge3() {
   nsx "$NS_B" ip addr add 192.0.2.20/24 dev vB
   nsx "$NS_C" ip addr add 192.0.2.30/24 dev vC
 }
+
+# wait_bg NAME [seconds] -- wait for the background SIPp started as PID_NAME; complain if it failed
+wait_bg() {
+  local name=$1 t=${2:-30} pid rc=0 i
+  eval "pid=\$PID_$name"
+  for i in $(seq $((t * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && { echo "$name still running, killing" >&2; kill "$pid" 2>/dev/null || true; }
+  wait "$pid" 2>/dev/null || rc=$?
+  [ "$rc" = 0 ] || { echo "sipp $name exited $rc:" >&2; tail -5 "$WORK/$name.err" >&2 2>/dev/null || true; }
+}
+
+# wait_callee: wait for the SIPp callee (UAS_PID) to finish its scenario; fail if it failed
+wait_callee() {
+  local i rc=0
+  for i in $(seq 150); do kill -0 "$UAS_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$UAS_PID" 2>/dev/null && { kill "$UAS_PID" 2>/dev/null || true; }
+  wait "$UAS_PID" || rc=$?
+  [ $rc = 0 ] || { echo "sipp callee exited $rc:" >&2; tail -30 "$WORK/uas.log" >&2; return 1; }
+}

@@ -87,15 +87,6 @@ uac() {
     || { echo "sipp caller ($sc) failed:" >&2; tail -30 "$WORK/uac.log" >&2; return 1; }
 }
 
-# wait_callee: wait for the SIPp callee to finish; fail if it failed
-wait_callee() {
-  local i rc=0
-  for i in $(seq 150); do kill -0 "$UAS_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$UAS_PID" 2>/dev/null && { kill "$UAS_PID" 2>/dev/null || true; }
-  wait "$UAS_PID" || rc=$?
-  [ $rc = 0 ] || { echo "sipp callee exited $rc:" >&2; tail -30 "$WORK/uas.log" >&2; return 1; }
-}
-
 # inf LINE: a one-call SIPp injection file ([field0];[field1];...)
 inf() { printf 'SEQUENTIAL\n%s\n' "$1" >"$WORK/$NAME.csv"; echo "$WORK/$NAME.csv"; }
 

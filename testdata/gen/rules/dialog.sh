@@ -59,15 +59,6 @@ uac() {
     || { echo "sipp caller ($sc) failed:" >&2; tail -30 "$WORK/uac.log" >&2; return 1; }
 }
 
-# wait_callee: wait for the SIPp callee to finish its scenario; fail if it failed
-wait_callee() {
-  local i rc=0
-  for i in $(seq 150); do kill -0 "$UAS_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$UAS_PID" 2>/dev/null && { kill "$UAS_PID" 2>/dev/null || true; }
-  wait "$UAS_PID" || rc=$?
-  [ $rc = 0 ] || { echo "sipp callee exited $rc:" >&2; tail -30 "$WORK/uas.log" >&2; return 1; }
-}
-
 # forking setup: Kamailio on 192.0.2.20:5060 (callee namespace) forking to two
 # SIPp phones on 192.0.2.21 and 192.0.2.22 (same namespace: that leg is not
 # on the captured veth)

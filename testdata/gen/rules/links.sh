@@ -54,15 +54,6 @@ fg_sipp() {
     || { echo "sipp $name failed:" >&2; tail -20 "$WORK/$name.log" "$WORK/$name.err" >&2 2>/dev/null; return 1; }
 }
 
-wait_bg() {
-  local name=$1 t=${2:-30} pid rc=0 i
-  eval "pid=\$PID_$name"
-  for i in $(seq $((t * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { echo "$name still running, killing" >&2; kill "$pid" 2>/dev/null || true; }
-  wait "$pid" 2>/dev/null || rc=$?
-  [ "$rc" = 0 ] || { echo "sipp $name exited $rc:" >&2; tail -5 "$WORK/$name.err" >&2 2>/dev/null || true; }
-}
-
 # Two unrelated calls with identical SDP: SIPp's built-in scenarios, one UAC,
 # one UAS; call 2 starts 75 s after call 1 (-r 1 -rp 75000), each call lasts
 # 100 s (-d), so call 1 is still up when call 2 is set up.

@@ -56,16 +56,6 @@ fg_sipp() {
     || { echo "sipp $name ($sf) failed:" >&2; tail -20 "$WORK/$name.log" "$WORK/$name.err" >&2 2>/dev/null; return 1; }
 }
 
-# wait_bg NAME [seconds] -- wait for a background SIPp; complain if it failed
-wait_bg() {
-  local name=$1 t=${2:-30} pid rc=0 i
-  eval "pid=\$PID_$name"
-  for i in $(seq $((t * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && { echo "$name still running, killing" >&2; kill "$pid" 2>/dev/null || true; }
-  wait "$pid" 2>/dev/null || rc=$?
-  [ "$rc" = 0 ] || { echo "sipp $name exited $rc:" >&2; tail -5 "$WORK/$name.err" >&2 2>/dev/null || true; }
-}
-
 # two namespaces A 192.0.2.10 <-> B 192.0.2.20 (lib.sh mk_pair)
 pair4() {
   mk_pair 4
