@@ -29,6 +29,7 @@ static struct pal palette(const struct report *r)
 struct row_ref {
 	uint32_t input;
 	uint32_t nmedia; /* stream lines that follow the call's line */
+	bool no_bye;     /* answered, no BYE: duration shown with '+' */
 	uint64_t number;
 	long off;
 };
@@ -205,6 +206,7 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 		    call_state_name(c->state), code, dur, nf, worst, legs) < 0 || ref->off < 0)
 		t->failed = true;
 	ref->nmedia = c->nmedia;
+	ref->no_bye = c->duration_ns >= 0 && c->until != UNTIL_BYE;
 	t->nstreams += c->nmedia;
 	for (uint32_t i = 0; i < c->nmedia; i++)
 		if (media_fields(t->tmp, &c->media[i]) < 0)
@@ -390,8 +392,7 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 		fprintf(out, "%6llu  %-12s  %-*s -> %-*s  %-12s  %s%-11s%s  %4s  %8s  %s%s%s\n",
 			(unsigned long long)ref->number, f[0], t->wfrom, f[1], t->wto, f[2], f[3],
 			state_colour(&p, f[4]), f[4], p.off, f[5], f[6], fc, fnd, fc[0] ? p.off : "");
-		if (f[6][0] && f[6][strlen(f[6]) - 1] == '+')
-			open = true;
+		open |= ref->no_bye;
 		if (f[9][0])
 			fprintf(out, "%6s  %sleg of %s%s\n", "", p.dim, f[9], p.off);
 	}
