@@ -461,6 +461,8 @@ static bool decode_media(struct analyzer *an, uint8_t family, const uint8_t *src
 	else
 		an->st->rtp_packets++;
 	mp.input = an->input;
+	mp.data = q;
+	mp.len = n;
 	mp.frame = an->first_frame;
 	mp.ns = an->ts_sec * 1000000000LL + an->ts_nsec;
 	set_endpoint(&mp.src, family, src, sport);

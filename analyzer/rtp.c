@@ -30,6 +30,7 @@ bool rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h)
 	h->ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
 	h->ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
 	h->payload_len = (uint32_t)(len - hl - pad);
+	h->payload_off = (uint32_t)hl;
 	return true;
 }
 

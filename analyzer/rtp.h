@@ -18,6 +18,7 @@ struct rtp_hdr {
 	uint32_t ts;
 	uint32_t ssrc;
 	uint32_t payload_len; /* after header, CSRCs, extension and padding */
+	uint32_t payload_off; /* where the payload starts in the packet */
 };
 
 #define RTCP_MAX_BLOCKS 8
@@ -49,6 +50,10 @@ struct media_pkt {
 	int64_t ns;
 	struct endpoint src, dst;
 	bool rtcp;
+	/* The whole UDP payload (RTP header included), valid during the
+	 * callback only: for the exporters that decode audio. */
+	const uint8_t *data;
+	size_t len;
 	union {
 		struct rtp_hdr rtp;
 		struct rtcp_info rtcp;
