@@ -12,7 +12,9 @@
 #include "../analyzer/analyzer.h"
 #include "../analyzer/model.h"
 #include "../analyzer/xalloc.h"
+#include "audio.h"
 #include "callview.h"
+#include "export.h"
 #include "options.h"
 #include "report.h"
 
@@ -50,6 +52,12 @@ struct app {
 	/* --ladder */
 	uint64_t ladder_number; /* 0: match by Call-ID */
 	unsigned ladders;
+
+	/* --write, --split, --audio; the viewer's save key */
+	struct export *ex;
+	struct audio *audio;
+	char **paths;  /* what to read for each input (stdin spooled to a file when exporting) */
+	char **spools; /* those temporary files, to remove */
 
 	/* view */
 	struct callview **views;
@@ -202,6 +210,8 @@ static void on_call(void *ud, struct call *c)
 		show = false;
 	if (show && a->opt.ladder && !ladder_matches(a, c))
 		show = false;
+	if (a->ex)
+		export_call(a->ex, c, show);
 	if (!show) {
 		for (size_t i = 0; i < nkeep; i++)
 			finding_free(a->cur[i]);
@@ -342,6 +352,54 @@ static bool use_colour(const struct options *o, FILE *out)
 	return isatty(fileno(out));
 }
 
+/* Standard input read twice (the export pass reads the inputs again): kept
+ * in a temporary file. NULL when it could not be. */
+static char *spool_stdin(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = NULL;
+	if (asprintf(&path, "%s/sipaudit-stdin-XXXXXX", dir && *dir ? dir : "/tmp") < 0)
+		return NULL;
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		fprintf(stderr, "sipaudit: error: cannot keep standard input in %s: %s\n", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	char buf[65536];
+	ssize_t n;
+	bool ok = true;
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ok = false;
+			break;
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				ok = false;
+				break;
+			}
+			off += w;
+		}
+		if (!ok)
+			break;
+	}
+	if (close(fd) != 0)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "sipaudit: error: cannot keep standard input in %s: %s\n", path, strerror(errno));
+		unlink(path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
 static void parse_ladder(struct app *a)
 {
 	const char *s = a->opt.ladder;
@@ -374,6 +432,9 @@ int main(int argc, char **argv)
 	struct report *rep = &app.rep;
 	rep->opt = &app.opt;
 	rep->out = stdout;
+	bool write_stdout = app.opt.write && strcmp(app.opt.write, "-") == 0;
+	if (write_stdout && !app.opt.output)
+		rep->out = stderr; /* the packets go to standard output */
 	if (app.opt.output) {
 		rep->out = fopen(app.opt.output, "w");
 		if (!rep->out) {
@@ -396,6 +457,29 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sipaudit: error: %s\n", err); /* checked by options_parse already */
 	}
 	app.an = analyzer_new(on_message, &app);
+	app.paths = xcalloc(ninputs, sizeof *app.paths);
+	app.spools = xcalloc(ninputs, sizeof *app.spools);
+	for (size_t i = 0; i < ninputs; i++)
+		app.paths[i] = app.opt.inputs[i];
+	if (app.opt.audio) {
+		app.audio = audio_new(app.opt.audio, stderr);
+		if (!app.audio)
+			status = EXIT_USAGE;
+	}
+	if (app.opt.write || app.opt.split || app.audio || app.opt.view) {
+		struct export_opts eo = { .write = app.opt.write, .split_dir = app.opt.split,
+					  .with_linked = app.opt.with_linked, .audio = app.audio,
+					  .all_calls = app.opt.view, .quiet = app.opt.quiet };
+		app.ex = export_new(&eo);
+		analyzer_record_carriers(app.an, export_needs_carriers(app.ex));
+		for (size_t i = 0; i < ninputs; i++)
+			if (strcmp(app.paths[i], "-") == 0) {
+				app.spools[i] = spool_stdin();
+				if (app.spools[i])
+					app.paths[i] = app.spools[i];
+				break; /* standard input can be read once */
+			}
+	}
 	rep->orphans_unlisted = xcalloc(ninputs, sizeof *rep->orphans_unlisted);
 	if (app.opt.format != FMT_MESSAGES) {
 		analyzer_set_media(app.an, on_media, &app);
@@ -413,7 +497,7 @@ int main(int argc, char **argv)
 		st->path = app.opt.inputs[i];
 		app.progress_path = st->path;
 		clock_gettime(CLOCK_MONOTONIC, &app.progress_start);
-		bool ok = analyzer_read_file(app.an, st->path, (uint32_t)i, st);
+		bool ok = analyzer_read_file(app.an, app.paths[i], (uint32_t)i, st);
 		callstore_end_input(app.store, (uint32_t)i, st->last_ns);
 		if (!ok)
 			status = EXIT_USAGE;
@@ -465,6 +549,14 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	bool export_failed = false;
+	if (app.ex && !app.opt.view) {
+		fflush(rep->out);
+		if (!export_run(app.ex, (const char *const *)app.paths, rep->inputs, ninputs))
+			export_failed = true;
+		if (app.audio && !audio_finish(app.audio))
+			export_failed = true;
+	}
 	if (status == EXIT_OK && app.opt.fail_on != FAIL_NEVER && !app.opt.view)
 		for (int s = app.opt.fail_on; s <= SEV_ERROR; s++)
 			if (rep->nsev[s])
@@ -477,7 +569,8 @@ int main(int argc, char **argv)
 	if (fflush(rep->out) != 0)
 		werr = true;
 	int saved = errno;
-	if (fclose(rep->out) != 0)
+	bool to_stderr = rep->out == stderr;
+	if (!to_stderr && fclose(rep->out) != 0)
 		werr = true;
 	if (!saved)
 		saved = errno;
@@ -485,9 +578,21 @@ int main(int argc, char **argv)
 		werr = true;
 	if (werr) {
 		fprintf(stderr, "sipaudit: error: writing the report to %s: %s\n",
-			app.opt.output ? app.opt.output : "standard output", saved ? strerror(saved) : "write error");
+			app.opt.output ? app.opt.output : to_stderr ? "standard error" : "standard output",
+			saved ? strerror(saved) : "write error");
 		status = EXIT_INTERNAL;
 	}
+	if (export_failed)
+		status = EXIT_INTERNAL;
+	export_free(app.ex);
+	audio_free(app.audio);
+	for (size_t i = 0; i < ninputs; i++)
+		if (app.spools[i]) {
+			unlink(app.spools[i]);
+			free(app.spools[i]);
+		}
+	free(app.spools);
+	free(app.paths);
 	callstore_free(app.store);
 	for (size_t i = 0; i < app.nviews; i++)
 		callview_free(app.views[i]);

@@ -43,6 +43,11 @@ struct options {
 	bool list_rules;
 	struct ruleset rs;
 	struct filter filter;
+	/* Sharing calls (export.c, audio.c) */
+	const char *write;      /* --write FILE: the selected calls' packets ("-": stdout) */
+	const char *split;      /* --split DIR: one capture file per call */
+	bool with_linked;       /* --with-linked: B2BUA legs go with the call */
+	const char *audio;      /* --audio DIR: RTP streams as WAV */
 	char **link_headers; /* --link-header / link-header = specs, in order */
 	size_t nlink_headers;
 	char **inputs;
