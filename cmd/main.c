@@ -400,6 +400,13 @@ static char *spool_stdin(void)
 	return path;
 }
 
+/* The viewer's w key: the call and its legs to a file in the current directory. */
+static bool view_save(void *ud, uint64_t number, char *msg, size_t size)
+{
+	struct app *a = ud;
+	return export_save_call(a->ex, number, (const char *const *)a->paths, a->rep.inputs, a->rep.ninputs, msg, size);
+}
+
 static void parse_ladder(struct app *a)
 {
 	const char *s = a->opt.ladder;
@@ -518,7 +525,7 @@ int main(int argc, char **argv)
 			setenv("NO_COLOR", "1", 1); /* the viewer's one switch for colour */
 		char title[256];
 		snprintf(title, sizeof title, "%s%s", app.opt.inputs[0], ninputs > 1 ? " ..." : "");
-		int vs = view_run(app.views, app.nviews, title);
+		int vs = view_run(app.views, app.nviews, title, view_save, &app);
 		app.views = NULL;
 		app.nviews = 0;
 		if (vs)
