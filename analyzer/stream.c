@@ -345,7 +345,8 @@ static size_t consume_ws(struct analyzer *an, struct stream *s, const struct str
 						s->wscap = (s->wslen + (size_t)n) * 2;
 						s->wsmsg = xrealloc(s->wsmsg, s->wscap);
 					}
-					memcpy(s->wsmsg + s->wslen, data, (size_t)n);
+					if (n) /* an empty fragment before any byte: wsmsg may be NULL */
+						memcpy(s->wsmsg + s->wslen, data, (size_t)n);
 					s->wslen += (size_t)n;
 					if (fin) {
 						s->ws_in_msg = false;

@@ -370,8 +370,8 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 		int32_t off = seq_diff(seq, h->next_seq);
 		if (off > 0) {
 			hold(an, c, d, seq, p, len);
-		} else if ((uint32_t)(-off) < len) { /* new bytes, maybe after an overlap */
-			deliver(an, c, d, p + (uint32_t)(-off), len - (uint32_t)(-off));
+		} else if (0u - (uint32_t)off < len) { /* new bytes, maybe after an overlap */
+			deliver(an, c, d, p + (0u - (uint32_t)off), len - (0u - (uint32_t)off));
 			h->next_seq = seq + (uint32_t)len;
 			drain(an, c, d, false);
 		} /* else: pure retransmission */

@@ -11,6 +11,7 @@
 #include "../../analyzer/analyzer.h"
 #include "../../analyzer/model.h"
 #include "../../cmd/callview.h"
+#include "../../cmd/export.h"
 #include "../../cmd/report.h"
 #include "../../rules/rule.h"
 #include "fuzz_common.h"
@@ -24,6 +25,7 @@ struct fuzz_pipeline {
 	struct finding *cur[256];
 	size_t ncur;
 	uint64_t unlisted;
+	struct export *ex; /* fuzz_file: every call written out again, or NULL */
 };
 
 static inline void fuzz_finding(void *ud, struct finding *f)
@@ -76,6 +78,8 @@ static inline void fuzz_call(void *ud, struct call *c)
 	struct fuzz_pipeline *p = ud;
 	p->ncur = 0;
 	rules_run_call(&p->opt.rs, c, fuzz_finding, p);
+	if (p->ex)
+		export_call(p->ex, c, c->seq % 3 != 1);
 	fuzz_render(p, c);
 }
 
