@@ -43,6 +43,13 @@ CAPTURES = [
     ("media/rtp-reinvite-port.pcap", "re-INVITE moving media"),
     ("rules/link-session-id.pcap", "b2bua legs"),
     ("mixed-linktypes.pcapng", "mixed link types"),
+    # other people's captures
+    ("public/hep-wireshark__hep.pcap", "hep3"),
+    ("public/hep-wireshark__hep3_compressed.pcap.pcapng", "hep3 compressed"),
+    ("public/heplify__sip_sctp.pcap", "sctp fragmented"),
+    ("public/heplify__sip_tcp_websocket.pcap", "websocket (heplify)"),
+    ("public/heplify__sip_ipv4_tcp_retrans.pcap", "tcp retransmissions"),
+    ("public/heplify__rtp_rtcp_sip.pcap", "rtp+rtcp (heplify)"),
 ]
 MAX_CALLS = 6
 failures = 0
@@ -150,9 +157,12 @@ def check_call(cap, label, orig, call, tsh_orig, tmp, orig_frames):
     ok(set(others) <= shared, "%s call %d no other call" % (label, n), "also %s" % sorted(set(others) - shared))
     # tshark: the same SIP messages for the Call-ID, RTP and RTCP
     if tsh_orig.get(call["call_id"]):
+        # tshark's count in the original, unless sipaudit made two calls of one
+        # Call-ID (reused after the first ended): then this call's own messages
+        same = [c for c in orig["calls"] if c["call_id"] == call["call_id"]]
+        want = tsh_orig[call["call_id"]] if len(same) == 1 else len(call["messages"])
         tsh = sip_counts(out)
-        ok(tsh.get(call["call_id"], 0) == tsh_orig[call["call_id"]],
-           "%s call %d tshark finds its %d SIP messages" % (label, n, tsh_orig[call["call_id"]]),
+        ok(tsh.get(call["call_id"], 0) == want, "%s call %d tshark finds its %d SIP messages" % (label, n, want),
            "tshark finds %d" % tsh.get(call["call_id"], 0))
     if call["media"]:
         rtp, rtcp = rtp_counts(out)
