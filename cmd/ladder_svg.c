@@ -148,6 +148,8 @@ static void style(FILE *out)
 			dark ? "#6e7681" : "#8c959f", dark ? "#161b22" : "#f6f8fa", dark ? "#8b949e" : "#57606a");
 		/* the kind of a message or stream: its text, shaft and head */
 		for (size_t i = 1; i < n; i++) {
+			if (i >= LC_INFO && i <= LC_ERROR) /* severities: markers only */
+				continue;
 			const char *c = dark ? palette[i].dark : palette[i].light;
 			fprintf(out, ".k-%s text,.k-%s .h{fill:%s}.k-%s .s{stroke:%s}\n", palette[i].name, palette[i].name, c,
 				palette[i].name, c);

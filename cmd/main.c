@@ -370,6 +370,7 @@ static void draw_export(struct app *a)
 		a->rep.nsev[v->findings[i]->severity]++;
 	if (a->nviews < 2)
 		return;
+	fflush(a->rep.out); /* the note after the document, also when both are the terminal */
 	fprintf(stderr, "sipaudit: note: %zu calls match %s; drew call #%llu, the others are", a->nviews, a->opt.ladder,
 		(unsigned long long)v->number);
 	size_t listed = 0;
