@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../analyzer/xalloc.h"
 #include "ladder.h"
 
 /* A finding's summary in its note: longer ones are cut (the SVG and text
@@ -174,6 +175,10 @@ void ladder_mermaid(FILE *out, const struct callview *v)
 	}
 	fputc('\n', out);
 
+	/* where each finding's note goes (once: items x findings) */
+	size_t *at = xcalloc(v->nfindings ? v->nfindings : 1, sizeof *at);
+	for (size_t f = 0; f < v->nfindings; f++)
+		at[f] = note_item(v, v->findings[f]);
 	for (size_t k = 0; k < v->nitems; k++) {
 		const struct cv_item *it = &v->items[k];
 		uint32_t a, d;
@@ -223,12 +228,13 @@ void ladder_mermaid(FILE *out, const struct callview *v)
 		}
 		fputc('\n', out);
 		for (size_t f = 0; f < v->nfindings; f++)
-			if (note_item(v, v->findings[f]) == k)
+			if (at[f] == k)
 				note(out, v, f, a, d);
 	}
 	/* findings that cite no arrow (a registration that lapsed) */
 	for (size_t f = 0; f < v->nfindings; f++)
-		if (note_item(v, v->findings[f]) == v->nitems && v->nhosts)
+		if (at[f] == v->nitems && v->nhosts)
 			note(out, v, f, 0, (uint32_t)v->nhosts - 1);
+	free(at);
 	ladder_layout_free(&L);
 }
