@@ -15,6 +15,7 @@
 #include "audio.h"
 #include "callview.h"
 #include "export.h"
+#include "ladder.h"
 #include "options.h"
 #include "report.h"
 
@@ -105,6 +106,13 @@ static void keep_finding(struct app *a, struct finding *f)
 	r->findings[r->nfindings++] = f;
 }
 
+/* --ladder as svg or mermaid: one document, drawn at the end (with the
+ * findings raised after its call ended) from the calls kept in views. */
+static bool ladder_export(const struct app *a)
+{
+	return a->opt.ladder && (a->opt.format == FMT_SVG || a->opt.format == FMT_MERMAID);
+}
+
 static struct callview *view_of_number(struct app *a, uint64_t number)
 {
 	for (size_t i = a->nviews; i-- > 0;)
@@ -147,7 +155,7 @@ static void on_finding(void *ud, struct finding *f)
 		finding_free(f);
 		return;
 	}
-	if (a->opt.ladder) {
+	if (a->opt.ladder && !ladder_export(a)) {
 		fprintf(a->rep.out, "\nfinding about call #%llu raised after the call ended:\n",
 			(unsigned long long)call_number(f->call_seq));
 		report_text_finding(&a->rep, f, 80);
@@ -156,7 +164,7 @@ static void on_finding(void *ud, struct finding *f)
 		report_json_finding(&a->rep, f);
 	if (a->opt.format == FMT_TEXT)
 		report_text_late_finding(&a->rep, f);
-	if (a->opt.view && f->call_seq != FINDING_NO_CALL) {
+	if ((a->opt.view || ladder_export(a)) && f->call_seq != FINDING_NO_CALL) {
 		struct callview *v = view_of_number(a, call_number(f->call_seq));
 		if (v)
 			callview_add_finding(v, f);
@@ -225,7 +233,8 @@ static void on_call(void *ud, struct call *c)
 		struct callview *v = callview_new(c, a->opt.view);
 		for (size_t i = 0; i < nkeep; i++)
 			callview_add_finding(v, a->cur[i]);
-		if (a->opt.view) {
+		if (a->opt.view || ladder_export(a)) {
+			a->ladders++;
 			if (a->nviews == a->views_cap) {
 				a->views_cap = a->views_cap ? a->views_cap * 2 : 256;
 				a->views = xrealloc(a->views, a->views_cap * sizeof *a->views);
@@ -407,6 +416,35 @@ static bool view_save(void *ud, uint64_t number, char *msg, size_t size)
 	return export_save_call(a->ex, number, (const char *const *)a->paths, a->rep.inputs, a->rep.ninputs, msg, size);
 }
 
+/* --ladder CALL --format svg|mermaid: one document, so one call: the
+ * lowest-numbered that matched (a Call-ID found in several inputs); the
+ * others are named on standard error. The exit status judges the call
+ * drawn. */
+static void draw_export(struct app *a)
+{
+	struct callview *v = a->views[0];
+	for (size_t i = 1; i < a->nviews; i++)
+		if (a->views[i]->number < v->number)
+			v = a->views[i];
+	if (a->opt.format == FMT_SVG)
+		ladder_svg(a->rep.out, v);
+	else
+		ladder_mermaid(a->rep.out, v);
+	memset(a->rep.nsev, 0, sizeof a->rep.nsev);
+	for (size_t i = 0; i < v->nfindings; i++)
+		a->rep.nsev[v->findings[i]->severity]++;
+	if (a->nviews < 2)
+		return;
+	fflush(a->rep.out); /* the note after the document, also when both are the terminal */
+	fprintf(stderr, "sipaudit: note: %zu calls match %s; drew call #%llu, the others are", a->nviews, a->opt.ladder,
+		(unsigned long long)v->number);
+	size_t listed = 0;
+	for (size_t i = 0; i < a->nviews && listed < 10; i++)
+		if (a->views[i] != v)
+			fprintf(stderr, "%s #%llu", listed++ ? "," : "", (unsigned long long)a->views[i]->number);
+	fprintf(stderr, "%s (draw one with --ladder NUMBER)\n", a->nviews - 1 > listed ? ", ..." : "");
+}
+
 static void parse_ladder(struct app *a)
 {
 	const char *s = a->opt.ladder;
@@ -531,6 +569,8 @@ int main(int argc, char **argv)
 		if (vs)
 			status = vs;
 	} else if (app.opt.ladder) {
+		if (app.nviews)
+			draw_export(&app);
 		if (!app.ladders) {
 			fprintf(stderr, "sipaudit: error: no call %s%s in the input (numbers are those of the calls table)\n",
 				app.ladder_number ? "number " : "with Call-ID ", app.opt.ladder);

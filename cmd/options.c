@@ -43,10 +43,12 @@ void options_usage(FILE *f, bool view)
 	      "group messages into calls, diagnose protocol faults, report them.\n"
 	      "\n"
 	      "Output:\n"
-	      "  -f, --format FMT      text (default), json, jsonl, junit, messages\n"
+	      "  -f, --format FMT      text (default), json, jsonl, junit, messages;\n"
+	      "                        with --ladder: text (default), svg, mermaid\n"
 	      "  -o, --output FILE     write the report to FILE instead of standard output\n"
 	      "  -l, --ladder CALL     print the ladder of CALL (a Call-ID or its number in\n"
-	      "                        the calls table) instead of the report\n"
+	      "                        the calls table) instead of the report; svg and\n"
+	      "                        mermaid draw one call (the lowest-numbered match)\n"
 	      "      --no-table        text: leave out the calls table\n"
 	      "      --each            text: every finding in full (by default findings of\n"
 	      "                        one rule and cause are one block: the first in\n"
@@ -457,8 +459,13 @@ int options_parse(struct options *o, int argc, char **argv)
 				o->format = FMT_TEXT;
 			else if (strcmp(optarg, "messages") == 0)
 				o->format = FMT_MESSAGES;
+			else if (strcmp(optarg, "svg") == 0)
+				o->format = FMT_SVG;
+			else if (strcmp(optarg, "mermaid") == 0)
+				o->format = FMT_MERMAID;
 			else
-				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages)", optarg);
+				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages; svg, mermaid with --ladder)",
+						optarg);
 			break;
 		case 'o':
 			o->output = optarg;
@@ -559,8 +566,11 @@ int options_parse(struct options *o, int argc, char **argv)
 	if (o->format == FMT_MESSAGES &&
 	    (filter_calls_active(&o->filter) || o->filter.any_rule || o->ladder))
 		return usage_error("%s", "--format messages lists every message; filters and --ladder work on calls");
-	if (o->ladder && o->format != FMT_TEXT)
-		return usage_error("%s", "--ladder draws text; it cannot be combined with --format");
+	if ((o->format == FMT_SVG || o->format == FMT_MERMAID) && !o->ladder && !o->view)
+		return usage_error("--format %s draws the ladder of one call: give it --ladder CALL",
+				   o->format == FMT_SVG ? "svg" : "mermaid");
+	if (o->ladder && o->format != FMT_TEXT && o->format != FMT_SVG && o->format != FMT_MERMAID)
+		return usage_error("%s", "--ladder draws text, svg or mermaid; it cannot be combined with another --format");
 	if (o->view && (o->format != FMT_TEXT || o->ladder || o->output))
 		return usage_error("%s", "view is interactive: --format, --ladder and --output do not apply");
 	if (o->view && (o->write || o->split || o->audio))

@@ -105,6 +105,8 @@ tap < <(python3 tests/export_check.py "$build/sipaudit" 2>&1)
 # every call of the test captures as a text ladder: 80 columns for up to 3 hosts,
 # one arrow per message, exit status agrees with the findings, deterministic
 tap < <(bash tests/ladder_check.sh "$build/sipaudit" 2>&1)
+# every call of the test captures as SVG and Mermaid ladders against the JSON (xmllint, Mermaid in chromium)
+tap < <(python3 tests/ladder_export.py "$build/sipaudit" 2>&1)
 
 if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
