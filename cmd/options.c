@@ -43,7 +43,10 @@ void options_usage(FILE *f, bool view)
 	      "group messages into calls, diagnose protocol faults, report them.\n"
 	      "\n"
 	      "Output:\n"
-	      "  -f, --format FMT      text (default), json, jsonl, junit, messages\n"
+	      "  -f, --format FMT      text (default), json, jsonl, junit, messages, html\n"
+	      "                        (html: one self-contained page: summary, findings,\n"
+	      "                        calls table opening each call's ladder; with\n"
+	      "                        --ladder, the ladder with raw messages and RTP charts)\n"
 	      "  -o, --output FILE     write the report to FILE instead of standard output\n"
 	      "  -l, --ladder CALL     print the ladder of CALL (a Call-ID or its number in\n"
 	      "                        the calls table) instead of the report\n"
@@ -442,8 +445,10 @@ int options_parse(struct options *o, int argc, char **argv)
 				o->format = FMT_TEXT;
 			else if (strcmp(optarg, "messages") == 0)
 				o->format = FMT_MESSAGES;
+			else if (strcmp(optarg, "html") == 0)
+				o->format = FMT_HTML;
 			else
-				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages)", optarg);
+				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages, html)", optarg);
 			break;
 		case 'o':
 			o->output = optarg;
@@ -532,8 +537,8 @@ int options_parse(struct options *o, int argc, char **argv)
 	if (o->format == FMT_MESSAGES &&
 	    (filter_calls_active(&o->filter) || o->filter.any_rule || o->ladder))
 		return usage_error("%s", "--format messages lists every message; filters and --ladder work on calls");
-	if (o->ladder && o->format != FMT_TEXT)
-		return usage_error("%s", "--ladder draws text; it cannot be combined with --format");
+	if (o->ladder && o->format != FMT_TEXT && o->format != FMT_HTML)
+		return usage_error("%s", "--ladder draws text or html; it cannot be combined with another --format");
 	if (o->view && (o->format != FMT_TEXT || o->ladder || o->output))
 		return usage_error("%s", "view is interactive: --format, --ladder and --output do not apply");
 	return 0;

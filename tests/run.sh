@@ -103,6 +103,8 @@ tap < <(bash tests/view_tmux.sh "$build/sipaudit" 2>&1)
 # every call of the test captures as a text ladder: 80 columns for up to 3 hosts,
 # one arrow per message, exit status agrees with the findings, deterministic
 tap < <(bash tests/ladder_check.sh "$build/sipaudit" 2>&1)
+# the HTML ladder and report in headless Chromium: arrows, findings, raw messages, paging, no network
+tap < <(python3 tests/html_check.py "$build/sipaudit" "$build/html-check" 2>&1)
 
 if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
