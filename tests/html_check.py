@@ -274,6 +274,29 @@ def check_ladder(b, name, cap, number, want):
     ok(not b.errors(), "%s: no script errors" % name)
     ok(not b.requests(page), "%s: no request leaves the page (%s)" % (name, ", ".join(b.requests(page))[:200]))
     b.screenshot(os.path.join(OUT, "ladder-%s.png" % name))
+    if name == "rtp-loss":
+        check_dark_print(b, name, page)
+
+
+def check_dark_print(b, name, page):
+    """Dark mode follows the system; printing gives A4 pages without controls."""
+    b.page("Emulation.setEmulatedMedia", media="", features=[{"name": "prefers-color-scheme", "value": "dark"}])
+    bg, fg, label = b.js("""[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color,
+        getComputedStyle(document.querySelector('g.arrow.r2xx text.label')).fill]""")
+    def lum(c):
+        v = [int(x) for x in c[c.index("(") + 1:c.index(")")].split(",")[:3]]
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+    ok(lum(bg) < 60 and lum(fg) > 180 and lum(label) > 100, "%s: dark mode: dark page, light text and arrows (%s on %s, %s)" % (name, fg, bg, label))
+    b.screenshot(os.path.join(OUT, "ladder-%s-dark.png" % name), full=False)
+    b.page("Emulation.setEmulatedMedia", media="print", features=[{"name": "prefers-color-scheme", "value": "light"}])
+    pdf = base64.b64decode(b.page("Page.printToPDF", preferCSSPageSize=True, printBackground=True)["data"])
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    box = pdf[pdf.find(b"/MediaBox"):pdf.find(b"/MediaBox") + 60]
+    dims = [float(x) for x in box.split(b"[")[1].split(b"]")[0].split()] if b"[" in box else []
+    a4 = len(dims) == 4 and abs(dims[2] - 595.3) < 2 and abs(dims[3] - 841.9) < 2  # 210 x 297 mm in points
+    ok(pdf.startswith(b"%PDF") and 1 <= pages <= 4 and a4,
+       "%s: prints on %d A4 page(s) (%s)" % (name, pages, box.split(b"]")[0].decode("latin-1")))
+    b.page("Emulation.setEmulatedMedia", media="", features=[])
 
 
 def check_report(b):
@@ -285,6 +308,7 @@ def check_report(b):
     if not ok(r.returncode == 0, "report: --format html writes a page"):
         return
     b.open(page)
+    b.screenshot(os.path.join(OUT, "report-top.png"), full=False)
     calls = rep["calls"]
     rows = b.js("window.sipaudit.rows.length")
     ok(rows == len(calls), "report: the calls table holds the %d calls" % len(calls))
@@ -322,7 +346,8 @@ def check_report(b):
     ok(raw.startswith(raw_start(target["messages"][0])) and target["call_id"] in raw, "report: the opened ladder shows raw messages")
     ok(not b.errors(), "report: no script errors")
     ok(not b.requests(page), "report: no request leaves the page")
-    b.screenshot(os.path.join(OUT, "report.png"))
+    b.js("document.getElementById('ladderview').scrollIntoView()")
+    b.screenshot(os.path.join(OUT, "report-call.png"), full=False)
 
 
 def pcap_udp(path, payloads):

@@ -182,7 +182,7 @@
 	function streamText(s) { return 'RTP ' + s.codec + '  ' + plural(s.pkts, 'pkt'); }
 	function streamFigures(s) {
 		return 'loss ' + num(s.loss, 1) + '%' + (s.jm !== null ? '  jitter ' + num(s.jm, 1) + ' ms' : '') +
-			(s.mos !== null ? '  MOS ' + num(s.mos, 2) : '') + '  ' + secs(s.t) + '\u2013' + secs(s.e) + ' s';
+			(s.mos !== null ? '  MOS ' + num(s.mos, 2) : '');
 	}
 
 	function streamArrow(call, s, j, y, x, uid, c, fs) {
@@ -255,7 +255,7 @@
 			var top = PAD + k * (CH + 14);
 			var vmax = 0;
 			b.forEach(function (x) { var v = p.max ? p.max(x) : p.val(x); if (v !== null && v > vmax) vmax = v; });
-			if (vmax <= 0) vmax = 1;
+			vmax = vmax > 0 ? vmax * 1.25 : 1; /* room for the panel's name */
 			function Y(v) { return top + CH - CH * v / vmax; }
 			svg.appendChild(sv('rect', { 'class': 'panel', x: CL, y: top, width: CW - CL - CR, height: CH }));
 			svg.appendChild(sv('text', { 'class': 'axis', x: CL - 4, y: top + 9, 'text-anchor': 'end', text: fmtAxis(vmax) }));
@@ -417,10 +417,16 @@
 				el('span', { 'class': 'sev sev-warning', text: plural(sum.warning || 0, 'warning') }), ' ',
 				el('span', { 'class': 'sev sev-info', text: (sum.info || 0) + ' info' }),
 				' in ' + plural(sum.calls || 0, 'call') + (multi ? ' from ' + inputs.length + ' files' : '')),
-			el('p', { 'class': 'muted', text: 'sipaudit ' + (page.version || '') + ' \u00b7 ' + inputs.map(function (i) { return i.path; }).join(', ') })));
+			inputs.length > 3 ?
+				el('details', { 'class': 'muted' }, el('summary', { text: 'sipaudit ' + (page.version || '') + ' \u00b7 ' + inputs.length + ' inputs' }),
+					el('p', { text: inputs.map(function (i) { return i.path; }).join(', ') })) :
+				el('p', { 'class': 'muted', text: 'sipaudit ' + (page.version || '') + ' \u00b7 ' + inputs.map(function (i) { return i.path; }).join(', ') }),
+			el('nav', { 'class': 'toc' }, el('a', { href: '#triage', text: 'Triage' }), ' \u00b7 ',
+				el('a', { href: '#inputs', text: inputs.length > 1 ? 'Inputs and findings' : 'Findings' }), ' \u00b7 ',
+				el('a', { href: '#calls', text: 'Calls' }))));
 
 		/* triage: the largest groups by severity, the hosts most findings point at */
-		var tri = el('section', { 'class': 'triage' }, el('h2', { text: 'Triage' }));
+		var tri = el('section', { 'class': 'triage', id: 'triage' }, el('h2', { text: 'Triage' }));
 		var groups = page.groups || [];
 		if (!groups.length) tri.appendChild(el('p', { text: 'No findings.' }));
 		[2, 1, 0].forEach(function (s) {
@@ -446,6 +452,7 @@
 		app.appendChild(tri);
 
 		/* per input: summary line, problems, findings grouped by cause */
+		app.appendChild(el('span', { id: 'inputs' }));
 		inputs.forEach(function (inp, ii) {
 			var sec = el('section', { 'class': 'input' }, el('h2', { text: inp.path }));
 			var kinds = Object.keys(inp.kinds).map(function (k) { return inp.kinds[k] + ' ' + k; }).join(', ');
@@ -495,7 +502,7 @@
 		var table = el('table', { 'class': 'calls' }, el('thead', {}, el('tr', {}, cols.map(function (c) { return el('th', { text: c }); }))), tbody);
 		var view = el('div', { 'class': 'ladderview', id: 'ladderview' });
 		var b = page.budget || {};
-		app.appendChild(el('section', { 'class': 'callsec' }, el('h2', { text: 'Calls (' + rows.length + ')' }),
+		app.appendChild(el('section', { 'class': 'callsec', id: 'calls' }, el('h2', { text: 'Calls (' + rows.length + ')' }),
 			el('p', { 'class': 'muted budget', text: 'Click a call to open its ladder. Ladders in this page: ' + b.embedded + ' of ' + rows.length +
 				' calls (' + (b.bytes / 1048576).toFixed(1) + ' of ' + (b.limit / 1048576).toFixed(0) + ' MB' +
 				(b.skipped ? '; past half of it only calls with findings, then none: run sipaudit --ladder N --format html for the others' : '') + ').' }),
@@ -517,7 +524,7 @@
 			while (tbody.firstChild) tbody.removeChild(tbody.firstChild);
 			filtered.slice(pageNo * PAGE, pageNo * PAGE + PAGE).forEach(function (r) {
 				var media = r[11] ? r[11] + (r[12] !== null ? ', loss ' + r[12] + '%' : '') + (r[13] !== null ? ', MOS ' + r[13] : '') : '-';
-				var cells = [el('td', {}, callLink(r[0], r[1]))].concat(multi ? [el('td', { text: r[1] })] : []).concat([
+				var cells = [el('td', {}, callLink(r[0], r[1]))].concat(multi ? [el('td', { 'class': 'uri', text: base(r[1]), title: inputs[r[1]] ? inputs[r[1]].path : '' })] : []).concat([
 					el('td', { text: new Date(r[2]).toISOString().slice(11, 23) }),
 					el('td', { 'class': 'uri', text: noUri(r[3]), title: r[3] }), el('td', { 'class': 'uri', text: noUri(r[4]), title: r[4] }),
 					el('td', { text: r[5] }), el('td', { 'class': 'state st-' + r[6], text: r[6] }), el('td', { text: r[7] || '-' }),
@@ -566,6 +573,7 @@
 			if (history.replaceState) history.replaceState(null, '', '#call-' + n + (multi ? '-' + (input || 0) : ''));
 			view.scrollIntoView({ block: 'start' });
 		}
+		function base(i) { var p = inputs[i] ? inputs[i].path : String(i); return p.slice(p.lastIndexOf('/') + 1); }
 		function shq(s) { return /^[\w@%+=:,./-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'"; }
 		draw();
 		var m = /^#call-(\d+)(?:-(\d+))?$/.exec(location.hash);
