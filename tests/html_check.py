@@ -392,6 +392,79 @@ def check_hostile(b):
         ok(not b.errors() and not b.requests(page), "hostile %s: no script error, no request" % kind)
 
 
+def sip(first, headers, body=""):
+    pad = "X-Padding: " + "p" * 700 + "\r\n"  # messages of about 1 kB, like real ones with SDP
+    return (first + "\r\n" + headers + pad + "Content-Length: %d\r\n\r\n" % len(body) + body).encode()
+
+
+def check_budget(b):
+    """Many calls: every row, ladders within the budget (any call up to half
+    of it, then calls with findings, then none), memory as flat as text's."""
+    n = 12000
+    pkts = []
+    for i in range(1, n + 1):
+        a, z = "192.0.2.1", "192.0.2.2"
+        h = ("Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-%d-%%s\r\nFrom: <sip:a%d@%s>;tag=f%d\r\nTo: <sip:b@%s>%%s\r\n"
+             "Call-ID: budget-%d@%s\r\nCSeq: %%s\r\n" % (a, i, i, a, i, z, i, a))
+        mf = "Max-Forwards: 70\r\n"
+        pkts.append((a, z, sip("INVITE sip:b@%s SIP/2.0" % z, mf + h % ("i", "", "1 INVITE"))))
+        if i % 3 == 0:
+            pkts.append((z, a, sip("SIP/2.0 486 Busy Here", h % ("i", ";tag=t%d" % i, "1 INVITE"))))
+            pkts.append((a, z, sip("ACK sip:b@%s SIP/2.0" % z, mf + h % ("i", ";tag=t%d" % i, "1 ACK"))))
+        else:
+            pkts.append((z, a, sip("SIP/2.0 200 OK", h % ("i", ";tag=t%d" % i, "1 INVITE"))))
+            pkts.append((a, z, sip("ACK sip:b@%s SIP/2.0" % z, mf + h % ("a", ";tag=t%d" % i, "1 ACK"))))
+            pkts.append((a, z, sip("BYE sip:b@%s SIP/2.0" % z, mf + h % ("b", ";tag=t%d" % i, "2 BYE"))))
+            pkts.append((z, a, sip("SIP/2.0 200 OK", h % ("b", ";tag=t%d" % i, "2 BYE"))))
+    cap = os.path.join(OUT, "budget.pcap")
+    pcap_udp(cap, pkts)
+    page = os.path.join(OUT, "budget.html")
+
+    def rss(args):
+        p = subprocess.Popen([SIPAUDIT] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, ru = os.wait4(p.pid, 0)
+        return os.waitstatus_to_exitcode(status), ru.ru_maxrss
+    rc, kb_html = rss(["-q", "--fail-on", "never", "--format", "html", "-o", page, cap])
+    _, kb_text = rss(["-q", "--fail-on", "never", "-o", os.devnull, cap])
+    ok(rc == 0 and kb_html < kb_text + 8192, "budget: memory stays flat (%d kB for html, %d kB for text)" % (kb_html, kb_text))
+    text = open(page, "rb").read()
+    blocks = {}
+    pos = 0
+    while True:
+        i = text.find(b'<script type="application/json" id="sa-c', pos)
+        if i < 0:
+            break
+        j = text.find(b"</script>\n", i) + 10
+        blocks[int(text[i + 40:text.index(b'"', i + 40)])] = j - i
+        pos = j
+    total = sum(blocks.values())
+    ok(16 << 20 >= total > 15 << 20, "budget: %d ladders, %.1f MiB of the 16 MiB budget" % (len(blocks), total / 1048576))
+    plain = [k for k in blocks if k % 3]
+    failed = [k for k in blocks if k % 3 == 0]
+    edge = max(plain)
+    ok(all(k in blocks for k in range(1, edge + 1)) and sum(blocks[k] for k in blocks if k <= edge) <= 8 << 20 and
+       edge + 1000 < max(failed) < n - 1000 and all(k % 3 == 0 for k in blocks if k > edge),
+       "budget: every call's ladder up to call #%d (half of it), then only calls with findings up to #%d, then none" % (edge, max(failed)))
+    b.open(page)
+    ok(b.js("window.sipaudit.rows.length") == n, "budget: all %d calls have their row" % n)
+    gap = min(k for k in range(1, n + 1) if k not in blocks)
+    b.js("window.sipaudit.openCall(%d, 0)" % gap)
+    msg = b.js("document.querySelector('#ladderview').textContent")
+    ok("sipaudit --ladder %d --format html" % gap in msg and not b.js("document.querySelector('#ladderview section.call')"),
+       "budget: a call without its ladder says how to draw it")
+    k = max(failed)
+    b.js("window.sipaudit.openCall(%d, 0)" % k)
+    ok(b.js("document.querySelectorAll('#ladderview g.arrow').length") == 3 and
+       b.js("document.querySelectorAll('#ladderview .marker').length") > 0,
+       "budget: a call with findings past the half opens with its findings")
+    r = run("--fail-on", "never", "--ladder", str(gap), "--format", "html", "-o", os.path.join(OUT, "budget-one.html"), cap)
+    ok(r.returncode == 0 and b"budget-%d@" % gap in open(os.path.join(OUT, "budget-one.html"), "rb").read(),
+       "budget: the command it gives draws that call")
+    ok(not b.errors() and not b.requests(page), "budget: no script error, no request")
+    for f in (cap, page):
+        os.unlink(f)  # tens of MB, made again by each run
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     if not ok(websocket is not None, "python3-websocket is installed (./dev setup)"):
@@ -408,8 +481,10 @@ def main():
         check_ladder(b, "no-response", os.path.join(RULES, "no-response-invite.pcap"), 1, {"findings", "retrans"})
         check_ladder(b, "b2bua", os.path.join(RULES, "b2bua-481.pcap"), 1, {"findings", "b2bua"})
         check_ladder(b, "dup-capture", os.path.join(RULES, "dup-capture.pcap"), 1, set())
+        check_ladder(b, "reg-expired", os.path.join(RULES, "reg-expired.pcap"), 1, {"findings"})
         check_report(b)
         check_hostile(b)
+        check_budget(b)
     except Exception as e:
         ok(False, "the checks ran to their end: %s" % e)
     finally:
