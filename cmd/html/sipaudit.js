@@ -95,8 +95,16 @@
 		sv('path', { d: 'M0,0 L10,5 L0,10 z' }));
 	}
 
+	function msgLabel(m) {
+		return m.l + (m.cs ? '  CSeq ' + m.cs + (m.req ? '' : ' ' + m.cm) : '') + (m.re ? '  (retransmission)' : m.dup ? '  (duplicate)' : '');
+	}
+
 	function ladderSvg(call, fs, ctx) {
 		var nh = call.hosts.length;
+		/* columns wide enough for the longest label between neighbours */
+		var longest = 0;
+		call.msgs.forEach(function (m) { if (m.s !== m.d) longest = Math.max(longest, msgLabel(m).length / Math.abs(m.s - m.d)); });
+		COLW = Math.max(230, Math.min(460, Math.ceil(longest * 7.2) + 72));
 		var W = GUTTER + Math.max(nh, 2) * COLW;
 		var H = TOP + call.items.length * ROW + 16;
 		var uid = 'c' + call.n;
@@ -158,7 +166,7 @@
 			'aria-label': 'frame ' + m.f + ' ' + m.l });
 		gutter(g, m.t, m.f, y);
 		var x1 = x(m.s), x2 = x(m.d);
-		var label = m.l + (m.cs ? '  CSeq ' + m.cs + (m.req ? '' : ' ' + m.cm) : '') + (m.re ? '  (retransmission)' : m.dup ? '  (duplicate)' : '');
+		var label = msgLabel(m);
 		var xm;
 		if (x1 === x2) {
 			xm = x1 + 36;
