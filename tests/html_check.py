@@ -344,6 +344,14 @@ def check_report(b):
     b.click("#ladderview g.arrow[data-msg='0'] .hit")
     raw = b.js("document.querySelector('#ladderview .rawtext').textContent")
     ok(raw.startswith(raw_start(target["messages"][0])) and target["call_id"] in raw, "report: the opened ladder shows raw messages")
+    # a B2BUA leg opens the other leg
+    leg = next(c for c in calls if c["linked_calls"])
+    b.js("window.sipaudit.openCall(%d, %d)" % (leg["number"], leg["input"]))
+    b.click("#ladderview a.leglink")
+    other = b.js("+document.querySelector('#ladderview section.call').getAttribute('data-call')")
+    peers = [c["number"] for c in calls if c["input"] == leg["input"] and c["number"] != leg["number"] and
+             any(l["call_id"] == c["call_id"] for l in leg["linked_calls"])]
+    ok(other in peers, "report: a click on a B2BUA leg in call #%d opens call #%d" % (leg["number"], other))
     ok(not b.errors(), "report: no script errors")
     ok(not b.requests(page), "report: no request leaves the page")
     b.js("document.getElementById('ladderview').scrollIntoView()")

@@ -310,7 +310,7 @@
 
 	/* ---------------- one call: header, ladder, raw, findings, media ---------------- */
 
-	function renderCall(call, late, inputs) {
+	function renderCall(call, late, inputs, openLeg) {
 		var fs = findingsOf(call, late);
 		var root = el('section', { 'class': 'call', id: 'call-' + call.n, 'data-call': call.n });
 		var raw = el('pre', { 'class': 'rawtext', text: 'Click an arrow to see its message.' });
@@ -356,7 +356,7 @@
 				fact('kind', call.kind), fact('state', call.state + (call.status ? ' (' + call.status + ')' : '')),
 				fact('start', isoTime(call.t0)), fact('duration', dur(call.dur)),
 				fact('messages', call.msgs.length + (call.streams.length ? ', ' + plural(call.streams.length, 'RTP stream') : '')),
-				call.legs ? fact('B2BUA legs', call.legs) : null,
+				call.legs ? [el('dt', { text: 'B2BUA legs' }), el('dd', {}, legLinks(call.legs, openLeg))] : null,
 				fact('findings', fs.length ? fs.map(function (f) { return SEV[f.sev]; }).reduce(countWords, []).join(', ') : 'none')));
 		root.appendChild(head);
 		svg = ladderSvg(call, fs, ctx);
@@ -384,6 +384,19 @@
 			root.appendChild(media);
 		}
 		return root;
+	}
+	/* "#2 by X-Call-ID, #5 by same SDP" with each number opening that leg when the page can */
+	function legLinks(text, openLeg) {
+		if (!openLeg) return text;
+		var out = [], re = /#(\d+)/g, last = 0, m;
+		while ((m = re.exec(text))) {
+			out.push(text.slice(last, m.index));
+			var n = +m[1];
+			out.push(el('a', { href: '#call-' + n, 'class': 'leglink', text: m[0], onclick: function (ev) { ev.preventDefault(); openLeg(+this.textContent.slice(1)); } }));
+			last = re.lastIndex;
+		}
+		out.push(text.slice(last));
+		return out;
 	}
 	function fact(k, v) { return [el('dt', { text: k }), el('dd', { text: v })]; }
 	function countWords(acc, w) {
@@ -568,7 +581,7 @@
 			var c = r && r[14] ? data('sa-c' + n) : null;
 			if (c) {
 				view.appendChild(close);
-				view.appendChild(renderCall(c, null, inputs.map(function (x) { return x.path; })));
+				view.appendChild(renderCall(c, null, inputs.map(function (x) { return x.path; }), function (leg) { openCall(leg, input); }));
 			} else {
 				var path = inputs[input || 0] ? inputs[input || 0].path : 'CAPTURE';
 				view.appendChild(close);
