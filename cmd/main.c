@@ -15,6 +15,7 @@
 #include "audio.h"
 #include "callview.h"
 #include "export.h"
+#include "html.h"
 #include "ladder.h"
 #include "options.h"
 #include "report.h"
@@ -155,7 +156,9 @@ static void on_finding(void *ud, struct finding *f)
 		finding_free(f);
 		return;
 	}
-	if (a->opt.ladder && !ladder_export(a)) {
+	if (a->opt.ladder && a->opt.format == FMT_HTML) {
+		html_ladder_late(&a->rep, f);
+	} else if (a->opt.ladder && !ladder_export(a)) {
 		fprintf(a->rep.out, "\nfinding about call #%llu raised after the call ended:\n",
 			(unsigned long long)call_number(f->call_seq));
 		report_text_finding(&a->rep, f, 80);
@@ -229,7 +232,10 @@ static void on_call(void *ud, struct call *c)
 	bit_set(&a->shown, c->seq);
 	r->calls_written++;
 
-	if (a->opt.ladder || a->opt.view) {
+	if (a->opt.ladder && a->opt.format == FMT_HTML) {
+		a->ladders++;
+		html_ladder_call(r, c, a->cur, nkeep);
+	} else if (a->opt.ladder || a->opt.view) {
 		struct callview *v = callview_new(c, a->opt.view);
 		for (size_t i = 0; i < nkeep; i++)
 			callview_add_finding(v, a->cur[i]);
@@ -255,6 +261,10 @@ static void on_call(void *ud, struct call *c)
 	case FMT_TEXT:
 		if (!a->opt.ladder && !a->opt.view && a->opt.table)
 			report_text_call(r, c, a->cur, nkeep);
+		break;
+	case FMT_HTML:
+		if (!a->opt.ladder)
+			report_html_call(r, c, a->cur, nkeep);
 		break;
 	default:
 		break;
@@ -569,8 +579,10 @@ int main(int argc, char **argv)
 		if (vs)
 			status = vs;
 	} else if (app.opt.ladder) {
-		if (app.nviews)
+		if (app.nviews && ladder_export(&app))
 			draw_export(&app);
+		if (app.opt.format == FMT_HTML)
+			html_ladder_end(rep);
 		if (!app.ladders) {
 			fprintf(stderr, "sipaudit: error: no call %s%s in the input (numbers are those of the calls table)\n",
 				app.ladder_number ? "number " : "with Call-ID ", app.opt.ladder);
@@ -590,6 +602,9 @@ int main(int argc, char **argv)
 			report_junit_end(rep);
 			break;
 		case FMT_MESSAGES:
+			break;
+		case FMT_HTML:
+			report_html_end(rep);
 			break;
 		default:
 			report_text_end(rep);
@@ -652,6 +667,10 @@ int main(int argc, char **argv)
 		finding_free(app.pending[i]);
 	free(app.pending);
 	report_text_free(rep);
+	if (app.opt.ladder)
+		html_ladder_free(rep);
+	else
+		report_html_free(rep);
 	for (size_t i = 0; i < rep->nfindings; i++)
 		finding_free(rep->findings[i]);
 	free(rep->findings);

@@ -43,8 +43,11 @@ void options_usage(FILE *f, bool view)
 	      "group messages into calls, diagnose protocol faults, report them.\n"
 	      "\n"
 	      "Output:\n"
-	      "  -f, --format FMT      text (default), json, jsonl, junit, messages;\n"
-	      "                        with --ladder: text (default), svg, mermaid\n"
+	      "  -f, --format FMT      text (default), json, jsonl, junit, messages, html\n"
+	      "                        (html: one self-contained page: summary, findings,\n"
+	      "                        calls table opening each call's ladder; with\n"
+	      "                        --ladder, the ladder with raw messages and RTP charts);\n"
+	      "                        with --ladder: text (default), html, svg, mermaid\n"
 	      "  -o, --output FILE     write the report to FILE instead of standard output\n"
 	      "  -l, --ladder CALL     print the ladder of CALL (a Call-ID or its number in\n"
 	      "                        the calls table) instead of the report; svg and\n"
@@ -459,12 +462,14 @@ int options_parse(struct options *o, int argc, char **argv)
 				o->format = FMT_TEXT;
 			else if (strcmp(optarg, "messages") == 0)
 				o->format = FMT_MESSAGES;
+			else if (strcmp(optarg, "html") == 0)
+				o->format = FMT_HTML;
 			else if (strcmp(optarg, "svg") == 0)
 				o->format = FMT_SVG;
 			else if (strcmp(optarg, "mermaid") == 0)
 				o->format = FMT_MERMAID;
 			else
-				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages; svg, mermaid with --ladder)",
+				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages, html; svg, mermaid with --ladder)",
 						optarg);
 			break;
 		case 'o':
@@ -569,8 +574,8 @@ int options_parse(struct options *o, int argc, char **argv)
 	if ((o->format == FMT_SVG || o->format == FMT_MERMAID) && !o->ladder && !o->view)
 		return usage_error("--format %s draws the ladder of one call: give it --ladder CALL",
 				   o->format == FMT_SVG ? "svg" : "mermaid");
-	if (o->ladder && o->format != FMT_TEXT && o->format != FMT_SVG && o->format != FMT_MERMAID)
-		return usage_error("%s", "--ladder draws text, svg or mermaid; it cannot be combined with another --format");
+	if (o->ladder && o->format != FMT_TEXT && o->format != FMT_HTML && o->format != FMT_SVG && o->format != FMT_MERMAID)
+		return usage_error("%s", "--ladder draws text, html, svg or mermaid; it cannot be combined with another --format");
 	if (o->view && (o->format != FMT_TEXT || o->ladder || o->output))
 		return usage_error("%s", "view is interactive: --format, --ladder and --output do not apply");
 	if (o->view && (o->write || o->split || o->audio))

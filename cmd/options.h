@@ -9,7 +9,7 @@
 #include "../analyzer/model.h"
 #include "../rules/rule.h"
 
-enum format { FMT_TEXT, FMT_JSON, FMT_JSONL, FMT_JUNIT, FMT_MESSAGES,
+enum format { FMT_TEXT, FMT_JSON, FMT_JSONL, FMT_JUNIT, FMT_MESSAGES, FMT_HTML,
 	      FMT_SVG, FMT_MERMAID /* --ladder only */ };
 enum when { WHEN_AUTO, WHEN_ALWAYS, WHEN_NEVER };
 
