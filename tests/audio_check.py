@@ -272,33 +272,42 @@ def check_capture(cap, path, out, log, files, tones, rc):
             continue
         rate, chans = read_wav(os.path.join(out, name))
         tone = tones.get((cap, side))
-        pt = ps[0]["pt"]
+        pts = [p["pt"] for p in ps]
+        pt = max(set(pts), key=pts.count)  # the stream's codec: most of its packets
+        events = sum(1 for p in ps if p["pt"] == 101)  # telephone-event in these captures' SDP
         codec, clock, want_rate = CODEC.get(pt, ("opus", 48000, 48000))
         # order by sequence number (the exporter reorders too)
         seqs = extend([p["seq"] for p in ps], 16)
         tss = extend([p["ts"] for p in ps], 32)
         order = sorted(range(len(ps)), key=lambda i: seqs[i])
-        step = min((tss[order[i + 1]] - tss[order[i]]) for i in range(len(order) - 1)
-                   if seqs[order[i + 1]] == seqs[order[i]] + 1)
-        span = (max(tss) - min(tss) + step) / clock
+        audio = [i for i in order if ps[i]["pt"] == pt]  # events, comfort noise aside
+        step = min((tss[b] - tss[a]) for a, b in zip(audio, audio[1:]) if seqs[b] == seqs[a] + 1)
+        span = (max(tss[i] for i in audio) - min(tss[i] for i in audio) + step) / clock
         ptime = step / clock
         n = len(chans[0])
         ok(rate == want_rate, "%s %s: %s at %d Hz" % (cap, name, codec, rate))
         ok(abs(n / rate - span) <= ptime,
            "%s %s: lasts %.3f s, the stream's timestamps span %.3f s (+- %.0f ms)" % (cap, name, n / rate, span,
                                                                                         ptime * 1000))
-        t_first[side] = (ps[order[0]]["time"], name, rate)
+        t_first[side] = (ps[audio[0]]["time"], name, rate)
         missing = sorted(set(range(min(seqs), max(seqs) + 1)) - set(seqs))
         m = re.search(re.escape(name) + r": .*?[;,] (\d+) lost", log)
         ok(m is not None and int(m.group(1)) == len(missing),
            "%s %s: log says %s lost, the capture misses %d sequence numbers" % (cap, name, m.group(1) if m else "?",
                                                                               len(missing)))
+        if events:
+            m = re.search(re.escape(name) + r": .*?, (\d+) telephone-event packets skipped", log)
+            ok(m is not None and int(m.group(1)) == events,
+               "%s %s: log says %s telephone-event packets skipped, the capture has %d (PT 101)" %
+               (cap, name, m.group(1) if m else "no", events))
         ratio = want_rate // clock
         if codec in ("PCMU", "PCMA"):
             table = ULAW if codec == "PCMU" else ALAW
             exp = [0] * n
-            ts0 = tss[order[0]]
+            ts0 = tss[audio[0]]
             for i in order:
+                if ps[i]["pt"] != pt:
+                    continue
                 at = (tss[i] - ts0) * ratio
                 for k, byte in enumerate(ps[i]["payload"]):
                     if at + k < n:
@@ -307,7 +316,7 @@ def check_capture(cap, path, out, log, files, tones, rc):
             ok(diff == 0, "%s %s: every sample is the RTP payload decoded at its timestamp (%d differ)" %
                (cap, name, diff))
             if missing:
-                seq0 = seqs[order[0]]
+                seq0 = seqs[audio[0]]
                 holes = [(int((s - seq0) * step), int((s - seq0 + 1) * step)) for s in missing]
                 silent = all(not any(chans[0][a:b]) for a, b in holes)
                 ok(silent, "%s %s: silence exactly where the %d lost packets were (frames %s...)" %

@@ -21,6 +21,9 @@
 #  - audio-gsm: baresip with GSM only (module gsm): a codec --audio skips.
 #  - audio-srtp: baresip with PCMU over SDES-SRTP (module srtp, mediaenc
 #    srtp-mand: RTP/SAVP with a=crypto): encrypted, --audio skips it.
+#  - audio-dtmf: baresip with PCMU and telephone-event (RFC 4733, PT 101);
+#    the caller sends the digits 1, 5 and # (ctrl_tcp "sndcode") during the
+#    call, so its stream holds event packets among the audio (same SSRC).
 # The tones (frequency, amplitude, length, codec, side) are written to
 # testdata/captures/audio/TONES.tsv, which the check reads.
 #
@@ -36,7 +39,7 @@ TONES="$OUT/TONES.tsv"
 NS_R="${NSP}r"
 IP_A=192.0.2.10 IP_B=192.0.2.20
 
-CAPTURES=(audio-g711 audio-g711-loss audio-g722 audio-opus audio-gsm audio-srtp)
+CAPTURES=(audio-g711 audio-g711-loss audio-g722 audio-opus audio-gsm audio-srtp audio-dtmf)
 
 audio_cleanup() {
   cleanup
@@ -157,6 +160,7 @@ bs_call() {
   local pa=$!; PIDS+=("$pa")
   bs_wait "$NS_A"; bs_wait "$NS_B"
   bs_ctl "$NS_A" dial "sip:bob@$IP_B"
+  if [ -n "${BS_DURING:-}" ]; then eval "$BS_DURING"; fi
   sleep "$1"
   bs_ctl "$NS_A" hangup
   sleep 1
@@ -246,6 +250,20 @@ EOF
       bs_conf "$WORK/bs-b" $IP_B bob 41000 PCMU 8000 1 "$WORK/b.wav" $'module\t\t\tsrtp.so' "mediaenc=srtp-mand;answermode=auto;"
       cap "$C"; bs_call 3; stop_cap
       check "[ \$(tshark -r $C -Y sdp -T fields -e sdp.media_attr 2>/dev/null | grep -c 'crypto:') = 2 ]" "expected a=crypto in offer and answer"
+      ;;
+    audio-dtmf)
+      need baresip
+      topo_pair
+      tone "$WORK/a.wav" 8000 20 0.3 1000; tone "$WORK/b.wav" 8000 20 0.3 440
+      bs_conf "$WORK/bs-a" $IP_A alice 40000 PCMU 8000 1 "$WORK/a.wav"
+      bs_conf "$WORK/bs-b" $IP_B bob 41000 PCMU 8000 1 "$WORK/b.wav" "" "answermode=auto;"
+      cap "$C"
+      BS_DURING="sleep 1.5; bs_ctl $NS_A sndcode 1; sleep 0.5; bs_ctl $NS_A sndcode 5; sleep 0.5; bs_ctl $NS_A sndcode '#'"
+      bs_call 4; stop_cap
+      BS_DURING=
+      n=$(rtp_count "$C" 101)
+      check "[ $n -ge 6 ]" "expected telephone-event packets (PT 101), got $n"
+      tone_line caller PCMU 1000 - 0.3 -; tone_line callee PCMU 440 - 0.3 -
       ;;
   esac
   report "$C"
