@@ -19,7 +19,13 @@ no tshark) and checks, printing ok / not ok lines with the figures:
     first packet's capture time;
   - codecs not decoded (GSM) and SRTP: one log line per stream, no file.
 
-    audio_check.py BUILD_DIR [CAPTURE_DIR]
+Then, with PUBLIC_DIR (../shared/captures/public), two captures made by
+someone else with other software (DrawMyCall: one call with G.722, one with
+Opus, the same recording): each decodes to 8.5 s, and the two decodings have
+the same loudness envelope (correlation of 10 ms RMS frames); the G.729
+call of the same set is skipped with one line.
+
+    audio_check.py BUILD_DIR [CAPTURE_DIR [PUBLIC_DIR]]
 """
 import math
 import os
@@ -240,13 +246,16 @@ def main():
     cmd = exporter(build)
     tmp = tempfile.mkdtemp(prefix="audio_check.")
     try:
-        for cap in sorted(f for f in os.listdir(capdir) if f.endswith(".pcap")):
+        # derived captures after the ones they come from
+        for cap in sorted((f for f in os.listdir(capdir) if f.endswith(".pcap")), key=lambda f: ("-reorder" in f, f)):
             path = os.path.join(capdir, cap)
             out = os.path.join(tmp, cap[:-5])
             r = subprocess.run(cmd(out, path), capture_output=True, text=True)
             log = r.stderr
             files = sorted(os.listdir(out)) if os.path.isdir(out) else []
             check_capture(cap, path, out, log, files, tones, r.returncode)
+        if len(sys.argv) > 3:
+            check_public(cmd, sys.argv[3], tmp)
     finally:
         shutil.rmtree(tmp)
     print("# %d tests, %d failed" % (N, FAILED))
@@ -264,6 +273,12 @@ def check_capture(cap, path, out, log, files, tones, rc):
         ok(not [f for f in files if f.endswith(".wav")], "%s: no WAV file written (%s)" % (cap, files))
         return
     ok(rc == 0, "%s: exporter exit status %d" % (cap, rc))
+    if cap.endswith("-reorder.pcap"):
+        # the same packets in another order: the same files as the original
+        base = os.path.join(os.path.dirname(out), cap.replace("-reorder", "")[:-5])
+        same = [f for f in files if os.path.isfile(os.path.join(base, f)) and
+                open(os.path.join(base, f), "rb").read() == open(os.path.join(out, f), "rb").read()]
+        ok(files and same == files, "%s: the same WAV files, byte for byte, as in order (%s)" % (cap, ", ".join(same)))
     t_first = {}
     for (src, dst, ssrc), ps in sorted(streams.items()):
         side = "caller" if src.startswith("192.0.2.10:") else "callee"
@@ -271,7 +286,7 @@ def check_capture(cap, path, out, log, files, tones, rc):
         if not ok(name in files, "%s: %s written for %s -> %s" % (cap, name, src, dst)):
             continue
         rate, chans = read_wav(os.path.join(out, name))
-        tone = tones.get((cap, side))
+        tone = tones.get((cap, side), tones.get((cap.replace("-reorder", ""), side)))
         pts = [p["pt"] for p in ps]
         pt = max(set(pts), key=pts.count)  # the stream's codec: most of its packets
         events = sum(1 for p in ps if p["pt"] == 101)  # telephone-event in these captures' SDP
@@ -295,6 +310,11 @@ def check_capture(cap, path, out, log, files, tones, rc):
         ok(m is not None and int(m.group(1)) == len(missing),
            "%s %s: log says %s lost, the capture misses %d sequence numbers" % (cap, name, m.group(1) if m else "?",
                                                                               len(missing)))
+        dups = len(seqs) - len(set(seqs))
+        if dups:
+            m = re.search(re.escape(name) + r": .*?, (\d+) duplicates dropped", log)
+            ok(m is not None and int(m.group(1)) == dups, "%s %s: log says %s duplicates dropped, the capture has %d" %
+               (cap, name, m.group(1) if m else "no", dups))
         if events:
             m = re.search(re.escape(name) + r": .*?, (\d+) telephone-event packets skipped", log)
             ok(m is not None and int(m.group(1)) == events,
@@ -343,19 +363,65 @@ def check_capture(cap, path, out, log, files, tones, rc):
         if side not in t_first:
             continue
         t, name, srate = t_first[side]
-        tone = tones.get((cap, side))
+        tone = tones.get((cap, side), tones.get((cap.replace("-reorder", ""), side)))
         if tone and tone[2] in (None, tone[1]):  # a stereo source is folded to mono: no single tone
             freq = tone[1]
             f, rms, corr = tone_figures(chans[c], rate, freq)
             ok(abs(f - freq) <= freq * 0.015, "%s mix: %s channel is the %s (%.1f Hz, played %.0f)" %
                (cap, "left" if c == 0 else "right", side, f, freq))
-        if srate == rate:
+        if rate % srate == 0:
             _, sch = read_wav(os.path.join(out, name))
             mono = sch[0] if len(sch) == 1 else [int((a + b) / 2) for a, b in zip(sch[0], sch[1])]  # C division truncates
+            up = rate // srate
+            if up > 1:
+                # linear interpolation: sample i lands on output i*up+up-1,
+                # the up-1 outputs before it lean from sample i-1 towards it
+                mono = [a + int((x - a) * (m + 1) / up) for i, x in enumerate(mono)
+                        for a in [mono[i - 1] if i else x] for m in range(up)]
             off = round((t - t0) * rate)
             hit = [d for d in (-1, 0, 1) if off + d >= 0 and chans[c][off + d:off + d + len(mono)] == mono]
-            ok(bool(hit), "%s mix: %s channel holds %s from %.3f s (its first packet's capture time)" %
-               (cap, "left" if c == 0 else "right", name, t - t0))
+            ok(bool(hit), "%s mix: %s channel holds %s%s from %.3f s (its first packet's capture time)" %
+               (cap, "left" if c == 0 else "right", name, " upsampled %d to %d Hz" % (srate, rate) if up > 1 else "",
+                t - t0))
+
+
+def envelope(x, rate, ms=10):
+    m = rate * ms // 1000
+    return [math.sqrt(sum(v * v for v in x[i:i + m]) / m) for i in range(0, len(x) - m + 1, m)]
+
+
+def pearson(x, y):
+    n = min(len(x), len(y))
+    x, y = x[:n], y[:n]
+    mx, my = sum(x) / n, sum(y) / n
+    num = sum((u - mx) * (v - my) for u, v in zip(x, y))
+    den = math.sqrt(sum((u - mx) ** 2 for u in x) * sum((v - my) ** 2 for v in y))
+    return num / den if den else 0
+
+
+def check_public(cmd, pub, tmp):
+    env = {}
+    for codec, ssrc in (("g722", "043daaba"), ("opus", "043eee04")):
+        cap = os.path.join(pub, "DrawMyCall__sip-rtp-%s.pcap" % codec)
+        out = os.path.join(tmp, "public-" + codec)
+        r = subprocess.run(cmd(out, cap), capture_output=True, text=True)
+        name = "1-callee-%s.wav" % ssrc
+        if not ok(r.returncode == 0 and os.path.isfile(os.path.join(out, name)),
+                  "public %s: %s written (exit %d)" % (os.path.basename(cap), name, r.returncode)):
+            continue
+        rate, ch = read_wav(os.path.join(out, name))
+        ok(abs(len(ch[0]) / rate - 8.5) <= 0.02, "public %s: %s lasts %.3f s (425 packets of 20 ms)" %
+           (codec, name, len(ch[0]) / rate))
+        env[codec] = envelope(ch[0], rate)
+    if len(env) == 2:
+        best = max((pearson(env["g722"][l:], env["opus"]) if l >= 0 else pearson(env["g722"], env["opus"][-l:]), l)
+                   for l in range(-20, 21))
+        ok(best[0] >= 0.9, "public: the G.722 and the Opus call decode to the same recording (envelope correlation "
+           "%.3f at %d ms)" % (best[0], best[1] * 10))
+    cap = os.path.join(pub, "DrawMyCall__sip-rtp-g729a.pcap")
+    r = subprocess.run(cmd(os.path.join(tmp, "public-g729"), cap), capture_output=True, text=True)
+    lines = [l for l in r.stderr.splitlines() if "skipped" in l]
+    ok(len(lines) == 1 and "G729" in lines[0], "public g729a: one skip line: %s" % " | ".join(lines))
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ tap < <(bash tests/view_tmux.sh "$build/sipaudit" 2>&1)
 # one arrow per message, exit status agrees with the findings, deterministic
 tap < <(bash tests/ladder_check.sh "$build/sipaudit" 2>&1)
 # --audio: WAV files from real calls playing known tones (testdata/captures/audio)
-tap < <(python3 tests/audio_check.py "$build" 2>&1)
+tap < <(python3 tests/audio_check.py "$build" testdata/captures/audio "$shared/captures/public" 2>&1)
 
 if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

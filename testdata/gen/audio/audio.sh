@@ -9,6 +9,8 @@
 #    as PCMU (1000 Hz, 3 s, amplitude 0.3, mu-law), the callee plays
 #    callee.wav once as PCMA (440 Hz, 2 s, amplitude 0.5, A-law) - SIPp's
 #    rtp_stream action, 20 ms packets, written by ../media/mkwav.py.
+#    audio-g711-reorder.pcap is derived from it by reorder.py: the callee's
+#    packets swapped, held back and duplicated within a few packets.
 #  - audio-g711-loss: the same call across a bridge namespace that drops
 #    ~8 % of the RTP in each direction at random (nftables "numgen random"
 #    on the bridge, as ../media/media.sh rtp-loss); tones 5 s / 4 s.
@@ -24,6 +26,11 @@
 #  - audio-dtmf: baresip with PCMU and telephone-event (RFC 4733, PT 101);
 #    the caller sends the digits 1, 5 and # (ctrl_tcp "sndcode") during the
 #    call, so its stream holds event packets among the audio (same SSRC).
+#  - audio-g722-pcmu: SIPp again, one dialog with two rates: the offer and
+#    answer list G.722 and PCMU; the caller replays the caller's G.722 RTP of
+#    audio-g722.pcap (play_pcap_audio, uac-g722.xml), the callee plays a
+#    440 Hz mu-law tone as PCMU (uas-g722.xml): the mix is at 16 kHz with
+#    the callee's 8 kHz upsampled. Needs audio-g722.pcap first.
 # The tones (frequency, amplitude, length, codec, side) are written to
 # testdata/captures/audio/TONES.tsv, which the check reads.
 #
@@ -39,7 +46,7 @@ TONES="$OUT/TONES.tsv"
 NS_R="${NSP}r"
 IP_A=192.0.2.10 IP_B=192.0.2.20
 
-CAPTURES=(audio-g711 audio-g711-loss audio-g722 audio-opus audio-gsm audio-srtp audio-dtmf)
+CAPTURES=(audio-g711 audio-g711-loss audio-g722 audio-opus audio-gsm audio-srtp audio-dtmf audio-g722-pcmu)
 
 audio_cleanup() {
   cleanup
@@ -75,11 +82,11 @@ sipp_call() {
   local b=() a=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do b+=("$1"); shift; done
   shift; a=("$@")
-  (cd "$WORK" && exec ip netns exec "$NS_B" timeout 60 sipp -sf "$SF/uas-tone.xml" -i $IP_B -p 5060 \
+  (cd "$WORK" && exec ip netns exec "$NS_B" timeout 60 sipp -sf "$SF/${UAS_XML:-uas-tone.xml}" -i $IP_B -p 5060 \
      -m 1 -nd -nostdin "${b[@]}" >"$WORK/uas.log" 2>&1) &
   UAS_PID=$!; PIDS+=("$UAS_PID")
   sleep 0.5
-  (cd "$WORK" && ip netns exec "$NS_A" timeout 60 sipp -sf "$SF/uac-tone.xml" -i $IP_A -p 5070 \
+  (cd "$WORK" && ip netns exec "$NS_A" timeout 60 sipp -sf "$SF/${UAC_XML:-uac-tone.xml}" -i $IP_A -p 5070 \
      -m 1 -nd -nostdin -cid_str "$NAME-%u@%s" "${a[@]}" $IP_B:5060 >"$WORK/uac.log" 2>&1) \
     || { echo "$NAME: sipp caller failed" >&2; tail -20 "$WORK/uac.log" >&2; exit 1; }
   wait_callee
@@ -190,6 +197,8 @@ one() {
       stop_cap
       check "[ \$(rtp_count $C 0) -ge 149 ] && [ \$(rtp_count $C 8) -ge 99 ]" "expected ~150 PCMU and ~100 PCMA packets"
       tone_line caller PCMU 1000 - 0.3 3; tone_line callee PCMA 440 - 0.5 2
+      # and the callee's stream reordered and duplicated (reorder.py)
+      "$PY" "$SF/reorder.py" "$C" "$OUT/audio-g711-reorder.pcap"
       ;;
     audio-g711-loss)
       "$PY" "$MEDIA/mkwav.py" "$WORK/caller.wav" ulaw 1000 5 0.3
@@ -264,6 +273,16 @@ EOF
       n=$(rtp_count "$C" 101)
       check "[ $n -ge 6 ]" "expected telephone-event packets (PT 101), got $n"
       tone_line caller PCMU 1000 - 0.3 -; tone_line callee PCMU 440 - 0.3 -
+      ;;
+    audio-g722-pcmu)
+      tshark -r "$OUT/audio-g722.pcap" -o rtp.heuristic_rtp:TRUE -Y "rtp && ip.src == $IP_A" \
+        -w "$WORK/g722.pcap" 2>/dev/null
+      "$PY" "$MEDIA/mkwav.py" "$WORK/callee.wav" ulaw 440 3 0.5
+      topo_pair; cap "$C"
+      UAC_XML=uac-g722.xml UAS_XML=uas-g722.xml sipp_call -- -d 5000
+      stop_cap
+      check "[ \$(rtp_count $C 9) -ge 150 ] && [ \$(rtp_count $C 0) -ge 149 ]" "expected G.722 one way and PCMU the other"
+      tone_line caller G722 1000 - 0.3 -; tone_line callee PCMU 440 - 0.5 3
       ;;
   esac
   report "$C"
