@@ -10,7 +10,9 @@
  * overlaps what was already written is trimmed. A timestamp jump the
  * capture clock contradicts by more than AU_RESYNC_NS (or a step back)
  * re-anchors the stream on the capture clock instead, so a sender that
- * restarts its timestamps neither stops nor writes hours of silence.
+ * restarts its timestamps neither stops nor writes hours of silence; and no
+ * packet is placed more than AU_RESYNC_NS after its capture time (since
+ * the stream's first), which bounds a file by the capture's length.
  *
  * Order. Packets pass a reorder window of AU_WINDOW packets (by extended
  * sequence number, RFC 3550 A.1): one that arrives late but within the
@@ -690,10 +692,15 @@ static void emit(struct audio *au, struct astream *s, const struct slot *k)
 		int64_t step = dts * (int64_t)s->rate / (int64_t)s->clock;
 		int64_t wall = (k->ns - s->last_ns) * (int64_t)s->rate / 1000000000LL;
 		int64_t lim = (int64_t)s->rate * AU_RESYNC_NS / 1000000000LL;
-		if (step - wall > lim || wall - step > lim) {
-			/* the capture clock says otherwise: re-anchor on it */
+		int64_t wall_pos = (k->ns - s->t0_ns) * (int64_t)s->rate / 1000000000LL;
+		bool jump = step - wall > lim || wall - step > lim;
+		if (jump || target > wall_pos + lim) {
+			/* the capture clock says otherwise: re-anchor on it (a
+			 * file never runs more than AU_RESYNC_NS ahead of the
+			 * capture, however the timestamps jump) */
 			int64_t prev_len = s->last_end - (s->ext_ts * (int64_t)s->rate / (int64_t)s->clock + s->shift);
-			int64_t want = s->last_end + (wall > prev_len ? wall - prev_len : 0);
+			int64_t want = jump ? s->last_end + (wall > prev_len ? wall - prev_len : 0)
+					    : (wall_pos > s->last_end ? wall_pos : s->last_end);
 			s->shift += want - target;
 			target = want;
 			s->resyncs++;

@@ -495,6 +495,60 @@ static void test_skips(void)
 	CHECK(stat(p, &st) != 0, "no file for a call with nothing to decode");
 }
 
+/* Garbage: random sequence numbers, timestamps, payload types and lengths
+ * on G.711, G.722 and Opus streams, with random sequence restarts and
+ * timestamp jumps. Nothing may crash (run under ASan too), every file must
+ * be a valid WAV, and no file may run more than a second past the capture
+ * time the packets span. */
+static void test_garbage(void)
+{
+	FILE *log = open_log();
+	struct audio *au = audio_new(dir, log);
+	struct media_stream m[3] = { mk_stream("PCMU/8000", 0, 0x61, 1, 0), mk_stream("G722/8000", 9, 0x62, 0, 0),
+				     mk_stream("opus/48000", 111, 0x63, 1, 0) };
+	struct call c = mk_call(7, m, 3);
+	int32_t h = audio_add_call(au, &c);
+	uint32_t x = 12345;
+#define RND() (x = x * 1103515245u + 12345u, x >> 8)
+	static uint8_t junk[1600];
+	uint16_t seq[3] = { 0, 0, 0 };
+	uint32_t ts[3] = { 0, 0, 0 };
+	const uint8_t pts[] = { 0, 8, 9, 13, 19, 101, 111, 96, 3 };
+	int64_t ns = 0;
+	for (int i = 0; i < 3000; i++) {
+		unsigned k = RND() % 3;
+		ns += (int64_t)(RND() % 30) * 1000000;
+		unsigned r = RND() % 100;
+		if (r < 2)
+			seq[k] = (uint16_t)RND();
+		else if (r < 10)
+			seq[k] = (uint16_t)(seq[k] - RND() % 20);
+		else
+			seq[k] = (uint16_t)(seq[k] + (r > 95 ? 2u : 1u));
+		ts[k] = r < 4 ? (uint32_t)RND() << 8 : ts[k] + (r < 20 ? RND() % 20000 : 160);
+		size_t n = RND() % 100 < 3 ? RND() % sizeof junk : RND() % 300;
+		for (size_t j = 0; j < n; j++)
+			junk[j] = (uint8_t)RND();
+		uint8_t pt = RND() % 4 ? m[k].pt : pts[RND() % sizeof pts];
+		send_pkt(au, h, k, 0x61 + k, pt, seq[k], ts[k], ns, junk, n);
+	}
+	CHECK(audio_finish(au), "garbage: finish");
+	audio_free(au);
+	fclose(log);
+	const char *names[3] = { "8-caller-00000061.wav", "8-callee-00000062.wav", "8-caller-00000063.wav" };
+	const unsigned rates[3] = { 8000, 16000, 48000 };
+	for (int k = 0; k < 3; k++) {
+		struct wav w = wav_read(names[k]);
+		CHECK(w.ok && w.rate == rates[k] && (double)w.frames / w.rate <= (double)ns / 1e9 + 1.0,
+		      "garbage: %s is a valid WAV no longer than the capture span + 1 s (%.1f s, span %.1f s)", names[k],
+		      w.ok ? (double)w.frames / w.rate : -1.0, (double)ns / 1e9);
+		free(w.s);
+	}
+	struct wav x2 = wav_read("8-mix.wav");
+	CHECK(x2.ok && x2.channels == 2 && x2.rate == 48000, "garbage: the mix is a valid stereo WAV");
+	free(x2.s);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/unit_audio.%d/out", (int)getpid());
@@ -507,6 +561,7 @@ int main(void)
 	test_g722();
 	test_opus();
 	test_skips();
+	test_garbage();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf /tmp/unit_audio.%d", (int)getpid());
 	if (system(cmd) != 0)
