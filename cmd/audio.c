@@ -117,6 +117,7 @@ struct astream {
 
 	bool started, ended, failed, capped;
 	bool in_mix;                /* chosen for the mix being built */
+	int32_t group;              /* the mix it belongs to (its dialog, see audio_finish) */
 	int open;                   /* index in the open-file table, -1 */
 	/* sequence and timeline */
 	uint64_t next;              /* extended sequence number emitted next */
@@ -127,6 +128,9 @@ struct astream {
 	int64_t ext_ts;             /* extended, from base */
 	int64_t shift;              /* frames added by re-anchoring */
 	int64_t last_ns;
+	uint64_t last_seq;          /* extended sequence number of that packet */
+	long last_n;                /* and the frames it decoded to */
+	bool clock_checked;         /* G.722: timestamps at 8000 Hz or (wrongly) 16000 */
 	int64_t last_end;           /* frame where the last audio packet ended */
 	int64_t t0_ns;              /* capture time of frame 0 */
 	uint64_t frames;            /* written */
@@ -687,6 +691,17 @@ static void emit(struct audio *au, struct astream *s, const struct slot *k)
 		target = 0;
 	} else {
 		int64_t dts = (int32_t)(k->ts - s->last_ts);
+		/* G.722's RTP clock is 8000 Hz (RFC 3551 §4.5.2), but some
+		 * senders count its 16 kHz samples: the first two consecutive
+		 * packets tell */
+		if (s->codec == C_G722 && !s->clock_checked && k->seq == s->last_seq + 1 && dts > 0) {
+			s->clock_checked = true;
+			if (dts == s->last_n && s->clock == 8000) {
+				s->clock = 16000;
+				fprintf(au->log, "audio: %s: G.722 timestamps count 16000 per second (RFC 3551 says 8000): "
+					"taken as they are\n", s->name);
+			}
+		}
 		int64_t ext = s->ext_ts + dts;
 		target = ext * (int64_t)s->rate / (int64_t)s->clock + s->shift;
 		int64_t step = dts * (int64_t)s->rate / (int64_t)s->clock;
@@ -709,6 +724,8 @@ static void emit(struct audio *au, struct astream *s, const struct slot *k)
 	}
 	s->last_ts = k->ts;
 	s->last_ns = k->ns;
+	s->last_seq = k->seq;
+	s->last_n = n;
 	int64_t pos = (int64_t)s->frames;
 	const int16_t *pcm = au->scratch;
 	if (target > pos) {
@@ -999,7 +1016,7 @@ static bool mix_dialog(struct audio *au, struct acall *ac, int32_t dialog, bool 
 	for (uint32_t i = ac->first; i < ac->first + ac->n; i++) {
 		struct astream *s = &au->streams[i];
 		s->in_mix = false;
-		if (s->dialog != dialog || s->failed || !s->frames || s->side < 0)
+		if (s->group != dialog || s->failed || !s->frames || s->side < 0)
 			continue;
 		if (s->leg == 2) {
 			bool into = false;
@@ -1017,8 +1034,15 @@ static bool mix_dialog(struct audio *au, struct acall *ac, int32_t dialog, bool 
 			t0 = s->t0_ns;
 		n++;
 	}
-	if (!n)
+	if (!n) {
+		bool unknown = false;
+		for (uint32_t i = ac->first; i < ac->first + ac->n; i++)
+			unknown |= au->streams[i].group == dialog && au->streams[i].frames && au->streams[i].side < 0;
+		if (unknown)
+			fprintf(au->log, "audio: call %" PRIu64 ": no mix: which party sends which stream is not known\n",
+				ac->number);
 		return true;
+	}
 	char name[96], path[4096];
 	if (!several)
 		snprintf(name, sizeof name, "%" PRIu64 "-mix.wav", ac->number);
@@ -1100,16 +1124,30 @@ bool audio_finish(struct audio *au)
 		close_slot(au, i);
 	for (size_t c = 0; c < au->ncalls; c++) {
 		struct acall *ac = &au->calls[c];
-		/* its dialogs, in the order their streams come */
+		/* its dialogs, in the order their streams come; streams tied to
+		 * no dialog (their SDP came before any) join the call's only
+		 * dialog when it has one */
 		int32_t seen[64];
 		unsigned nseen = 0;
+		int32_t only = -1;
+		bool multi = false;
 		for (uint32_t i = ac->first; i < ac->first + ac->n; i++) {
 			int32_t d = au->streams[i].dialog;
+			if (d >= 0 && only < 0)
+				only = d;
+			else if (d >= 0 && d != only)
+				multi = true;
+		}
+		for (uint32_t i = ac->first; i < ac->first + ac->n; i++) {
+			struct astream *s = &au->streams[i];
+			s->group = !multi && only >= 0 ? only : s->dialog;
 			bool dup = false;
 			for (unsigned k = 0; k < nseen; k++)
-				dup |= seen[k] == d;
+				dup |= seen[k] == s->group;
 			if (!dup && nseen < 64)
-				seen[nseen++] = d;
+				seen[nseen++] = s->group;
+			else if (!dup)
+				fprintf(au->log, "audio: %s: not mixed (more than 64 dialogs in the call)\n", s->name);
 		}
 		for (unsigned k = 0; k < nseen; k++)
 			if (!mix_dialog(au, ac, seen[k], nseen > 1))

@@ -191,6 +191,18 @@ static bool none_zero(const struct wav *w, size_t from, size_t to)
 	return true;
 }
 
+/* the longest run of zero samples (silence written where nothing was) */
+static size_t zero_run(const struct wav *w, size_t from, size_t to)
+{
+	size_t run = 0, best = 0;
+	for (size_t i = from * w->channels; i < to * w->channels && i < w->frames * w->channels; i++) {
+		run = w->s[i] ? 0 : run + 1;
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
 static char logbuf[1 << 16];
 static FILE *open_log(void)
 {
@@ -431,6 +443,85 @@ static void test_g722(void)
 	free(w.s);
 }
 
+/* G.722 from a sender whose timestamps count 16 kHz samples (320 per
+ * 20 ms, against RFC 3551): recognised, no gaps, still 1 s */
+static void test_g722_16k_ts(void)
+{
+	g722_encode_state_t *enc = g722_encode_init(NULL, 64000, 0);
+	int16_t pcm[320];
+	uint8_t code[160];
+	FILE *log = open_log();
+	struct audio *au = audio_new(dir, log);
+	struct media_stream m = mk_stream("G722/8000", 9, 0xD2, 1, 0);
+	struct call c = mk_call(9, &m, 1);
+	int32_t h = audio_add_call(au, &c);
+	for (int k = 0; k < 50; k++) {
+		for (int i = 0; i < 320; i++)
+			pcm[i] = (int16_t)(10000 * sin(2 * M_PI * 1000 * (k * 320 + i) / 16000.0));
+		int n = g722_encode(enc, code, pcm, 320);
+		send_pkt(au, h, 0, 0xD2, 9, (uint16_t)k, 320u * (unsigned)k, 20000000LL * k, code, (size_t)n);
+	}
+	g722_encode_free(enc);
+	CHECK(audio_finish(au), "g722 16 kHz timestamps: finish");
+	audio_free(au);
+	fclose(log);
+	struct wav w = wav_read("10-caller-000000d2.wav");
+	CHECK(w.ok && w.frames == 16000 && zero_run(&w, 100, 16000) < 4 && strstr(logbuf, "count 16000 per second"),
+	      "G.722 with 16 kHz timestamps: 1 s, no silence between packets (longest zero run %zu), noted (%zu frames)",
+	      w.ok ? zero_run(&w, 100, 16000) : 0, w.frames);
+	free(w.s);
+}
+
+/* Mixes per dialog: a stream tied to no dialog joins the call's only one;
+ * two dialogs (forked early media) give two mixes; streams whose sender is
+ * unknown are named a / b by address and mixed a left, b right. */
+static void test_dialogs(void)
+{
+	FILE *log = open_log();
+	struct audio *au = audio_new(dir, log);
+	struct media_stream m[2] = { mk_stream("PCMU/8000", 0, 0x71, 1, 0), mk_stream("PCMU/8000", 0, 0x72, 0, 0) };
+	m[0].dialog = -1;
+	struct media_stream f[3] = { mk_stream("PCMU/8000", 0, 0x73, 1, 0), mk_stream("PCMU/8000", 0, 0x74, 0, 0),
+				     mk_stream("PCMU/8000", 0, 0x75, 0, 0) };
+	f[2].dialog = 1;
+	f[2].src.ip[3] = 30;
+	struct media_stream u[2] = { mk_stream("PCMU/8000", 0, 0x76, -1, 0), mk_stream("PCMU/8000", 0, 0x77, -1, 0) };
+	u[1].src.ip[3] = 10; /* u[0]: .10 -> .20 (a); u[1]: .20 -> .10 (b) */
+	u[1].dst.ip[3] = 10;
+	u[1].src.ip[3] = 20;
+	struct call c1 = mk_call(10, m, 2), c2 = mk_call(11, f, 3), c3 = mk_call(12, u, 2);
+	int32_t h1 = audio_add_call(au, &c1), h2 = audio_add_call(au, &c2), h3 = audio_add_call(au, &c3);
+	for (int k = 0; k < 10; k++) {
+		for (uint32_t i = 0; i < 2; i++)
+			send_pkt(au, h1, i, m[i].ssrc, 0, (uint16_t)k, 160u * (unsigned)k, 20000000LL * k, ul, 160);
+		for (uint32_t i = 0; i < 3; i++)
+			send_pkt(au, h2, i, f[i].ssrc, 0, (uint16_t)k, 160u * (unsigned)k, 20000000LL * k, ul, 160);
+		for (uint32_t i = 0; i < 2; i++)
+			send_pkt(au, h3, i, u[i].ssrc, 0, (uint16_t)k, 160u * (unsigned)k, 20000000LL * k, ul, 160);
+	}
+	CHECK(audio_finish(au), "dialogs: finish");
+	audio_free(au);
+	fclose(log);
+	struct wav a = wav_read("11-mix.wav");
+	CHECK(a.ok && a.frames == 1600 && none_zero(&a, 0, 1600), "a stream tied to no dialog joins the only dialog's mix");
+	struct wav d1 = wav_read("12-mix-dialog1.wav"), d2 = wav_read("12-mix-dialog2.wav");
+	bool left2 = d2.ok, right2 = d2.ok;
+	for (size_t i = 0; d2.ok && i < d2.frames; i++) {
+		left2 &= d2.s[2 * i] == 0;
+		right2 &= d2.s[2 * i + 1] != 0;
+	}
+	CHECK(d1.ok && d2.ok && left2 && right2 && none_zero(&d1, 0, 1600),
+	      "two dialogs: two mixes; dialog 2 has only its callee (left silent)");
+	struct wav ua = wav_read("13-a-00000076.wav"), ub = wav_read("13-b-00000077.wav"), um = wav_read("13-mix.wav");
+	CHECK(ua.ok && ub.ok && um.ok && none_zero(&um, 0, 1600), "unknown sender: a / b by address, both in the mix");
+	free(a.s);
+	free(d1.s);
+	free(d2.s);
+	free(ua.s);
+	free(ub.s);
+	free(um.s);
+}
+
 static void test_opus(void)
 {
 	/* stereo Opus, 20 ms frames: 440 Hz left, 1 kHz right */
@@ -562,6 +653,8 @@ int main(void)
 	test_opus();
 	test_skips();
 	test_garbage();
+	test_g722_16k_ts();
+	test_dialogs();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf /tmp/unit_audio.%d", (int)getpid());
 	if (system(cmd) != 0)
