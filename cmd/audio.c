@@ -255,7 +255,7 @@ static void path_of(const struct audio *au, const char *name, char *buf, size_t 
 static void stream_fail(struct audio *au, struct astream *s, const char *what)
 {
 	if (!s->failed)
-		fprintf(au->log, "audio: %s: %s: %s\n", s->name, what, strerror(errno ? errno : EIO));
+		fprintf(au->log, "sipaudit: error: audio: %s: %s: %s\n", s->name, what, strerror(errno ? errno : EIO));
 	s->failed = true;
 	au->failed = true;
 }
@@ -337,7 +337,7 @@ static void out_frames(struct audio *au, struct astream *s, const int16_t *pcm, 
 		uint64_t room_total = (AU_MAX_DATA - 36) / fb - s->frames;
 		if (!room_total) {
 			if (!s->capped)
-				fprintf(au->log, "audio: %s: 4 GiB WAV limit reached, the rest of the stream is not written\n",
+				fprintf(au->log, "sipaudit: audio: %s: 4 GiB WAV limit reached, the rest of the stream is not written\n",
 					s->name);
 			s->capped = true;
 			return;
@@ -444,7 +444,7 @@ static bool same_ip(const struct endpoint *x, const struct endpoint *y)
 struct audio *audio_new(const char *dir, FILE *log)
 {
 	if (mkdirs(dir) != 0) {
-		fprintf(log, "audio: %s: %s\n", dir, strerror(errno));
+		fprintf(log, "sipaudit: error: audio: %s: %s\n", dir, strerror(errno));
 		return NULL;
 	}
 	struct audio *au = xcalloc(1, sizeof *au);
@@ -464,7 +464,7 @@ int32_t audio_add_call(struct audio *au, const struct call *c)
 	uint64_t number = call_number(c->seq);
 	if (!c->nmedia) {
 		if (c->kind == KIND_CALL)
-			fprintf(au->log, "audio: call %" PRIu64 ": no RTP stream in the capture\n", number);
+			fprintf(au->log, "sipaudit: audio: call %" PRIu64 ": no RTP stream in the capture\n", number);
 		return -1;
 	}
 	if (au->ncalls == au->calls_cap) {
@@ -503,7 +503,7 @@ int32_t audio_add_call(struct audio *au, const struct call *c)
 		else if (codec == C_NONE)
 			why = "codec not decoded (sipaudit decodes G.711, G.722 and Opus)";
 		if (why) {
-			fprintf(au->log, "audio: call %" PRIu64 ": %s (%s, PT %u) skipped: %s\n", number, desc,
+			fprintf(au->log, "sipaudit: audio: call %" PRIu64 ": %s (%s, PT %u) skipped: %s\n", number, desc,
 				m->codec[0] ? m->codec : "unknown codec", m->pt, why);
 			continue;
 		}
@@ -568,7 +568,7 @@ int32_t audio_add_call(struct audio *au, const struct call *c)
 		ac->n++;
 	}
 	if (!ac->n) {
-		fprintf(au->log, "audio: call %" PRIu64 ": no stream to decode\n", number);
+		fprintf(au->log, "sipaudit: audio: call %" PRIu64 ": no stream to decode\n", number);
 		free(ac->slot);
 		return -1;
 	}
@@ -581,7 +581,7 @@ static bool stream_start(struct audio *au, struct astream *s)
 	if (s->codec == C_G722) {
 		s->lv->g722 = g722_decode_init(NULL, 64000, 0);
 		if (!s->lv->g722) {
-			fprintf(au->log, "audio: %s: the G.722 decoder could not be set up\n", s->name);
+			fprintf(au->log, "sipaudit: error: audio: %s: the G.722 decoder could not be set up\n", s->name);
 			s->failed = au->failed = true;
 			return false;
 		}
@@ -672,7 +672,8 @@ static void emit(struct audio *au, struct astream *s, const struct slot *k)
 		int err = 0;
 		s->lv->opus = opus_decoder_create(48000, s->channels, &err);
 		if (!s->lv->opus || err != OPUS_OK) {
-			fprintf(au->log, "audio: %s: the Opus decoder could not be set up: %s\n", s->name, opus_strerror(err));
+			fprintf(au->log, "sipaudit: error: audio: %s: the Opus decoder could not be set up: %s\n", s->name,
+				opus_strerror(err));
 			s->failed = au->failed = true;
 			return;
 		}
@@ -698,7 +699,7 @@ static void emit(struct audio *au, struct astream *s, const struct slot *k)
 			s->clock_checked = true;
 			if (dts == s->last_n && s->clock == 8000) {
 				s->clock = 16000;
-				fprintf(au->log, "audio: %s: G.722 timestamps count 16000 per second (RFC 3551 says 8000): "
+				fprintf(au->log, "sipaudit: audio: %s: G.722 timestamps count 16000 per second (RFC 3551 says 8000): "
 					"taken as they are\n", s->name);
 			}
 		}
@@ -822,7 +823,7 @@ static void stream_end(struct audio *au, struct astream *s)
 		return;
 	unsigned ch = s->channels ? s->channels : 1;
 	fprintf(au->log,
-		"audio: %s: %s, %" PRIu64 " packets, %.3f s at %u Hz%s; %" PRIu64 " lost, %.3f s of silence written",
+		"sipaudit: audio: %s: %s, %" PRIu64 " packets, %.3f s at %u Hz%s; %" PRIu64 " lost, %.3f s of silence written",
 		s->name, s->desc, s->packets, (double)s->frames / s->rate, s->rate, ch == 2 ? " stereo" : "", s->lost,
 		(double)s->silence / s->rate);
 	if (s->late)
@@ -1039,7 +1040,7 @@ static bool mix_dialog(struct audio *au, struct acall *ac, int32_t dialog, bool 
 		for (uint32_t i = ac->first; i < ac->first + ac->n; i++)
 			unknown |= au->streams[i].group == dialog && au->streams[i].frames && au->streams[i].side < 0;
 		if (unknown)
-			fprintf(au->log, "audio: call %" PRIu64 ": no mix: which party sends which stream is not known\n",
+			fprintf(au->log, "sipaudit: audio: call %" PRIu64 ": no mix: which party sends which stream is not known\n",
 				ac->number);
 		return true;
 	}
@@ -1061,7 +1062,7 @@ static bool mix_dialog(struct audio *au, struct acall *ac, int32_t dialog, bool 
 			total = end;
 	}
 	if (total > (AU_MAX_DATA - 36) / 4) {
-		fprintf(au->log, "audio: %s: longer than a WAV file can hold, not written\n", name);
+		fprintf(au->log, "sipaudit: audio: %s: longer than a WAV file can hold, not written\n", name);
 		return true;
 	}
 	path_of(au, name, path, sizeof path);
@@ -1085,7 +1086,7 @@ static bool mix_dialog(struct audio *au, struct acall *ac, int32_t dialog, bool 
 			continue;
 		unsigned up = rate / s->rate;
 		if (rate % s->rate || up > 8) {
-			fprintf(au->log, "audio: %s: %s left out (rate %u Hz does not divide %u Hz)\n", name, s->name,
+			fprintf(au->log, "sipaudit: audio: %s: %s left out (rate %u Hz does not divide %u Hz)\n", name, s->name,
 				s->rate, rate);
 			continue;
 		}
@@ -1101,10 +1102,10 @@ static bool mix_dialog(struct audio *au, struct acall *ac, int32_t dialog, bool 
 	if (mix && fclose(mix) != 0)
 		ok = false;
 	if (!ok) {
-		fprintf(au->log, "audio: %s: %s\n", name, strerror(errno ? errno : EIO));
+		fprintf(au->log, "sipaudit: error: audio: %s: %s\n", name, strerror(errno ? errno : EIO));
 		return false;
 	}
-	fprintf(au->log, "audio: %s: stereo %u Hz, %.3f s; left (caller): %s; right (callee): %s\n", name, rate,
+	fprintf(au->log, "sipaudit: audio: %s: stereo %u Hz, %.3f s; left (caller): %s; right (callee): %s\n", name, rate,
 		(double)total / rate, parts[0][0] ? parts[0] : "silent", parts[1][0] ? parts[1] : "silent");
 	return true;
 }
@@ -1116,7 +1117,7 @@ bool audio_finish(struct audio *au)
 	for (size_t i = 0; i < au->nstreams; i++) {
 		struct astream *s = &au->streams[i];
 		if (!s->started && !s->failed)
-			fprintf(au->log, "audio: %s: %s: no packet of the stream was handed over, not written\n", s->name,
+			fprintf(au->log, "sipaudit: audio: %s: %s: no packet of the stream was handed over, not written\n", s->name,
 				s->desc);
 		stream_end(au, s);
 	}
@@ -1147,7 +1148,7 @@ bool audio_finish(struct audio *au)
 			if (!dup && nseen < 64)
 				seen[nseen++] = s->group;
 			else if (!dup)
-				fprintf(au->log, "audio: %s: not mixed (more than 64 dialogs in the call)\n", s->name);
+				fprintf(au->log, "sipaudit: audio: %s: not mixed (more than 64 dialogs in the call)\n", s->name);
 		}
 		for (unsigned k = 0; k < nseen; k++)
 			if (!mix_dialog(au, ac, seen[k], nseen > 1))

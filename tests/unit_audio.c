@@ -582,6 +582,18 @@ static void test_skips(void)
 	      "one line per skipped stream:\n%s", logbuf);
 	struct stat st;
 	char p[300];
+	/* a directory that cannot be made: a file is in the way */
+	snprintf(p, sizeof p, "%s/7-mix.wav", dir);
+	FILE *f = fopen(p, "w");
+	if (f)
+		fclose(f);
+	char sub[400];
+	snprintf(sub, sizeof sub, "%s/sub", p);
+	log = open_log();
+	CHECK(f && audio_new(sub, log) == NULL, "a DIR that cannot be created: no exporter");
+	fclose(log);
+	CHECK(strstr(logbuf, "sipaudit: error: audio: ") && strstr(logbuf, "Not a directory"), "and why: %s", logbuf);
+	remove(p);
 	snprintf(p, sizeof p, "%s/7-mix.wav", dir);
 	CHECK(stat(p, &st) != 0, "no file for a call with nothing to decode");
 }
