@@ -22,8 +22,10 @@
  * restart, not a loss.
  *
  * Resources. Per stream only a small descriptor is kept for the whole run;
- * the window, the output buffer and the decoder exist from a stream's first
- * packet until its last one (the frame pass 1 saw last) or audio_finish.
+ * the output buffer (8 KB) and the decoder (Opus: ~26 KB) exist from a
+ * stream's first packet until its last one (the frame pass 1 saw last) or
+ * audio_finish, and the window (24 KB) from its first packet out of order:
+ * a packet in order is decoded straight from the capture's bytes.
  * At most AU_MAX_OPEN files are open at once (least recently used closed
  * first); each file is written with a placeholder header that is fixed when
  * the stream ends. Nothing is allocated per packet.
@@ -58,7 +60,7 @@
 
 #define AU_WINDOW 16          /* reorder window, packets */
 #define AU_SLOT 1500          /* the largest payload the window holds */
-#define AU_OUTBUF 4096        /* frames buffered per stream before a write */
+#define AU_OUTBUF 2048        /* frames buffered per stream before a write */
 #define AU_MAX_OPEN 16        /* stream files open at once */
 #define AU_MAX_MAP 16         /* payload types known per stream */
 #define AU_RESYNC_NS 1000000000LL
@@ -78,20 +80,28 @@ struct ptmap {
 	uint32_t clock;
 };
 
-struct slot {
-	bool used;
-	bool lost;      /* given up (only in the emitted-history bits) */
-	uint8_t pt;
-	uint16_t len;
-	uint32_t ts;
+/* A packet as the timeline needs it. */
+struct pktv {
 	uint64_t seq;   /* extended */
 	int64_t ns;
+	uint32_t ts;
+	uint32_t len;
+	uint8_t pt;
+	const uint8_t *data;
+};
+
+/* A packet waiting in the reorder window (its payload copied). */
+struct slot {
+	bool used;
+	struct pktv v;
 	uint8_t data[AU_SLOT];
 };
 
-/* What exists only while a stream is being written. */
+/* What exists only while a stream is being written: the output buffer,
+ * the decoder, and the window once a packet has come out of order (a
+ * stream in order never needs it). */
 struct live {
-	struct slot win[AU_WINDOW];
+	struct slot *win;           /* AU_WINDOW slots, NULL until needed */
 	uint8_t out[AU_OUTBUF * 4]; /* little-endian 16-bit, interleaved */
 	size_t nout;                /* bytes */
 	g722_decode_state_t *g722;
@@ -632,7 +642,7 @@ static long decode(struct audio *au, struct astream *s, enum codec codec, const 
 }
 
 /* A packet leaves the window in sequence order: placed on the timeline. */
-static void emit(struct audio *au, struct astream *s, const struct slot *k)
+static void emit(struct audio *au, struct astream *s, const struct pktv *k)
 {
 	const struct ptmap *m = map_find(s, k->pt);
 	enum ptkind kind = m ? (enum ptkind)m->kind : k->pt == 13 || k->pt == 19 ? K_CN : K_OTHER;
@@ -762,9 +772,9 @@ static void mark_done(struct astream *s, bool emitted)
 static void window_advance(struct audio *au, struct astream *s, uint64_t upto, bool count_lost)
 {
 	while (s->next < upto && !s->failed) {
-		struct slot *k = &s->lv->win[s->next % AU_WINDOW];
-		if (k->used && k->seq == s->next) {
-			emit(au, s, k);
+		struct slot *k = s->lv->win ? &s->lv->win[s->next % AU_WINDOW] : NULL;
+		if (k && k->used && k->v.seq == s->next) {
+			emit(au, s, &k->v);
 			k->used = false;
 			mark_done(s, true);
 		} else {
@@ -779,9 +789,9 @@ static void window_advance(struct audio *au, struct astream *s, uint64_t upto, b
 static void window_flush(struct audio *au, struct astream *s)
 {
 	uint64_t top = s->next;
-	for (unsigned i = 0; i < AU_WINDOW; i++)
-		if (s->lv->win[i].used && s->lv->win[i].seq + 1 > top)
-			top = s->lv->win[i].seq + 1;
+	for (unsigned i = 0; s->lv->win && i < AU_WINDOW; i++)
+		if (s->lv->win[i].used && s->lv->win[i].v.seq + 1 > top)
+			top = s->lv->win[i].v.seq + 1;
 	window_advance(au, s, top, true);
 }
 
@@ -816,6 +826,7 @@ static void stream_end(struct audio *au, struct astream *s)
 			g722_decode_free(s->lv->g722);
 		if (s->lv->opus)
 			opus_decoder_destroy(s->lv->opus);
+		free(s->lv->win);
 		free(s->lv);
 		s->lv = NULL;
 	}
@@ -891,30 +902,41 @@ void audio_packet(struct audio *au, int32_t call, uint32_t stream, const struct 
 			s->late++;
 		goto done;
 	}
-	if (h->payload_len > AU_SLOT) {
-		s->oversize++;
-		goto done;
+	struct pktv v = { seq, p->ns, h->ts, h->payload_len, h->pt, p->data + h->payload_off };
+	if (seq == s->next) {
+		/* in order: out at once, no copy */
+		emit(au, s, &v);
+		mark_done(s, true);
+	} else {
+		if (h->payload_len > AU_SLOT) {
+			s->oversize++;
+			goto done;
+		}
+		if (seq >= s->next + AU_WINDOW)
+			window_advance(au, s, seq - AU_WINDOW + 1, true);
+		if (seq == s->next) {
+			emit(au, s, &v);
+			mark_done(s, true);
+		} else {
+			if (!s->lv->win)
+				s->lv->win = xcalloc(AU_WINDOW, sizeof *s->lv->win);
+			struct slot *k = &s->lv->win[seq % AU_WINDOW];
+			if (k->used && k->v.seq == seq) {
+				s->dups++;
+				goto done;
+			}
+			k->used = true;
+			k->v = v;
+			memcpy(k->data, v.data, v.len);
+			k->v.data = k->data;
+		}
 	}
-	if (seq >= s->next + AU_WINDOW)
-		window_advance(au, s, seq - AU_WINDOW + 1, true);
-	struct slot *k = &s->lv->win[seq % AU_WINDOW];
-	if (k->used && k->seq == seq) {
-		s->dups++;
-		goto done;
-	}
-	k->used = true;
-	k->seq = seq;
-	k->pt = h->pt;
-	k->ts = h->ts;
-	k->ns = p->ns;
-	k->len = (uint16_t)h->payload_len;
-	memcpy(k->data, p->data + h->payload_off, h->payload_len);
-	/* in order: out at once */
-	while (!s->failed) {
+	/* what waited for it follows */
+	while (!s->failed && s->lv->win) {
 		struct slot *n = &s->lv->win[s->next % AU_WINDOW];
-		if (!n->used || n->seq != s->next)
+		if (!n->used || n->v.seq != s->next)
 			break;
-		emit(au, s, n);
+		emit(au, s, &n->v);
 		n->used = false;
 		mark_done(s, true);
 	}
@@ -1172,6 +1194,7 @@ void audio_free(struct audio *au)
 				g722_decode_free(L->g722);
 			if (L->opus)
 				opus_decoder_destroy(L->opus);
+			free(L->win);
 			free(L);
 		}
 	}
