@@ -616,6 +616,8 @@ static bool stream_start(struct audio *au, struct astream *s)
 static long decode(struct audio *au, struct astream *s, enum codec codec, const uint8_t *p, size_t n)
 {
 	size_t cap = AU_SCRATCH / (s->channels ? s->channels : 1);
+	if (!n)
+		return -1; /* nothing to decode (Opus would conceal a loss instead) */
 	switch (codec) {
 	case C_PCMU:
 	case C_PCMA: {
