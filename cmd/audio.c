@@ -510,6 +510,10 @@ int32_t audio_add_call(struct audio *au, const struct call *c)
 			why = "not audio";
 		else if (!m->codec[0])
 			why = "payload type not mapped by any SDP";
+		else if (elen == 15 && strncasecmp(m->codec, "telephone-event", 15) == 0)
+			why = "telephone events only (RFC 4733), no audio";
+		else if (elen == 2 && strncasecmp(m->codec, "CN", 2) == 0)
+			why = "comfort noise only (RFC 3389), no audio";
 		else if (codec == C_NONE)
 			why = "codec not decoded (sipaudit decodes G.711, G.722 and Opus)";
 		if (why) {

@@ -568,16 +568,17 @@ static void test_skips(void)
 {
 	FILE *log = open_log();
 	struct audio *au = audio_new(dir, log);
-	struct media_stream m[3] = { mk_stream("G729/8000", 18, 0xF1, 1, 0), mk_stream("", 96, 0xF2, 0, 0),
-				     mk_stream("H264/90000", 97, 0xF3, 0, 0) };
+	struct media_stream m[4] = { mk_stream("G729/8000", 18, 0xF1, 1, 0), mk_stream("", 96, 0xF2, 0, 0),
+				     mk_stream("H264/90000", 97, 0xF3, 0, 0), mk_stream("telephone-event/8000", 101, 0xF4, 1, 0) };
 	snprintf(m[2].media, sizeof m[2].media, "video");
-	struct call c = mk_call(6, m, 3);
+	struct call c = mk_call(6, m, 4);
 	CHECK(audio_add_call(au, &c) == -1, "nothing decodable: no handle");
 	CHECK(audio_finish(au), "skips: finish");
 	audio_free(au);
 	fclose(log);
 	CHECK(strstr(logbuf, "G729/8000, PT 18) skipped: codec not decoded") &&
 		      strstr(logbuf, "PT 96) skipped: payload type not mapped") && strstr(logbuf, "skipped: not audio") &&
+		      strstr(logbuf, "PT 101) skipped: telephone events only") &&
 		      strstr(logbuf, "call 7: no stream to decode"),
 	      "one line per skipped stream:\n%s", logbuf);
 	struct stat st;
