@@ -173,6 +173,8 @@ struct audio {
 	struct openfile open[AU_MAX_OPEN];
 	uint64_t tick;
 	bool failed;
+	uint64_t no_media;          /* selected calls without RTP: one line at the end */
+	uint64_t no_media_list[8];
 	int16_t scratch[AU_SCRATCH];
 	int16_t ulaw[256], alaw[256];
 };
@@ -473,8 +475,11 @@ int32_t audio_add_call(struct audio *au, const struct call *c)
 {
 	uint64_t number = call_number(c->seq);
 	if (!c->nmedia) {
-		if (c->kind == KIND_CALL)
-			fprintf(au->log, "sipaudit: audio: call %" PRIu64 ": no RTP stream in the capture\n", number);
+		if (c->kind == KIND_CALL) {
+			if (au->no_media < 8)
+				au->no_media_list[au->no_media] = number;
+			au->no_media++;
+		}
 		return -1;
 	}
 	if (au->ncalls == au->calls_cap) {
@@ -1151,6 +1156,13 @@ bool audio_finish(struct audio *au)
 	}
 	for (int i = 0; i < AU_MAX_OPEN; i++)
 		close_slot(au, i);
+	if (au->no_media) {
+		fprintf(au->log, "sipaudit: audio: %" PRIu64 " call%s without RTP in the capture, no file: ", au->no_media,
+			au->no_media == 1 ? "" : "s");
+		for (uint64_t i = 0; i < au->no_media && i < 8; i++)
+			fprintf(au->log, "%s%" PRIu64, i ? ", " : "", au->no_media_list[i]);
+		fprintf(au->log, "%s\n", au->no_media > 8 ? ", ..." : "");
+	}
 	for (size_t c = 0; c < au->ncalls; c++) {
 		struct acall *ac = &au->calls[c];
 		/* its dialogs, in the order their streams come; streams tied to

@@ -573,13 +573,20 @@ static void test_skips(void)
 	snprintf(m[2].media, sizeof m[2].media, "video");
 	struct call c = mk_call(6, m, 4);
 	CHECK(audio_add_call(au, &c) == -1, "nothing decodable: no handle");
+	int handles = 0;
+	for (int i = 0; i < 12; i++) {
+		struct call e = mk_call(100 + (uint64_t)i, NULL, 0);
+		handles += audio_add_call(au, &e) != -1;
+	}
+	CHECK(handles == 0, "calls without RTP: no handle (%d)", handles);
 	CHECK(audio_finish(au), "skips: finish");
 	audio_free(au);
 	fclose(log);
 	CHECK(strstr(logbuf, "G729/8000, PT 18) skipped: codec not decoded") &&
 		      strstr(logbuf, "PT 96) skipped: payload type not mapped") && strstr(logbuf, "skipped: not audio") &&
 		      strstr(logbuf, "PT 101) skipped: telephone events only") &&
-		      strstr(logbuf, "call 7: no stream to decode"),
+		      strstr(logbuf, "call 7: no stream to decode") &&
+		      strstr(logbuf, "12 calls without RTP in the capture, no file: 101, 102, 103, 104, 105, 106, 107, 108, ...\n"),
 	      "one line per skipped stream:\n%s", logbuf);
 	struct stat st;
 	char p[300];
