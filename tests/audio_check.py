@@ -17,7 +17,9 @@ no tshark) and checks, printing ok / not ok lines with the figures:
   - the mix: stereo, caller left and callee right, each channel's tone, and
     (G.711) each channel equal to its stream's file at the offset of its
     first packet's capture time;
-  - codecs not decoded (GSM) and SRTP: one log line per stream, no file.
+  - codecs not decoded (GSM) and SRTP: one log line per stream, no file;
+  - the rules' findings on these captures (EXPECTED.audio.tsv, through
+    tests/rules_expected.py).
 
 Then, with PUBLIC_DIR (../shared/captures/public), two captures made by
 someone else with other software (DrawMyCall: one call with G.722, one with
@@ -256,6 +258,13 @@ def main():
             check_capture(cap, path, out, log, files, tones, r.returncode)
         if len(sys.argv) > 3:
             check_public(cmd, sys.argv[3], tmp)
+        # and the rules on these captures, as EXPECTED.audio.tsv says
+        r = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules_expected.py"),
+                            os.path.join(build, "sipaudit"), capdir], capture_output=True, text=True)
+        lines = [l for l in r.stdout.splitlines() if l.startswith(("ok ", "not ok "))]
+        ok(bool(lines), "rules_expected.py ran on %s (exit %d)" % (capdir, r.returncode))
+        for l in lines:
+            ok(l.startswith("ok "), l.split(" ", 1)[1] if l.startswith("ok ") else l.split(" ", 2)[2])
     finally:
         shutil.rmtree(tmp)
     print("# %d tests, %d failed" % (N, FAILED))
