@@ -35,6 +35,27 @@ void analyzer_set_media(struct analyzer *an, analyzer_media_fn fn, void *ud)
 	an->media_ud = ud;
 }
 
+void analyzer_record_carriers(struct analyzer *an, bool on)
+{
+	an->record_carriers = on;
+}
+
+void analyzer_set_frame_hook(struct analyzer *an, const struct frame_hook *hook)
+{
+	an->hook = hook;
+}
+
+void analyzer_carrier(struct analyzer *an, uint64_t frame)
+{
+	if (an->ncarriers && an->carriers[an->ncarriers - 1] == frame)
+		return;
+	if (an->ncarriers == an->carriers_cap) {
+		an->carriers_cap = an->carriers_cap ? an->carriers_cap * 2 : 16;
+		an->carriers = xrealloc(an->carriers, an->carriers_cap * sizeof *an->carriers);
+	}
+	an->carriers[an->ncarriers++] = frame;
+}
+
 void analyzer_set_progress(struct analyzer *an, analyzer_progress_fn fn, void *ud)
 {
 	an->progress = fn;
@@ -54,6 +75,7 @@ void analyzer_free(struct analyzer *an)
 	tcp_table_free(an->tcp);
 	sctp_release(an, false);
 	free(an->scratch);
+	free(an->carriers);
 	free(an);
 }
 
@@ -119,6 +141,8 @@ void analyzer_packet(struct analyzer *an, uint64_t frame, int64_t ts_sec, uint32
 		     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	struct input_stats *st = an->st;
+	if (an->hook && !an->hook->before(an->hook->ud, frame, ts_sec, ts_nsec, linktype, data, caplen, wirelen))
+		return;
 	st->packets++;
 	st->bytes += caplen;
 	note_linktype(st, linktype);
@@ -142,6 +166,8 @@ void analyzer_packet(struct analyzer *an, uint64_t frame, int64_t ts_sec, uint32
 	an->ip_fragmented = false;
 	(void)wirelen;
 	decode_link(an, linktype, data, caplen);
+	if (an->hook)
+		an->hook->after(an->hook->ud);
 }
 
 void analyzer_end_input(struct analyzer *an)

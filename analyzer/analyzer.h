@@ -59,7 +59,22 @@ typedef void (*analyzer_progress_fn)(void *ud, uint64_t done, uint64_t total);
  * capture order with the SIP messages; p is valid during the call only. */
 typedef void (*analyzer_media_fn)(void *ud, const struct media_pkt *p);
 
+/* The export pass (cmd/export.c) sees each raw frame: before() is called
+ * before the frame is decoded (false: do not decode it), after() once it
+ * has been decoded (only for frames before() let through). */
+struct frame_hook {
+	bool (*before)(void *ud, uint64_t frame, int64_t ts_sec, uint32_t ts_nsec, int linktype,
+		       const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+	void (*after)(void *ud);
+	void *ud;
+};
+
 struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud);
+/* Messages keep every frame that carried them (sip_msg.carriers): costs a
+ * little memory per message, for --write/--split. */
+void analyzer_record_carriers(struct analyzer *an, bool on);
+/* hook (borrowed, may be NULL) sees every frame of the inputs read next. */
+void analyzer_set_frame_hook(struct analyzer *an, const struct frame_hook *hook);
 /* Without a media sink, RTP is not looked at. */
 void analyzer_set_media(struct analyzer *an, analyzer_media_fn fn, void *ud);
 void analyzer_free(struct analyzer *an);

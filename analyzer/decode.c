@@ -545,7 +545,7 @@ void decode_l4(struct analyzer *an, int depth, uint8_t proto, uint8_t family, co
 		if (trunc && len > doff)
 			input_error(an->st, "frame %llu: TCP segment cut short by the snap length",
 				    (unsigned long long)an->frame);
-		tcp_segment(an, &s, &d, rd_be32(p + 4), p[13], p + doff, len - doff);
+		tcp_segment(an, &s, &d, rd_be32(p + 4), rd_be32(p + 8), p[13], p + doff, len - doff);
 		break;
 	}
 	case 132:

@@ -60,6 +60,19 @@ struct analyzer {
 	struct tcp_table *tcp;
 	struct sctp_state *sctp;
 
+	/* Carrier frames (analyzer_record_carriers): the fragments of the
+	 * datagram being decoded, the own frame of a held TCP segment being
+	 * delivered, and the frames of the message being emitted. */
+	bool record_carriers;
+	const uint64_t *frag_frames;
+	unsigned nfrag_frames;
+	uint64_t seg_frame;
+	uint64_t *carriers;
+	uint32_t ncarriers, carriers_cap;
+
+	/* Export pass: sees every frame before it is decoded. */
+	const struct frame_hook *hook;
+
 	/* Scratch for unmasking WebSocket payloads and inflating HEP chunks;
 	 * valid until the next packet. */
 	uint8_t *scratch;
@@ -67,6 +80,8 @@ struct analyzer {
 };
 
 uint8_t *analyzer_scratch(struct analyzer *an, size_t n);
+/* Appends a carrier frame of the message about to be emitted. */
+void analyzer_carrier(struct analyzer *an, uint64_t frame);
 
 /* decode.c */
 void decode_link(struct analyzer *an, int linktype, const uint8_t *p, size_t len);
@@ -88,7 +103,7 @@ void ipfrag_expire(struct analyzer *an, bool flush);
 struct tcp_table *tcp_table_new(void);
 void tcp_table_free(struct tcp_table *t);
 void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct endpoint *dst,
-		 uint32_t seq, uint8_t flags, const uint8_t *p, size_t len);
+		 uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *p, size_t len);
 void tcp_expire(struct analyzer *an, bool flush);
 
 /* sctp.c - SCTP DATA chunks, fragmented user messages reassembled. */

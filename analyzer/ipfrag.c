@@ -32,6 +32,8 @@ struct fragdg {
 	bool conflict;
 	uint64_t first_frame;
 	int64_t first_sec;
+	uint64_t *frames; /* every fragment's frame, when recording carriers */
+	unsigned nframes, frames_cap;
 };
 
 struct ipfrag {
@@ -71,6 +73,7 @@ static void unlink_dg(struct ipfrag *f, struct fragdg *d)
 	f->mem -= d->cap;
 	f->count--;
 	free(d->buf);
+	free(d->frames);
 	free(d);
 }
 
@@ -224,6 +227,13 @@ void ipfrag_add(struct analyzer *an, int depth, uint8_t family, const uint8_t *s
 		d->total = end;
 	}
 	d->nfrags++;
+	if (an->record_carriers && (!d->nframes || d->frames[d->nframes - 1] != an->frame)) {
+		if (d->nframes == d->frames_cap) {
+			d->frames_cap = d->frames_cap ? d->frames_cap * 2 : 8;
+			d->frames = xrealloc(d->frames, d->frames_cap * sizeof *d->frames);
+		}
+		d->frames[d->nframes++] = an->frame;
+	}
 	if (!add_range(d, offset, end, p)) {
 		report_incomplete(an, d, "too many fragments");
 		unlink_dg(f, d);
@@ -245,12 +255,21 @@ void ipfrag_add(struct analyzer *an, int depth, uint8_t family, const uint8_t *s
 	uint32_t total = d->total;
 	an->first_frame = d->first_frame;
 	an->ip_fragmented = true;
+	const uint64_t *saved_ff = an->frag_frames;
+	unsigned saved_nff = an->nfrag_frames;
+	uint64_t *frames = d->frames;
+	an->frag_frames = frames;
+	an->nfrag_frames = d->nframes;
+	d->frames = NULL;
 	d->buf = NULL;
 	f->mem -= d->cap;
 	d->cap = 0;
 	unlink_dg(f, d);
 	decode_l4(an, depth, pr, fam, s, t, buf, total, false);
 	free(buf);
+	free(frames);
+	an->frag_frames = saved_ff;
+	an->nfrag_frames = saved_nff;
 	an->first_frame = saved_first;
 	an->ip_fragmented = saved_frag;
 }

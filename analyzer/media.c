@@ -106,6 +106,8 @@ struct rtp_live {
 	double jitter_sum_ms;
 	uint64_t jitter_n;
 	uint64_t loss_runs;
+	uint32_t gap;          /* sequence numbers the latest packet skipped */
+	bool late;             /* the latest packet filled a gap */
 	uint32_t ts_step;      /* timestamp step between consecutive packets */
 	uint32_t probation;
 	bool valid, noted, after_cn;
@@ -802,6 +804,7 @@ static bool seq_update(struct rtp_live *L, uint16_t seq, bool same_pt)
 		win_set(L->win, 0);
 		if (udelta > 1)
 			L->loss_runs++;
+		L->gap = (uint32_t)udelta - 1;
 		L->max_seq = seq;
 		L->probation = udelta == 1 && same_pt ? L->probation + 1 : 0;
 		L->bad_seq = 0x10000;
@@ -837,6 +840,7 @@ static bool seq_update(struct rtp_live *L, uint16_t seq, bool same_pt)
 	}
 	win_set(L->win, back);
 	s->out_of_order++;
+	L->late = true;
 	/* a late packet changes the gaps: it fills a gap of one (both
 	 * neighbours received), or splits a gap in two (neither) */
 	if (back + 1 < 128) {
@@ -847,6 +851,50 @@ static bool seq_update(struct rtp_live *L, uint16_t seq, bool same_pt)
 			L->loss_runs++;
 	}
 	return true;
+}
+
+void media_series_add(struct media_series *t, int64_t ns, uint32_t gap, bool late, double jitter_ms)
+{
+	if (!t->width_ns)
+		t->width_ns = MEDIA_BIN0_NS;
+	int64_t off = ns > t->t0_ns ? ns - t->t0_ns : 0;
+	while (off / t->width_ns >= MEDIA_BINS) {
+		/* merge pairs: bin i becomes bins 2i and 2i+1 */
+		for (uint32_t i = 0; i < MEDIA_BINS / 2; i++) {
+			struct media_bin *a = &t->bin[2 * i], *b = &t->bin[2 * i + 1], m;
+			m.packets = a->packets + b->packets;
+			m.lost = a->lost + b->lost;
+			m.jitter_n = a->jitter_n + b->jitter_n;
+			m.jitter_sum_ms = a->jitter_sum_ms + b->jitter_sum_ms;
+			m.jitter_max_ms = a->jitter_max_ms > b->jitter_max_ms ? a->jitter_max_ms : b->jitter_max_ms;
+			t->bin[i] = m;
+		}
+		memset(&t->bin[MEDIA_BINS / 2], 0, sizeof t->bin / 2);
+		t->width_ns *= 2;
+		t->nbins = (t->nbins + 1) / 2;
+	}
+	uint32_t i = (uint32_t)(off / t->width_ns);
+	struct media_bin *b = &t->bin[i];
+	if (i + 1 > t->nbins)
+		t->nbins = i + 1;
+	b->packets++;
+	if (UINT32_MAX - b->lost > gap)
+		b->lost += gap;
+	if (late) {
+		/* it arrived after the gap was counted: take it back from the
+		 * latest bin that counted one */
+		for (uint32_t k = i + 1; k-- > 0;)
+			if (t->bin[k].lost) {
+				t->bin[k].lost--;
+				break;
+			}
+	}
+	if (jitter_ms >= 0) {
+		b->jitter_n++;
+		b->jitter_sum_ms += (float)jitter_ms;
+		if ((float)jitter_ms > b->jitter_max_ms)
+			b->jitter_max_ms = (float)jitter_ms;
+	}
 }
 
 static void pt_count(struct rtp_live *L, uint8_t pt, int64_t ns)
@@ -912,8 +960,11 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 			s->max_delta_ms = delta / 1e6;
 			s->max_delta_frame = p->frame;
 		}
+		L->gap = 0;
+		L->late = false;
 		fresh = seq_update(L, h->seq, same_pt);
 	}
+	double jsample = -1;
 	L->last_ns = p->ns;
 	s->packets++;
 	s->bytes += h->payload_len;
@@ -934,6 +985,7 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 				L->jitter += (d - L->jitter) / 16;
 				double ms = L->jitter * 1000 / L->clock;
 				if (regular) {
+					jsample = ms;
 					L->jitter_sum_ms += ms;
 					L->jitter_n++;
 					if (ms > s->jitter_max_ms)
@@ -949,6 +1001,9 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 		L->jprev_ts = h->ts;
 		L->jprev_seq = h->seq;
 	}
+	if (first)
+		s->series.t0_ns = p->ns;
+	media_series_add(&s->series, p->ns, L->gap, L->late, jsample);
 	if (!L->valid && (f->nmem || L->probation + 1 >= MIN_SEQUENTIAL))
 		L->valid = true;
 	if (L->valid && !L->noted) {

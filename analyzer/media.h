@@ -37,6 +37,28 @@ struct media_rtcp {
 	double jitter_max_ms;        /* worst reported jitter (-1 unknown clock) */
 };
 
+/* A stream over time, for charts: fixed bins from its first packet, so its
+ * memory is bounded and copying a stream copies it. When a packet falls
+ * past the last bin, the bin width doubles and pairs of bins merge (at most
+ * log2(duration / MEDIA_BIN0_NS) times), so a stream of any length fits. */
+#define MEDIA_BINS 64
+#define MEDIA_BIN0_NS 250000000LL /* 250 ms */
+struct media_bin {
+	uint32_t packets;
+	uint32_t lost;               /* sequence numbers skipped by packets of this bin (less late arrivals) */
+	uint32_t jitter_n;           /* jitter samples (RFC 3550 A.8, as jitter_mean_ms counts them) */
+	float jitter_sum_ms, jitter_max_ms;
+};
+struct media_series {
+	int64_t t0_ns;               /* start of bin 0: the stream's first packet */
+	int64_t width_ns;            /* bin width, MEDIA_BIN0_NS doubled as needed */
+	uint32_t nbins;              /* bins in use */
+	struct media_bin bin[MEDIA_BINS];
+};
+/* Counts a packet at ns: gap sequence numbers skipped before it, late: it
+ * filled an earlier gap, jitter_ms the jitter after it (< 0: no sample). */
+void media_series_add(struct media_series *t, int64_t ns, uint32_t gap, bool late, double jitter_ms);
+
 struct media_stream {
 	struct endpoint src, dst;
 	uint32_t ssrc;
@@ -76,6 +98,7 @@ struct media_stream {
 	struct endpoint relay;
 	bool has_rtcp;
 	struct media_rtcp rtcp;
+	struct media_series series;  /* packets, loss and jitter over time */
 };
 
 /* ITU-T G.107 E-model, simplified as passive monitors do: R from the loss

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "xalloc.h"
 
 size_t sipframe_skip_crlf(const uint8_t *p, size_t len)
 {
@@ -104,6 +105,20 @@ static void deliver(struct analyzer *an, const struct flowmeta *fm, struct sip_m
 	m->encap = fm->encap;
 	m->ip_fragmented = fm->ip_fragmented;
 	m->input = an->input;
+	if (an->record_carriers) {
+		const uint64_t *cf = an->ncarriers ? an->carriers : an->frag_frames;
+		uint32_t n = an->ncarriers ? an->ncarriers : an->nfrag_frames;
+		uint64_t two[2] = { m->first_frame, m->frame }; /* SCTP: the chunks' first and last frames */
+		if (!n && m->first_frame != m->frame) {
+			cf = two;
+			n = 2;
+		}
+		if (n > 1 || (n == 1 && cf[0] != m->frame)) {
+			m->carriers = xmalloc(n * sizeof *m->carriers);
+			memcpy(m->carriers, cf, n * sizeof *m->carriers);
+			m->ncarriers = n;
+		}
+	}
 	an->st->sip_messages++;
 	if (m->malformed)
 		an->st->malformed++;

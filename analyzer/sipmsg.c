@@ -161,6 +161,9 @@ static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int
 
 void sip_msg_free(struct sip_msg *m)
 {
+	if (!m)
+		return;
+	free(m->carriers);
 	free(m); /* one block: struct, header array and bytes */
 }
 

@@ -60,6 +60,11 @@ struct sip_msg {
 	enum transport transport;
 	enum sip_encap encap;
 	bool ip_fragmented; /* arrived in IP fragments */
+	/* Every frame that carried part of it (IP fragments, TCP segments),
+	 * in capture order; only when the analyzer records carriers
+	 * (analyzer_record_carriers) and more than `frame` did, else NULL. */
+	uint64_t *carriers; /* owned */
+	uint32_t ncarriers;
 	uint32_t input; /* index of the input file */
 
 	/* Bytes: one owned copy, raw[0..raw_len); head and body slice into it. */

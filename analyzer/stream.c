@@ -21,7 +21,71 @@ void stream_release(struct stream *s)
 {
 	free(s->buf);
 	free(s->wsmsg);
+	free(s->clog);
 	memset(s, 0, sizeof *s);
+}
+
+/* ---- carrier log ---- */
+
+static void clog_add(struct stream *s, uint64_t frame, uint64_t start, uint64_t end)
+{
+	if (s->nclog == s->clog_cap) {
+		s->clog_cap = s->clog_cap ? s->clog_cap * 2 : 8;
+		s->clog = xrealloc(s->clog, s->clog_cap * sizeof *s->clog);
+	}
+	s->clog[s->nclog++] = (struct carrier){ frame, start, end };
+}
+
+/* Logs the frame(s) of bytes about to be delivered. */
+static void clog_data(struct analyzer *an, struct stream *s, size_t len)
+{
+	uint64_t start = s->pos, end = s->pos + len;
+	s->pos = end;
+	if (!an->record_carriers)
+		return;
+	if (an->ip_fragmented && an->nfrag_frames && !an->seg_frame)
+		for (unsigned i = 0; i < an->nfrag_frames; i++)
+			clog_add(s, an->frag_frames[i], start, end);
+	else
+		clog_add(s, an->seg_frame ? an->seg_frame : an->frame, start, end);
+}
+
+static inline uint64_t cpos(const struct stream *s, const uint8_t *p)
+{
+	return s->cbase + (uint64_t)(p - s->cp0);
+}
+
+/* The analyzer's carrier list for the message at stream positions
+ * [start, end); messages come in position order, so a cursor suffices. */
+static void clog_select(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, uint64_t start,
+			uint64_t end)
+{
+	an->ncarriers = 0;
+	if (!an->record_carriers)
+		return;
+	for (int i = 0; ci->setup && i < 4; i++)
+		if (ci->setup[i])
+			analyzer_carrier(an, ci->setup[i]);
+	while (s->ccur < s->nclog && s->clog[s->ccur].end <= start)
+		s->ccur++;
+	for (uint32_t i = s->ccur; i < s->nclog && s->clog[i].start < end; i++)
+		if (s->clog[i].end > start)
+			analyzer_carrier(an, s->clog[i].frame);
+}
+
+/* Forgets the frames whose bytes all come before position `keep`. */
+static void clog_prune(struct stream *s, uint64_t keep)
+{
+	if (s->ws_in_msg && s->ws_start < keep)
+		keep = s->ws_start;
+	uint32_t k = 0;
+	while (k < s->nclog && s->clog[k].end <= keep)
+		k++;
+	if (k) {
+		memmove(s->clog, s->clog + k, (s->nclog - k) * sizeof *s->clog);
+		s->nclog -= k;
+	}
+	s->ccur = 0;
 }
 
 static void endpoint_pair(const struct stream_conn_info *ci, char *a, char *b)
@@ -186,8 +250,10 @@ static size_t consume_sip(struct analyzer *an, struct stream *s, const struct st
 		}
 		struct flowmeta fm;
 		flowmeta_at(&fm, ci, off == 0 ? first_frame : an->frame);
+		clog_select(an, s, ci, cpos(s, p + off), cpos(s, p + off) + mlen);
 		sipframe_emit(an, &fm, p + off, mlen, false,
 			      no_clen && ci->fm.transport == TRANSPORT_TCP ? "missing Content-Length on a stream transport" : NULL);
+		an->ncarriers = 0;
 		off += mlen;
 		s->want = 0;
 	}
@@ -258,12 +324,16 @@ static size_t consume_ws(struct analyzer *an, struct stream *s, const struct str
 				for (size_t i = 0; i < n; i++)
 					data[i] = pl[i] ^ mask[i & 3];
 			}
+			uint64_t wend = cpos(s, p + off) + (uint64_t)h + n;
 			if (op != 0 && fin && !s->ws_in_msg) {
+				clog_select(an, s, ci, cpos(s, p + off), wend);
 				ws_deliver(an, ci, data, (size_t)n, frame_first);
+				an->ncarriers = 0;
 			} else if (op != 0 && !fin && !s->ws_in_msg) {
 				s->ws_in_msg = true;
 				s->wslen = 0;
 				s->ws_first_frame = frame_first;
+				s->ws_start = cpos(s, p + off);
 			}
 			if (s->ws_in_msg) {
 				if (s->wslen + n > WS_MAX_MESSAGE) {
@@ -275,11 +345,14 @@ static size_t consume_ws(struct analyzer *an, struct stream *s, const struct str
 						s->wscap = (s->wslen + (size_t)n) * 2;
 						s->wsmsg = xrealloc(s->wsmsg, s->wscap);
 					}
-					memcpy(s->wsmsg + s->wslen, data, (size_t)n);
+					if (n) /* an empty fragment before any byte: wsmsg may be NULL */
+						memcpy(s->wsmsg + s->wslen, data, (size_t)n);
 					s->wslen += (size_t)n;
 					if (fin) {
 						s->ws_in_msg = false;
+						clog_select(an, s, ci, s->ws_start, wend);
 						ws_deliver(an, ci, s->wsmsg, s->wslen, s->ws_first_frame);
+						an->ncarriers = 0;
 					}
 				}
 			}
@@ -315,6 +388,8 @@ static ptrdiff_t detect(struct analyzer *an, struct stream *s, const struct stre
 				      : http_has(head, "Upgrade", "websocket");
 		if (up) {
 			s->mode = SM_WS;
+			if (an->record_carriers && ci->setup)
+				ci->setup[p[0] == 'H' ? 3 : 2] = an->frame;
 			return he;
 		}
 		s->mode = SM_IGNORE;
@@ -354,6 +429,12 @@ static size_t process(struct analyzer *an, struct stream *s, const struct stream
 		case SM_SIP:
 			return off + consume_sip(an, s, ci, p + off, len - off, first_frame);
 		case SM_RESYNC: {
+			/* A WebSocket stream after a gap: unmasked frames carry SIP
+			 * as plain text, which must not be framed as bare SIP. */
+			if (s->ws_capable && off < len && ws_looks_like_sip(an, p + off, len - off)) {
+				s->mode = SM_WS;
+				continue;
+			}
 			size_t before = off;
 			off += consume_sip(an, s, ci, p + off, len - off, first_frame);
 			if (s->mode == SM_RESYNC && s->ws_capable && off == before) {
@@ -382,8 +463,14 @@ void stream_data(struct analyzer *an, struct stream *s, const struct stream_conn
 {
 	if (s->mode == SM_TLS || s->mode == SM_IGNORE || len == 0)
 		return;
+	uint64_t at = s->pos;
+	clog_data(an, s, len);
 	if (s->len == 0) {
+		s->cbase = at;
+		s->cp0 = p;
 		size_t used = process(an, s, ci, p, len, an->frame);
+		if (an->record_carriers)
+			clog_prune(s, at + used);
 		if (used < len) {
 			size_t rest = len - used;
 			if (rest > s->cap) {
@@ -406,6 +493,9 @@ void stream_data(struct analyzer *an, struct stream *s, const struct stream_conn
 		s->len = 0;
 		s->want = 0;
 		s->mode = s->mode == SM_WS ? SM_RESYNC : (s->mode == SM_UNKNOWN ? SM_IGNORE : SM_RESYNC);
+		s->pos = at; /* logged again by the call below */
+		s->nclog = 0;
+		s->ccur = 0;
 		stream_data(an, s, ci, p, len);
 		return;
 	}
@@ -417,12 +507,16 @@ void stream_data(struct analyzer *an, struct stream *s, const struct stream_conn
 	s->len += len;
 	if (s->want && s->len < s->want)
 		return; /* still short of the announced length: don't re-parse */
+	s->cbase = s->pos - s->len;
+	s->cp0 = s->buf;
 	size_t used = process(an, s, ci, s->buf, s->len, s->buf_first_frame);
 	if (used) {
 		memmove(s->buf, s->buf + used, s->len - used);
 		s->len -= used;
 		s->buf_first_frame = an->frame;
 	}
+	if (an->record_carriers)
+		clog_prune(s, s->pos - s->len);
 }
 
 static bool pending_is_message(const struct stream *s)
@@ -453,6 +547,8 @@ void stream_gap(struct analyzer *an, struct stream *s, const struct stream_conn_
 	s->len = 0;
 	s->want = 0;
 	s->ws_in_msg = false;
+	s->nclog = 0;
+	s->ccur = 0;
 	s->ws_capable = s->ws_capable || s->mode == SM_WS;
 	if (s->mode != SM_UNKNOWN)
 		s->mode = SM_RESYNC;

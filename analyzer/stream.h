@@ -29,11 +29,21 @@ struct stream {
 	size_t wslen, wscap;
 	bool ws_in_msg;
 	uint64_t ws_first_frame;
+	/* Carrier log (analyzer_record_carriers): the frames of the bytes not
+	 * yet consumed, with their stream positions (bytes delivered before
+	 * them), so each message gets the segments that carried it. */
+	struct carrier { uint64_t frame, start, end; } *clog;
+	uint32_t nclog, clog_cap, ccur;
+	uint64_t pos;          /* bytes delivered so far */
+	uint64_t cbase;        /* position of cp0[0] while process() runs */
+	const uint8_t *cp0;
+	uint64_t ws_start;     /* position of the WebSocket message being assembled */
 };
 
 struct stream_conn_info {
 	struct flowmeta fm; /* src/dst of this direction */
 	bool *tls_counted;  /* per-connection flag shared by both directions */
+	uint64_t *setup;    /* the connection's set-up frames (SYNs, WebSocket upgrade), 0 none */
 };
 
 /* Feeds in-order bytes. */

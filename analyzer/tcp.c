@@ -43,6 +43,10 @@ struct conn {
 	int64_t last_sec;
 	bool tls;
 	uint32_t hash;
+	/* Carrier recording: frames that set the connection up (SYN of each
+	 * direction, WebSocket upgrade request and response), exported with
+	 * its messages so a reader can follow the stream. */
+	uint64_t setup[4];
 };
 
 struct tcp_table {
@@ -117,6 +121,7 @@ static void info_for(struct conn *c, int d, struct stream_conn_info *ci)
 	ci->fm.dst = c->ep[!d];
 	ci->fm.transport = TRANSPORT_TCP;
 	ci->tls_counted = &c->tls;
+	ci->setup = c->setup;
 }
 
 static void deliver(struct analyzer *an, struct conn *c, int d, const uint8_t *p, size_t len)
@@ -147,7 +152,9 @@ static void drain(struct analyzer *an, struct conn *c, int d, bool own_time)
 				an->ts_sec = s->ts_sec;
 				an->ts_nsec = s->ts_nsec;
 			}
+			an->seg_frame = s->frame;
 			deliver(an, c, d, s->data + skip, s->len - (uint32_t)skip);
+			an->seg_frame = 0;
 			an->frame = saved;
 			an->ts_sec = saved_sec;
 			an->ts_nsec = saved_nsec;
@@ -289,7 +296,7 @@ void tcp_expire(struct analyzer *an, bool flush)
 }
 
 void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct endpoint *dst,
-		 uint32_t seq, uint8_t flags, const uint8_t *p, size_t len)
+		 uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *p, size_t len)
 {
 	if (an->now > an->tcp->last_expire)
 		tcp_expire(an, false);
@@ -318,6 +325,11 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 				memset(&c->h[!d], 0, sizeof c->h[!d]);
 			}
 		}
+		if (an->record_carriers && (!h->init || h->done || !(h->syn && h->isn == seq))) {
+			c->setup[d] = an->frame;
+			if (!(flags & TH_ACK))
+				c->setup[!d] = c->setup[2] = c->setup[3] = 0;
+		}
 		if (!h->init || h->done) {
 			if (h->done) { /* port reuse: a new connection in this direction */
 				free_half(h);
@@ -342,6 +354,15 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 		h->init = true; /* mid-stream start */
 		h->next_seq = seq;
 	}
+	/* The peer acknowledges bytes beyond a hole in the other direction:
+	 * it received them, the capture did not (Wireshark's "ACKed segment
+	 * that wasn't captured"). Waiting for them is pointless: skip the hole
+	 * now, so what follows it keeps its place among the other messages
+	 * (a lossy capture, or one call written out of a shared connection). */
+	struct half *o = &c->h[!d];
+	if ((flags & TH_ACK) && o->init && !o->done && o->ooo && seq_diff(ack, o->ooo->seq) > 0 &&
+	    seq_diff(ack, o->next_seq) > 0)
+		skip_gap(an, c, !d);
 	if (h->done)
 		return;
 
@@ -349,8 +370,8 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 		int32_t off = seq_diff(seq, h->next_seq);
 		if (off > 0) {
 			hold(an, c, d, seq, p, len);
-		} else if ((uint32_t)(-off) < len) { /* new bytes, maybe after an overlap */
-			deliver(an, c, d, p + (uint32_t)(-off), len - (uint32_t)(-off));
+		} else if (0u - (uint32_t)off < len) { /* new bytes, maybe after an overlap */
+			deliver(an, c, d, p + (0u - (uint32_t)off), len - (0u - (uint32_t)off));
 			h->next_seq = seq + (uint32_t)len;
 			drain(an, c, d, false);
 		} /* else: pure retransmission */

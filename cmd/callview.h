@@ -107,8 +107,13 @@ void callview_free(struct callview *v);
  * need it. colour: ANSI colours. */
 void ladder_print(FILE *out, const struct callview *v, int width, bool colour);
 
+/* Saves call `number` (and its linked legs) to a capture file for the
+ * viewer's w key; msg receives the file name or why it failed. */
+typedef bool (*view_save_fn)(void *ud, uint64_t number, char *msg, size_t size);
+
 /* The interactive viewer (view.c): takes the calls (and frees them).
- * Returns 0, or 3 when the terminal could not be used. */
-int view_run(struct callview **calls, size_t ncalls, const char *title);
+ * save may be NULL (no w key). Returns 0, or 3 when the terminal could
+ * not be used. */
+int view_run(struct callview **calls, size_t ncalls, const char *title, view_save_fn save, void *save_ud);
 
 #endif

@@ -235,7 +235,7 @@ uint8_t ladder_severity_class(enum severity s)
 	return s == SEV_ERROR ? LC_ERROR : s == SEV_WARNING ? LC_WARNING : LC_INFO;
 }
 
-static uint8_t msg_class(const struct cv_msg *m)
+uint8_t ladder_msg_class(const struct cv_msg *m)
 {
 	if (m->request)
 		return LC_REQUEST;
@@ -273,8 +273,7 @@ static bool cited(const struct callview *v, size_t i)
 	return false;
 }
 
-/* "CSeq 2" for a request of its own CSeq method, "CSeq 2 INVITE" otherwise. */
-static void cseq_text(char *buf, size_t size, const struct cv_msg *m, bool method)
+void ladder_cseq(char *buf, size_t size, const struct cv_msg *m, bool method)
 {
 	buf[0] = 0;
 	if (!m->cseq && !m->cseq_method[0])
@@ -291,7 +290,7 @@ int ladder_rows_msg(const struct ladder_layout *L, const struct callview *v, siz
 {
 	const struct cv_msg *m = &v->msgs[i];
 	bool again = m->flags & (CM_RETRANS | CM_DUPLICATE);
-	uint8_t cls = (uint8_t)(msg_class(m) | (again ? LC_DIM : 0) | (cited(v, i) ? LC_BOLD : 0));
+	uint8_t cls = (uint8_t)(ladder_msg_class(m) | (again ? LC_DIM : 0) | (cited(v, i) ? LC_BOLD : 0));
 	int xs = m->src < L->ncols ? L->x[m->src] : 0, xd = m->dst < L->ncols ? L->x[m->dst] : 0;
 	int xl = xs < xd ? xs : xd, xr = xs < xd ? xd : xs;
 	char b[128];
@@ -317,7 +316,7 @@ int ladder_rows_msg(const struct ladder_layout *L, const struct callview *v, siz
 	if (xs == xd) {
 		/* ... and comes back into the same line */
 		char cs[40];
-		cseq_text(cs, sizeof cs, m, true);
+		ladder_cseq(cs, sizeof cs, m, true);
 		end = put(r, xs + 1, "<-+", cls);
 		if (cs[0])
 			end = put(r, end + 1, cs, cls);
@@ -333,10 +332,10 @@ int ladder_rows_msg(const struct ladder_layout *L, const struct callview *v, siz
 		/* the CSeq in the middle of the shaft, when it fits */
 		int inner = xr - xl - 1;
 		char cs[40];
-		cseq_text(cs, sizeof cs, m, true);
+		ladder_cseq(cs, sizeof cs, m, true);
 		int len = (int)strlen(cs) + 2;
 		if (len + 4 > inner) {
-			cseq_text(cs, sizeof cs, m, false);
+			ladder_cseq(cs, sizeof cs, m, false);
 			len = (int)strlen(cs) + 2;
 		}
 		if (cs[0] && len + 4 <= inner) {
@@ -519,6 +518,21 @@ size_t ladder_wrap(const char *s, size_t width)
 	return i ? i : 1;
 }
 
+size_t ladder_utf8_len(const unsigned char *p)
+{
+	unsigned c = *p;
+	size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+		   : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	for (size_t k = 1; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	if (len == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))) /* overlong, surrogates */
+		return 0;
+	if (len == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f)))
+		return 0;
+	return len;
+}
+
 /* ---- the text ladder ---- */
 
 /* A copy of s safe for a terminal (caller frees): valid UTF-8 is kept;
@@ -531,15 +545,8 @@ static char *terminal_safe(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
 		unsigned c = *p;
-		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-			   : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		size_t len = ladder_utf8_len(p);
 		bool ok = len > 0;
-		for (size_t k = 1; ok && k < len; k++)
-			ok = (p[k] & 0xc0) == 0x80;
-		if (ok && len == 3) /* no overlong forms, no surrogates */
-			ok = !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] > 0x9f);
-		if (ok && len == 4)
-			ok = !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] > 0x8f);
 		if (ok && len == 1)
 			ok = c >= 0x20 && c != 0x7f;
 		if (ok && len == 2)
@@ -556,7 +563,6 @@ static char *terminal_safe(const char *s)
 	*o = 0;
 	return out;
 }
-
 
 /* The ANSI escape that starts cells of class cls. */
 static void sgr(char *b, size_t size, uint8_t cls)
@@ -659,6 +665,30 @@ static const char *final_label(const struct callview *v)
 	return NULL;
 }
 
+void ladder_state_line(char *buf, size_t size, const struct callview *v)
+{
+	const char *fl = v->final_status ? final_label(v) : NULL;
+	char final[64];
+	if (fl)
+		snprintf(final, sizeof final, "final %s", fl);
+	else if (v->final_status)
+		snprintf(final, sizeof final, "final %d", v->final_status);
+	else
+		snprintf(final, sizeof final, "no final response");
+	int n = snprintf(buf, size, "%s, %s, %s", call_kind_name(v->kind), call_state_name(v->state), final);
+	if (v->nstreams && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, ", %zu RTP stream%s", v->nstreams, v->nstreams == 1 ? "" : "s");
+}
+
+void ladder_span_line(char *buf, size_t size, const struct callview *v)
+{
+	char start[40], dur[40];
+	ladder_time(start, sizeof start, v->start_ns);
+	ladder_duration(dur, sizeof dur, v->duration_ns);
+	snprintf(buf, size, "start %s, duration %s, %zu message%s, %zu host%s", start, dur, v->nmsgs,
+		 v->nmsgs == 1 ? "" : "s", v->nhosts, v->nhosts == 1 ? "" : "s");
+}
+
 static void print_header(FILE *out, const struct callview *v, int width, bool colour)
 {
 	/* the Call-ID is never cut (it is what one searches for): it gets a
@@ -679,32 +709,16 @@ static void print_header(FILE *out, const struct callview *v, int width, bool co
 		mt += half - lf;
 	if (lt < half)
 		mf += half - lt;
-	char from[128], to[128], line[256];
+	char from[128], to[128];
 	fit(from, sizeof from, v->from[0] ? v->from : "?", mf);
 	fit(to, sizeof to, v->to[0] ? v->to : "?", mt);
 	fprintf(out, "%s → %s\n", from, to);
 
-	const char *fl = v->final_status ? final_label(v) : NULL;
-	char final[64];
-	if (fl)
-		snprintf(final, sizeof final, "final %s", fl);
-	else if (v->final_status)
-		snprintf(final, sizeof final, "final %d", v->final_status);
-	else
-		snprintf(final, sizeof final, "no final response");
-	int n = snprintf(line, sizeof line, "%s, %s, %s", call_kind_name(v->kind), call_state_name(v->state), final);
-	if (v->nstreams && n > 0 && (size_t)n < sizeof line)
-		snprintf(line + n, sizeof line - (size_t)n, ", %zu RTP stream%s", v->nstreams,
-			 v->nstreams == 1 ? "" : "s");
-	char fitted[256];
+	char line[256], fitted[256];
+	ladder_state_line(line, sizeof line, v);
 	fit(fitted, sizeof fitted, line, width > 40 ? (size_t)width : 40);
 	fprintf(out, "%s\n", fitted);
-
-	char start[40], dur[40];
-	ladder_time(start, sizeof start, v->start_ns);
-	ladder_duration(dur, sizeof dur, v->duration_ns);
-	snprintf(line, sizeof line, "start %s, duration %s, %zu message%s, %zu host%s", start, dur, v->nmsgs,
-		 v->nmsgs == 1 ? "" : "s", v->nhosts, v->nhosts == 1 ? "" : "s");
+	ladder_span_line(line, sizeof line, v);
 	fit(fitted, sizeof fitted, line, width > 40 ? (size_t)width : 40);
 	fprintf(out, "%s\n", fitted);
 	if (v->legs[0]) {

@@ -98,4 +98,24 @@ void ladder_duration(char *buf, size_t size, int64_t ns);
  * columns (breaking after a space when it can; at least one byte). */
 size_t ladder_wrap(const char *s, size_t width);
 
+/* ---- shared by the text ladder and the exporters (ladder_svg.c,
+ * ladder_mermaid.c) ---- */
+
+/* Colour class of a message: its kind (request, status class). */
+uint8_t ladder_msg_class(const struct cv_msg *m);
+/* "CSeq 2" for a request of its own CSeq method, "CSeq 2 INVITE" otherwise
+ * (method: say the method when it differs); "" when the message has none. */
+void ladder_cseq(char *buf, size_t size, const struct cv_msg *m, bool method);
+/* The header's lines: "call, completed, final 200 OK, 2 RTP streams" and
+ * "start 2024-...Z, duration 8.004 s, 7 messages, 2 hosts". */
+void ladder_state_line(char *buf, size_t size, const struct callview *v);
+void ladder_span_line(char *buf, size_t size, const struct callview *v);
+/* The length (1-4) of the well-formed UTF-8 character at p (no overlong
+ * forms, no surrogates), 0 when p does not start one. p is NUL-terminated. */
+size_t ladder_utf8_len(const unsigned char *p);
+
+/* The exporters of --ladder --format svg and --format mermaid. */
+void ladder_svg(FILE *out, const struct callview *v);
+void ladder_mermaid(FILE *out, const struct callview *v);
+
 #endif

@@ -12,7 +12,11 @@
 #include "../analyzer/analyzer.h"
 #include "../analyzer/model.h"
 #include "../analyzer/xalloc.h"
+#include "audio.h"
 #include "callview.h"
+#include "export.h"
+#include "html.h"
+#include "ladder.h"
 #include "options.h"
 #include "report.h"
 
@@ -50,6 +54,12 @@ struct app {
 	/* --ladder */
 	uint64_t ladder_number; /* 0: match by Call-ID */
 	unsigned ladders;
+
+	/* --write, --split, --audio; the viewer's save key */
+	struct export *ex;
+	struct audio *audio;
+	char **paths;  /* what to read for each input (stdin spooled to a file when exporting) */
+	char **spools; /* those temporary files, to remove */
 
 	/* view */
 	struct callview **views;
@@ -97,6 +107,13 @@ static void keep_finding(struct app *a, struct finding *f)
 	r->findings[r->nfindings++] = f;
 }
 
+/* --ladder as svg or mermaid: one document, drawn at the end (with the
+ * findings raised after its call ended) from the calls kept in views. */
+static bool ladder_export(const struct app *a)
+{
+	return a->opt.ladder && (a->opt.format == FMT_SVG || a->opt.format == FMT_MERMAID);
+}
+
 static struct callview *view_of_number(struct app *a, uint64_t number)
 {
 	for (size_t i = a->nviews; i-- > 0;)
@@ -139,7 +156,9 @@ static void on_finding(void *ud, struct finding *f)
 		finding_free(f);
 		return;
 	}
-	if (a->opt.ladder) {
+	if (a->opt.ladder && a->opt.format == FMT_HTML) {
+		html_ladder_late(&a->rep, f);
+	} else if (a->opt.ladder && !ladder_export(a)) {
 		fprintf(a->rep.out, "\nfinding about call #%llu raised after the call ended:\n",
 			(unsigned long long)call_number(f->call_seq));
 		report_text_finding(&a->rep, f, 80);
@@ -148,7 +167,7 @@ static void on_finding(void *ud, struct finding *f)
 		report_json_finding(&a->rep, f);
 	if (a->opt.format == FMT_TEXT)
 		report_text_late_finding(&a->rep, f);
-	if (a->opt.view && f->call_seq != FINDING_NO_CALL) {
+	if ((a->opt.view || ladder_export(a)) && f->call_seq != FINDING_NO_CALL) {
 		struct callview *v = view_of_number(a, call_number(f->call_seq));
 		if (v)
 			callview_add_finding(v, f);
@@ -202,6 +221,8 @@ static void on_call(void *ud, struct call *c)
 		show = false;
 	if (show && a->opt.ladder && !ladder_matches(a, c))
 		show = false;
+	if (a->ex)
+		export_call(a->ex, c, show);
 	if (!show) {
 		for (size_t i = 0; i < nkeep; i++)
 			finding_free(a->cur[i]);
@@ -211,11 +232,15 @@ static void on_call(void *ud, struct call *c)
 	bit_set(&a->shown, c->seq);
 	r->calls_written++;
 
-	if (a->opt.ladder || a->opt.view) {
+	if (a->opt.ladder && a->opt.format == FMT_HTML) {
+		a->ladders++;
+		html_ladder_call(r, c, a->cur, nkeep);
+	} else if (a->opt.ladder || a->opt.view) {
 		struct callview *v = callview_new(c, a->opt.view);
 		for (size_t i = 0; i < nkeep; i++)
 			callview_add_finding(v, a->cur[i]);
-		if (a->opt.view) {
+		if (a->opt.view || ladder_export(a)) {
+			a->ladders++;
 			if (a->nviews == a->views_cap) {
 				a->views_cap = a->views_cap ? a->views_cap * 2 : 256;
 				a->views = xrealloc(a->views, a->views_cap * sizeof *a->views);
@@ -236,6 +261,10 @@ static void on_call(void *ud, struct call *c)
 	case FMT_TEXT:
 		if (!a->opt.ladder && !a->opt.view && a->opt.table)
 			report_text_call(r, c, a->cur, nkeep);
+		break;
+	case FMT_HTML:
+		if (!a->opt.ladder)
+			report_html_call(r, c, a->cur, nkeep);
 		break;
 	default:
 		break;
@@ -342,6 +371,90 @@ static bool use_colour(const struct options *o, FILE *out)
 	return isatty(fileno(out));
 }
 
+/* Standard input read twice (the export pass reads the inputs again): kept
+ * in a temporary file. NULL when it could not be. */
+static char *spool_stdin(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = NULL;
+	if (asprintf(&path, "%s/sipaudit-stdin-XXXXXX", dir && *dir ? dir : "/tmp") < 0)
+		return NULL;
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		fprintf(stderr, "sipaudit: error: cannot keep standard input in %s: %s\n", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	char buf[65536];
+	ssize_t n;
+	bool ok = true;
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ok = false;
+			break;
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				ok = false;
+				break;
+			}
+			off += w;
+		}
+		if (!ok)
+			break;
+	}
+	if (close(fd) != 0)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "sipaudit: error: cannot keep standard input in %s: %s\n", path, strerror(errno));
+		unlink(path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* The viewer's w key: the call and its legs to a file in the current directory. */
+static bool view_save(void *ud, uint64_t number, char *msg, size_t size)
+{
+	struct app *a = ud;
+	return export_save_call(a->ex, number, (const char *const *)a->paths, a->rep.inputs, a->rep.ninputs, msg, size);
+}
+
+/* --ladder CALL --format svg|mermaid: one document, so one call: the
+ * lowest-numbered that matched (a Call-ID found in several inputs); the
+ * others are named on standard error. The exit status judges the call
+ * drawn. */
+static void draw_export(struct app *a)
+{
+	struct callview *v = a->views[0];
+	for (size_t i = 1; i < a->nviews; i++)
+		if (a->views[i]->number < v->number)
+			v = a->views[i];
+	if (a->opt.format == FMT_SVG)
+		ladder_svg(a->rep.out, v);
+	else
+		ladder_mermaid(a->rep.out, v);
+	memset(a->rep.nsev, 0, sizeof a->rep.nsev);
+	for (size_t i = 0; i < v->nfindings; i++)
+		a->rep.nsev[v->findings[i]->severity]++;
+	if (a->nviews < 2)
+		return;
+	fflush(a->rep.out); /* the note after the document, also when both are the terminal */
+	fprintf(stderr, "sipaudit: note: %zu calls match %s; drew call #%llu, the others are", a->nviews, a->opt.ladder,
+		(unsigned long long)v->number);
+	size_t listed = 0;
+	for (size_t i = 0; i < a->nviews && listed < 10; i++)
+		if (a->views[i] != v)
+			fprintf(stderr, "%s #%llu", listed++ ? "," : "", (unsigned long long)a->views[i]->number);
+	fprintf(stderr, "%s (draw one with --ladder NUMBER)\n", a->nviews - 1 > listed ? ", ..." : "");
+}
+
 static void parse_ladder(struct app *a)
 {
 	const char *s = a->opt.ladder;
@@ -374,6 +487,9 @@ int main(int argc, char **argv)
 	struct report *rep = &app.rep;
 	rep->opt = &app.opt;
 	rep->out = stdout;
+	bool write_stdout = app.opt.write && strcmp(app.opt.write, "-") == 0;
+	if (write_stdout && !app.opt.output)
+		rep->out = stderr; /* the packets go to standard output */
 	if (app.opt.output) {
 		rep->out = fopen(app.opt.output, "w");
 		if (!rep->out) {
@@ -396,6 +512,29 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sipaudit: error: %s\n", err); /* checked by options_parse already */
 	}
 	app.an = analyzer_new(on_message, &app);
+	app.paths = xcalloc(ninputs, sizeof *app.paths);
+	app.spools = xcalloc(ninputs, sizeof *app.spools);
+	for (size_t i = 0; i < ninputs; i++)
+		app.paths[i] = app.opt.inputs[i];
+	if (app.opt.audio) {
+		app.audio = audio_new(app.opt.audio, stderr);
+		if (!app.audio)
+			status = EXIT_USAGE;
+	}
+	if (app.opt.write || app.opt.split || app.audio || app.opt.view) {
+		struct export_opts eo = { .write = app.opt.write, .split_dir = app.opt.split,
+					  .with_linked = app.opt.with_linked, .audio = app.audio,
+					  .all_calls = app.opt.view, .quiet = app.opt.quiet };
+		app.ex = export_new(&eo);
+		analyzer_record_carriers(app.an, export_needs_carriers(app.ex));
+		for (size_t i = 0; i < ninputs; i++)
+			if (strcmp(app.paths[i], "-") == 0) {
+				app.spools[i] = spool_stdin();
+				if (app.spools[i])
+					app.paths[i] = app.spools[i];
+				break; /* standard input can be read once */
+			}
+	}
 	rep->orphans_unlisted = xcalloc(ninputs, sizeof *rep->orphans_unlisted);
 	if (app.opt.format != FMT_MESSAGES) {
 		analyzer_set_media(app.an, on_media, &app);
@@ -413,7 +552,7 @@ int main(int argc, char **argv)
 		st->path = app.opt.inputs[i];
 		app.progress_path = st->path;
 		clock_gettime(CLOCK_MONOTONIC, &app.progress_start);
-		bool ok = analyzer_read_file(app.an, st->path, (uint32_t)i, st);
+		bool ok = analyzer_read_file(app.an, app.paths[i], (uint32_t)i, st);
 		callstore_end_input(app.store, (uint32_t)i, st->last_ns);
 		if (!ok)
 			status = EXIT_USAGE;
@@ -434,12 +573,16 @@ int main(int argc, char **argv)
 			setenv("NO_COLOR", "1", 1); /* the viewer's one switch for colour */
 		char title[256];
 		snprintf(title, sizeof title, "%s%s", app.opt.inputs[0], ninputs > 1 ? " ..." : "");
-		int vs = view_run(app.views, app.nviews, title);
+		int vs = view_run(app.views, app.nviews, title, view_save, &app);
 		app.views = NULL;
 		app.nviews = 0;
 		if (vs)
 			status = vs;
 	} else if (app.opt.ladder) {
+		if (app.nviews && ladder_export(&app))
+			draw_export(&app);
+		if (app.opt.format == FMT_HTML)
+			html_ladder_end(rep);
 		if (!app.ladders) {
 			fprintf(stderr, "sipaudit: error: no call %s%s in the input (numbers are those of the calls table)\n",
 				app.ladder_number ? "number " : "with Call-ID ", app.opt.ladder);
@@ -460,10 +603,21 @@ int main(int argc, char **argv)
 			break;
 		case FMT_MESSAGES:
 			break;
+		case FMT_HTML:
+			report_html_end(rep);
+			break;
 		default:
 			report_text_end(rep);
 			break;
 		}
+	}
+	bool export_failed = false;
+	if (app.ex && !app.opt.view) {
+		fflush(rep->out);
+		if (!export_run(app.ex, (const char *const *)app.paths, rep->inputs, ninputs))
+			export_failed = true;
+		if (app.audio && !audio_finish(app.audio))
+			export_failed = true;
 	}
 	if (status == EXIT_OK && app.opt.fail_on != FAIL_NEVER && !app.opt.view)
 		for (int s = app.opt.fail_on; s <= SEV_ERROR; s++)
@@ -477,7 +631,8 @@ int main(int argc, char **argv)
 	if (fflush(rep->out) != 0)
 		werr = true;
 	int saved = errno;
-	if (fclose(rep->out) != 0)
+	bool to_stderr = rep->out == stderr;
+	if (!to_stderr && fclose(rep->out) != 0)
 		werr = true;
 	if (!saved)
 		saved = errno;
@@ -485,9 +640,21 @@ int main(int argc, char **argv)
 		werr = true;
 	if (werr) {
 		fprintf(stderr, "sipaudit: error: writing the report to %s: %s\n",
-			app.opt.output ? app.opt.output : "standard output", saved ? strerror(saved) : "write error");
+			app.opt.output ? app.opt.output : to_stderr ? "standard error" : "standard output",
+			saved ? strerror(saved) : "write error");
 		status = EXIT_INTERNAL;
 	}
+	if (export_failed)
+		status = EXIT_INTERNAL;
+	export_free(app.ex);
+	audio_free(app.audio);
+	for (size_t i = 0; i < ninputs; i++)
+		if (app.spools[i]) {
+			unlink(app.spools[i]);
+			free(app.spools[i]);
+		}
+	free(app.spools);
+	free(app.paths);
 	callstore_free(app.store);
 	for (size_t i = 0; i < app.nviews; i++)
 		callview_free(app.views[i]);
@@ -500,6 +667,10 @@ int main(int argc, char **argv)
 		finding_free(app.pending[i]);
 	free(app.pending);
 	report_text_free(rep);
+	if (app.opt.ladder)
+		html_ladder_free(rep);
+	else
+		report_html_free(rep);
 	for (size_t i = 0; i < rep->nfindings; i++)
 		finding_free(rep->findings[i]);
 	free(rep->findings);

@@ -43,10 +43,15 @@ void options_usage(FILE *f, bool view)
 	      "group messages into calls, diagnose protocol faults, report them.\n"
 	      "\n"
 	      "Output:\n"
-	      "  -f, --format FMT      text (default), json, jsonl, junit, messages\n"
+	      "  -f, --format FMT      text (default), json, jsonl, junit, messages, html\n"
+	      "                        (html: one self-contained page: summary, findings,\n"
+	      "                        calls table opening each call's ladder; with\n"
+	      "                        --ladder, the ladder with raw messages and RTP charts);\n"
+	      "                        with --ladder: text (default), html, svg, mermaid\n"
 	      "  -o, --output FILE     write the report to FILE instead of standard output\n"
 	      "  -l, --ladder CALL     print the ladder of CALL (a Call-ID or its number in\n"
-	      "                        the calls table) instead of the report\n"
+	      "                        the calls table) instead of the report; svg and\n"
+	      "                        mermaid draw one call (the lowest-numbered match)\n"
 	      "      --no-table        text: leave out the calls table\n"
 	      "      --each            text: every finding in full (by default findings of\n"
 	      "                        one rule and cause are one block: the first in\n"
@@ -73,6 +78,17 @@ void options_usage(FILE *f, bool view)
 	      "                        is equal (or REGEX's first group in it, else its\n"
 	      "                        whole match; POSIX extended) are legs of one\n"
 	      "                        call; repeatable, also link-header = in the config\n"
+	      "\n"
+	      "Sharing calls (the calls the filters and --ladder select):\n"
+	      "      --write FILE      write their packets to FILE: every frame that carried\n"
+	      "                        their SIP, and their RTP/RTCP, in capture order (pcap;\n"
+	      "                        pcapng when link types differ; - for standard output,\n"
+	      "                        the report then goes to standard error)\n"
+	      "      --split DIR       one capture per call: DIR/NUMBER-CALLID.pcap\n"
+	      "      --with-linked     with --write/--split: their linked B2BUA legs too\n"
+	      "                        (--split: one file per set of legs)\n"
+	      "      --audio DIR       their RTP streams as WAV (G.711, G.722, Opus) and a\n"
+	      "                        stereo mix per dialog\n"
 	      "\n"
 	      "Filters (each may be repeated or given a comma-separated list; values of one\n"
 	      "filter are alternatives, different filters must all match):\n"
@@ -359,7 +375,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 enum {
 	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
-	OPT_ONLY, OPT_LINK_HEADER,
+	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO,
 };
 
 static const struct option longopts[] = {
@@ -385,6 +401,10 @@ static const struct option longopts[] = {
 	{ "rule", required_argument, NULL, OPT_RULE },
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "link-header", required_argument, NULL, OPT_LINK_HEADER },
+	{ "write", required_argument, NULL, OPT_WRITE },
+	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "with-linked", no_argument, NULL, OPT_WITH_LINKED },
+	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -442,8 +462,15 @@ int options_parse(struct options *o, int argc, char **argv)
 				o->format = FMT_TEXT;
 			else if (strcmp(optarg, "messages") == 0)
 				o->format = FMT_MESSAGES;
+			else if (strcmp(optarg, "html") == 0)
+				o->format = FMT_HTML;
+			else if (strcmp(optarg, "svg") == 0)
+				o->format = FMT_SVG;
+			else if (strcmp(optarg, "mermaid") == 0)
+				o->format = FMT_MERMAID;
 			else
-				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages)", optarg);
+				r = usage_error("unknown format '%s' (text, json, jsonl, junit, messages, html; svg, mermaid with --ladder)",
+						optarg);
 			break;
 		case 'o':
 			o->output = optarg;
@@ -510,6 +537,18 @@ int options_parse(struct options *o, int argc, char **argv)
 		case OPT_LINK_HEADER:
 			r = add_link_header(o, optarg);
 			break;
+		case OPT_WRITE:
+			o->write = optarg;
+			break;
+		case OPT_SPLIT:
+			o->split = optarg;
+			break;
+		case OPT_WITH_LINKED:
+			o->with_linked = true;
+			break;
+		case OPT_AUDIO:
+			o->audio = optarg;
+			break;
 		case 'h':
 			options_usage(stdout, o->view);
 			return -1;
@@ -532,10 +571,25 @@ int options_parse(struct options *o, int argc, char **argv)
 	if (o->format == FMT_MESSAGES &&
 	    (filter_calls_active(&o->filter) || o->filter.any_rule || o->ladder))
 		return usage_error("%s", "--format messages lists every message; filters and --ladder work on calls");
-	if (o->ladder && o->format != FMT_TEXT)
-		return usage_error("%s", "--ladder draws text; it cannot be combined with --format");
+	if ((o->format == FMT_SVG || o->format == FMT_MERMAID) && !o->ladder && !o->view)
+		return usage_error("--format %s draws the ladder of one call: give it --ladder CALL",
+				   o->format == FMT_SVG ? "svg" : "mermaid");
+	if (o->ladder && o->format != FMT_TEXT && o->format != FMT_HTML && o->format != FMT_SVG && o->format != FMT_MERMAID)
+		return usage_error("%s", "--ladder draws text, html, svg or mermaid; it cannot be combined with another --format");
 	if (o->view && (o->format != FMT_TEXT || o->ladder || o->output))
 		return usage_error("%s", "view is interactive: --format, --ladder and --output do not apply");
+	if (o->view && (o->write || o->split || o->audio))
+		return usage_error("%s", "view saves a call with the w key; --write, --split and --audio do not apply");
+	if (o->format == FMT_MESSAGES && (o->write || o->split || o->audio))
+		return usage_error("%s", "--format messages lists messages; --write, --split and --audio work on calls");
+	if (o->write && o->split)
+		return usage_error("%s", "--write makes one file, --split one per call: choose one");
+	if (o->with_linked && !o->write && !o->split)
+		return usage_error("%s", "--with-linked goes with --write or --split");
+	for (size_t i = 0; i < o->ninputs; i++)
+		if (strcmp(o->inputs[i], "-") != 0 &&
+		    ((o->write && strcmp(o->write, o->inputs[i]) == 0) || (o->output && strcmp(o->output, o->inputs[i]) == 0)))
+			return usage_error("'%s' is an input: it would be overwritten", o->inputs[i]);
 	return 0;
 }
 

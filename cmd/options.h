@@ -9,7 +9,8 @@
 #include "../analyzer/model.h"
 #include "../rules/rule.h"
 
-enum format { FMT_TEXT, FMT_JSON, FMT_JSONL, FMT_JUNIT, FMT_MESSAGES };
+enum format { FMT_TEXT, FMT_JSON, FMT_JSONL, FMT_JUNIT, FMT_MESSAGES, FMT_HTML,
+	      FMT_SVG, FMT_MERMAID /* --ladder only */ };
 enum when { WHEN_AUTO, WHEN_ALWAYS, WHEN_NEVER };
 
 #define FAIL_NEVER 3 /* above every severity */
@@ -43,6 +44,11 @@ struct options {
 	bool list_rules;
 	struct ruleset rs;
 	struct filter filter;
+	/* Sharing calls (export.c, audio.c) */
+	const char *write;      /* --write FILE: the selected calls' packets ("-": stdout) */
+	const char *split;      /* --split DIR: one capture file per call */
+	bool with_linked;       /* --with-linked: B2BUA legs go with the call */
+	const char *audio;      /* --audio DIR: RTP streams as WAV */
 	char **link_headers; /* --link-header / link-header = specs, in order */
 	size_t nlink_headers;
 	char **inputs;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../analyzer/sdp.h"
+#include "html.h"
 #include "report.h"
 
 #ifndef SIPAUDIT_VERSION
@@ -74,6 +75,11 @@ static json_t *bytes_json(const char *p, size_t n)
 	json_t *j = json_stringn(buf, o);
 	free(buf);
 	return j ? j : json_null();
+}
+
+json_t *report_json_bytes(const char *p, size_t n)
+{
+	return bytes_json(p, n);
 }
 
 static json_t *sv_json(struct sv s)

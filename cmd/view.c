@@ -69,7 +69,25 @@ struct view {
 
 	bool colour;
 	bool gone; /* input failed (the terminal went away): leave every screen */
+	view_save_fn save;
+	void *save_ud;
 };
+
+/* A one-off message shown on the key bar's line until the next key. */
+static char note[300];
+
+/* The w key: the call (and its linked legs) to a capture file. */
+static void save_call(struct view *V, const struct callview *v)
+{
+	if (!V->save) {
+		snprintf(note, sizeof note, "saving is not available");
+		return;
+	}
+	snprintf(note, sizeof note, "saving call #%llu ...", (unsigned long long)v->number);
+	char msg[280];
+	V->save(V->save_ud, v->number, msg, sizeof msg);
+	snprintf(note, sizeof note, "%s", msg);
+}
 
 /* ---- text helpers ---- */
 
@@ -263,6 +281,13 @@ static void key_bar(const char *const *keys)
 	int y = LINES - 1;
 	fill_line(y, A_REVERSE);
 	int x = 0;
+	if (note[0]) {
+		char b[sizeof note];
+		ascii(b, sizeof b, note);
+		put(y, 0, b, A_REVERSE | A_BOLD);
+		note[0] = 0;
+		return;
+	}
 	for (size_t i = 0; keys[i] && keys[i + 1]; i += 2) {
 		x = put(y, x, keys[i], A_REVERSE | A_BOLD);
 		x = put(y, x, " ", A_REVERSE);
@@ -691,7 +716,7 @@ static void list_draw(struct view *V)
 		put(LINES - 2, 0, t, A_NORMAL);
 	}
 	static const char *const keys[] = { "Enter", "Ladder", "/", "Filter", "s", "Sort", "r", "Reverse",
-					    "f", "Findings", "q", "Quit", NULL, NULL };
+					    "f", "Findings", "w", "Save pcap", "q", "Quit", NULL, NULL };
 	static const char *const pkeys[] = { "Enter", "Keep filter", "Esc", "Clear filter", "Up/Down", "Select",
 					     NULL, NULL };
 	key_bar(V->prompt ? pkeys : keys);
@@ -1135,15 +1160,18 @@ static void ladder_screen(struct view *V, const struct callview *v)
 			put(LINES - 2, x + 1, s, A_NORMAL);
 		}
 		static const char *const keys[] = { "Up/Down", "Message", "Enter", "Raw", "PgUp/PgDn", "Scroll",
-						    "Left/Right", "Pan", "q", "Back", NULL, NULL };
+						    "Left/Right", "Pan", "w", "Save pcap", "q", "Back", NULL, NULL };
 		static const char *const skeys[] = { "Up/Down", "Message", "Enter", "Figures", "PgUp/PgDn",
-						     "Scroll", "Left/Right", "Pan", "q", "Back", NULL, NULL };
+						     "Scroll", "Left/Right", "Pan", "w", "Save pcap", "q", "Back", NULL, NULL };
 		key_bar(v->nitems && v->items[sel].kind == CV_STREAM ? skeys : keys);
 		refresh();
 
 		int ch = read_key(V);
 		follow = true;
 		switch (V->gone ? 'q' : ch) {
+		case 'w':
+			save_call(V, v);
+			break;
 		case 'q':
 		case 27:
 		case KEY_BACKSPACE:
@@ -1320,6 +1348,10 @@ static void list_loop(struct view *V)
 			V->desc = !V->desc;
 			list_update(V);
 			break;
+		case 'w':
+			if (V->nshown)
+				save_call(V, V->calls[V->shown[V->sel]]);
+			break;
 		case '\n':
 		case '\r':
 		case KEY_ENTER:
@@ -1360,7 +1392,7 @@ static void free_calls(struct callview **calls, size_t n)
 	free(calls);
 }
 
-int view_run(struct callview **calls, size_t ncalls, const char *title)
+int view_run(struct callview **calls, size_t ncalls, const char *title, view_save_fn save, void *save_ud)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fputs("sipaudit: error: view needs a terminal\n", stderr);
@@ -1383,7 +1415,7 @@ int view_run(struct callview **calls, size_t ncalls, const char *title)
 	set_escdelay(25);
 	curs_set(0);
 
-	struct view V = { .calls = calls, .ncalls = ncalls, .title = title };
+	struct view V = { .calls = calls, .ncalls = ncalls, .title = title, .save = save, .save_ud = save_ud };
 	V.shown = xcalloc(ncalls ? ncalls : 1, sizeof *V.shown);
 	for (size_t i = 0; i < ncalls; i++) {
 		V.nfindings += calls[i]->nfindings;

@@ -21,7 +21,7 @@ bin=${1:?usage: tests/ladder_check.sh SIPAUDIT [CAPTURE...]}
 shift
 if [ $# -eq 0 ]; then
 	shared=${SIPAUDIT_SHARED:-../shared}/captures/public
-	set -- testdata/captures/rules/*.pcap testdata/captures/public/*.pcap* testdata/captures/media/*.pcap \
+	set -- testdata/captures/rules/*.pcap testdata/captures/public/*.pcap* testdata/captures/media/*.pcap testdata/captures/ladder/*.pcap \
 		testdata/captures/tcp-sameport/*.pcap \
 		"$shared"/master_thesis_files__tc-02.29a.pcap "$shared"/snort3_demo__SIP_Eyebeam2Eyebeam_Video_Audio.pcap
 fi

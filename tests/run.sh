@@ -100,9 +100,15 @@ tap < <(python3 tests/cli.py "$build/sipaudit" 2>&1)
 tap < <(python3 tests/schema_check.py "$build/sipaudit" "$shared" 2>&1)
 # the interactive viewer, driven under tmux
 tap < <(bash tests/view_tmux.sh "$build/sipaudit" 2>&1)
+# --write/--split/--with-linked: every written call read back by sipaudit and tshark
+tap < <(python3 tests/export_check.py "$build/sipaudit" 2>&1)
 # every call of the test captures as a text ladder: 80 columns for up to 3 hosts,
 # one arrow per message, exit status agrees with the findings, deterministic
 tap < <(bash tests/ladder_check.sh "$build/sipaudit" 2>&1)
+# every call of the test captures as SVG and Mermaid ladders against the JSON (xmllint, Mermaid in chromium)
+tap < <(python3 tests/ladder_export.py "$build/sipaudit" 2>&1)
+# the HTML ladder and report in headless Chromium: arrows, findings, raw messages, paging, no network
+tap < <(python3 tests/html_check.py "$build/sipaudit" "$build/html-check" 2>&1)
 # --audio: WAV files from real calls playing known tones (testdata/captures/audio)
 tap < <(python3 tests/audio_check.py "$build" testdata/captures/audio "$shared/captures/public" 2>&1)
 

@@ -165,6 +165,12 @@ static void test_sequence(void)
 	      "3 lost, 1 duplicate, 1 out of order (got %llu/%llu/%llu/%llu)", ngot ? (unsigned long long)got[0].lost : 0,
 	      ngot ? (unsigned long long)got[0].duplicates : 0, ngot ? (unsigned long long)got[0].out_of_order : 0,
 	      ngot ? (unsigned long long)got[0].expected : 0);
+	uint64_t sp = 0, sl = 0;
+	for (uint32_t i = 0; ngot == 1 && i < got[0].series.nbins; i++)
+		sp += got[0].series.bin[i].packets, sl += got[0].series.bin[i].lost;
+	CHECK(ngot == 1 && sp == 48 && sl == 3 && got[0].series.nbins == 4 && got[0].series.bin[0].lost == 3,
+	      "series: 48 packets and 3 lost (the swap taken back) in 4 bins of 250 ms (got %llu/%llu)",
+	      (unsigned long long)sp, (unsigned long long)sl);
 	CHECK(ngot == 1 && fabs(got[0].burst_ratio - 1 / (1.0 / 47 + 1.0 / 3)) < 1e-9,
 	      "BurstR from one gap of 3: 1/(p+q), p = 1/47, q = 1/3");
 
@@ -247,6 +253,32 @@ static void test_quality(void)
 	CHECK(s.r_factor < 0 && s.mos < 0, "no estimate for video");
 }
 
+/* A stream longer than the bins: pairs merge, widths double, nothing is lost. */
+static void test_series(void)
+{
+	struct media_series t;
+	memset(&t, 0, sizeof t);
+	t.t0_ns = 1000000000LL;
+	uint64_t n = 0;
+	for (int i = 0; i < 30000; i++, n++) /* 10 minutes at 50 packets a second */
+		media_series_add(&t, t.t0_ns + (int64_t)i * 20000000, i == 29999 ? 5 : 0, false, i == 7000 ? 42.5 : 1.0);
+	uint64_t sp = 0, sl = 0, sj = 0;
+	float jx = 0;
+	for (uint32_t i = 0; i < MEDIA_BINS; i++) {
+		sp += t.bin[i].packets, sl += t.bin[i].lost, sj += t.bin[i].jitter_n;
+		if (t.bin[i].jitter_max_ms > jx)
+			jx = t.bin[i].jitter_max_ms;
+	}
+	CHECK(t.width_ns == 16000000000LL && t.nbins == 38, "10 minutes: bins of 16 s (%lld ns), 38 in use (%u)",
+	      (long long)t.width_ns, t.nbins);
+	CHECK(sp == n && sl == 5 && sj == n && jx == 42.5f && t.bin[37].lost == 5 && t.bin[7000 * 20 / 16000].jitter_max_ms == 42.5f,
+	      "merged bins keep every packet, loss and jitter sample in place");
+	CHECK(t.bin[0].packets == 800 && fabsf(t.bin[0].jitter_sum_ms - 800) < 1e-3, "a 16 s bin holds 800 packets");
+	/* a packet before the first one (reordered capture) goes to bin 0 */
+	media_series_add(&t, 0, 0, false, -1);
+	CHECK(t.bin[0].packets == 801 && t.bin[0].jitter_n == 800, "an earlier packet counts in bin 0, no jitter sample");
+}
+
 int main(void)
 {
 	test_rtp_parse();
@@ -254,5 +286,6 @@ int main(void)
 	test_sequence();
 	test_jitter();
 	test_quality();
+	test_series();
 	return tap_done();
 }

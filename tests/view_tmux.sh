@@ -292,7 +292,7 @@ check_exit "no colour: q q q quits"
 # ---- findings by cause: one line per group, Enter narrows the calls to it ----
 start TERM=tmux-256color -- "$repeated"
 check "groups: the list first" "217 calls, 217 shown, 52 findings \(52W\)"
-check "groups: the key bar offers the findings" "f Findings +q Quit"
+check "groups: the key bar offers the findings" "f Findings +w Save pcap +q Quit"
 keys f
 check "groups: title with the counts" "findings by cause: 52 findings in 2 groups"
 check "groups: the largest group first, with its count and calls" "^warning +51 +51  udp-too-large from 10\.21\.128\.1$"
@@ -308,6 +308,27 @@ keys Escape
 check "groups: Esc shows every call again" "217 calls, 217 shown"
 keys q
 check_exit "groups: q quits"
+
+# ---- w saves the call (its SIP and RTP) as a capture file ----
+mkdir -p "$tmp/save"
+start -C "$tmp/save" TERM=tmux-256color -- "$PWD/$rtp"
+check "save: list" "1 call, 1 shown"
+keys w
+check "save: w on the list names the file" "saved sipaudit-1-.*\.pcap: [0-9]+ packets"
+saved=$(ls "$tmp/save"/sipaudit-1-*.pcap 2>/dev/null | head -1)
+if [ -n "$saved" ] && [ "$("$bin" -q --no-table "$saved" | grep -c 'RTP')" -ge 1 ] &&
+	"$bin" -q -f json "$saved" | python3 -c 'import json,sys; d=json.load(sys.stdin); c=d["calls"]; sys.exit(not (len(c)==1 and len(c[0]["media"])==2))'; then
+	ok "save: the file holds the call and its two RTP streams"
+else
+	notok "save: the file holds the call and its two RTP streams ($saved)"
+fi
+rm -f "$tmp/save"/*
+keys Enter
+check "save: ladder" "Call #1"
+keys w
+check "save: w on the ladder saves too" "saved sipaudit-1-.*\.pcap"
+keys q q
+check_exit "save: q quits"
 
 # ---- no calls ----
 start TERM=tmux-256color -- "$none"

@@ -1,7 +1,7 @@
 /* fuzz_pipeline.h - the rest of the pipeline for the packet and file
  * harnesses: messages go into the call store, finalised calls through every
  * rule, and each call with its findings through the renderers that take
- * strings from the capture (JSON, jsonl, text table, ladder, JUnit) into
+ * strings from the capture (JSON, jsonl, text table, ladder, JUnit, HTML) into
  * /dev/null. */
 #ifndef SIPAUDIT_FUZZ_PIPELINE_H
 #define SIPAUDIT_FUZZ_PIPELINE_H
@@ -11,6 +11,8 @@
 #include "../../analyzer/analyzer.h"
 #include "../../analyzer/model.h"
 #include "../../cmd/callview.h"
+#include "../../cmd/export.h"
+#include "../../cmd/html.h"
 #include "../../cmd/report.h"
 #include "../../rules/rule.h"
 #include "fuzz_common.h"
@@ -24,6 +26,7 @@ struct fuzz_pipeline {
 	struct finding *cur[256];
 	size_t ncur;
 	uint64_t unlisted;
+	struct export *ex; /* fuzz_file: every call written out again, or NULL */
 };
 
 static inline void fuzz_finding(void *ud, struct finding *f)
@@ -43,6 +46,7 @@ static inline void fuzz_render(struct fuzz_pipeline *p, struct call *c)
 	p->opt.format = (c->seq & 1) ? FMT_JSONL : FMT_JSON;
 	report_json_call(r, c, p->cur, p->ncur);
 	report_text_call(r, c, p->cur, p->ncur);
+	report_html_call(r, c, p->cur, p->ncur);
 	struct callview *v = callview_new(c, true);
 	for (size_t i = 0; i < p->ncur; i++)
 		callview_add_finding(v, p->cur[i]);
@@ -76,6 +80,8 @@ static inline void fuzz_call(void *ud, struct call *c)
 	struct fuzz_pipeline *p = ud;
 	p->ncur = 0;
 	rules_run_call(&p->opt.rs, c, fuzz_finding, p);
+	if (p->ex)
+		export_call(p->ex, c, c->seq % 3 != 1);
 	fuzz_render(p, c);
 }
 
@@ -144,6 +150,8 @@ static inline void fuzz_pipeline_end(struct fuzz_pipeline *p, int64_t end_ns, co
 	report_junit_end(r);
 	p->opt.format = FMT_JSON;
 	report_json_end(r);
+	report_html_end(r);
+	report_html_free(r);
 	report_text_free(r);
 	for (size_t i = 0; i < r->nfindings; i++)
 		finding_free(r->findings[i]);

@@ -23,6 +23,8 @@ for r in tests/fuzz/regressions/*; do
 	h=${r##*/}; h=${h%%-*}
 	cp "$r" "$work/$h/"
 done
+# undefined behaviour stops a run (UBSan alone would report it and go on)
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 for h in file sip packets audio; do
 	bin=$build/tests/fuzz/fuzz_$h
 	log=$work/$h.log
