@@ -116,6 +116,8 @@ static void media_attr(struct sdp_media *m, struct sv name, struct sv val)
 		parse_conn(val, &m->rtcp_conn);
 	} else if (sv_eq_cstr_ci(name, "rtcp-mux")) {
 		m->rtcp_mux = true;
+	} else if (sv_eq_cstr_ci(name, "crypto")) { /* RFC 4568 SDES keys: SRTP */
+		m->crypto = true;
 	} else if (sv_eq_cstr_ci(name, "candidate")) { /* ... typ host|srflx|prflx|relay */
 		m->candidates++;
 		/* foundation component transport priority address port typ type ... */

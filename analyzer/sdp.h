@@ -50,6 +50,7 @@ struct sdp_media {
 	uint16_t rtcp_port;   /* a=rtcp, 0 when absent */
 	struct sdp_conn rtcp_conn;
 	bool rtcp_mux;
+	bool crypto;          /* a=crypto (RFC 4568): the media is SRTP */
 	struct sdp_rtpmap map[SDP_MAX_RTPMAP];
 	unsigned nmap;
 	unsigned candidates, cand_host, cand_srflx, cand_relay;

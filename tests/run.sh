@@ -109,6 +109,8 @@ tap < <(bash tests/ladder_check.sh "$build/sipaudit" 2>&1)
 tap < <(python3 tests/ladder_export.py "$build/sipaudit" 2>&1)
 # the HTML ladder and report in headless Chromium: arrows, findings, raw messages, paging, no network
 tap < <(python3 tests/html_check.py "$build/sipaudit" "$build/html-check" 2>&1)
+# --audio: WAV files from real calls playing known tones (testdata/captures/audio)
+tap < <(python3 tests/audio_check.py "$build" testdata/captures/audio "$shared/captures/public" 2>&1)
 
 if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

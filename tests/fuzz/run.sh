@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 build=${1:-build-fuzz}
 secs=${2:-30}
 work=tests/fuzz/corpus-run
-mkdir -p "$work"/file "$work"/sip "$work"/packets
+mkdir -p "$work"/file "$work"/sip "$work"/packets "$work"/audio
 cp testdata/captures/public/* testdata/captures/corrupt/* "$work"/file/ 2>/dev/null
 find testdata/captures testdata/captures/rules -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.gz' \) -size -64k \
 	-exec cp {} "$work"/file/ \; 2>/dev/null
@@ -25,7 +25,7 @@ for r in tests/fuzz/regressions/*; do
 done
 # undefined behaviour stops a run (UBSan alone would report it and go on)
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for h in file sip packets; do
+for h in file sip packets audio; do
 	bin=$build/tests/fuzz/fuzz_$h
 	log=$work/$h.log
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
