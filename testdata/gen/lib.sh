@@ -220,3 +220,22 @@ wait_callee() {
   wait "$UAS_PID" || rc=$?
   [ $rc = 0 ] || { echo "sipp callee exited $rc:" >&2; tail -30 "$WORK/uas.log" >&2; return 1; }
 }
+
+# baresip driven over its ctrl_tcp module (media.sh, audio.sh; $PY is python3)
+# bs_ctl NS COMMAND [PARAMS]: a ctrl_tcp command (netstring JSON) to the baresip in NS
+bs_ctl() {
+  nsx "$1" "$PY" -c '
+import json, socket, sys
+c = socket.create_connection(("127.0.0.1", 4444), timeout=3)
+m = json.dumps({"command": sys.argv[1], "params": " ".join(sys.argv[2:]), "token": "sipaudit"}).encode()
+c.sendall(b"%d:%s," % (len(m), m))' "${@:2}"
+}
+# bs_wait NS: until baresip's ctrl_tcp listens
+bs_wait() {
+  local i
+  for i in $(seq 50); do
+    nsx "$1" ss -ltn 2>/dev/null | grep -q "127.0.0.1:4444" && return 0
+    sleep 0.1
+  done
+  echo "$NAME: baresip did not start in $1" >&2; cat "$WORK"/bs-*.log >&2; exit 1
+}

@@ -144,21 +144,6 @@ $extra
 EOF
   echo "<sip:$user@$ip>;${acc}regint=0;audio_codecs=$codec" >"$d/accounts"
 }
-bs_ctl() {
-  nsx "$1" "$PY" -c '
-import json, socket, sys
-c = socket.create_connection(("127.0.0.1", 4444), timeout=3)
-m = json.dumps({"command": sys.argv[1], "params": " ".join(sys.argv[2:]), "token": "sipaudit"}).encode()
-c.sendall(b"%d:%s," % (len(m), m))' "${@:2}"
-}
-bs_wait() {
-  local i
-  for i in $(seq 50); do
-    nsx "$1" ss -ltn 2>/dev/null | grep -q "127.0.0.1:4444" && return 0
-    sleep 0.1
-  done
-  echo "$NAME: baresip did not start in $1" >&2; cat "$WORK"/bs-*.log >&2; exit 1
-}
 # bs_call SECONDS: the two configured baresips, A dials B, hangs up after SECONDS
 bs_call() {
   nsx "$NS_B" timeout 60 baresip -f "$WORK/bs-b" >"$WORK/bs-b.log" 2>&1 &

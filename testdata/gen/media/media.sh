@@ -224,23 +224,6 @@ ctrl_tcp_listen		127.0.0.1:4444
 EOF
   echo "<sip:$user@$ip>;${extra}regint=0;audio_codecs=PCMU" >"$d/accounts"
 }
-# bs_ctl NS COMMAND [PARAMS]: a ctrl_tcp command (netstring JSON) to the baresip in NS
-bs_ctl() {
-  nsx "$1" "$PY" -c '
-import json, socket, sys
-c = socket.create_connection(("127.0.0.1", 4444), timeout=3)
-m = json.dumps({"command": sys.argv[1], "params": " ".join(sys.argv[2:]), "token": "sipaudit"}).encode()
-c.sendall(b"%d:%s," % (len(m), m))' "${@:2}"
-}
-# bs_wait NS: until baresip's ctrl_tcp listens
-bs_wait() {
-  local i
-  for i in $(seq 50); do
-    nsx "$1" ss -ltn 2>/dev/null | grep -q "127.0.0.1:4444" && return 0
-    sleep 0.1
-  done
-  echo "$NAME: baresip did not start in $1" >&2; cat "$WORK"/bs-*.log >&2; exit 1
-}
 
 # ------------------------------------------------------------ reading captures
 # streams FILE: tshark's RTP stream table as TSV:
