@@ -1,9 +1,10 @@
 /* fuzz_sip.c - libFuzzer harness for the SIP head parser, message builder,
- * typed accessors and the SDP parser. */
+ * typed accessors, the SDP parser and the TLS key log parser (text input all). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../analyzer/keylog.h"
 #include "../../analyzer/sip.h"
 #include "fuzz_common.h"
 
@@ -25,6 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct sdp s;
 	sdp_parse(sv_make(p, size), &s);
+	struct keylog *kl = keylog_new();
+	keylog_add_text(kl, "fuzz", p, size);
+	uint8_t cr[32] = { 0 };
+	if (size >= 32)
+		memcpy(cr, p, 32);
+	keylog_find(kl, cr);
+	keylog_unused(kl);
+	keylog_free(kl);
 	free(p);
 	return 0;
 }
