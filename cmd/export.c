@@ -729,9 +729,19 @@ bool export_run(struct export *x, const char *const *paths, const struct input_s
 	size_t cap = 0;
 	if (keep_all(x))
 		join_links(x);
-	if (x->o.split_dir && mkdir(x->o.split_dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "sipaudit: error: cannot create %s: %s\n", x->o.split_dir, strerror(errno));
-		return false;
+	if (x->o.split_dir) {
+		struct stat sb;
+		int e = 0;
+		if (mkdir(x->o.split_dir, 0777) != 0 && errno != EEXIST)
+			e = errno;
+		else if (stat(x->o.split_dir, &sb) != 0)
+			e = errno;
+		else if (!S_ISDIR(sb.st_mode))
+			e = ENOTDIR;
+		if (e) {
+			fprintf(stderr, "sipaudit: error: cannot create %s: %s\n", x->o.split_dir, strerror(e));
+			return false;
+		}
 	}
 	/* Which sets of legs have a selected call */
 	bool *chosen = xcalloc(x->nrecs ? x->nrecs : 1, sizeof *chosen);

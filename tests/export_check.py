@@ -268,6 +268,9 @@ def main():
         r = run([SA, "-q", "--no-config", "--write", "/nonexistent/dir/x.pcap", cap])
         ok(r.returncode == 3 and b"/nonexistent/dir/x.pcap" in r.stderr, "unwritable --write: exit 3 with the path",
            "exit %d %s" % (r.returncode, r.stderr[-200:]))
+        r = run([SA, "-q", "--no-config", "--split", a, cap])
+        ok(r.returncode == 3 and r.stderr.count(b"Not a directory") == 1,
+           "--split onto a file: exit 3, one message", "exit %d %s" % (r.returncode, r.stderr[-200:]))
         r = run([SA, "-q", "--no-config", "--write", a, "--split", tmp, cap])
         ok(r.returncode == 2, "--write with --split is a usage error")
         r = run([SA, "-q", "--no-config", "--write", cap, cap])
