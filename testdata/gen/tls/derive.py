@@ -116,18 +116,65 @@ def oracle():
         rows.append("%s\t%s\t%d\t%s" % (f, os.path.basename(keys) if keys else "-", msgs,
                                         ",".join(sorted(cids)) or "-"))
     with open(p("EXPECTED.tshark.tsv"), "w") as fh:
-        fh.write("# capture\tkey log\tSIP messages tshark decodes\tsorted Call-IDs"
-                 " (tshark %s; made by testdata/gen/tls/derive.py)\n" % tshark_version())
         fh.write("\n".join(rows) + "\n")
     print("\n".join(rows))
 
 
-def tshark_version():
-    r = subprocess.run(["tshark", "--version"], capture_output=True, text=True)
-    return r.stdout.split("\n")[0].split("(")[1].split(")")[0].split()[1] if "(" in r.stdout else "?"
+CALLREG = ("REGISTER/401/REGISTER with digest credentials/200, then INVITE/100/180/200 (the three "
+           "responses as three TLS records in one TCP segment)/ACK/BYE/200")
+WHY = {
+    "tls13-aes128gcm": "TLS 1.3 TLS_AES_128_GCM_SHA256: " + CALLREG + ".",
+    "tls13-aes256gcm": "TLS 1.3 TLS_AES_256_GCM_SHA384 (SHA-384 key schedule): " + CALLREG + ".",
+    "tls13-chacha20": "TLS 1.3 TLS_CHACHA20_POLY1305_SHA256: " + CALLREG + ".",
+    "tls12-ecdhe-aes128gcm": "TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256 (CLIENT_RANDOM key log line, extended master secret): " + CALLREG + ".",
+    "tls12-ecdhe-aes256gcm": "TLS 1.2 ECDHE-RSA-AES256-GCM-SHA384 (SHA-384 PRF): " + CALLREG + ".",
+    "tls12-ecdhe-chacha20": "TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305 (RFC 7905 nonce): " + CALLREG + ".",
+    "tls12-ecdhe-aes128sha-etm": "TLS 1.2 ECDHE-RSA-AES128-SHA, CBC with HMAC-SHA1 and Encrypt-then-MAC negotiated (RFC 7366, extension 22 in both hellos): " + CALLREG + ".",
+    "tls12-ecdhe-aes128sha": "TLS 1.2 ECDHE-RSA-AES128-SHA, CBC with HMAC-SHA1, MAC-then-encrypt (client offers no Encrypt-then-MAC): " + CALLREG + ".",
+    "tls12-ecdhe-aes128sha256": "TLS 1.2 ECDHE-RSA-AES128-SHA256, CBC with HMAC-SHA256, MAC-then-encrypt: " + CALLREG + ".",
+    "tls12-rsa-aes128gcm": "TLS 1.2 with RSA key exchange, AES128-GCM-SHA256 (CLIENT_RANDOM line; the private key is not needed): " + CALLREG + ".",
+    "tls12-resume-id": "TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256, two connections: a full handshake with a call, then an abbreviated handshake resuming by session ID (server issues no tickets) with a second call; the key log has a CLIENT_RANDOM line for each connection (same master secret).",
+    "tls12-resume-ticket": "TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256, two connections: full handshake with a call, then resumption by session ticket (RFC 5077) with a second call; a CLIENT_RANDOM line per connection.",
+    "tls13-resume": "TLS 1.3 TLS_AES_128_GCM_SHA256, two connections: full handshake with a call, then PSK resumption (psk_dhe_ke, ticket from the first connection) with a second call; the key log holds both connections' secrets (keyed by each ClientHello random).",
+    "tls13-keyupdate": "TLS 1.3 (openssl s_client -keylogfile to the Python UAS): INVITE/100/180/200/ACK, then the client sends KeyUpdate(update_requested) and the BYE under the new key; the server answers with its own KeyUpdate before the 200 to BYE. The INVITE and ACK are each split over several TLS records (s_client writes what it reads from stdin). OpenSSL also logs CLIENT_TRAFFIC_SECRET_N/SERVER_TRAFFIC_SECRET_N lines (not NSS labels): a reader must derive the next secrets itself (RFC 8446 7.2) and ignore unknown labels.",
+    "tls13-bigmsg": "TLS 1.3 TLS_AES_128_GCM_SHA256: the INVITE carries a 4000-byte X-Padding header, so its one TLS record spans four TCP segments; the 100/180/200 are three records in one segment; ACK/BYE/200.",
+    "tls13-bye481": "TLS 1.3: INVITE/100/180/200/ACK, then BYE (CSeq 2, to the 200's Contact, right To-tag) 0.2 s after the ACK gets 481 although the dialog is confirmed and live; frames: 200, BYE, 481.",
+    "tls13-reg403": "TLS 1.3: REGISTER -> 401 -> REGISTER with credentials -> 403 Forbidden; frames: REGISTER, 401, REGISTER, 403.",
+    "tls13-wss": "SIP over secure WebSocket (RFC 7118) on TCP 443, TLS 1.3 TLS_AES_128_GCM_SHA256: HTTP GET Upgrade (Sec-WebSocket-Protocol: sip) -> 101, then masked client text frames and unmasked server frames; " + CALLREG + ", then a WebSocket CLOSE.",
+    "tls13-sipp": "SIPp (built-in uac and uas scenarios, -t t1) over TLS 1.3 TLS_AES_128_GCM_SHA256 through tlsrelay.py on each host (SIPp's own TLS cannot write a key log): INVITE/180/200/ACK/BYE/200 from real SIP software; SIPp's Via says TCP (it talks TCP to its relay).",
+    "tls12-sipp": "SIPp over TLS 1.2 (ECDHE-RSA-AES256-GCM-SHA384, OpenSSL's default choice) through tlsrelay.py: INVITE/180/200/ACK/BYE/200.",
+    "tls13-dsb": "tls13-aes128gcm.pcap converted by editcap --inject-secrets to pcapng with the key log in a Decryption Secrets Block; no .keys file: the keys come from the capture itself.",
+    "tls13-nokeys": "tls13-aes128gcm.pcap without any key log: nothing can be decrypted, so no SIP is seen; the tool should say that TLS traffic was present and could not be decrypted (no key log), not report faults.",
+    "tls13-wrongkeys": "tls13-aes128gcm.pcap with the key log of tls13-aes256gcm (an unrelated capture): no client random matches, nothing decrypts; a clear message, no faults.",
+    "tls13-truncatedkeys": "tls13-aes128gcm.pcap with its key log cut in the middle of the CLIENT_TRAFFIC_SECRET_0 line: the client's application data cannot be decrypted, the server's can (6 responses, no requests); the partial line must be rejected cleanly, and half a dialog must not produce faults (no ack-missing/no-response from the undecryptable direction).",
+    "tls13-badrecord": "tls13-aes128gcm.pcap with one ciphertext byte flipped in the TLS record carrying the INVITE (TCP checksum recomputed): that record fails its GCM tag check. The record sequence number still advances, so the ACK and BYE after it do decrypt (10 SIP messages; checked with an independent decryptor); tshark stops decrypting that direction after the bad record (8). A clear message for the bad record, no faults from the missing INVITE.",
+}
+RULE = {"tls13-bye481": ("bye-481", "error"), "tls13-reg403": ("registration-failed", "error")}
+
+
+def expectations():
+    rows = []
+    for f in sorted(os.listdir(OUT)):
+        if not (f.endswith(".pcap") or f.endswith(".pcapng")):
+            continue
+        stem = f.rsplit(".", 1)[0]
+        if stem not in RULE:
+            rows.append("%s\t-\t-\t-\t%s" % (f, WHY[stem]))
+            continue
+        keys = p(stem + ".keys")
+        fr = tshark_fields(p(f), keys, ["frame.number", "sip.Method", "sip.Status-Code"])
+        if stem == "tls13-bye481":
+            want = [r[0] for r in fr if "200" in r[2] and "BYE" not in r[1]][:1] + \
+                   [r[0] for r in fr if r[1] == "BYE" or "481" in r[2]]
+        else:
+            want = [r[0] for r in fr]
+        rows.append("%s\t%s\t%s\t%s\t%s" % (f, RULE[stem][0], RULE[stem][1], ",".join(want), WHY[stem]))
+    with open(p("EXPECTED.tls.tsv"), "w") as fh:
+        fh.write("\n".join(rows) + "\n")
 
 
 if __name__ == "__main__":
     if os.path.exists(p(BASE + ".pcap")) and os.path.exists(p("tls13-aes256gcm.keys")):
         derive()
     oracle()
+    expectations()

@@ -84,6 +84,36 @@ keyupdate() {
   report "$OUT/$name.pcap" >&2
 }
 
+# SIPp over TLS: SIPp's own TLS (OpenSSL) cannot write a key log, so SIPp UAC
+# and UAS talk plain TCP (-t t1) to tlsrelay.py on their own host (loopback,
+# not captured) and the relays carry the SIP bytes over TLS across the veth;
+# the client relay writes the key log.  SIPp's records follow its writes.
+sipp_tls() {
+  local name=$1 ver=$2
+  echo "== $name" >&2
+  mk_pair 4
+  nsx "$NS_A" ip addr add $A/24 dev vA
+  nsx "$NS_B" ip addr add $B/24 dev vB
+  rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
+  start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
+  (cd "$WORK" && exec ip netns exec "$NS_B" timeout 60 sipp -sn uas -t t1 -i $B -p 5060 -m 1 -nostdin >"$WORK/uas.log" 2>&1) &
+  UAS_PID=$!; PIDS+=("$UAS_PID")
+  ip netns exec "$NS_B" "$PY" "$TLS_DIR/tlsrelay.py" server $B 5061 $B 5060 --ver $ver >"$WORK/rs.log" 2>&1 &
+  PIDS+=($!)
+  ip netns exec "$NS_A" "$PY" "$TLS_DIR/tlsrelay.py" client $A 5062 $B 5061 --ver $ver --keylog "$WORK/$name.keys" >"$WORK/rc.log" 2>&1 &
+  local rc=$!; PIDS+=("$rc")
+  for i in $(seq 50); do grep -qs ready "$WORK/rc.log" && grep -qs ready "$WORK/rs.log" && break; sleep 0.1; done
+  sleep 0.3
+  (cd "$WORK" && ip netns exec "$NS_A" timeout 60 sipp -sn uac -t t1 -i $A -p 5070 -m 1 -nostdin $A:5062 >"$WORK/uac.log" 2>&1) \
+    || { echo "sipp uac failed:" >&2; tail -20 "$WORK/uac.log" >&2; exit 1; }
+  wait "$UAS_PID" || true
+  wait "$rc" || true
+  stop_cap
+  cp "$WORK/$name.keys" "$OUT/$name.keys"
+  ip netns del "$NS_A"; ip netns del "$NS_B"
+  report "$OUT/$name.pcap" >&2
+}
+
 one() {
   case "$1" in
     tls13-aes128gcm)   run "$1" 5061 TLS_AES_128_GCM_SHA256 "--ver 1.3" "--ver 1.3 --scen reg,call" ;;
@@ -102,6 +132,8 @@ one() {
     tls12-resume-ticket) run "$1" 5061 "" "--ver 1.2 --conns 2" "--ver 1.2 --cipher ECDHE-RSA-AES128-GCM-SHA256 --scen call --resume" ;;
     tls13-resume)      run "$1" 5061 TLS_AES_128_GCM_SHA256 "--ver 1.3 --conns 2" "--ver 1.3 --scen call --resume" ;;
     tls13-keyupdate)   keyupdate ;;
+    tls13-sipp)        sipp_tls "$1" 1.3 ;;
+    tls12-sipp)        sipp_tls "$1" 1.2 ;;
     tls13-bigmsg)      run "$1" 5061 TLS_AES_128_GCM_SHA256 "--ver 1.3" "--ver 1.3 --scen big" ;;
     tls13-wss)         run "$1" 443 TLS_AES_128_GCM_SHA256 "--ver 1.3 --wss" "--ver 1.3 --wss --scen reg,call" ;;
     *) echo "unknown capture: $1" >&2; exit 2 ;;
@@ -109,7 +141,7 @@ one() {
 }
 CAPTURES=(tls13-aes128gcm tls13-aes256gcm tls13-chacha20 tls12-ecdhe-aes128gcm tls12-ecdhe-aes256gcm
   tls12-ecdhe-chacha20 tls12-ecdhe-aes128sha-etm tls12-ecdhe-aes128sha tls12-ecdhe-aes128sha256
-  tls12-rsa-aes128gcm tls13-bye481 tls13-reg403 tls12-resume-id tls12-resume-ticket tls13-resume tls13-keyupdate tls13-bigmsg tls13-wss)
+  tls12-rsa-aes128gcm tls13-bye481 tls13-reg403 tls12-resume-id tls12-resume-ticket tls13-resume tls13-keyupdate tls13-bigmsg tls13-wss tls13-sipp tls12-sipp)
 
 need editcap openssl
 start_common

@@ -241,9 +241,10 @@ def serve(a):
         except (EOFError, ssl.SSLError, ConnectionError):
             pass
         try:
-            s.close()
-        except OSError:
+            s.unwrap()  # a clean close_notify keeps the session resumable
+        except (ssl.SSLError, OSError):
             pass
+        raw.close()
 
 
 # ---------------------------------------------------------------- client
