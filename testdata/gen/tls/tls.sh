@@ -25,6 +25,13 @@ suite_conf() {
   echo "$WORK/ossl-$1.cnf"
 }
 
+# No segmentation offload on the veth pair: tcpdump must see wire-sized
+# segments (MSS 1460), not one GSO super-packet per write.
+no_gso() {
+  nsx "$NS_A" ip link set vA gso_max_segs 1 gso_max_size 1500
+  nsx "$NS_B" ip link set vB gso_max_segs 1 gso_max_size 1500
+}
+
 # run NAME PORT SUITE13 "server opts" "client opts"
 run() {
   local name=$1 port=$2 suite=$3 sopt=$4 copt=$5 env=()
@@ -33,6 +40,7 @@ run() {
   mk_pair 4
   nsx "$NS_A" ip addr add $A/24 dev vA
   nsx "$NS_B" ip addr add $B/24 dev vB
+  no_gso
   rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
   start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
   ip netns exec "$NS_B" "${env[@]}" "$PY" "$TLS_DIR/tlssip.py" server $B $port $sopt >"$WORK/srv.log" 2>&1 &
@@ -56,6 +64,7 @@ keyupdate() {
   mk_pair 4
   nsx "$NS_A" ip addr add $A/24 dev vA
   nsx "$NS_B" ip addr add $B/24 dev vB
+  no_gso
   rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
   start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
   ip netns exec "$NS_B" "$PY" "$TLS_DIR/tlssip.py" server $B $port --ver 1.3 >"$WORK/srv.log" 2>&1 &
@@ -94,6 +103,7 @@ sipp_tls() {
   mk_pair 4
   nsx "$NS_A" ip addr add $A/24 dev vA
   nsx "$NS_B" ip addr add $B/24 dev vB
+  no_gso
   rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
   start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
   (cd "$WORK" && exec ip netns exec "$NS_B" timeout 60 sipp -sn uas -t t1 -i $B -p 5060 -m 1 -nostdin >"$WORK/uas.log" 2>&1) &
