@@ -143,6 +143,7 @@ WHY = {
     "tls13-wss": "SIP over secure WebSocket (RFC 7118) on TCP 443, TLS 1.3 TLS_AES_128_GCM_SHA256: HTTP GET Upgrade (Sec-WebSocket-Protocol: sip) -> 101, then masked client text frames and unmasked server frames; " + CALLREG + ", then a WebSocket CLOSE.",
     "tls13-sipp": "SIPp (built-in uac and uas scenarios, -t t1) over TLS 1.3 TLS_AES_128_GCM_SHA256 through tlsrelay.py on each host (SIPp's own TLS cannot write a key log): INVITE/180/200/ACK/BYE/200 from real SIP software; SIPp's Via says TCP (it talks TCP to its relay).",
     "tls12-sipp": "SIPp over TLS 1.2 (ECDHE-RSA-AES256-GCM-SHA384, OpenSSL's default choice) through tlsrelay.py: INVITE/180/200/ACK/BYE/200.",
+    "tls13-kamailio": "Kamailio 5.6 tls module terminating TLS 1.3 (TLS_AES_256_GCM_SHA384, the suite OpenSSL picks by default) from tlssip.py and relaying over UDP on loopback to a SIPp UAS: INVITE/100 (Kamailio)/180/200 (SIPp's, Record-Routed)/ACK/BYE with Route/200; the key log is the UAC's.",
     "tls13-dsb": "tls13-aes128gcm.pcap converted by editcap --inject-secrets to pcapng with the key log in a Decryption Secrets Block; no .keys file: the keys come from the capture itself.",
     "tls13-nokeys": "tls13-aes128gcm.pcap without any key log: nothing can be decrypted, so no SIP is seen; the tool should say that TLS traffic was present and could not be decrypted (no key log), not report faults.",
     "tls13-wrongkeys": "tls13-aes128gcm.pcap with the key log of tls13-aes256gcm (an unrelated capture): no client random matches, nothing decrypts; a clear message, no faults.",

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SIP over TLS test captures for TLS decryption with key logs (issue 13).
 # tlssip.py (Python ssl = OpenSSL 3) as UAC in namespace A and UAS in
-# namespace B; openssl s_client for the KeyUpdate case; tcpdump on A's veth.
+# namespace B; openssl s_client for the KeyUpdate case; SIPp behind
+# tlsrelay.py TLS relays; Kamailio's tls module as a TLS proxy; tcpdump on
+# A's veth.
 # Every capture NAME.pcap gets its NSS key log NAME.keys (written by the
 # client: SSLContext.keylog_filename / s_client -keylogfile).
 #   tls.sh [all|NAME...]   -> testdata/captures/tls/
-# Needs: root, iproute2, tcpdump, tshark, editcap, openssl, python3.
+# Needs: root, iproute2, tcpdump, tshark, editcap, openssl, python3, sip-tester
+# (SIPp), kamailio + kamailio-tls-modules (tls13-kamailio).
 source "$(dirname "$0")/../lib.sh"
 TLS_DIR="$GEN_DIR/tls"
 OUT="$OUT_DIR/tls"
@@ -124,6 +127,38 @@ sipp_tls() {
   report "$OUT/$name.pcap" >&2
 }
 
+# Kamailio's tls module (5.6: no key log of its own) terminates TLS from the
+# UAC (tlssip.py, which writes the key log) and relays over UDP on loopback
+# to a SIPp UAS; only the TLS leg crosses the captured veth.
+kamailio_tls() {
+  local name=$1
+  echo "== $name" >&2
+  need kamailio
+  mk_pair 4
+  nsx "$NS_A" ip addr add $A/24 dev vA
+  nsx "$NS_B" ip addr add $B/24 dev vB
+  no_gso
+  rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
+  mkdir -p "$WORK/kam"
+  sed "s|TLSDIR|$TLS_DIR|" "$TLS_DIR/kamailio-tls.tls.cfg" >"$WORK/kam/tls.cfg"
+  sed "s|TLSCFG|$WORK/kam/tls.cfg|" "$TLS_DIR/kamailio-tls.cfg" >"$WORK/kam/kamailio.cfg"
+  start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
+  (cd "$WORK" && exec ip netns exec "$NS_B" timeout 60 sipp -sn uas -i 127.0.0.1 -p 5080 -m 1 -nostdin >"$WORK/uas.log" 2>&1) &
+  UAS_PID=$!; PIDS+=("$UAS_PID")
+  ip netns exec "$NS_B" kamailio -f "$WORK/kam/kamailio.cfg" -DD -E -m 32 -M 8 -Y "$WORK/kam" -w "$WORK/kam" \
+    >"$WORK/kamailio.log" 2>&1 &
+  PIDS+=($!)
+  for i in $(seq 50); do nsx "$NS_B" ss -ltn 2>/dev/null | grep -q ":5061" && break; sleep 0.1; done
+  sleep 0.5
+  ip netns exec "$NS_A" timeout 30 "$PY" "$TLS_DIR/tlssip.py" client $A $B 5061 --keylog "$WORK/$name.keys" \
+    --scen call >&2 || { tail -30 "$WORK/kamailio.log" >&2; exit 1; }
+  wait "$UAS_PID" || true
+  stop_cap
+  cp "$WORK/$name.keys" "$OUT/$name.keys"
+  ip netns del "$NS_A"; ip netns del "$NS_B"
+  report "$OUT/$name.pcap" >&2
+}
+
 one() {
   case "$1" in
     tls13-aes128gcm)   run "$1" 5061 TLS_AES_128_GCM_SHA256 "--ver 1.3" "--ver 1.3 --scen reg,call" ;;
@@ -144,6 +179,7 @@ one() {
     tls13-keyupdate)   keyupdate ;;
     tls13-sipp)        sipp_tls "$1" 1.3 ;;
     tls12-sipp)        sipp_tls "$1" 1.2 ;;
+    tls13-kamailio)    kamailio_tls "$1" ;;
     tls13-bigmsg)      run "$1" 5061 TLS_AES_128_GCM_SHA256 "--ver 1.3" "--ver 1.3 --scen big" ;;
     tls13-wss)         run "$1" 443 TLS_AES_128_GCM_SHA256 "--ver 1.3 --wss" "--ver 1.3 --wss --scen reg,call" ;;
     *) echo "unknown capture: $1" >&2; exit 2 ;;
@@ -151,7 +187,7 @@ one() {
 }
 CAPTURES=(tls13-aes128gcm tls13-aes256gcm tls13-chacha20 tls12-ecdhe-aes128gcm tls12-ecdhe-aes256gcm
   tls12-ecdhe-chacha20 tls12-ecdhe-aes128sha-etm tls12-ecdhe-aes128sha tls12-ecdhe-aes128sha256
-  tls12-rsa-aes128gcm tls13-bye481 tls13-reg403 tls12-resume-id tls12-resume-ticket tls13-resume tls13-keyupdate tls13-bigmsg tls13-wss tls13-sipp tls12-sipp)
+  tls12-rsa-aes128gcm tls13-bye481 tls13-reg403 tls12-resume-id tls12-resume-ticket tls13-resume tls13-keyupdate tls13-bigmsg tls13-wss tls13-sipp tls12-sipp tls13-kamailio)
 
 need editcap openssl
 start_common

@@ -160,6 +160,18 @@ def hdr(msg, name):
     return ""
 
 
+def hdrs(msg, name):
+    """every value of a header, in order (comma-joined lines split)"""
+    out = []
+    for line in msg.split("\r\n")[1:]:
+        if not line:
+            break
+        k, _, v = line.partition(":")
+        if k.strip().lower() == name.lower():
+            out += [x.strip() for x in v.split(",")]
+    return out
+
+
 def build(first, headers, body=""):
     h = [first] + headers + ["Content-Length: %d" % len(body.encode()), "", ""]
     return "\r\n".join(h) + body
@@ -301,10 +313,12 @@ class UAC:
         ok = self.expect([200])
         to = "To: " + hdr(ok, "To")
         ruri = hdr(ok, "Contact").strip("<>") or ruri  # remote target (RFC 3261 12.1.2)
-        self.c.send([build("ACK %s SIP/2.0" % ruri, [self.via(), "Max-Forwards: 70", frm, to,
+        rs = hdrs(ok, "Record-Route")[::-1]  # UAC route set: reversed (12.1.2)
+        route = ["Route: " + ", ".join(rs)] if rs else []
+        self.c.send([build("ACK %s SIP/2.0" % ruri, [self.via()] + route + ["Max-Forwards: 70", frm, to,
                                                     "Call-ID: " + cid, "CSeq: 1 ACK"])])
         time.sleep(0.2)
-        self.c.send([build("BYE %s SIP/2.0" % ruri, [self.via(), "Max-Forwards: 70", frm, to,
+        self.c.send([build("BYE %s SIP/2.0" % ruri, [self.via()] + route + ["Max-Forwards: 70", frm, to,
                                                     "Call-ID: " + cid, "CSeq: 2 BYE"])])
         self.expect([200, 481])
 
