@@ -26,4 +26,7 @@ G=$(cd "$(dirname "$0")" && pwd)
 # issue-11 field-traffic captures (about 12 minutes), EXPECTED.prod.tsv likewise
 "$G/prod/prod.sh" all
 "$G/rules/links.sh" all   # B2BUA legs (EXPECTED.links.tsv is written by hand: clean captures)
+# issue-13 SIP over TLS captures with key logs (needs openssl, kamailio-tls-modules);
+# rewrites testdata/captures/tls/EXPECTED.tls.tsv and EXPECTED.tshark.tsv
+"$G/tls/tls.sh" all
 "$G/verify.sh"
