@@ -239,3 +239,29 @@ bs_wait() {
   done
   echo "$NAME: baresip did not start in $1" >&2; cat "$WORK"/bs-*.log >&2; exit 1
 }
+
+# Two-party topologies (media.sh, audio.sh: the caller sets IP_A, IP_B and NS_R
+# and deletes NS_R on exit)
+# caller A 192.0.2.10 <-> callee B 192.0.2.20, one veth pair
+topo_pair() {
+  mk_pair 4
+  nsx "$NS_A" ip addr add $IP_A/24 dev vA
+  nsx "$NS_B" ip addr add $IP_B/24 dev vB
+}
+
+# caller A -- vA|rA [bridge br0 in R] rB|vB -- callee B, same /24
+topo_bridge() {
+  mk_ns "$NS_A" "$NS_B" "$NS_R"
+  ip link add vA netns "$NS_A" address 02:00:00:00:00:0a type veth peer name rA netns "$NS_R" address 02:00:00:00:01:0a
+  ip link add vB netns "$NS_B" address 02:00:00:00:00:0b type veth peer name rB netns "$NS_R" address 02:00:00:00:01:0b
+  nsx "$NS_R" ip link add br0 type bridge
+  nsx "$NS_R" ip link set rA master br0
+  nsx "$NS_R" ip link set rB master br0
+  nsx "$NS_R" ip link set br0 up
+  nsx "$NS_R" ip link set rA up
+  nsx "$NS_R" ip link set rB up
+  nsx "$NS_A" ip addr add $IP_A/24 dev vA
+  nsx "$NS_B" ip addr add $IP_B/24 dev vB
+  nsx "$NS_A" ip link set vA up
+  nsx "$NS_B" ip link set vB up
+}

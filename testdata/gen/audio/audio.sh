@@ -53,27 +53,6 @@ audio_cleanup() {
   ip netns del "$NS_R" 2>/dev/null || true
 }
 
-topo_pair() {
-  mk_pair 4
-  nsx "$NS_A" ip addr add $IP_A/24 dev vA
-  nsx "$NS_B" ip addr add $IP_B/24 dev vB
-}
-
-# caller A -- [bridge in R] -- callee B, one /24
-topo_bridge() {
-  mk_ns "$NS_A" "$NS_B" "$NS_R"
-  ip link add vA netns "$NS_A" address 02:00:00:00:00:0a type veth peer name rA netns "$NS_R" address 02:00:00:00:01:0a
-  ip link add vB netns "$NS_B" address 02:00:00:00:00:0b type veth peer name rB netns "$NS_R" address 02:00:00:00:01:0b
-  nsx "$NS_R" ip link add br0 type bridge
-  nsx "$NS_R" ip link set rA master br0
-  nsx "$NS_R" ip link set rB master br0
-  for l in br0 rA rB; do nsx "$NS_R" ip link set $l up; done
-  nsx "$NS_A" ip addr add $IP_A/24 dev vA
-  nsx "$NS_B" ip addr add $IP_B/24 dev vB
-  nsx "$NS_A" ip link set vA up
-  nsx "$NS_B" ip link set vB up
-}
-
 CAP_FILE=
 cap() { rm -f "$1"; CAP_FILE=$1; start_cap "$NS_A" vA "$1"; }
 
