@@ -83,6 +83,6 @@ int ip_parse(const char *p, size_t n, uint8_t out[16])
 
 const char *transport_name(enum transport t)
 {
-	static const char *const names[TRANSPORT_COUNT] = { "udp", "tcp", "sctp", "ws" };
+	static const char *const names[TRANSPORT_COUNT] = { "udp", "tcp", "sctp", "ws", "tls", "wss" };
 	return (unsigned)t < TRANSPORT_COUNT ? names[t] : "?";
 }

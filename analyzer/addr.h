@@ -33,6 +33,8 @@ enum transport {
 	TRANSPORT_TCP,
 	TRANSPORT_SCTP,
 	TRANSPORT_WS,
+	TRANSPORT_TLS, /* SIP over TLS, decrypted (RFC 3261 §26.2, sips) */
+	TRANSPORT_WSS, /* SIP over WebSocket over TLS (RFC 7118), decrypted */
 	TRANSPORT_COUNT
 };
 const char *transport_name(enum transport t);

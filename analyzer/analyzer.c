@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "keylog.h"
 #include "xalloc.h"
 
 uint32_t hash_bytes(const void *p, size_t n, uint32_t seed)
@@ -27,6 +28,45 @@ struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud)
 	an->sink = sink;
 	an->sink_ud = ud;
 	return an;
+}
+
+void analyzer_set_keylog(struct analyzer *an, struct keylog *kl)
+{
+	if (an->keylog_owned)
+		keylog_free(an->keylog);
+	an->keylog = kl;
+	an->keylog_owned = false;
+}
+
+struct keylog *analyzer_keylog(const struct analyzer *an)
+{
+	return an->keylog;
+}
+
+void analyzer_secrets(struct analyzer *an, uint32_t type, const uint8_t *data, size_t len)
+{
+	struct input_stats *st = an->st;
+	if (type != 0x544c534bu) { /* 'TLSK': NSS key log; WireGuard, ZigBee... keys are not for us */
+		input_error(st, "decryption secrets block after frame %llu: secrets of type 0x%08x ignored (only TLS key logs are used)",
+			    (unsigned long long)an->frame, type);
+		return;
+	}
+	if (!an->keylog) {
+		an->keylog = keylog_new();
+		an->keylog_owned = true;
+	}
+	char src[512];
+	snprintf(src, sizeof src, "%s: decryption secrets block", st && st->path ? st->path : "capture");
+	const struct keylog_stats *ks = keylog_stats(an->keylog);
+	uint64_t before = ks->entries, bad = ks->bad_lines;
+	keylog_add_text(an->keylog, src, (const char *)data, len);
+	if (st) {
+		st->tls_keys = true;
+		st->tls_dsb_secrets += ks->entries - before;
+		if (ks->bad_lines > bad)
+			input_error(st, "decryption secrets block after frame %llu: %llu lines that are not key log lines",
+				    (unsigned long long)an->frame, (unsigned long long)(ks->bad_lines - bad));
+	}
 }
 
 void analyzer_set_media(struct analyzer *an, analyzer_media_fn fn, void *ud)
@@ -73,6 +113,8 @@ void analyzer_free(struct analyzer *an)
 		return;
 	ipfrag_free(an->frag);
 	tcp_table_free(an->tcp);
+	if (an->keylog_owned)
+		keylog_free(an->keylog);
 	sctp_release(an, false);
 	free(an->scratch);
 	free(an->carriers);
@@ -110,6 +152,9 @@ void input_stats_release(struct input_stats *st)
 	for (unsigned i = 0; i < st->nerrors; i++)
 		free(st->errors[i]);
 	st->nerrors = 0;
+	free(st->tls_notes);
+	st->tls_notes = NULL;
+	st->ntls_notes = 0;
 	free(st->fatal);
 	st->fatal = NULL;
 }
@@ -126,6 +171,7 @@ void analyzer_begin_input(struct analyzer *an, uint32_t input, struct input_stat
 		an->frag = ipfrag_new();
 	if (!an->tcp)
 		an->tcp = tcp_table_new();
+	st->tls_keys = an->keylog && keylog_stats(an->keylog)->entries > 0;
 }
 
 static void note_linktype(struct input_stats *st, int lt)

@@ -14,13 +14,40 @@
 #define TS_SEC_MAX 9000000000LL
 #define INPUT_MAX_LINKTYPES 8
 
+/* A TLS connection that was not decrypted, or only in part, and why. */
+#define TLS_OUTCOMES 7
+#define TLS_MAX_NOTES 100
+struct tls_note {
+	struct endpoint client, server; /* client: the ClientHello's sender (else the first sender seen) */
+	uint64_t first_frame, last_frame;
+	uint8_t status;             /* enum tls_status */
+	bool partial;               /* some records were decrypted */
+	bool lost;                  /* bytes went missing: decryption stopped there */
+	bool have_random;
+	uint8_t client_random[32];
+	uint16_t suite, version;    /* 0: no ServerHello seen */
+	uint64_t records, decrypted;
+};
+const char *tls_outcome_name(unsigned status); /* "no_key", ... (JSON) */
+const char *tls_outcome_text(unsigned status); /* a sentence for people */
+
 /* Per-input summary. The analyzer fills it; the caller owns it. */
 struct input_stats {
 	const char *path; /* borrowed from the caller */
 	uint64_t packets, bytes;
 	int64_t last_ns; /* latest packet time (capture clock, ns since the epoch) */
 	uint64_t sip_messages, malformed;
-	uint64_t tls_flows;
+	uint64_t tls_flows;     /* TLS connections recognised */
+	uint64_t tls_decrypted; /* of which decrypted */
+	uint64_t tls_bad_records; /* records that did not authenticate */
+	uint64_t tls_by_status[TLS_OUTCOMES]; /* flows by outcome (tls.h enum tls_status) */
+	bool tls_keys;          /* key material was available while reading this input */
+	uint64_t tls_dsb_secrets; /* client randoms the capture's own decryption secrets blocks gave */
+	uint64_t tls_keyed;     /* flows whose client random the key log knows */
+	/* The flows not (wholly) decrypted, one note each, in the order they ended. */
+	struct tls_note *tls_notes;
+	unsigned ntls_notes;
+	uint64_t tls_notes_dropped; /* beyond TLS_MAX_NOTES */
 	uint64_t rtp_packets, rtcp_packets; /* UDP payloads that parsed as RTP / RTCP */
 	int linktypes[INPUT_MAX_LINKTYPES]; /* LINKTYPE_* values seen, in order */
 	unsigned nlinktypes;
@@ -75,6 +102,16 @@ struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud);
 void analyzer_record_carriers(struct analyzer *an, bool on);
 /* hook (borrowed, may be NULL) sees every frame of the inputs read next. */
 void analyzer_set_frame_hook(struct analyzer *an, const struct frame_hook *hook);
+struct keylog;
+/* TLS key material for the inputs read next (borrowed, may be NULL). A
+ * pcapng Decryption Secrets Block adds its keys to it (or to a key log the
+ * analyzer makes when none was set). */
+void analyzer_set_keylog(struct analyzer *an, struct keylog *kl);
+/* The key material in use (for its statistics), NULL when none. */
+struct keylog *analyzer_keylog(const struct analyzer *an);
+/* The capture carries secrets (pcapng Decryption Secrets Block, type
+ * 0x544c534b = NSS key log). */
+void analyzer_secrets(struct analyzer *an, uint32_t type, const uint8_t *data, size_t len);
 /* Without a media sink, RTP is not looked at. */
 void analyzer_set_media(struct analyzer *an, analyzer_media_fn fn, void *ud);
 void analyzer_free(struct analyzer *an);

@@ -363,6 +363,16 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 			ng_packet(an, &r, st, frame, 0, 0, b + 4, cl, ol);
 			break;
 		}
+		case 10: { /* Decryption Secrets Block: the capture carries its TLS keys */
+			uint32_t sl = bl >= 8 ? ng32(&r, b + 4) : 0;
+			if (bl < 8 || sl > bl - 8) {
+				input_error(st, "decryption secrets block at offset %llu (after frame %llu): secrets length %u exceeds its block; ignored",
+					    (unsigned long long)r.pos, (unsigned long long)frame, sl);
+				break;
+			}
+			analyzer_secrets(an, ng32(&r, b), b + 8, sl);
+			break;
+		}
 		default:
 			break; /* statistics, name resolution, custom blocks... */
 		}

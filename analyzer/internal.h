@@ -36,6 +36,7 @@ struct flowmeta {
 struct ipfrag;
 struct tcp_table;
 struct sctp_state;
+struct keylog;
 
 struct analyzer {
 	analyzer_sink_fn sink;
@@ -58,6 +59,10 @@ struct analyzer {
 
 	struct ipfrag *frag;
 	struct tcp_table *tcp;
+	/* TLS key material (analyzer_set_keylog, or made for the secrets a
+	 * pcapng capture carries), NULL when there is none. */
+	struct keylog *keylog;
+	bool keylog_owned;
 	struct sctp_state *sctp;
 
 	/* Carrier frames (analyzer_record_carriers): the fragments of the

@@ -1,7 +1,9 @@
 /* stream.c - framing of in-order TCP bytes: SIP messages by Content-Length
  * (RFC 3261 §18.3), WebSocket frames (RFC 6455 §5.2) carrying SIP (RFC 7118),
- * TLS records recognised and counted. Complete messages are framed straight
- * from the packet bytes; only an incomplete tail is copied. */
+ * TLS records followed and decrypted (tls.c) when the key log has the
+ * connection's secrets, the plaintext framed again by the same code.
+ * Complete messages are framed straight from the packet bytes; only an
+ * incomplete tail is copied. */
 #include "stream.h"
 
 #include <stdio.h>
@@ -10,12 +12,22 @@
 
 #include "cursor.h"
 #include "sv.h"
+#include "tls.h"
 #include "xalloc.h"
 
 #define STREAM_MAX_PENDING (4u << 20) /* bytes of one unfinished message */
 #define WS_MAX_MESSAGE (4u << 20)
 #define RESYNC_SCAN_LIMIT (4u << 20)  /* bytes searched before giving up */
 #define HTTP_MAX_HEAD 16384
+
+/* A TLS connection: its records (tls.c) and the decrypted bytes of each
+ * direction, framed by a stream of their own. */
+struct tls_flow {
+	struct tls_conn t;
+	struct stream inner[2];
+	struct endpoint ep[2]; /* ep[d]: the sender of direction d */
+	uint64_t first_frame, last_frame;
+};
 
 void stream_release(struct stream *s)
 {
@@ -252,7 +264,7 @@ static size_t consume_sip(struct analyzer *an, struct stream *s, const struct st
 		flowmeta_at(&fm, ci, off == 0 ? first_frame : an->frame);
 		clog_select(an, s, ci, cpos(s, p + off), cpos(s, p + off) + mlen);
 		sipframe_emit(an, &fm, p + off, mlen, false,
-			      no_clen && ci->fm.transport == TRANSPORT_TCP ? "missing Content-Length on a stream transport" : NULL);
+			      no_clen && ci->fm.transport != TRANSPORT_UDP ? "missing Content-Length on a stream transport" : NULL);
 		an->ncarriers = 0;
 		off += mlen;
 		s->want = 0;
@@ -265,7 +277,7 @@ static void ws_deliver(struct analyzer *an, const struct stream_conn_info *ci, c
 {
 	struct flowmeta fm;
 	flowmeta_at(&fm, ci, first_frame);
-	fm.transport = TRANSPORT_WS;
+	fm.transport = ci->fm.transport == TRANSPORT_TLS ? TRANSPORT_WSS : TRANSPORT_WS;
 	sipframe_datagram(an, &fm, p, len);
 }
 
@@ -363,6 +375,162 @@ static size_t consume_ws(struct analyzer *an, struct stream *s, const struct str
 	return off;
 }
 
+/* ---- TLS ---- */
+
+/* Where a capture that began inside a TLS connection has whole records:
+ * an application-data record header (type 23, version 3.x) whose record
+ * ends the bytes or is followed by another record header. -1: none. */
+static ptrdiff_t tls_find_records(const uint8_t *p, size_t len)
+{
+	size_t lim = len < 16384 + 5 ? len : 16384 + 5;
+	for (size_t i = 0; i + 5 <= lim; i++) {
+		if (p[i] != 23 || p[i + 1] != 3 || p[i + 2] > 4 || p[i + 2] == 0)
+			continue;
+		size_t n = (size_t)p[i + 3] << 8 | p[i + 4];
+		if (n < 17 || n > 16384 + 256 || i + 5 + n > len)
+			continue;
+		size_t e = i + 5 + n;
+		if (e == len || (e + 5 <= len && p[e] >= 20 && p[e] <= 24 && p[e + 1] == 3 && p[e + 2] == p[i + 2]))
+			return (ptrdiff_t)i;
+	}
+	return -1;
+}
+
+static void tls_inner_info(const struct tls_flow *tf, const struct stream_conn_info *ci, struct stream_conn_info *ici)
+{
+	(void)tf;
+	*ici = *ci;
+	ici->fm.transport = TRANSPORT_TLS;
+	ici->tls = NULL; /* TLS inside TLS is not followed */
+}
+
+static void tls_begin(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci)
+{
+	s->mode = SM_TLS;
+	if (*ci->tls)
+		return;
+	struct tls_flow *tf = xcalloc(1, sizeof *tf);
+	tls_conn_init(&tf->t, an->keylog);
+	tf->ep[ci->dir & 1] = ci->fm.src;
+	tf->ep[!(ci->dir & 1)] = ci->fm.dst;
+	tf->first_frame = tf->last_frame = an->frame;
+	*ci->tls = tf;
+	an->st->tls_flows++;
+}
+
+struct tls_cb {
+	struct analyzer *an;
+	struct tls_flow *tf;
+	const struct stream_conn_info *ci;
+};
+
+static void tls_plain(void *ud, int dir, const uint8_t *p, size_t len)
+{
+	struct tls_cb *x = ud;
+	struct stream_conn_info ici;
+	tls_inner_info(x->tf, x->ci, &ici);
+	struct stream *in = &x->tf->inner[dir & 1];
+	if (in->mode == SM_UNKNOWN && in->pos == 0)
+		in->from_start = x->tf->t.client >= 0; /* the handshake was seen: these are the first bytes */
+	stream_data(x->an, in, &ici, p, len);
+}
+
+static void tls_problem(void *ud, int dir, const char *what)
+{
+	struct tls_cb *x = ud;
+	(void)dir;
+	char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+	endpoint_pair(x->ci, a, b);
+	x->an->st->tls_bad_records++;
+	input_error(x->an->st, "frame %llu: TLS %s -> %s: %s; the record is skipped", (unsigned long long)x->an->frame,
+		    a, b, what);
+}
+
+static void tls_feed(struct analyzer *an, const struct stream_conn_info *ci, const uint8_t *p, size_t len)
+{
+	struct tls_flow *tf = *ci->tls;
+	if (!tf)
+		return;
+	tf->last_frame = an->frame;
+	struct tls_cb x = { an, tf, ci };
+	tls_conn_data(&tf->t, ci->dir & 1, p, len, tls_plain, tls_problem, &x);
+}
+
+static void tls_gap(struct analyzer *an, const struct stream_conn_info *ci, uint64_t lost)
+{
+	struct tls_flow *tf = *ci->tls;
+	if (!tf)
+		return;
+	int d = ci->dir & 1;
+	if (tf->t.side[d].keyed && !tf->t.side[d].lost) {
+		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+		endpoint_pair(ci, a, b);
+		input_error(an->st, "frame %llu: TLS %s -> %s: %llu bytes missing from the capture; the rest of this direction cannot be decrypted",
+			    (unsigned long long)an->frame, a, b, (unsigned long long)lost);
+		struct stream_conn_info ici;
+		tls_inner_info(tf, ci, &ici);
+		stream_end(an, &tf->inner[d], &ici, "bytes lost");
+	}
+	tls_conn_gap(&tf->t, d, lost);
+}
+
+void stream_tls_free(struct tls_flow **tf)
+{
+	if (!*tf)
+		return;
+	tls_conn_release(&(*tf)->t);
+	stream_release(&(*tf)->inner[0]);
+	stream_release(&(*tf)->inner[1]);
+	free(*tf);
+	*tf = NULL;
+}
+
+void stream_tls_end(struct analyzer *an, struct tls_flow **tfp)
+{
+	struct tls_flow *tf = *tfp;
+	if (!tf)
+		return;
+	struct input_stats *st = an->st;
+	const struct tls_conn *t = &tf->t;
+	unsigned status = t->status;
+	if (status >= TLS_OUTCOMES)
+		status = TLS_ST_NOT_TLS;
+	st->tls_by_status[status]++;
+	if (t->key_found)
+		st->tls_keyed++;
+	bool whole = status == TLS_ST_DECRYPTING && !t->side[0].lost && !t->side[1].lost;
+	if (status == TLS_ST_DECRYPTING)
+		st->tls_decrypted++;
+	if (!whole) {
+		if (st->ntls_notes >= TLS_MAX_NOTES) {
+			st->tls_notes_dropped++;
+		} else {
+			if (!st->tls_notes)
+				st->tls_notes = xcalloc(TLS_MAX_NOTES, sizeof *st->tls_notes);
+			struct tls_note *n = &st->tls_notes[st->ntls_notes++];
+			memset(n, 0, sizeof *n);
+			int c = t->client >= 0 ? t->client : 0;
+			n->client = tf->ep[c];
+			n->server = tf->ep[!c];
+			n->first_frame = tf->first_frame;
+			n->last_frame = tf->last_frame;
+			n->status = (uint8_t)status;
+			n->partial = t->decrypted > 0;
+			n->lost = t->side[0].lost || t->side[1].lost;
+			n->have_random = t->have_ch;
+			if (t->have_ch)
+				memcpy(n->client_random, t->ch.random, 32);
+			if (t->have_sh) {
+				n->suite = t->sh.suite;
+				n->version = t->sh.version;
+			}
+			n->records = t->records;
+			n->decrypted = t->decrypted;
+		}
+	}
+	stream_tls_free(tfp);
+}
+
 /* Decides what a direction carries from its first bytes. Returns bytes of
  * an HTTP Upgrade head consumed, or -1 when more bytes are needed. */
 static ptrdiff_t detect(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
@@ -371,12 +539,8 @@ static ptrdiff_t detect(struct analyzer *an, struct stream *s, const struct stre
 	size_t k = sipframe_skip_crlf(p, len);
 	if (k == len)
 		return (ptrdiff_t)len; /* keep-alives only so far */
-	if (is_tls_record(p, len)) {
-		s->mode = SM_TLS;
-		if (!*ci->tls_counted) {
-			*ci->tls_counted = true;
-			an->st->tls_flows++;
-		}
+	if (ci->tls && is_tls_record(p, len)) {
+		tls_begin(an, s, ci);
 		return 0;
 	}
 	if (is_http_request(p, len) || (len >= 7 && memcmp(p, "HTTP/1.", 7) == 0)) {
@@ -405,9 +569,15 @@ static ptrdiff_t detect(struct analyzer *an, struct stream *s, const struct stre
 		s->mode = SM_WS;
 		return 0;
 	}
-	/* Mid-stream: the capture may have begun inside a message. */
+	/* Mid-stream: the capture may have begun inside a message, or
+	 * inside a TLS connection. */
+	ptrdiff_t t = ci->tls && !s->from_start ? tls_find_records(p, len) : -1;
+	if (t >= 0) {
+		tls_begin(an, s, ci);
+		return t;
+	}
 	s->mode = s->from_start ? SM_IGNORE : SM_RESYNC;
-	s->ws_capable = !s->from_start;
+	s->ws_capable = s->tls_capable = !s->from_start;
 	return 0;
 }
 
@@ -429,6 +599,16 @@ static size_t process(struct analyzer *an, struct stream *s, const struct stream
 		case SM_SIP:
 			return off + consume_sip(an, s, ci, p + off, len - off, first_frame);
 		case SM_RESYNC: {
+			/* A capture that began inside a TLS connection, the first
+			 * segment not starting a record. */
+			if (s->tls_capable && ci->tls) {
+				ptrdiff_t t = tls_find_records(p + off, len - off);
+				if (t >= 0) {
+					tls_begin(an, s, ci);
+					off += (size_t)t;
+					continue;
+				}
+			}
 			/* A WebSocket stream after a gap: unmasked frames carry SIP
 			 * as plain text, which must not be framed as bare SIP. */
 			if (s->ws_capable && off < len && ws_looks_like_sip(an, p + off, len - off)) {
@@ -452,6 +632,9 @@ static size_t process(struct analyzer *an, struct stream *s, const struct stream
 		}
 		case SM_WS:
 			return off + consume_ws(an, s, ci, p + off, len - off, first_frame);
+		case SM_TLS:
+			tls_feed(an, ci, p + off, len - off);
+			return len;
 		default:
 			return len; /* TLS, other: discard */
 		}
@@ -461,8 +644,12 @@ static size_t process(struct analyzer *an, struct stream *s, const struct stream
 void stream_data(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
 		 const uint8_t *p, size_t len)
 {
-	if (s->mode == SM_TLS || s->mode == SM_IGNORE || len == 0)
+	if (s->mode == SM_IGNORE || len == 0)
 		return;
+	if (s->mode == SM_TLS) {
+		tls_feed(an, ci, p, len);
+		return;
+	}
 	uint64_t at = s->pos;
 	clog_data(an, s, len);
 	if (s->len == 0) {
@@ -536,7 +723,11 @@ void stream_gap(struct analyzer *an, struct stream *s, const struct stream_conn_
 	endpoint_pair(ci, a, b);
 	an->st->tcp_gaps++;
 	an->st->tcp_gap_bytes += lost;
-	if (s->mode == SM_TLS || s->mode == SM_IGNORE)
+	if (s->mode == SM_TLS) {
+		tls_gap(an, ci, lost);
+		return;
+	}
+	if (s->mode == SM_IGNORE)
 		return;
 	bool partial = pending_is_message(s) || (s->mode == SM_WS && s->ws_in_msg);
 	if (partial)
@@ -557,6 +748,11 @@ void stream_gap(struct analyzer *an, struct stream *s, const struct stream_conn_
 
 void stream_end(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, const char *how)
 {
+	if (s->mode == SM_TLS && ci->tls && *ci->tls) {
+		struct stream_conn_info ici;
+		tls_inner_info(*ci->tls, ci, &ici);
+		stream_end(an, &(*ci->tls)->inner[ci->dir & 1], &ici, how);
+	}
 	if (pending_is_message(s) || (s->mode == SM_WS && s->ws_in_msg)) {
 		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
 		endpoint_pair(ci, a, b);

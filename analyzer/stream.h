@@ -1,6 +1,7 @@
 /* stream.h - what flows in one direction of a TCP connection once it is in
  * order: SIP (RFC 3261 §18.3 framing), SIP over WebSocket (RFC 7118 on
- * RFC 6455 frames), TLS (recognised and counted, not decrypted), or other. */
+ * RFC 6455 frames), TLS (decrypted with a key log when it can be, its
+ * plaintext framed again as SIP or WebSocket: tls.c), or other. */
 #ifndef SIPAUDIT_STREAM_H
 #define SIPAUDIT_STREAM_H
 
@@ -19,6 +20,7 @@ struct stream {
 	enum stream_mode mode;
 	bool from_start;   /* the SYN was seen: the first byte is the first byte */
 	bool ws_capable;   /* resync may look for WebSocket frames */
+	bool tls_capable;  /* resync may look for TLS records (a mid-stream start) */
 	uint8_t *buf;      /* pending bytes not yet framed (owned) */
 	size_t len, cap;
 	size_t want;       /* total bytes needed for the pending message, if known */
@@ -40,9 +42,12 @@ struct stream {
 	uint64_t ws_start;     /* position of the WebSocket message being assembled */
 };
 
+struct tls_flow;
+
 struct stream_conn_info {
 	struct flowmeta fm; /* src/dst of this direction */
-	bool *tls_counted;  /* per-connection flag shared by both directions */
+	struct tls_flow **tls; /* the connection's TLS state, shared by both directions; NULL: none possible */
+	int dir;            /* this direction's index in the connection (0, 1) */
 	uint64_t *setup;    /* the connection's set-up frames (SYNs, WebSocket upgrade), 0 none */
 };
 
@@ -54,5 +59,10 @@ void stream_gap(struct analyzer *an, struct stream *s, const struct stream_conn_
 /* The direction ended (FIN, RST, expiry or end of capture). */
 void stream_end(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, const char *how);
 void stream_release(struct stream *s);
+/* The connection ended: what became of its TLS (counted in the input's
+ * summary, a note when it was not decrypted) and its state freed. */
+void stream_tls_end(struct analyzer *an, struct tls_flow **tf);
+/* Frees TLS state without reporting (the analyzer is being torn down). */
+void stream_tls_free(struct tls_flow **tf);
 
 #endif

@@ -41,7 +41,7 @@ struct conn {
 	struct endpoint ep[2];      /* ep[0] sent the first segment we saw */
 	struct half h[2];
 	int64_t last_sec;
-	bool tls;
+	struct tls_flow *tls; /* TLS state once a direction starts with a record */
 	uint32_t hash;
 	/* Carrier recording: frames that set the connection up (SYN of each
 	 * direction, WebSocket upgrade request and response), exported with
@@ -101,6 +101,7 @@ static void conn_unlink(struct tcp_table *t, struct conn *c)
 	t->count--;
 	free_half(&c->h[0]);
 	free_half(&c->h[1]);
+	stream_tls_free(&c->tls);
 	free(c);
 }
 
@@ -120,7 +121,8 @@ static void info_for(struct conn *c, int d, struct stream_conn_info *ci)
 	ci->fm.src = c->ep[d];
 	ci->fm.dst = c->ep[!d];
 	ci->fm.transport = TRANSPORT_TCP;
-	ci->tls_counted = &c->tls;
+	ci->tls = &c->tls;
+	ci->dir = d;
 	ci->setup = c->setup;
 }
 
@@ -290,6 +292,7 @@ void tcp_expire(struct analyzer *an, bool flush)
 		const char *how = flush ? "capture ended" : "connection idle for 10 minutes";
 		end_half(an, c, 0, how);
 		end_half(an, c, 1, how);
+		stream_tls_end(an, &c->tls);
 		conn_unlink(t, c);
 	}
 	t->last_expire = an->now;
@@ -325,6 +328,9 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 				memset(&c->h[!d], 0, sizeof c->h[!d]);
 			}
 		}
+		/* a new connection: the old one's TLS session is over */
+		if (c->tls && !(flags & TH_ACK) && (!h->init || h->done || !(h->syn && h->isn == seq)))
+			stream_tls_end(an, &c->tls);
 		if (an->record_carriers && (!h->init || h->done || !(h->syn && h->isn == seq))) {
 			c->setup[d] = an->frame;
 			if (!(flags & TH_ACK))

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "tls.h"
+
+#include "analyzer.h"
 #include "xalloc.h"
 
 enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_HEARTBEAT = 24 };
@@ -24,12 +26,26 @@ const char *tls_status_text(enum tls_status s)
 	return "?";
 }
 
+_Static_assert(TLS_ST_NOT_TLS + 1 == TLS_OUTCOMES, "analyzer.h counts the outcomes of tls.h");
+
+const char *tls_outcome_name(unsigned s)
+{
+	static const char *const n[TLS_OUTCOMES] = { "handshake_incomplete", "decrypted", "no_keylog", "no_key",
+						     "unsupported", "midstream", "not_tls" };
+	return s < TLS_OUTCOMES ? n[s] : "?";
+}
+
+const char *tls_outcome_text(unsigned s)
+{
+	return tls_status_text((enum tls_status)s);
+}
+
 void tls_conn_init(struct tls_conn *t, struct keylog *kl)
 {
 	memset(t, 0, sizeof *t);
 	t->kl = kl;
 	t->client = -1;
-	t->status = kl ? TLS_ST_HANDSHAKE : TLS_ST_NO_KEYLOG;
+	t->status = TLS_ST_HANDSHAKE;
 }
 
 void tls_conn_release(struct tls_conn *t)
@@ -56,11 +72,12 @@ static void setup_keys(struct tls_conn *t)
 		t->status = TLS_ST_UNSUPPORTED;
 		return;
 	}
-	if (!t->kl) {
+	if (!t->kl || !keylog_stats(t->kl)->entries) {
 		t->status = TLS_ST_NO_KEYLOG;
 		return;
 	}
 	struct keylog_entry *e = keylog_find(t->kl, t->ch.random);
+	t->key_found = e != NULL;
 	int c = t->client, s = !t->client;
 	struct tls_side *cs = &t->side[c], *ss = &t->side[s];
 	bool ok;
@@ -209,7 +226,7 @@ void tls_conn_data(struct tls_conn *t, int dir, const uint8_t *p, size_t len, tl
 {
 	struct tls_side *sd = &t->side[dir & 1];
 	dir &= 1;
-	while (len && t->status != TLS_ST_NOT_TLS) {
+	while (len && t->status != TLS_ST_NOT_TLS && !sd->lost) {
 		const uint8_t *r = p;
 		size_t avail = len;
 		if (sd->rlen) { /* complete the cut record first */
@@ -270,4 +287,13 @@ keep:
 			len = 0;
 		}
 	}
+}
+
+void tls_conn_gap(struct tls_conn *t, int dir, uint64_t lost)
+{
+	struct tls_side *sd = &t->side[dir & 1];
+	sd->lost = true;
+	sd->rlen = 0;
+	sd->hslen = 0;
+	t->lost_bytes += lost;
 }

@@ -2,9 +2,7 @@
  * RFC 8446): records reassembled per direction, the hellos read, keys set
  * up from the key log when it has the client random, application data
  * decrypted and handed on in order. Why a connection cannot be decrypted
- * is kept (status), for the summary.
- *
- * Part of the TLS decryption work (issue 13): not yet used by the decoder. */
+ * is kept (status), for the summary. */
 #ifndef SIPAUDIT_TLS_H
 #define SIPAUDIT_TLS_H
 
@@ -40,6 +38,7 @@ struct tls_side {
 	bool app;                    /* TLS 1.3: application keys in use */
 	bool update_pending;         /* TLS 1.3: a KeyUpdate ends this record */
 	bool finished_pending;       /* TLS 1.3: the Finished ends the handshake keys */
+	bool lost;                   /* bytes went missing: record boundaries and sequence numbers are gone */
 };
 
 struct tls_conn {
@@ -48,10 +47,12 @@ struct tls_conn {
 	int client;                  /* the direction that sent the ClientHello, -1 not seen */
 	struct tls_hello ch, sh;
 	bool have_ch, have_sh, tls13;
+	bool key_found;              /* the key log has the client random */
 	const struct tls_suite *suite;
 	uint16_t suite_id;
 	enum tls_status status;
 	uint64_t records, decrypted, bad_records;
+	uint64_t lost_bytes;         /* missing from the capture (both directions) */
 	uint8_t *plain;              /* decryption buffer */
 };
 
@@ -67,5 +68,10 @@ void tls_conn_release(struct tls_conn *t);
  * learnt from the ClientHello). */
 void tls_conn_data(struct tls_conn *t, int dir, const uint8_t *p, size_t len, tls_plain_fn plain,
 		   tls_problem_fn problem, void *ud);
+
+/* Bytes of direction dir went missing (a hole in the TCP stream): that
+ * direction cannot be followed any more (record boundaries and sequence
+ * numbers are lost). */
+void tls_conn_gap(struct tls_conn *t, int dir, uint64_t lost);
 
 #endif

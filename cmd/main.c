@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../analyzer/analyzer.h"
+#include "../analyzer/keylog.h"
 #include "../analyzer/model.h"
 #include "../analyzer/xalloc.h"
 #include "audio.h"
@@ -60,6 +61,9 @@ struct app {
 	struct audio *audio;
 	char **paths;  /* what to read for each input (stdin spooled to a file when exporting) */
 	char **spools; /* those temporary files, to remove */
+
+	/* TLS secrets: --keylog, $SSLKEYLOGFILE, and the captures' own */
+	struct keylog *keylog;
 
 	/* view */
 	struct callview **views;
@@ -467,6 +471,42 @@ static void parse_ladder(struct app *a)
 		a->ladder_number = n;
 }
 
+/* Reads the key logs the user gave (--keylog, else $SSLKEYLOGFILE). A
+ * --keylog file that cannot be read is a usage error; an environment
+ * variable naming a file not written yet is only worth a warning. */
+static int load_keylogs(struct app *app)
+{
+	app->keylog = keylog_new();
+	const struct options *o = &app->opt;
+	const char *env = getenv("SSLKEYLOGFILE");
+	char err[600];
+	int status = EXIT_OK;
+	if (o->nkeylogs) {
+		for (size_t i = 0; i < o->nkeylogs; i++)
+			if (!keylog_add_file(app->keylog, o->keylogs[i], err, sizeof err)) {
+				fprintf(stderr, "sipaudit: error: --keylog %s\n", err);
+				status = EXIT_USAGE;
+			}
+	} else if (env && *env) {
+		if (!keylog_add_file(app->keylog, env, err, sizeof err))
+			fprintf(stderr, "sipaudit: warning: SSLKEYLOGFILE: %s\n", err);
+	} else {
+		return EXIT_OK;
+	}
+	const struct keylog_stats *ks = keylog_stats(app->keylog);
+	if (!o->quiet) {
+		for (unsigned i = 0; i < ks->nproblems; i++)
+			fprintf(stderr, "sipaudit: warning: key log %s\n", ks->problems[i]);
+		if (ks->bad_lines > ks->nproblems)
+			fprintf(stderr, "sipaudit: warning: key log: %llu more lines that are not key log lines\n",
+				(unsigned long long)(ks->bad_lines - ks->nproblems));
+		if (!ks->entries && status == EXIT_OK)
+			fprintf(stderr, "sipaudit: warning: key log %s holds no TLS secrets\n",
+				o->nkeylogs ? o->keylogs[0] : env);
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	/* A closed pipe must be an error we report (exit 3), not a silent kill. */
@@ -512,6 +552,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sipaudit: error: %s\n", err); /* checked by options_parse already */
 	}
 	app.an = analyzer_new(on_message, &app);
+	if (load_keylogs(&app) != EXIT_OK)
+		status = EXIT_USAGE;
+	analyzer_set_keylog(app.an, app.keylog);
+	rep->keylog = app.keylog;
 	app.paths = xcalloc(ninputs, sizeof *app.paths);
 	app.spools = xcalloc(ninputs, sizeof *app.spools);
 	for (size_t i = 0; i < ninputs; i++)
@@ -648,6 +692,7 @@ int main(int argc, char **argv)
 		status = EXIT_INTERNAL;
 	export_free(app.ex);
 	audio_free(app.audio);
+	keylog_free(app.keylog);
 	for (size_t i = 0; i < ninputs; i++)
 		if (app.spools[i]) {
 			unlink(app.spools[i]);

@@ -90,6 +90,12 @@ void options_usage(FILE *f, bool view)
 	      "      --audio DIR       their RTP streams as WAV (G.711, G.722, Opus) and a\n"
 	      "                        stereo mix per dialog\n"
 	      "\n"
+	      "TLS (SIP over TLS and secure WebSocket, decrypted when the keys are known):\n"
+	      "      --keylog FILE     TLS secrets in NSS key log format (what SSLKEYLOGFILE\n"
+	      "                        makes GnuTLS, OpenSSL, browsers write); repeatable.\n"
+	      "                        Without it: $SSLKEYLOGFILE, and always the capture's\n"
+	      "                        own pcapng decryption secrets blocks\n"
+	      "\n"
 	      "Filters (each may be repeated or given a comma-separated list; values of one\n"
 	      "filter are alternatives, different filters must all match):\n"
 	      "      --call-id ID      calls whose Call-ID matches ID (glob: * ? [...])\n"
@@ -375,7 +381,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 enum {
 	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
-	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO,
+	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO, OPT_KEYLOG,
 };
 
 static const struct option longopts[] = {
@@ -405,6 +411,7 @@ static const struct option longopts[] = {
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "with-linked", no_argument, NULL, OPT_WITH_LINKED },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
+	{ "keylog", required_argument, NULL, OPT_KEYLOG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -549,6 +556,10 @@ int options_parse(struct options *o, int argc, char **argv)
 		case OPT_AUDIO:
 			o->audio = optarg;
 			break;
+		case OPT_KEYLOG:
+			o->keylogs = xrealloc(o->keylogs, (o->nkeylogs + 1) * sizeof *o->keylogs);
+			o->keylogs[o->nkeylogs++] = optarg;
+			break;
 		case 'h':
 			options_usage(stdout, o->view);
 			return -1;
@@ -609,4 +620,5 @@ void options_free(struct options *o)
 	for (size_t i = 0; i < o->nlink_headers; i++)
 		free(o->link_headers[i]);
 	free(o->link_headers);
+	free(o->keylogs);
 }

@@ -49,6 +49,8 @@ struct options {
 	const char *split;      /* --split DIR: one capture file per call */
 	bool with_linked;       /* --with-linked: B2BUA legs go with the call */
 	const char *audio;      /* --audio DIR: RTP streams as WAV */
+	const char **keylogs;   /* --keylog FILE..., NULL: $SSLKEYLOGFILE */
+	size_t nkeylogs;
 	char **link_headers; /* --link-header / link-header = specs, in order */
 	size_t nlink_headers;
 	char **inputs;

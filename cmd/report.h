@@ -47,6 +47,7 @@ struct report {
 	struct orphan_stream *orphans; /* in the order they went idle */
 	size_t norphans, orphans_cap;
 	uint64_t *orphans_unlisted;  /* per input: beyond ORPHANS_MAX */
+	struct keylog *keylog;      /* TLS secrets in use (their statistics), never NULL when reading */
 	void *html;                 /* html.c / report_html.c: temporary files of the HTML page */
 	int err;
 	int werrno; /* errno of the first failed write, 0 */
