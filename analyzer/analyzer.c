@@ -32,15 +32,7 @@ struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud)
 
 void analyzer_set_keylog(struct analyzer *an, struct keylog *kl)
 {
-	if (an->keylog_owned)
-		keylog_free(an->keylog);
 	an->keylog = kl;
-	an->keylog_owned = false;
-}
-
-struct keylog *analyzer_keylog(const struct analyzer *an)
-{
-	return an->keylog;
 }
 
 void analyzer_secrets(struct analyzer *an, uint32_t type, const uint8_t *data, size_t len)
@@ -51,15 +43,13 @@ void analyzer_secrets(struct analyzer *an, uint32_t type, const uint8_t *data, s
 			    (unsigned long long)an->frame, type);
 		return;
 	}
-	if (!an->keylog) {
-		an->keylog = keylog_new();
-		an->keylog_owned = true;
-	}
+	if (!an->capture_keylog)
+		an->capture_keylog = keylog_new();
 	char src[512];
 	snprintf(src, sizeof src, "%s: decryption secrets block", st && st->path ? st->path : "capture");
-	const struct keylog_stats *ks = keylog_stats(an->keylog);
+	const struct keylog_stats *ks = keylog_stats(an->capture_keylog);
 	uint64_t before = ks->entries, bad = ks->bad_lines;
-	keylog_add_text(an->keylog, src, (const char *)data, len);
+	keylog_add_text(an->capture_keylog, src, (const char *)data, len);
 	if (st) {
 		st->tls_keys = true;
 		st->tls_dsb_secrets += ks->entries - before;
@@ -113,8 +103,7 @@ void analyzer_free(struct analyzer *an)
 		return;
 	ipfrag_free(an->frag);
 	tcp_table_free(an->tcp);
-	if (an->keylog_owned)
-		keylog_free(an->keylog);
+	keylog_free(an->capture_keylog);
 	sctp_release(an, false);
 	free(an->scratch);
 	free(an->carriers);
@@ -223,6 +212,8 @@ void analyzer_end_input(struct analyzer *an)
 	if (an->frag)
 		ipfrag_expire(an, true);
 	sctp_release(an, true);
+	keylog_free(an->capture_keylog); /* the TLS flows that used it have ended */
+	an->capture_keylog = NULL;
 	an->st = NULL;
 }
 

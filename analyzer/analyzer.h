@@ -103,12 +103,10 @@ void analyzer_record_carriers(struct analyzer *an, bool on);
 /* hook (borrowed, may be NULL) sees every frame of the inputs read next. */
 void analyzer_set_frame_hook(struct analyzer *an, const struct frame_hook *hook);
 struct keylog;
-/* TLS key material for the inputs read next (borrowed, may be NULL). A
- * pcapng Decryption Secrets Block adds its keys to it (or to a key log the
- * analyzer makes when none was set). */
+/* TLS key material for the inputs read next (borrowed, may be NULL). The
+ * secrets of a pcapng Decryption Secrets Block are used for the rest of
+ * that input, kept apart from these. */
 void analyzer_set_keylog(struct analyzer *an, struct keylog *kl);
-/* The key material in use (for its statistics), NULL when none. */
-struct keylog *analyzer_keylog(const struct analyzer *an);
 /* The capture carries secrets (pcapng Decryption Secrets Block, type
  * 0x544c534b = NSS key log). */
 void analyzer_secrets(struct analyzer *an, uint32_t type, const uint8_t *data, size_t len);

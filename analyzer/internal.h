@@ -59,10 +59,11 @@ struct analyzer {
 
 	struct ipfrag *frag;
 	struct tcp_table *tcp;
-	/* TLS key material (analyzer_set_keylog, or made for the secrets a
-	 * pcapng capture carries), NULL when there is none. */
+	/* TLS key material: the user's (analyzer_set_keylog, borrowed) and
+	 * the input's own (pcapng Decryption Secrets Blocks, owned, freed at
+	 * the end of the input); NULL when there is none. */
 	struct keylog *keylog;
-	bool keylog_owned;
+	struct keylog *capture_keylog;
 	struct sctp_state *sctp;
 
 	/* Carrier frames (analyzer_record_carriers): the fragments of the

@@ -410,7 +410,7 @@ static void tls_begin(struct analyzer *an, struct stream *s, const struct stream
 	if (*ci->tls)
 		return;
 	struct tls_flow *tf = xcalloc(1, sizeof *tf);
-	tls_conn_init(&tf->t, an->keylog);
+	tls_conn_init(&tf->t, an->keylog, an->capture_keylog);
 	tf->ep[ci->dir & 1] = ci->fm.src;
 	tf->ep[!(ci->dir & 1)] = ci->fm.dst;
 	tf->first_frame = tf->last_frame = an->frame;

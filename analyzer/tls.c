@@ -40,10 +40,11 @@ const char *tls_outcome_text(unsigned s)
 	return tls_status_text((enum tls_status)s);
 }
 
-void tls_conn_init(struct tls_conn *t, struct keylog *kl)
+void tls_conn_init(struct tls_conn *t, struct keylog *kl, struct keylog *kl2)
 {
 	memset(t, 0, sizeof *t);
 	t->kl = kl;
+	t->kl2 = kl2;
 	t->client = -1;
 	t->status = TLS_ST_HANDSHAKE;
 }
@@ -59,6 +60,19 @@ void tls_conn_release(struct tls_conn *t)
 	memset(t, 0, sizeof *t);
 }
 
+static bool have_keys(const struct keylog *kl)
+{
+	return kl && keylog_stats(kl)->entries;
+}
+
+static struct keylog_entry *find_entry(const struct tls_conn *t)
+{
+	struct keylog_entry *e = t->kl ? keylog_find(t->kl, t->ch.random) : NULL;
+	if (!e && t->kl2)
+		e = keylog_find(t->kl2, t->ch.random);
+	return e;
+}
+
 static void setup_keys(struct tls_conn *t)
 {
 	if (t->client < 0) {
@@ -72,11 +86,11 @@ static void setup_keys(struct tls_conn *t)
 		t->status = TLS_ST_UNSUPPORTED;
 		return;
 	}
-	if (!t->kl || !keylog_stats(t->kl)->entries) {
+	if (!have_keys(t->kl) && !have_keys(t->kl2)) {
 		t->status = TLS_ST_NO_KEYLOG;
 		return;
 	}
-	struct keylog_entry *e = keylog_find(t->kl, t->ch.random);
+	struct keylog_entry *e = find_entry(t);
 	t->key_found = e != NULL;
 	int c = t->client, s = !t->client;
 	struct tls_side *cs = &t->side[c], *ss = &t->side[s];
@@ -204,7 +218,7 @@ static void record(struct tls_conn *t, int dir, uint8_t type, uint16_t version, 
 	if (sd->finished_pending) {
 		/* TLS 1.3: after its Finished a side sends with its application keys */
 		enum keylog_label l = dir == t->client ? KL_CLIENT_TRAFFIC_SECRET_0 : KL_SERVER_TRAFFIC_SECRET_0;
-		struct keylog_entry *e = keylog_find(t->kl, t->ch.random);
+		struct keylog_entry *e = find_entry(t);
 		size_t sl = tls_md_len(t->suite->prf);
 		sd->finished_pending = false;
 		sd->app = true;

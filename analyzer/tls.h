@@ -42,7 +42,7 @@ struct tls_side {
 };
 
 struct tls_conn {
-	struct keylog *kl;           /* borrowed, may be NULL */
+	struct keylog *kl, *kl2;     /* the user's and the capture's own (borrowed, may be NULL) */
 	struct tls_side side[2];
 	int client;                  /* the direction that sent the ClientHello, -1 not seen */
 	struct tls_hello ch, sh;
@@ -62,7 +62,7 @@ typedef void (*tls_plain_fn)(void *ud, int dir, const uint8_t *p, size_t len);
  * of the connection goes on. */
 typedef void (*tls_problem_fn)(void *ud, int dir, const char *what);
 
-void tls_conn_init(struct tls_conn *t, struct keylog *kl);
+void tls_conn_init(struct tls_conn *t, struct keylog *kl, struct keylog *kl2);
 void tls_conn_release(struct tls_conn *t);
 /* In-order bytes of direction dir (0 or 1: which one is the client is
  * learnt from the ClientHello). */

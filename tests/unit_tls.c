@@ -107,7 +107,7 @@ static void run(const struct fixture *fx, struct keylog *kl, size_t from, size_t
 		struct tls_conn *t)
 {
 	memset(g, 0, sizeof *g);
-	tls_conn_init(t, kl);
+	tls_conn_init(t, kl, NULL);
 	for (size_t i = from; i < fx->nc; i++) {
 		const struct chunk *c = &fx->c[i];
 		if (!step) {

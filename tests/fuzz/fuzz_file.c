@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_pipeline_init(&pl);
 	struct analyzer *an = analyzer_new(fuzz_pipeline_sink, &pl);
 	analyzer_set_media(an, fuzz_pipeline_media, &pl);
+	analyzer_set_keylog(an, fuzz_keylog());
 	/* half the inputs: the carrier frames recorded and the calls written
 	 * out again by the export pass (into /dev/null, linked legs together) */
 	if (size && (data[size - 1] & 1)) {

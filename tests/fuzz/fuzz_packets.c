@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_pipeline_init(&pl);
 	struct analyzer *an = analyzer_new(fuzz_pipeline_sink, &pl);
 	analyzer_set_media(an, fuzz_pipeline_media, &pl);
+	analyzer_set_keylog(an, fuzz_keylog());
 	struct input_stats st;
 	memset(&st, 0, sizeof st);
 	st.path = "fuzz";

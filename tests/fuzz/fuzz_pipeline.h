@@ -8,7 +8,11 @@
 
 #include <stdlib.h>
 
+#include <dirent.h>
+#include <string.h>
+
 #include "../../analyzer/analyzer.h"
+#include "../../analyzer/keylog.h"
 #include "../../analyzer/model.h"
 #include "../../cmd/callview.h"
 #include "../../cmd/export.h"
@@ -116,6 +120,32 @@ static inline void fuzz_pipeline_orphan(void *ud, uint32_t input, const struct m
 {
 	struct fuzz_pipeline *p = ud;
 	report_add_orphan(&p->rep, input, s, 64);
+}
+
+/* The key logs of the TLS test captures (testdata/captures/tls, NAME.keys),
+ * read once: their seeds then reach decryption, SIP framing of the
+ * plaintext and everything after. */
+static inline struct keylog *fuzz_keylog(void)
+{
+	static struct keylog *kl;
+	if (kl)
+		return kl;
+	kl = keylog_new();
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/testdata/captures/tls", FUZZ_SRC);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 5 && strcmp(e->d_name + n - 5, ".keys") == 0) {
+			char path[8192], err[256];
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			keylog_add_file(kl, path, err, sizeof err);
+		}
+	}
+	if (d)
+		closedir(d);
+	return kl;
 }
 
 static inline void fuzz_pipeline_init(struct fuzz_pipeline *p)

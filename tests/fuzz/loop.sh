@@ -22,6 +22,7 @@ for h in "$@"; do
 		      find "$repo"/testdata/captures -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k \
 			      -exec cp {} "$work/corpus/file/" \; ;;
 		sip) cp "$repo"/tests/fuzz/seeds/sip/* "$work/corpus/sip/" 2>/dev/null ;;
+		tls) cp "$repo"/tests/tls/*.bin "$work/corpus/tls/" ;;
 		esac
 		[ -d "$repo/tests/fuzz/corpus/$h" ] && cp "$repo/tests/fuzz/corpus/$h"/* "$work/corpus/$h/" 2>/dev/null
 		for r in "$repo"/tests/fuzz/regressions/"$h"-*; do [ -f "$r" ] && cp "$r" "$work/corpus/$h/"; done

@@ -8,15 +8,16 @@ cd "$(dirname "$0")/../.."
 build=${1:-build-fuzz}
 secs=${2:-30}
 work=tests/fuzz/corpus-run
-mkdir -p "$work"/file "$work"/sip "$work"/packets "$work"/audio
+mkdir -p "$work"/file "$work"/sip "$work"/packets "$work"/audio "$work"/tls
 cp testdata/captures/public/* testdata/captures/corrupt/* "$work"/file/ 2>/dev/null
-find testdata/captures testdata/captures/rules -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.gz' \) -size -64k \
+find testdata/captures testdata/captures/rules testdata/captures/tls -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.gz' \) -size -64k \
 	-exec cp {} "$work"/file/ \; 2>/dev/null
 # the first 12 KB of each media capture: SIP with SDP, then RTP (cut short on purpose)
 for m in testdata/captures/media/*.pcap; do
 	[ -f "$m" ] && head -c 12288 "$m" >"$work/file/media-${m##*/}"
 done
 cp tests/fuzz/seeds/sip/* "$work"/sip/ 2>/dev/null
+cp tests/tls/*.bin "$work"/tls/
 # inputs that once crashed a harness (named after the harness) stay in the seeds
 for r in tests/fuzz/regressions/*; do
 	[ -f "$r" ] || continue
@@ -25,7 +26,7 @@ for r in tests/fuzz/regressions/*; do
 done
 # undefined behaviour stops a run (UBSan alone would report it and go on)
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for h in file sip packets audio; do
+for h in file sip packets audio tls; do
 	bin=$build/tests/fuzz/fuzz_$h
 	log=$work/$h.log
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
