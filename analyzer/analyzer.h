@@ -30,6 +30,12 @@ struct tls_note {
 };
 const char *tls_outcome_name(unsigned status); /* "no_key", ... (JSON) */
 const char *tls_outcome_text(unsigned status); /* a sentence for people */
+const char *tls_version_name(uint16_t v);       /* "TLS 1.3", NULL when unknown */
+/* The IANA name of a cipher suite, or "cipher suite 0xXXXX" in buf. */
+const char *tls_suite_name(uint16_t id, char *buf, size_t size);
+struct input_stats;
+/* Why a flow was not (wholly) decrypted, in one sentence. */
+void tls_note_reason(const struct input_stats *st, const struct tls_note *n, char *buf, size_t size);
 
 /* Per-input summary. The analyzer fills it; the caller owns it. */
 struct input_stats {
@@ -38,7 +44,8 @@ struct input_stats {
 	int64_t last_ns; /* latest packet time (capture clock, ns since the epoch) */
 	uint64_t sip_messages, malformed;
 	uint64_t tls_flows;     /* TLS connections recognised */
-	uint64_t tls_decrypted; /* of which decrypted */
+	uint64_t tls_decrypted; /* of which decrypted from start to end */
+	uint64_t tls_partial;   /* decrypted in part (a direction without keys, bytes lost) */
 	uint64_t tls_bad_records; /* records that did not authenticate */
 	uint64_t tls_by_status[TLS_OUTCOMES]; /* flows by outcome (tls.h enum tls_status) */
 	bool tls_keys;          /* key material was available while reading this input */

@@ -499,8 +499,10 @@ void stream_tls_end(struct analyzer *an, struct tls_flow **tfp)
 	if (t->key_found)
 		st->tls_keyed++;
 	bool whole = status == TLS_ST_DECRYPTING && !t->side[0].lost && !t->side[1].lost;
-	if (status == TLS_ST_DECRYPTING)
+	if (whole)
 		st->tls_decrypted++;
+	else if (t->decrypted)
+		st->tls_partial++;
 	if (!whole) {
 		if (st->ntls_notes >= TLS_MAX_NOTES) {
 			st->tls_notes_dropped++;

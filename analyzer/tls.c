@@ -1,6 +1,7 @@
 /* tls.c - a TLS connection's records followed and decrypted (see tls.h).
  * Whole records are processed straight from the caller's bytes; only a
  * record cut by a segment boundary is copied. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,77 @@ const char *tls_outcome_name(unsigned s)
 const char *tls_outcome_text(unsigned s)
 {
 	return tls_status_text((enum tls_status)s);
+}
+
+const char *tls_version_name(uint16_t v)
+{
+	switch (v) {
+	case 0x0300: return "SSL 3.0";
+	case 0x0301: return "TLS 1.0";
+	case 0x0302: return "TLS 1.1";
+	case 0x0303: return "TLS 1.2";
+	case 0x0304: return "TLS 1.3";
+	default: return NULL;
+	}
+}
+
+const char *tls_suite_name(uint16_t id, char *buf, size_t size)
+{
+	const struct tls_suite *s = tls_suite_find(id);
+	if (s)
+		return s->name;
+	snprintf(buf, size, "cipher suite 0x%04X", id);
+	return buf;
+}
+
+void tls_note_reason(const struct input_stats *st, const struct tls_note *n, char *buf, size_t size)
+{
+	char hex[68] = "";
+	if (n->have_random) {
+		hex[0] = ' ';
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 1 + 2 * i, 3, "%02x", n->client_random[i]);
+	}
+	const char *why;
+	char tmp[240];
+	switch (n->status) {
+	case TLS_ST_HANDSHAKE:
+		why = n->have_random ? "the handshake is not complete in the capture (no ServerHello)"
+				     : "no handshake in the capture";
+		break;
+	case TLS_ST_DECRYPTING:
+		why = "decrypted until bytes went missing from the capture (the records after a hole cannot be)";
+		break;
+	case TLS_ST_NO_KEYLOG:
+		why = "no key log given (--keylog FILE, SSLKEYLOGFILE, or a pcapng capture carrying its secrets)";
+		break;
+	case TLS_ST_NO_KEY:
+		snprintf(tmp, sizeof tmp, "no key for client random%s in the key log%s", hex,
+			 st && st->tls_keys && !st->tls_keyed ? " (the key log matches no TLS flow of this input)" : "");
+		why = tmp;
+		if (n->partial) {
+			snprintf(tmp, sizeof tmp, "the key log has no application traffic secret for client random%s", hex);
+			why = tmp;
+		}
+		break;
+	case TLS_ST_UNSUPPORTED: {
+		char sb[32];
+		const char *v = tls_version_name(n->version);
+		snprintf(tmp, sizeof tmp, "%s %s is not decrypted by sipaudit", v ? v : "this protocol version",
+			 tls_suite_name(n->suite, sb, sizeof sb));
+		why = tmp;
+		break;
+	}
+	case TLS_ST_MIDSTREAM:
+		why = "the capture started after the handshake (no ClientHello: its client random, the key, is unknown)";
+		break;
+	default:
+		why = "bytes that are not TLS records followed";
+		break;
+	}
+	bool dec = n->status == TLS_ST_DECRYPTING;
+	snprintf(buf, size, "%s%s%s", n->partial && !dec ? "partly decrypted: " : "", why,
+		 n->lost && !dec ? "; bytes went missing from the capture" : "");
 }
 
 void tls_conn_init(struct tls_conn *t, struct keylog *kl, struct keylog *kl2)

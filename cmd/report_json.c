@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../analyzer/sdp.h"
+#include "../analyzer/tls.h"
 #include "html.h"
 #include "report.h"
 
@@ -87,6 +88,56 @@ static json_t *sv_json(struct sv s)
 	return s.p ? bytes_json(s.p, s.len) : json_null();
 }
 
+static json_t *tls_json(const struct input_stats *st)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "flows", json_integer((json_int_t)st->tls_flows));
+	json_object_set_new(o, "decrypted", json_integer((json_int_t)st->tls_decrypted));
+	json_object_set_new(o, "decrypted_in_part", json_integer((json_int_t)st->tls_partial));
+	json_object_set_new(o, "keys", json_boolean(st->tls_keys));
+	json_object_set_new(o, "keys_from_capture", json_integer((json_int_t)st->tls_dsb_secrets));
+	json_object_set_new(o, "flows_with_key", json_integer((json_int_t)st->tls_keyed));
+	json_object_set_new(o, "bad_records", json_integer((json_int_t)st->tls_bad_records));
+	json_t *by = json_object();
+	for (unsigned k = 0; k < TLS_OUTCOMES; k++)
+		if (st->tls_by_status[k])
+			json_object_set_new(by, tls_outcome_name(k), json_integer((json_int_t)st->tls_by_status[k]));
+	json_object_set_new(o, "by_outcome", by);
+	json_t *nd = json_array();
+	for (unsigned i = 0; i < st->ntls_notes; i++) {
+		const struct tls_note *n = &st->tls_notes[i];
+		json_t *x = json_object();
+		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN], why[400], sb[32], hex[65];
+		endpoint_format(&n->client, a, sizeof a);
+		endpoint_format(&n->server, b, sizeof b);
+		tls_note_reason(st, n, why, sizeof why);
+		json_object_set_new(x, "client", json_string(a));
+		json_object_set_new(x, "server", json_string(b));
+		json_object_set_new(x, "first_frame", json_integer((json_int_t)n->first_frame));
+		json_object_set_new(x, "last_frame", json_integer((json_int_t)n->last_frame));
+		json_object_set_new(x, "outcome", json_string(tls_outcome_name(n->status)));
+		json_object_set_new(x, "reason", json_string(why));
+		json_object_set_new(x, "decrypted_in_part", json_boolean(n->partial));
+		json_object_set_new(x, "bytes_missing", json_boolean(n->lost));
+		const char *v = tls_version_name(n->version);
+		json_object_set_new(x, "version", n->version && v ? json_string(v) : json_null());
+		json_object_set_new(x, "cipher_suite", n->version ? json_string(tls_suite_name(n->suite, sb, sizeof sb)) : json_null());
+		if (n->have_random) {
+			for (int k = 0; k < 32; k++)
+				snprintf(hex + 2 * k, 3, "%02x", n->client_random[k]);
+			json_object_set_new(x, "client_random", json_string(hex));
+		} else {
+			json_object_set_new(x, "client_random", json_null());
+		}
+		json_object_set_new(x, "records", json_integer((json_int_t)n->records));
+		json_object_set_new(x, "records_decrypted", json_integer((json_int_t)n->decrypted));
+		json_array_append_new(nd, x);
+	}
+	json_object_set_new(o, "not_decrypted", nd);
+	json_object_set_new(o, "not_decrypted_not_listed", json_integer((json_int_t)st->tls_notes_dropped));
+	return o;
+}
+
 static json_t *input_json(const struct input_stats *st)
 {
 	json_t *o = json_object();
@@ -102,6 +153,7 @@ static json_t *input_json(const struct input_stats *st)
 	json_object_set_new(o, "sip_messages", json_integer((json_int_t)st->sip_messages));
 	json_object_set_new(o, "malformed", json_integer((json_int_t)st->malformed));
 	json_object_set_new(o, "tls_flows", json_integer((json_int_t)st->tls_flows));
+	json_object_set_new(o, "tls", tls_json(st));
 	json_object_set_new(o, "complete", json_boolean(st->complete));
 	json_t *dec = json_object();
 	json_object_set_new(dec, "truncated_packets", json_integer((json_int_t)st->truncated_packets));

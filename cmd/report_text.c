@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../analyzer/xalloc.h"
+#include "../analyzer/tls.h"
 #include "report.h"
 
 /* ANSI SGR sequences, empty when colour is off. */
@@ -748,6 +749,38 @@ static void plural(FILE *out, bool *open, uint64_t n, const char *what)
 	*open = true;
 }
 
+/* One line per TLS flow not (wholly) decrypted, and why. */
+#define TLS_TEXT_LINES 10
+static void tls_lines(struct report *r, const struct input_stats *st)
+{
+	FILE *out = r->out;
+	for (unsigned i = 0; i < st->ntls_notes && i < TLS_TEXT_LINES; i++) {
+		const struct tls_note *n = &st->tls_notes[i];
+		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN], why[400], sb[32];
+		endpoint_format(&n->client, a, sizeof a);
+		endpoint_format(&n->server, b, sizeof b);
+		tls_note_reason(st, n, why, sizeof why);
+		const char *v = tls_version_name(n->version);
+		fprintf(out, "  TLS %s -> %s (frames %llu-%llu", a, b, (unsigned long long)n->first_frame,
+			(unsigned long long)n->last_frame);
+		if (n->version && v && n->status != TLS_ST_UNSUPPORTED)
+			fprintf(out, ", %s %s", v, tls_suite_name(n->suite, sb, sizeof sb));
+		fprintf(out, "): %s\n", why);
+	}
+	uint64_t more = st->tls_notes_dropped + (st->ntls_notes > TLS_TEXT_LINES ? st->ntls_notes - TLS_TEXT_LINES : 0);
+	if (more) {
+		fprintf(out, "  and %llu more TLS flows not wholly decrypted (", (unsigned long long)more);
+		bool open = false;
+		for (unsigned k = 0; k < TLS_OUTCOMES; k++)
+			if (k != TLS_ST_DECRYPTING && st->tls_by_status[k]) {
+				fprintf(out, "%s%s: %llu", open ? ", " : "", tls_outcome_name(k),
+					(unsigned long long)st->tls_by_status[k]);
+				open = true;
+			}
+		fputs(" in all; --format json lists them)\n", out);
+	}
+}
+
 static void summary_line(struct report *r, size_t i)
 {
 	FILE *out = r->out;
@@ -770,12 +803,24 @@ static void summary_line(struct report *r, size_t i)
 				plural(out, &open, t->by_state[k], call_state_name((enum call_state)k));
 		fputc(')', out);
 	}
-	if (st->tls_flows)
-		fprintf(out, ", %llu TLS flows not decrypted", (unsigned long long)st->tls_flows);
+	if (st->tls_flows) {
+		uint64_t dec = st->tls_decrypted, part = st->tls_partial, nd = st->tls_flows - dec - part;
+		fprintf(out, ", %llu TLS flow%s", (unsigned long long)st->tls_flows, st->tls_flows == 1 ? "" : "s");
+		if (dec == st->tls_flows)
+			fputs(" decrypted", out);
+		else if (part == st->tls_flows)
+			fputs(" decrypted in part", out);
+		else if (nd == st->tls_flows)
+			fputs(" not decrypted", out);
+		else
+			fprintf(out, " (%llu decrypted, %llu in part, %llu not)", (unsigned long long)dec,
+				(unsigned long long)part, (unsigned long long)nd);
+	}
 	if (st->rtp_packets || st->rtcp_packets)
 		fprintf(out, ", %llu RTP and %llu RTCP packets", (unsigned long long)st->rtp_packets,
 			(unsigned long long)st->rtcp_packets);
 	fputc('\n', out);
+	tls_lines(r, st);
 	if (st->nerrors || st->fatal)
 		fprintf(out, "  %u problems %s\n", st->nerrors + (st->fatal ? 1 : 0),
 			r->opt && r->opt->quiet && !st->fatal ? "in the input (not shown: -q)" : "reported on stderr");

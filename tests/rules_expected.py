@@ -26,7 +26,9 @@ for cap in sorted(expect):
         print(f'not ok rules {cap}: capture missing')
         bad += 1
         continue
-    out = subprocess.run([sipaudit, '-q', '-f', 'json', path], capture_output=True, text=True)
+    keys = os.path.splitext(path)[0] + '.keys'  # a TLS capture's key log
+    extra = ['--keylog', keys] if os.path.exists(keys) else []
+    out = subprocess.run([sipaudit, '-q', '-f', 'json'] + extra + [path], capture_output=True, text=True)
     doc = json.loads(out.stdout)
     found = doc['findings']
     problems = []

@@ -10,6 +10,8 @@ build=${1:-build}
 asan=${2:-}
 fuzz=${3:-}
 shared=${SIPAUDIT_SHARED:-../shared}
+# the user's TLS key log must not decrypt what the tests expect to stay encrypted
+unset SSLKEYLOGFILE
 pass=0
 fail=0
 failed=()
@@ -90,6 +92,12 @@ tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/rule
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/media 2>&1)
 # the issue-11 field-traffic captures (testdata/gen/prod/prod.sh) likewise
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/prod 2>&1)
+# the TLS captures (testdata/gen/tls/tls.sh), each read with its key log
+tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/tls 2>&1)
+# and their messages and Call-IDs against tshark -o tls.keylog_file
+tap < <(python3 tests/tls_parity.py "$build/sipaudit" testdata/captures/tls 2>&1)
+# key logs from options, environment and the capture; damaged keys, records, connections
+tap < <(python3 tests/tls_cli.py "$build/sipaudit" 2>&1)
 tap < <(python3 tests/media_parity.py "$build/sipaudit" testdata/public/rtp-streams.tsv \
 	testdata/public/RTP-DIFFERENCES.tsv "$shared/captures/public" 2>&1)
 tap < <(python3 tests/media_parity.py "$build/sipaudit" testdata/captures/media/rtp-streams.tsv \

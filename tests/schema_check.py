@@ -281,7 +281,15 @@ def sample_report():
     }
     inp = {
         "path": "x.pcap", "link_types": ["ether"], "packets": 3, "bytes": 900, "sip_messages": 2,
-        "malformed": 0, "tls_flows": 0, "complete": True,
+        "malformed": 0, "tls_flows": 1, "complete": True,
+        "tls": {"flows": 1, "decrypted": 0, "decrypted_in_part": 0, "keys": True, "keys_from_capture": 0,
+                "flows_with_key": 0, "bad_records": 0, "by_outcome": {"no_key": 1},
+                "not_decrypted": [{"client": "192.0.2.10:40000", "server": "192.0.2.20:5061", "first_frame": 1,
+                                   "last_frame": 3, "outcome": "no_key", "reason": "no key for client random",
+                                   "decrypted_in_part": False, "bytes_missing": False, "version": "TLS 1.3",
+                                   "cipher_suite": "TLS_AES_128_GCM_SHA256", "client_random": "00" * 32,
+                                   "records": 4, "records_decrypted": 0}],
+                "not_decrypted_not_listed": 0},
         "decode": {k: 0 for k in ("truncated_packets", "invalid_packets", "unknown_linktype_packets",
                                   "ip_fragments_incomplete", "ip_fragments_dropped", "tcp_gaps",
                                   "tcp_gap_bytes", "tcp_partial_messages", "tcp_capped_streams")},
@@ -328,7 +336,7 @@ def self_checks(checker):
         ("an unknown call state", "$.calls[0].state",
          lambda d: d["calls"][0].update(state="hung-up")),
         ("an unknown transport", "$.calls[0].messages[0].transport",
-         lambda d: d["calls"][0]["messages"][0].update(transport="tls")),
+         lambda d: d["calls"][0]["messages"][0].update(transport="quic")),
         ("an address without a port", "$.calls[0].messages[0].src",
          lambda d: d["calls"][0]["messages"][0].update(src="192.0.2.10")),
         ("an IPv6 address without brackets", "$.calls[0].messages[0].dst",
@@ -498,8 +506,11 @@ def captures(shared):
 
 
 def run(binary, fmt, path, cwd=None):
+    # a TLS test capture is read with its key log (NAME.keys beside it)
+    keys = os.path.splitext(path)[0] + ".keys"
+    extra = ["--keylog", keys] if os.path.exists(keys) else []
     try:
-        p = subprocess.run([binary, "--format", fmt, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        p = subprocess.run([binary, "--format", fmt] + extra + [path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=300, cwd=cwd)
     except (OSError, subprocess.TimeoutExpired) as e:
         return None, str(e), ""
