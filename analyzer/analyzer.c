@@ -104,6 +104,7 @@ void analyzer_free(struct analyzer *an)
 	ipfrag_free(an->frag);
 	tcp_table_free(an->tcp);
 	keylog_free(an->capture_keylog);
+	free(an->tls_cache);
 	sctp_release(an, false);
 	free(an->scratch);
 	free(an->carriers);

@@ -37,6 +37,7 @@ struct ipfrag;
 struct tcp_table;
 struct sctp_state;
 struct keylog;
+struct tls_cache;
 
 struct analyzer {
 	analyzer_sink_fn sink;
@@ -64,6 +65,7 @@ struct analyzer {
 	 * the end of the input); NULL when there is none. */
 	struct keylog *keylog;
 	struct keylog *capture_keylog;
+	struct tls_cache *tls_cache; /* TLS 1.2 sessions, for resumption (kept across inputs) */
 	struct sctp_state *sctp;
 
 	/* Carrier frames (analyzer_record_carriers): the fragments of the

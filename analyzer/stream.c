@@ -411,6 +411,9 @@ static void tls_begin(struct analyzer *an, struct stream *s, const struct stream
 		return;
 	struct tls_flow *tf = xcalloc(1, sizeof *tf);
 	tls_conn_init(&tf->t, an->keylog, an->capture_keylog);
+	if (!an->tls_cache)
+		an->tls_cache = xcalloc(1, sizeof *an->tls_cache);
+	tf->t.cache = an->tls_cache;
 	tf->ep[ci->dir & 1] = ci->fm.src;
 	tf->ep[!(ci->dir & 1)] = ci->fm.dst;
 	tf->first_frame = tf->last_frame = an->frame;

@@ -145,6 +145,40 @@ static struct keylog_entry *find_entry(const struct tls_conn *t)
 	return e;
 }
 
+static uint64_t sid_key(const uint8_t *sid, size_t len)
+{
+	return tls_ticket_hash(sid, len) ^ 0x5e55109e1dull; /* apart from ticket keys */
+}
+
+static void cache_put(struct tls_cache *c, uint64_t key, const uint8_t master[48])
+{
+	if (!c || !key)
+		return;
+	c->slot[key % TLS_CACHE_SLOTS].key = key;
+	memcpy(c->slot[key % TLS_CACHE_SLOTS].master, master, 48);
+}
+
+static const uint8_t *cache_get(struct tls_cache *c, uint64_t key)
+{
+	if (!c || !key || c->slot[key % TLS_CACHE_SLOTS].key != key)
+		return NULL;
+	c->hits++;
+	return c->slot[key % TLS_CACHE_SLOTS].master;
+}
+
+/* TLS 1.2: the master secret of a resumed session, from the cache. */
+static const uint8_t *resumed_master(struct tls_conn *t)
+{
+	const uint8_t *m = NULL;
+	/* an abbreviated handshake echoes the session ID the client offered */
+	if (t->sh.session_id_len && t->sh.session_id_len == t->ch.session_id_len &&
+	    memcmp(t->sh.session_id, t->ch.session_id, t->sh.session_id_len) == 0)
+		m = cache_get(t->cache, sid_key(t->ch.session_id, t->ch.session_id_len));
+	if (!m && t->ch.ticket_hash)
+		m = cache_get(t->cache, t->ch.ticket_hash);
+	return m;
+}
+
 static void setup_keys(struct tls_conn *t)
 {
 	if (t->client < 0) {
@@ -173,15 +207,24 @@ static void setup_keys(struct tls_conn *t)
 		     tls13_keys(t->suite, e->secret[KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET], n, &cs->keys) &&
 		     tls13_keys(t->suite, e->secret[KL_SERVER_HANDSHAKE_TRAFFIC_SECRET], n, &ss->keys);
 	} else {
-		ok = e && e->len[KL_CLIENT_RANDOM] == 48 &&
-		     tls12_keys(t->suite, e->secret[KL_CLIENT_RANDOM], t->ch.random, t->sh.random, &cs->keys, &ss->keys);
+		const uint8_t *ms = e && e->len[KL_CLIENT_RANDOM] == 48 ? e->secret[KL_CLIENT_RANDOM] : NULL;
+		if (!ms && (ms = resumed_master(t)) != NULL)
+			t->resumed = t->key_found = true;
+		ok = ms && tls12_keys(t->suite, ms, t->ch.random, t->sh.random, &cs->keys, &ss->keys);
 		cs->keys.etm = ss->keys.etm = t->suite->kind == TLS_CBC && t->sh.etm;
+		if (ok) {
+			memcpy(t->master, ms, 48);
+			t->have_master = true;
+			if (t->sh.session_id_len)
+				cache_put(t->cache, sid_key(t->sh.session_id, t->sh.session_id_len), ms);
+		}
 	}
 	if (!ok) {
 		t->status = TLS_ST_NO_KEY;
 		return;
 	}
-	e->used = true;
+	if (e)
+		e->used = true;
 	cs->keyed = ss->keyed = true;
 	t->status = TLS_ST_DECRYPTING;
 }
@@ -203,6 +246,14 @@ static void handshake_msg(struct tls_conn *t, int dir, uint8_t type, const uint8
 			t->sh = h;
 			t->have_sh = true;
 			setup_keys(t);
+		}
+		break;
+	case TLS_HS_NEW_SESSION_TICKET:
+		/* TLS 1.2 (RFC 5077 §3.3): lifetime, then the opaque ticket */
+		if (!t->tls13 && t->have_master && n >= 6) {
+			size_t tl = (size_t)b[4] << 8 | b[5];
+			if (tl && 6 + tl <= n)
+				cache_put(t->cache, tls_ticket_hash(b + 6, tl), t->master);
 		}
 		break;
 	case TLS_HS_FINISHED:

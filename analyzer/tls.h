@@ -41,8 +41,23 @@ struct tls_side {
 	bool lost;                   /* bytes went missing: record boundaries and sequence numbers are gone */
 };
 
+/* TLS 1.2 resumption (RFC 5246 §7.4.1.2 session IDs, RFC 5077 tickets):
+ * the master secret of a decrypted connection, kept under its session ID
+ * and the tickets issued on it, so a resumed connection decrypts even when
+ * the key log lacks its own line. Direct-mapped, a fixed size: the newest
+ * entry wins a slot. */
+#define TLS_CACHE_SLOTS 4096
+struct tls_cache {
+	struct { uint64_t key; uint8_t master[48]; } slot[TLS_CACHE_SLOTS];
+	uint64_t hits;
+};
+
 struct tls_conn {
 	struct keylog *kl, *kl2;     /* the user's and the capture's own (borrowed, may be NULL) */
+	struct tls_cache *cache;     /* borrowed, may be NULL */
+	uint8_t master[48];          /* TLS 1.2: the master secret in use */
+	bool have_master;
+	bool resumed;                /* TLS 1.2: keys from the resumption cache */
 	struct tls_side side[2];
 	int client;                  /* the direction that sent the ClientHello, -1 not seen */
 	struct tls_hello ch, sh;

@@ -45,6 +45,14 @@ static const uint8_t *take(struct rd *r, size_t n)
 	return p;
 }
 
+uint64_t tls_ticket_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h | 1; /* never 0 */
+}
+
 static void extension(struct tls_hello *h, bool server, unsigned type, const uint8_t *p, size_t len)
 {
 	switch (type) {
@@ -56,6 +64,8 @@ static void extension(struct tls_hello *h, bool server, unsigned type, const uin
 		break;
 	case EXT_SESSION_TICKET:
 		h->ticket = server || len > 0; /* a client's empty one only asks for a ticket */
+		if (!server && len)
+			h->ticket_hash = tls_ticket_hash(p, len);
 		break;
 	case EXT_PSK:
 		h->psk = true;

@@ -25,6 +25,7 @@ struct tls_hello {
 	uint16_t suite;           /* ServerHello: the chosen cipher suite; ClientHello: 0 */
 	bool hrr;                 /* a HelloRetryRequest (RFC 8446 §4.1.3) */
 	bool ticket;              /* session_ticket (RFC 5077): client with a ticket, or server acknowledging */
+	uint64_t ticket_hash;     /* client: FNV-1a of the ticket it presents (0: none) */
 	bool etm;                 /* encrypt_then_mac (RFC 7366) */
 	bool ems;                 /* extended_master_secret (RFC 7627) */
 	bool psk;                 /* pre_shared_key (TLS 1.3 resumption) */
@@ -33,6 +34,8 @@ struct tls_hello {
 /* Parses the body of a ClientHello (server false) or ServerHello (server
  * true) handshake message (after its 4-byte header). False when it does not
  * hold together. */
+/* FNV-1a 64 of a session ticket: what a resumption cache keys tickets by. */
+uint64_t tls_ticket_hash(const uint8_t *p, size_t len);
 bool tls_parse_hello(const uint8_t *body, size_t len, bool server, struct tls_hello *h);
 
 #endif

@@ -200,6 +200,22 @@ if doc:
 else:
     check('bytes missing inside TLS', False, err)
 
+# --- TLS 1.2 resumption when the key log lacks the resumed connection --------
+for name, how in (('tls12-resume-id', 'session ID'), ('tls12-resume-ticket', 'session ticket')):
+    lines = [l for l in open(t(name + '.keys')) if l.startswith('CLIENT_RANDOM')]
+    first = os.path.join(TMP, name + '-first.keys')
+    open(first, 'w').write(lines[0])
+    rc, doc, err = jrun(['--keylog', first, t(name + '.pcap')])
+    check('TLS 1.2 resumed by %s, key log with the first connection only: both decrypted (14 messages)' % how,
+          len(lines) == 2 and doc and doc['inputs'][0]['sip_messages'] == 14
+          and doc['inputs'][0]['tls']['decrypted'] == 2, (rc, err, doc and doc['inputs'][0]['tls']))
+    second = os.path.join(TMP, name + '-second.keys')
+    open(second, 'w').write(lines[1])
+    rc, doc, err = jrun(['--keylog', second, t(name + '.pcap')])
+    check('TLS 1.2 %s: the second connection alone decrypts from its own line (7 messages), the first is said to lack a key' % how,
+          doc and doc['inputs'][0]['sip_messages'] == 7 and doc['inputs'][0]['tls']['by_outcome'] == {'decrypted': 1, 'no_key': 1},
+          (rc, err, doc and doc['inputs'][0]['tls']))
+
 # --- the secure WebSocket transport -------------------------------------------------
 rc, doc, err = jrun(['--keylog', t('tls13-wss.keys'), t('tls13-wss.pcap')])
 check('SIP over secure WebSocket: 11 messages, transport wss', doc and doc['inputs'][0]['sip_messages'] == 11
