@@ -35,6 +35,12 @@ void analyzer_set_keylog(struct analyzer *an, struct keylog *kl)
 	an->keylog = kl;
 }
 
+void analyzer_set_tls_conn_sink(struct analyzer *an, analyzer_tls_conn_fn fn, void *ud)
+{
+	an->tls_conn_sink = fn;
+	an->tls_conn_ud = ud;
+}
+
 void analyzer_secrets(struct analyzer *an, uint32_t type, const uint8_t *data, size_t len)
 {
 	struct input_stats *st = an->st;

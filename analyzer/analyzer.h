@@ -114,6 +114,14 @@ struct keylog;
  * secrets of a pcapng Decryption Secrets Block are used for the rest of
  * that input, kept apart from these. */
 void analyzer_set_keylog(struct analyzer *an, struct keylog *kl);
+/* With carriers recorded: each TLS connection that ended, with every frame
+ * that carried its bytes (in order, SYNs included) and the key log lines
+ * that decrypt it ("" when not decrypted). Messages decrypted from it have
+ * sip_msg.tls_conn == conn. A TLS call written out needs the whole
+ * connection up to its last message (records are numbered). */
+typedef void (*analyzer_tls_conn_fn)(void *ud, uint32_t input, uint32_t conn, const uint64_t *frames, size_t n,
+				     const char *secrets, size_t secrets_len);
+void analyzer_set_tls_conn_sink(struct analyzer *an, analyzer_tls_conn_fn fn, void *ud);
 /* The capture carries secrets (pcapng Decryption Secrets Block, type
  * 0x544c534b = NSS key log). */
 void analyzer_secrets(struct analyzer *an, uint32_t type, const uint8_t *data, size_t len);

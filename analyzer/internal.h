@@ -31,6 +31,7 @@ struct flowmeta {
 	enum sip_encap encap;
 	uint64_t first_frame;
 	bool ip_fragmented;
+	uint32_t tls_conn; /* decrypted from TLS connection number N (analyzer-wide), 0 none */
 };
 
 struct ipfrag;
@@ -66,6 +67,9 @@ struct analyzer {
 	struct keylog *keylog;
 	struct keylog *capture_keylog;
 	struct tls_cache *tls_cache; /* TLS 1.2 sessions, for resumption (kept across inputs) */
+	uint32_t tls_conns;          /* TLS connections numbered so far */
+	analyzer_tls_conn_fn tls_conn_sink;
+	void *tls_conn_ud;
 	struct sctp_state *sctp;
 
 	/* Carrier frames (analyzer_record_carriers): the fragments of the

@@ -296,3 +296,24 @@ bool keylog_add_file(struct keylog *kl, const char *path, char *err, size_t errs
 	free(buf);
 	return ok;
 }
+
+size_t keylog_entry_lines(const struct keylog_entry *e, char *buf, size_t size)
+{
+	size_t n = 0;
+	for (int l = 0; l < KL_COUNT; l++) {
+		if (!e->len[l])
+			continue;
+		size_t need = strlen(names[l]) + 1 + 64 + 1 + 2u * e->len[l] + 1;
+		if (n + need + 1 > size)
+			return 0;
+		n += (size_t)sprintf(buf + n, "%s ", names[l]);
+		for (int i = 0; i < 32; i++)
+			n += (size_t)sprintf(buf + n, "%02x", e->client_random[i]);
+		buf[n++] = ' ';
+		for (unsigned i = 0; i < e->len[l]; i++)
+			n += (size_t)sprintf(buf + n, "%02x", e->secret[l][i]);
+		buf[n++] = '\n';
+		buf[n] = 0;
+	}
+	return n;
+}

@@ -65,6 +65,10 @@ struct keylog_entry *keylog_find(struct keylog *kl, const uint8_t client_random[
  * starts with these 8 bytes, NULL when unknown. */
 const uint8_t *keylog_find_rsa(const struct keylog *kl, const uint8_t encrypted_prefix[8]);
 const struct keylog_stats *keylog_stats(const struct keylog *kl);
+/* Appends the key log lines of one client random's secrets (label, client
+ * random, secret in hex) to buf[0..size); returns the length written (0
+ * when they do not fit). */
+size_t keylog_entry_lines(const struct keylog_entry *e, char *buf, size_t size);
 /* Entries no connection matched (for "key log given but matches no flow"). */
 uint64_t keylog_unused(const struct keylog *kl);
 

@@ -104,6 +104,7 @@ static void deliver(struct analyzer *an, const struct flowmeta *fm, struct sip_m
 	m->transport = fm->transport;
 	m->encap = fm->encap;
 	m->ip_fragmented = fm->ip_fragmented;
+	m->tls_conn = fm->tls_conn;
 	m->input = an->input;
 	if (an->record_carriers) {
 		const uint64_t *cf = an->ncarriers ? an->carriers : an->frag_frames;

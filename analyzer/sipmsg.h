@@ -65,6 +65,7 @@ struct sip_msg {
 	 * (analyzer_record_carriers) and more than `frame` did, else NULL. */
 	uint64_t *carriers; /* owned */
 	uint32_t ncarriers;
+	uint32_t tls_conn;  /* decrypted from TLS connection N (analyzer_set_tls_conn_sink), 0 none */
 	uint32_t input; /* index of the input file */
 
 	/* Bytes: one owned copy, raw[0..raw_len); head and body slice into it. */

@@ -27,6 +27,9 @@ struct tls_flow {
 	struct stream inner[2];
 	struct endpoint ep[2]; /* ep[d]: the sender of direction d */
 	uint64_t first_frame, last_frame;
+	uint32_t id;           /* analyzer-wide number */
+	uint64_t *frames;      /* with carriers recorded: every frame of the connection */
+	size_t nframes, frames_cap;
 };
 
 void stream_release(struct stream *s)
@@ -398,9 +401,9 @@ static ptrdiff_t tls_find_records(const uint8_t *p, size_t len)
 
 static void tls_inner_info(const struct tls_flow *tf, const struct stream_conn_info *ci, struct stream_conn_info *ici)
 {
-	(void)tf;
 	*ici = *ci;
 	ici->fm.transport = TRANSPORT_TLS;
+	ici->fm.tls_conn = tf->id;
 	ici->tls = NULL; /* TLS inside TLS is not followed */
 }
 
@@ -417,6 +420,7 @@ static void tls_begin(struct analyzer *an, struct stream *s, const struct stream
 	tf->ep[ci->dir & 1] = ci->fm.src;
 	tf->ep[!(ci->dir & 1)] = ci->fm.dst;
 	tf->first_frame = tf->last_frame = an->frame;
+	tf->id = ++an->tls_conns;
 	*ci->tls = tf;
 	an->st->tls_flows++;
 }
@@ -455,6 +459,16 @@ static void tls_feed(struct analyzer *an, const struct stream_conn_info *ci, con
 	if (!tf)
 		return;
 	tf->last_frame = an->frame;
+	if (an->record_carriers) {
+		uint64_t f = an->seg_frame ? an->seg_frame : an->frame;
+		if (!tf->nframes || tf->frames[tf->nframes - 1] != f) {
+			if (tf->nframes == tf->frames_cap) {
+				tf->frames_cap = tf->frames_cap ? tf->frames_cap * 2 : 64;
+				tf->frames = xrealloc(tf->frames, tf->frames_cap * sizeof *tf->frames);
+			}
+			tf->frames[tf->nframes++] = f;
+		}
+	}
 	struct tls_cb x = { an, tf, ci };
 	tls_conn_data(&tf->t, ci->dir & 1, p, len, tls_plain, tls_problem, &x);
 }
@@ -484,15 +498,55 @@ void stream_tls_free(struct tls_flow **tf)
 	tls_conn_release(&(*tf)->t);
 	stream_release(&(*tf)->inner[0]);
 	stream_release(&(*tf)->inner[1]);
+	free((*tf)->frames);
 	free(*tf);
 	*tf = NULL;
 }
 
-void stream_tls_end(struct analyzer *an, struct tls_flow **tfp)
+/* The key log lines that decrypt a connection (TLS 1.2: its master secret,
+ * also when it came from the resumption cache). */
+static size_t tls_secrets(const struct tls_flow *tf, char *buf, size_t size)
+{
+	const struct tls_conn *t = &tf->t;
+	if (!t->have_ch || (t->status != TLS_ST_DECRYPTING && !t->decrypted))
+		return 0;
+	struct keylog_entry e;
+	memset(&e, 0, sizeof e);
+	memcpy(e.client_random, t->ch.random, 32);
+	if (!t->tls13) {
+		if (!t->have_master)
+			return 0;
+		memcpy(e.secret[KL_CLIENT_RANDOM], t->master, 48);
+		e.len[KL_CLIENT_RANDOM] = 48;
+		return keylog_entry_lines(&e, buf, size);
+	}
+	const struct keylog_entry *k = t->kl ? keylog_find(t->kl, t->ch.random) : NULL;
+	if (!k && t->kl2)
+		k = keylog_find(t->kl2, t->ch.random);
+	return k ? keylog_entry_lines(k, buf, size) : 0;
+}
+
+void stream_tls_end(struct analyzer *an, struct tls_flow **tfp, const uint64_t *setup)
 {
 	struct tls_flow *tf = *tfp;
 	if (!tf)
 		return;
+	if (an->record_carriers && an->tls_conn_sink) {
+		/* the SYNs first: a reader follows the connection from its start */
+		for (int i = 1; i >= 0; i--)
+			if (setup && setup[i] && (!tf->nframes || setup[i] < tf->frames[0])) {
+				if (tf->nframes == tf->frames_cap) {
+					tf->frames_cap = tf->frames_cap ? tf->frames_cap * 2 : 64;
+					tf->frames = xrealloc(tf->frames, tf->frames_cap * sizeof *tf->frames);
+				}
+				memmove(tf->frames + 1, tf->frames, tf->nframes * sizeof *tf->frames);
+				tf->frames[0] = setup[i];
+				tf->nframes++;
+			}
+		char sec[1024];
+		size_t sl = tls_secrets(tf, sec, sizeof sec);
+		an->tls_conn_sink(an->tls_conn_ud, an->input, tf->id, tf->frames, tf->nframes, sl ? sec : "", sl);
+	}
 	struct input_stats *st = an->st;
 	const struct tls_conn *t = &tf->t;
 	unsigned status = t->status;

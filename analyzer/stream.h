@@ -60,8 +60,9 @@ void stream_gap(struct analyzer *an, struct stream *s, const struct stream_conn_
 void stream_end(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, const char *how);
 void stream_release(struct stream *s);
 /* The connection ended: what became of its TLS (counted in the input's
- * summary, a note when it was not decrypted) and its state freed. */
-void stream_tls_end(struct analyzer *an, struct tls_flow **tf);
+ * summary, a note when it was not decrypted), its frames handed to the
+ * export (setup: the connection's SYN frames, may be NULL), its state freed. */
+void stream_tls_end(struct analyzer *an, struct tls_flow **tf, const uint64_t *setup);
 /* Frees TLS state without reporting (the analyzer is being torn down). */
 void stream_tls_free(struct tls_flow **tf);
 

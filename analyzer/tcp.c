@@ -292,7 +292,7 @@ void tcp_expire(struct analyzer *an, bool flush)
 		const char *how = flush ? "capture ended" : "connection idle for 10 minutes";
 		end_half(an, c, 0, how);
 		end_half(an, c, 1, how);
-		stream_tls_end(an, &c->tls);
+		stream_tls_end(an, &c->tls, c->setup);
 		conn_unlink(t, c);
 	}
 	t->last_expire = an->now;
@@ -330,7 +330,7 @@ void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct e
 		}
 		/* a new connection: the old one's TLS session is over */
 		if (c->tls && !(flags & TH_ACK) && (!h->init || h->done || !(h->syn && h->isn == seq)))
-			stream_tls_end(an, &c->tls);
+			stream_tls_end(an, &c->tls, c->setup);
 		if (an->record_carriers && (!h->init || h->done || !(h->syn && h->isn == seq))) {
 			c->setup[d] = an->frame;
 			if (!(flags & TH_ACK))

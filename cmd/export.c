@@ -49,6 +49,23 @@ struct rtcpk {
 	uint32_t strm, next;
 };
 
+/* A TLS connection (analyzer_set_tls_conn_sink): its frames, sorted, and
+ * the key log lines that decrypt it. */
+struct tconn {
+	uint32_t input;
+	uint64_t *frames;
+	size_t n;
+	char *secrets; /* NULL: none */
+};
+
+/* A selected call's messages decrypted from TLS connection `conn`, the
+ * last one at frame `upto`: the connection is written up to there. */
+struct tref {
+	uint32_t conn, rec; /* in the plan: rec is the output, rec0 a call written to it */
+	uint64_t upto;
+	uint32_t rec0;
+};
+
 struct out {
 	char *path;
 	bool pcapng, stdout_;
@@ -61,6 +78,8 @@ struct out {
 	uint64_t last_frame;
 	uint64_t sip_frames, media_frames, calls;
 	char legs[96];
+	char *secrets;          /* key log lines for a Decryption Secrets Block (pcapng), or NULL */
+	size_t secrets_len;
 };
 
 struct export {
@@ -75,6 +94,12 @@ struct export {
 	size_t nsipf, sipf_cap;
 	struct strm *strms;
 	size_t nstrms, strms_cap;
+	struct tconn *tconns;  /* by connection number - 1 */
+	size_t ntconns;
+	struct tref *trefs;
+	size_t ntrefs, trefs_cap;
+	struct tref *ptrefs;   /* the plan's: per (output, connection) */
+	size_t nptrefs;
 
 	/* The plan being run */
 	struct out *outs;
@@ -135,6 +160,57 @@ static bool keep_all(const struct export *x)
 	return x->o.with_linked || x->o.all_calls;
 }
 
+static void add_tref(struct export *x, uint32_t conn, uint32_t r, uint64_t frame)
+{
+	/* a call's messages come together: one entry per (call, connection) */
+	for (size_t i = x->ntrefs; i-- > 0 && x->trefs[i].rec == r;)
+		if (x->trefs[i].conn == conn) {
+			if (frame > x->trefs[i].upto)
+				x->trefs[i].upto = frame;
+			return;
+		}
+	if (x->ntrefs == x->trefs_cap) {
+		x->trefs_cap = x->trefs_cap ? x->trefs_cap * 2 : 64;
+		x->trefs = xrealloc(x->trefs, x->trefs_cap * sizeof *x->trefs);
+	}
+	x->trefs[x->ntrefs++] = (struct tref){ conn, r, frame, r };
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t p = *(const uint64_t *)a, q = *(const uint64_t *)b;
+	return p < q ? -1 : p > q;
+}
+
+void export_tls_conn(struct export *x, uint32_t input, uint32_t conn, const uint64_t *frames, size_t n,
+		     const char *secrets, size_t slen)
+{
+	if (!conn)
+		return;
+	if (conn > x->ntconns) {
+		size_t m = x->ntconns ? x->ntconns : 16;
+		while (m < conn)
+			m *= 2;
+		x->tconns = xrealloc(x->tconns, m * sizeof *x->tconns);
+		memset(x->tconns + x->ntconns, 0, (m - x->ntconns) * sizeof *x->tconns);
+		x->ntconns = m;
+	}
+	struct tconn *t = &x->tconns[conn - 1];
+	free(t->frames);
+	free(t->secrets);
+	t->input = input;
+	t->frames = xmalloc((n ? n : 1) * sizeof *t->frames);
+	memcpy(t->frames, frames, n * sizeof *t->frames);
+	qsort(t->frames, n, sizeof *t->frames, cmp_u64);
+	t->n = n;
+	t->secrets = NULL;
+	if (slen) {
+		t->secrets = xmalloc(slen + 1);
+		memcpy(t->secrets, secrets, slen);
+		t->secrets[slen] = 0;
+	}
+}
+
 void export_call(struct export *x, const struct call *c, bool selected)
 {
 	bool frames = export_needs_carriers(x);
@@ -191,6 +267,8 @@ void export_call(struct export *x, const struct call *c, bool selected)
 			}
 			for (uint32_t k = 0; k < n; k++)
 				x->sipf[x->nsipf++] = (struct sipf){ m->ncarriers ? m->carriers[k] : m->frame, c->input, r };
+			if (m->tls_conn)
+				add_tref(x, m->tls_conn, r, m->frame);
 		}
 	}
 	for (uint32_t i = 0; i < c->nmedia; i++) {
@@ -260,6 +338,20 @@ static bool write_header(struct out *o)
 	put32(b + 24, 28);
 	if (fwrite(b, 28, 1, o->fp) != 1)
 		return false;
+	if (o->secrets_len) { /* Decryption Secrets Block: the TLS key log of the connections written */
+		uint32_t pad = (4 - (o->secrets_len & 3)) & 3, blen = (uint32_t)(20 + o->secrets_len + pad);
+		static const uint8_t zero[4];
+		put32(b, 10);
+		put32(b + 4, blen);
+		put32(b + 8, 0x544c534b);
+		put32(b + 12, (uint32_t)o->secrets_len);
+		if (fwrite(b, 16, 1, o->fp) != 1 || fwrite(o->secrets, o->secrets_len, 1, o->fp) != 1 ||
+		    (pad && fwrite(zero, pad, 1, o->fp) != 1))
+			return false;
+		put32(b, blen);
+		if (fwrite(b, 4, 1, o->fp) != 1)
+			return false;
+	}
 	for (unsigned i = 0; i < o->nlts; i++) { /* an Interface Description Block per link type */
 		put32(b, 1);
 		put32(b + 4, 32);
@@ -608,7 +700,11 @@ static void plan_free(struct export *x)
 	for (size_t i = 0; i < x->nouts; i++) {
 		out_close(x, (uint32_t)i);
 		free(x->outs[i].path);
+		free(x->outs[i].secrets);
 	}
+	free(x->ptrefs);
+	x->ptrefs = NULL;
+	x->nptrefs = 0;
 	free(x->outs);
 	x->outs = NULL;
 	x->nouts = 0;
@@ -715,13 +811,73 @@ static void touch_outs(struct export *x)
 			out_close(x, (uint32_t)i);
 }
 
+static int cmp_tref(const void *a, const void *b)
+{
+	const struct tref *p = a, *q = b;
+	if (p->rec != q->rec) /* by output (set in attach_secrets) */
+		return p->rec < q->rec ? -1 : 1;
+	return p->conn < q->conn ? -1 : p->conn > q->conn;
+}
+
+/* With the calls' outputs chosen: the TLS connections each output takes,
+ * one entry per (output, connection) with the latest frame wanted, and the
+ * key log lines that decrypt them (the output becomes pcapng, they go in
+ * a Decryption Secrets Block). Before the outputs are named. */
+static void attach_secrets(struct export *x)
+{
+	free(x->ptrefs);
+	x->ptrefs = xmalloc((x->ntrefs ? x->ntrefs : 1) * sizeof *x->ptrefs);
+	size_t k = 0;
+	for (size_t i = 0; i < x->ntrefs; i++) {
+		struct tref t = x->trefs[i];
+		uint32_t out = x->recs[t.rec].out;
+		if (out == NONE || t.conn > x->ntconns || !x->tconns[t.conn - 1].frames)
+			continue;
+		t.rec = out;
+		x->ptrefs[k++] = t;
+	}
+	qsort(x->ptrefs, k, sizeof *x->ptrefs, cmp_tref);
+	size_t n = k;
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct tref *p = x->ptrefs;
+		if (k && p[k - 1].rec == p[i].rec && p[k - 1].conn == p[i].conn) {
+			if (p[i].upto > p[k - 1].upto)
+				p[k - 1].upto = p[i].upto;
+			continue;
+		}
+		p[k++] = p[i];
+		const struct tconn *c = &x->tconns[p[i].conn - 1];
+		struct out *o = &x->outs[p[i].rec];
+		if (c->secrets) {
+			size_t l = strlen(c->secrets);
+			o->secrets = xrealloc(o->secrets, o->secrets_len + l + 1);
+			memcpy(o->secrets + o->secrets_len, c->secrets, l + 1);
+			o->secrets_len += l;
+			o->pcapng = true;
+		}
+	}
+	x->nptrefs = k;
+}
+
 static void plan_frames(struct export *x)
 {
-	x->plan = xmalloc((x->nsipf ? x->nsipf : 1) * sizeof *x->plan);
+	size_t n = x->nsipf;
+	for (size_t i = 0; i < x->nptrefs; i++)
+		n += x->tconns[x->ptrefs[i].conn - 1].n;
+	x->plan = xmalloc((n ? n : 1) * sizeof *x->plan);
 	x->nplan = 0;
 	for (size_t i = 0; i < x->nsipf; i++)
 		if (x->recs[x->sipf[i].rec].out != NONE)
 			x->plan[x->nplan++] = x->sipf[i];
+	/* a TLS call: its connection from the start up to its last message
+	 * (records are numbered: a reader needs all of them to decrypt) */
+	for (size_t i = 0; i < x->nptrefs; i++) {
+		const struct tref *t = &x->ptrefs[i];
+		const struct tconn *c = &x->tconns[t->conn - 1];
+		for (size_t f = 0; f < c->n && c->frames[f] <= t->upto; f++)
+			x->plan[x->nplan++] = (struct sipf){ c->frames[f], c->input, t->rec0 };
+	}
 }
 
 bool export_run(struct export *x, const char *const *paths, const struct input_stats *inputs, size_t ninputs)
@@ -759,6 +915,7 @@ bool export_run(struct export *x, const char *const *paths, const struct input_s
 				note_linktypes(&x->outs[o], &inputs[x->recs[i].input]);
 			}
 		x->outs[o].pcapng = x->outs[o].nlts > 1;
+		attach_secrets(x);
 	} else if (x->o.split_dir) {
 		for (size_t i = 0; i < x->nrecs; i++) {
 			uint32_t root = x->o.with_linked ? find(x, (uint32_t)i) : (uint32_t)i;
@@ -773,12 +930,13 @@ bool export_run(struct export *x, const char *const *paths, const struct input_s
 			add_leg(&x->outs[o], &x->recs[i]);
 			note_linktypes(&x->outs[o], &inputs[x->recs[i].input]);
 		}
+		attach_secrets(x);
 		for (size_t i = 0; i < x->nrecs; i++) {
 			struct rec *R = &x->recs[i];
 			if (R->out == NONE || x->outs[R->out].path)
 				continue;
 			struct out *o = &x->outs[R->out]; /* named after its oldest leg */
-			o->pcapng = o->nlts > 1;
+			o->pcapng = o->pcapng || o->nlts > 1;
 			if (o->calls < 2)
 				o->legs[0] = 0;
 			size_t n = strlen(x->o.split_dir) + strlen(R->name) + 16;
@@ -817,6 +975,8 @@ bool export_save_call(struct export *x, uint64_t number, const char *const *path
 			note_linktypes(O, &inputs[x->recs[i].input]);
 		}
 	O->pcapng = O->nlts > 1;
+	attach_secrets(x);
+	O = &x->outs[o];
 	if (O->calls < 2)
 		O->legs[0] = 0;
 	const struct rec *R = &x->recs[x->rec_of_seq[number - 1]];
@@ -854,6 +1014,12 @@ void export_free(struct export *x)
 	free(x->links);
 	free(x->sipf);
 	free(x->strms);
+	for (size_t i = 0; i < x->ntconns; i++) {
+		free(x->tconns[i].frames);
+		free(x->tconns[i].secrets);
+	}
+	free(x->tconns);
+	free(x->trefs);
 	free(x->want);
 	free(x);
 }

@@ -39,6 +39,11 @@ struct export *export_new(const struct export_opts *o);
 bool export_needs_carriers(const struct export *x);
 /* Pass 1: a finalised call; selected: it passed the user's filters. */
 void export_call(struct export *x, const struct call *c, bool selected);
+/* Pass 1: a TLS connection ended (analyzer_set_tls_conn_sink): a TLS call
+ * is written with its whole connection up to its last message, and the
+ * key log lines that decrypt it go in a Decryption Secrets Block. */
+void export_tls_conn(struct export *x, uint32_t input, uint32_t conn, const uint64_t *frames, size_t n,
+		     const char *secrets, size_t slen);
 /* Pass 2 over the inputs (paths to read, in input order; inputs[i].path
  * is the name to show). Writes the outputs of --write/--split and feeds
  * the audio exporter. Returns false when an output could not be written

@@ -471,6 +471,13 @@ static void parse_ladder(struct app *a)
 		a->ladder_number = n;
 }
 
+static void on_tls_conn(void *ud, uint32_t input, uint32_t conn, const uint64_t *frames, size_t n, const char *secrets,
+			size_t slen)
+{
+	struct app *a = ud;
+	export_tls_conn(a->ex, input, conn, frames, n, secrets, slen);
+}
+
 /* Reads the key logs the user gave (--keylog, else $SSLKEYLOGFILE). A
  * --keylog file that cannot be read is a usage error; an environment
  * variable naming a file not written yet is only worth a warning. */
@@ -571,6 +578,8 @@ int main(int argc, char **argv)
 					  .all_calls = app.opt.view, .quiet = app.opt.quiet };
 		app.ex = export_new(&eo);
 		analyzer_record_carriers(app.an, export_needs_carriers(app.ex));
+		if (export_needs_carriers(app.ex))
+			analyzer_set_tls_conn_sink(app.an, on_tls_conn, &app);
 		for (size_t i = 0; i < ninputs; i++)
 			if (strcmp(app.paths[i], "-") == 0) {
 				app.spools[i] = spool_stdin();

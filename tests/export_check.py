@@ -50,6 +50,14 @@ CAPTURES = [
     ("public/heplify__sip_tcp_websocket.pcap", "websocket (heplify)"),
     ("public/heplify__sip_ipv4_tcp_retrans.pcap", "tcp retransmissions"),
     ("public/heplify__rtp_rtcp_sip.pcap", "rtp+rtcp (heplify)"),
+    # TLS: written with the whole connection up to the call's last message and
+    # its key log lines in a Decryption Secrets Block, so the file decrypts alone
+    ("tls/tls13-aes128gcm.pcap", "tls 1.3"),
+    ("tls/tls12-ecdhe-aes128sha-etm.pcap", "tls 1.2 cbc etm"),
+    ("tls/tls12-resume-ticket.pcap", "tls 1.2 resumed"),
+    ("tls/tls13-keyupdate.pcap", "tls 1.3 key update"),
+    ("tls/tls13-wss.pcap", "wss"),
+    ("tls/tls13-dsb.pcapng", "tls keys from the capture"),
 ]
 MAX_CALLS = 6
 failures = 0
@@ -68,8 +76,15 @@ def run(args, **kw):
     return subprocess.run(args, capture_output=True, **kw)
 
 
+def keys_of(path):
+    """--keylog NAME.keys for a TLS test capture (none for the written files:
+    their keys travel inside them)."""
+    k = os.path.splitext(path)[0] + ".keys"
+    return ["--keylog", k] if os.path.exists(k) else []
+
+
 def report(path):
-    r = run([SA, "-q", "--no-config", "-f", "json", path])
+    r = run([SA, "-q", "--no-config", "-f", "json"] + keys_of(path) + [path])
     if r.returncode not in (0, 1):
         raise RuntimeError("%s: exit %d %s" % (path, r.returncode, r.stderr.decode(errors="replace")))
     return json.loads(r.stdout)
@@ -97,7 +112,9 @@ def tshark_fields(path, *fields, extra=()):
 def sip_counts(path):
     """Call-ID -> number of SIP messages tshark decodes."""
     n = {}
-    for (cids,) in tshark_fields(path, "sip.Call-ID", extra=["-Y", "sip"]):
+    k = keys_of(path)
+    tls = ["-o", "tls.keylog_file:" + k[1]] if k else []
+    for (cids,) in tshark_fields(path, "sip.Call-ID", extra=tls + ["-Y", "sip"]):
         for c in cids.split(","):
             if c:
                 n[c] = n.get(c, 0) + 1
@@ -126,7 +143,7 @@ def frames(path):
 def check_call(cap, label, orig, call, tsh_orig, tmp, orig_frames):
     n = call["number"]
     out = os.path.join(tmp, "call-%d.pcap" % n)
-    r = run([SA, "-q", "--no-config", "--ladder", str(n), "--write", out, cap])
+    r = run([SA, "-q", "--no-config", "--ladder", str(n), "--write", out] + keys_of(cap) + [cap])
     if r.returncode not in (0, 1) or not os.path.exists(out):
         ok(False, "%s call %d written" % (label, n), r.stderr.decode(errors="replace")[-300:])
         return
@@ -149,10 +166,16 @@ def check_call(cap, label, orig, call, tsh_orig, tmp, orig_frames):
         my_frames.add(m["frame"])
     others = [c["call_id"] for c in got["calls"] if c["call_id"] != call["call_id"]]
     shared = set()
+    # a TLS connection goes out whole up to the call's last message: the
+    # calls before it on that connection come along
+    conns = {frozenset((m["src"], m["dst"])) for m in call["messages"] if m["transport"] in ("tls", "wss")}
+    last = max(m["frame"] for m in call["messages"])
     for c in orig["calls"]:
         if c["call_id"] == call["call_id"]:
             continue
         if any(m["frame"] in my_frames for m in c["messages"]):
+            shared.add(c["call_id"])
+        if any(frozenset((m["src"], m["dst"])) in conns and m["frame"] <= last for m in c["messages"]):
             shared.add(c["call_id"])
     ok(set(others) <= shared, "%s call %d no other call" % (label, n), "also %s" % sorted(set(others) - shared))
     # tshark: the same SIP messages for the Call-ID, RTP and RTCP

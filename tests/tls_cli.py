@@ -221,6 +221,22 @@ rc, doc, err = jrun(['--keylog', t('tls13-wss.keys'), t('tls13-wss.pcap')])
 check('SIP over secure WebSocket: 11 messages, transport wss', doc and doc['inputs'][0]['sip_messages'] == 11
       and transports(doc) == ['wss'], (rc, err))
 
+# --- sharing a TLS call: the file carries its keys --------------------------------
+d = os.path.join(TMP, 'split')
+rc, out, err = run(['-q', '--keylog', t('tls12-resume-ticket.keys'), '--split', d, t('tls12-resume-ticket.pcap')])
+files = sorted(os.listdir(d)) if os.path.isdir(d) else []
+check('--split of two TLS calls: two pcapng files', rc == 0 and len(files) == 2 and all(f.endswith('.pcapng') for f in files),
+      (rc, err, files))
+for f in files:
+    p = os.path.join(d, f)
+    raw = open(p, 'rb').read()
+    rc, doc, err = jrun([p])
+    calls = doc['calls'] if doc else []
+    check('%s: a Decryption Secrets Block, and it decrypts with no key log (its call, 7 messages)' % f,
+          raw[:4] == b'\x0a\x0d\x0d\x0a' and b'KSLT' in raw[:200] and b'CLIENT_RANDOM ' in raw
+          and len(calls) == 1 and len(calls[0]['messages']) == 7 and f.split('-', 1)[1].startswith(calls[0]['call_id'].split('@')[0]),
+          (err, [c['call_id'] for c in calls]))
+
 # --- --help and the man page ------------------------------------------------------
 rc, out, err = run(['--help'])
 check('--help documents --keylog and SSLKEYLOGFILE', '--keylog FILE' in out and 'SSLKEYLOGFILE' in out, out[-800:])
