@@ -111,6 +111,7 @@ void analyzer_free(struct analyzer *an)
 	tcp_table_free(an->tcp);
 	keylog_free(an->capture_keylog);
 	free(an->tls_cache);
+	free(an->tls_plain);
 	sctp_release(an, false);
 	free(an->scratch);
 	free(an->carriers);

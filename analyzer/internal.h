@@ -68,6 +68,7 @@ struct analyzer {
 	struct keylog *capture_keylog;
 	struct tls_cache *tls_cache; /* TLS 1.2 sessions, for resumption (kept across inputs) */
 	uint32_t tls_conns;          /* TLS connections numbered so far */
+	uint8_t *tls_plain;          /* decryption buffer shared by the connections */
 	analyzer_tls_conn_fn tls_conn_sink;
 	void *tls_conn_ud;
 	struct sctp_state *sctp;

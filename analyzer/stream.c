@@ -417,6 +417,12 @@ static void tls_begin(struct analyzer *an, struct stream *s, const struct stream
 	if (!an->tls_cache)
 		an->tls_cache = xcalloc(1, sizeof *an->tls_cache);
 	tf->t.cache = an->tls_cache;
+	/* one decryption buffer for every connection: memory per connection
+	 * stays small however many are open */
+	if (!an->tls_plain)
+		an->tls_plain = xmalloc(TLS_RECORD_MAX);
+	tf->t.plain = an->tls_plain;
+	tf->t.plain_borrowed = true;
 	tf->ep[ci->dir & 1] = ci->fm.src;
 	tf->ep[!(ci->dir & 1)] = ci->fm.dst;
 	tf->first_frame = tf->last_frame = an->frame;

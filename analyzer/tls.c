@@ -128,7 +128,8 @@ void tls_conn_release(struct tls_conn *t)
 		free(t->side[d].hs);
 		tls_keys_release(&t->side[d].keys);
 	}
-	free(t->plain);
+	if (!t->plain_borrowed)
+		free(t->plain);
 	memset(t, 0, sizeof *t);
 }
 

@@ -68,7 +68,8 @@ struct tls_conn {
 	enum tls_status status;
 	uint64_t records, decrypted, bad_records;
 	uint64_t lost_bytes;         /* missing from the capture (both directions) */
-	uint8_t *plain;              /* decryption buffer */
+	uint8_t *plain;              /* decryption buffer, TLS_RECORD_MAX bytes (owned unless plain_borrowed) */
+	bool plain_borrowed;         /* the caller's, shared by its connections (the plaintext is handed on at once) */
 };
 
 /* Receives decrypted application data of direction dir, in order. */

@@ -11,6 +11,7 @@
 
 #include "../analyzer/analyzer.h"
 #include "../analyzer/keylog.h"
+#include "../analyzer/tls.h"
 #include "../analyzer/model.h"
 #include "../analyzer/xalloc.h"
 #include "audio.h"
@@ -478,6 +479,29 @@ static void on_tls_conn(void *ud, uint32_t input, uint32_t conn, const uint64_t 
 	export_tls_conn(a->ex, input, conn, frames, n, secrets, slen);
 }
 
+/* TLS the user cannot see into is said on stderr too (a CI log shows it):
+ * one line per input, the flows by reason. */
+static void tls_warning(const struct input_stats *st)
+{
+	uint64_t nd = st->tls_flows - st->tls_decrypted;
+	if (!st->tls_flows || !nd)
+		return;
+	fprintf(stderr, "sipaudit: warning: %s: %llu of %llu TLS flow%s not decrypted from start to end (", st->path, (unsigned long long)nd,
+		(unsigned long long)st->tls_flows, st->tls_flows == 1 ? "" : "s");
+	bool open = false;
+	if (st->tls_partial) {
+		fprintf(stderr, "%llu in part", (unsigned long long)st->tls_partial);
+		open = true;
+	}
+	for (unsigned k = 0; k < TLS_OUTCOMES; k++)
+		if (k != TLS_ST_DECRYPTING && st->tls_by_status[k]) {
+			fprintf(stderr, "%s%s: %llu", open ? ", " : "", tls_outcome_name(k),
+				(unsigned long long)st->tls_by_status[k]);
+			open = true;
+		}
+	fputs("): what they carried is not all analysed\n", stderr);
+}
+
 /* Reads the key logs the user gave (--keylog, else $SSLKEYLOGFILE). A
  * --keylog file that cannot be read is a usage error; an environment
  * variable naming a file not written yet is only worth a warning. */
@@ -617,6 +641,7 @@ int main(int argc, char **argv)
 			if (st->errors_dropped)
 				fprintf(stderr, "sipaudit: warning: %s: %llu more problems not listed\n", st->path,
 					(unsigned long long)st->errors_dropped);
+			tls_warning(st);
 		}
 	}
 	analyzer_free(app.an);
