@@ -18,6 +18,10 @@ for m in testdata/captures/media/*.pcap; do
 done
 cp tests/fuzz/seeds/sip/* "$work"/sip/ 2>/dev/null
 cp tests/tls/*.bin "$work"/tls/
+# the committed, minimised corpus of the long runs (tests/fuzz/LOG.md)
+for h in file sip packets audio tls; do
+	[ -d tests/fuzz/corpus/$h ] && cp tests/fuzz/corpus/$h/* "$work/$h/" 2>/dev/null
+done
 # inputs that once crashed a harness (named after the harness) stay in the seeds
 for r in tests/fuzz/regressions/*; do
 	[ -f "$r" ] || continue
