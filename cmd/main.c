@@ -11,7 +11,6 @@
 
 #include "../analyzer/analyzer.h"
 #include "../analyzer/keylog.h"
-#include "../analyzer/tls.h"
 #include "../analyzer/model.h"
 #include "../analyzer/xalloc.h"
 #include "audio.h"
@@ -493,12 +492,7 @@ static void tls_warning(const struct input_stats *st)
 		fprintf(stderr, "%llu in part", (unsigned long long)st->tls_partial);
 		open = true;
 	}
-	for (unsigned k = 0; k < TLS_OUTCOMES; k++)
-		if (k != TLS_ST_DECRYPTING && st->tls_by_status[k]) {
-			fprintf(stderr, "%s%s: %llu", open ? ", " : "", tls_outcome_name(k),
-				(unsigned long long)st->tls_by_status[k]);
-			open = true;
-		}
+	report_tls_outcomes(stderr, st, open);
 	fputs("): what they carried is not all analysed\n", stderr);
 }
 

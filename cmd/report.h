@@ -57,6 +57,10 @@ struct report {
  * max of them; beyond, r->orphans_unlisted[input] counts). */
 void report_add_orphan(struct report *r, uint32_t input, const struct media_stream *s, size_t max);
 
+/* The input's TLS flows not decrypted, by outcome: "no_key: 2, midstream: 1"
+ * (open: something was already written, start with ", "). */
+void report_tls_outcomes(FILE *out, const struct input_stats *st, bool open);
+
 /* RFC 3339 UTC with microseconds: 2024-01-02T03:04:05.123456Z */
 void report_time(char *buf, size_t size, int64_t sec, uint32_t nsec);
 void report_time_ns(char *buf, size_t size, int64_t ns);

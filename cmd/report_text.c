@@ -749,6 +749,16 @@ static void plural(FILE *out, bool *open, uint64_t n, const char *what)
 	*open = true;
 }
 
+void report_tls_outcomes(FILE *out, const struct input_stats *st, bool open)
+{
+	for (unsigned k = 0; k < TLS_OUTCOMES; k++)
+		if (k != TLS_ST_DECRYPTING && st->tls_by_status[k]) {
+			fprintf(out, "%s%s: %llu", open ? ", " : "", tls_outcome_name(k),
+				(unsigned long long)st->tls_by_status[k]);
+			open = true;
+		}
+}
+
 /* One line per TLS flow not (wholly) decrypted, and why. */
 #define TLS_TEXT_LINES 10
 static void tls_lines(struct report *r, const struct input_stats *st)
@@ -770,13 +780,7 @@ static void tls_lines(struct report *r, const struct input_stats *st)
 	uint64_t more = st->tls_notes_dropped + (st->ntls_notes > TLS_TEXT_LINES ? st->ntls_notes - TLS_TEXT_LINES : 0);
 	if (more) {
 		fprintf(out, "  and %llu more TLS flows not wholly decrypted (", (unsigned long long)more);
-		bool open = false;
-		for (unsigned k = 0; k < TLS_OUTCOMES; k++)
-			if (k != TLS_ST_DECRYPTING && st->tls_by_status[k]) {
-				fprintf(out, "%s%s: %llu", open ? ", " : "", tls_outcome_name(k),
-					(unsigned long long)st->tls_by_status[k]);
-				open = true;
-			}
+		report_tls_outcomes(out, st, false);
 		fputs(" in all; --format json lists them)\n", out);
 	}
 }

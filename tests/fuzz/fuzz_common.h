@@ -2,8 +2,35 @@
 #ifndef SIPAUDIT_FUZZ_COMMON_H
 #define SIPAUDIT_FUZZ_COMMON_H
 
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../analyzer/keylog.h"
 #include "../../analyzer/sdp.h"
 #include "../../analyzer/sipmsg.h"
+
+/* A key log of every NAME.keys in FUZZ_SRC/dir, read once per dir (the
+ * caller keeps it in a static): the harnesses' seeds then decrypt. */
+static inline struct keylog *fuzz_keylog_dir(const char *dir)
+{
+	struct keylog *kl = keylog_new();
+	char d[4096];
+	snprintf(d, sizeof d, "%s/%s", FUZZ_SRC, dir);
+	DIR *h = opendir(d);
+	struct dirent *e;
+	while (h && (e = readdir(h))) {
+		size_t n = strlen(e->d_name);
+		if (n > 5 && strcmp(e->d_name + n - 5, ".keys") == 0) {
+			char path[8192], err[256];
+			snprintf(path, sizeof path, "%s/%s", d, e->d_name);
+			keylog_add_file(kl, path, err, sizeof err);
+		}
+	}
+	if (h)
+		closedir(h);
+	return kl;
+}
 
 static inline void fuzz_touch(struct sip_msg *m)
 {

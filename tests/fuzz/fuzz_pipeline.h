@@ -8,9 +8,6 @@
 
 #include <stdlib.h>
 
-#include <dirent.h>
-#include <string.h>
-
 #include "../../analyzer/analyzer.h"
 #include "../../analyzer/keylog.h"
 #include "../../analyzer/model.h"
@@ -128,23 +125,8 @@ static inline void fuzz_pipeline_orphan(void *ud, uint32_t input, const struct m
 static inline struct keylog *fuzz_keylog(void)
 {
 	static struct keylog *kl;
-	if (kl)
-		return kl;
-	kl = keylog_new();
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/testdata/captures/tls", FUZZ_SRC);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (n > 5 && strcmp(e->d_name + n - 5, ".keys") == 0) {
-			char path[8192], err[256];
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			keylog_add_file(kl, path, err, sizeof err);
-		}
-	}
-	if (d)
-		closedir(d);
+	if (!kl)
+		kl = fuzz_keylog_dir("testdata/captures/tls");
 	return kl;
 }
 

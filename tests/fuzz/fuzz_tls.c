@@ -6,7 +6,6 @@
  * are loaded, so the fixtures (the seeds) decrypt and mutations of them
  * reach every stage. Decrypted bytes are checked to lie in the buffer they
  * were handed in (ASan) and summed. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,27 +13,13 @@
 
 #include "../../analyzer/keylog.h"
 #include "../../analyzer/tls.h"
+#include "fuzz_common.h"
 
 static struct keylog *keys(void)
 {
 	static struct keylog *kl;
-	if (kl)
-		return kl;
-	kl = keylog_new();
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/tests/tls", FUZZ_SRC);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (n > 5 && strcmp(e->d_name + n - 5, ".keys") == 0) {
-			char path[8192], err[256];
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			keylog_add_file(kl, path, err, sizeof err);
-		}
-	}
-	if (d)
-		closedir(d);
+	if (!kl)
+		kl = fuzz_keylog_dir("tests/tls");
 	return kl;
 }
 
