@@ -116,6 +116,7 @@ void call_release(struct call *c)
 		free(c->links[i].call_id);
 	free(c->msgs);
 	free(c->txns);
+	free(c->txn_tab);
 	free(c->dialogs);
 	free(c->sdp);
 	free(c->links);
@@ -189,12 +190,72 @@ static bool txn_matches(const struct txn *t, const struct txn_key *k)
 	return true;
 }
 
+static uint32_t txn_hash(const struct txn_key *k)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)k->method;
+	for (size_t i = 0; i < k->branch.len; i++)
+		h = (h ^ (uint8_t)k->branch.p[i]) * 16777619u;
+	h = (h ^ k->cseq) * 16777619u;
+	return h ? h : 1;
+}
+
+/* The newest transaction matching k, -1 none. */
 static int32_t txn_find(const struct call *c, const struct txn_key *k)
 {
-	for (int32_t i = (int32_t)c->ntxns - 1; i >= 0; i--)
-		if (txn_matches(&c->txns[i], k))
-			return i;
-	return -1;
+	if (!c->txn_tab)
+		return -1;
+	uint32_t h = txn_hash(k), mask = c->txn_tab_size - 1;
+	int32_t best = -1;
+	for (uint32_t i = h & mask; c->txn_tab[i]; i = (i + 1) & mask) {
+		int32_t ti = (int32_t)c->txn_tab[i] - 1;
+		if (ti > best && c->txns[ti].khash == h && txn_matches(&c->txns[ti], k))
+			best = ti;
+	}
+	return best;
+}
+
+static void txn_tab_put(struct call *c, uint32_t ti)
+{
+	uint32_t mask = c->txn_tab_size - 1;
+	uint32_t i = c->txns[ti].khash & mask;
+	while (c->txn_tab[i])
+		i = (i + 1) & mask;
+	c->txn_tab[i] = ti + 1;
+}
+
+static void txn_index(struct call *c, uint32_t ti)
+{
+	if ((ti + 1) * 2 > c->txn_tab_size) { /* at most half full */
+		free(c->txn_tab);
+		c->txn_tab_size = c->txn_tab_size ? c->txn_tab_size * 2 : 16;
+		c->txn_tab = xcalloc(c->txn_tab_size, sizeof *c->txn_tab);
+		for (uint32_t i = 0; i < ti; i++)
+			txn_tab_put(c, i);
+	}
+	txn_tab_put(c, ti);
+}
+
+/* What a transaction counts for in call_activity: 0 not open, 1 open, 2
+ * an open INVITE with a provisional response. */
+static int txn_weight(const struct txn *t)
+{
+	if (t->method == M_ACK || t->status || t->req < 0)
+		return 0;
+	return t->method == M_INVITE && t->first_prov >= 0 ? 2 : 1;
+}
+
+static void txn_reweigh(struct call *c, int before, const struct txn *t)
+{
+	int after = txn_weight(t);
+	c->open_txns += (after > 0) - (before > 0);
+	c->ringing_txns += (after == 2) - (before == 2);
+}
+
+static void dialog_state(struct call *c, struct dialog *d, enum dialog_state st)
+{
+	bool was = d->kind == M_INVITE && d->state == DLG_CONFIRMED, is = d->kind == M_INVITE && st == DLG_CONFIRMED;
+	c->live_dialogs += is - was;
+	d->state = st;
 }
 
 static int32_t txn_new(struct call *c, const struct txn_key *k, const struct sip_msg *m)
@@ -215,6 +276,8 @@ static int32_t txn_new(struct call *c, const struct txn_key *k, const struct sip
 	t->start_ns = t->end_ns = msg_ns(m);
 	t->src = m->start.is_request ? m->src : m->dst;
 	t->dst = m->start.is_request ? m->dst : m->src;
+	t->khash = txn_hash(k);
+	txn_index(c, c->ntxns);
 	return (int32_t)c->ntxns++;
 }
 
@@ -310,7 +373,7 @@ static void dialog_end(struct call *c, int32_t di, int32_t msg)
 	struct dialog *d = &c->dialogs[di];
 	if (d->state == DLG_TERMINATED)
 		return;
-	d->state = DLG_TERMINATED;
+	dialog_state(c, d, DLG_TERMINATED);
 	d->end_msg = msg;
 	d->end_ns = msg_ns(c->msgs[msg].m);
 }
@@ -406,11 +469,15 @@ static void on_request(struct call *c, int32_t idx)
 		txn_key_of(m, meth, &k);
 		ti = txn_find(c, &k);
 		if (ti >= 0) {
-			if (!mark_copy(c, ti, idx) && c->txns[ti].req < 0)
+			if (!mark_copy(c, ti, idx) && c->txns[ti].req < 0) {
+				int w = txn_weight(&c->txns[ti]);
 				c->txns[ti].req = idx; /* responses came first */
+				txn_reweigh(c, w, &c->txns[ti]);
+			}
 		} else {
 			ti = txn_new(c, &k, m);
 			c->txns[ti].req = idx;
+			txn_reweigh(c, 0, &c->txns[ti]);
 		}
 	}
 	struct txn *t = &c->txns[ti];
@@ -441,7 +508,7 @@ static void on_request(struct call *c, int32_t idx)
 			di = dialog_new(c, from->tag, to->tag,
 					meth == M_NOTIFY || meth == M_SUBSCRIBE ? M_SUBSCRIBE : M_INVITE);
 			c->dialogs[di].inferred = true;
-			c->dialogs[di].state = DLG_CONFIRMED;
+			dialog_state(c, &c->dialogs[di], DLG_CONFIRMED);
 			c->dialogs[di].confirmed_once = true;
 			c->dialogs[di].confirm_msg = idx;
 			c->dialogs[di].confirm_ns = msg_ns(m);
@@ -475,6 +542,7 @@ static void on_response(struct call *c, int32_t idx)
 	txn_link(c, ti, idx);
 	struct txn *t = &c->txns[ti];
 	bool copy = cm->flags & (CM_RETRANS | CM_DUPLICATE);
+	int w = txn_weight(t);
 	if (t->first_resp < 0)
 		t->first_resp = idx;
 	if (st > 100 && st < 200 && t->first_prov < 0)
@@ -487,6 +555,7 @@ static void on_response(struct call *c, int32_t idx)
 		if (!(cm->flags & CM_DUPLICATE) && st == t->status)
 			t->final_count++;
 	}
+	txn_reweigh(c, w, t);
 
 	const struct sip_nameaddr *to = sip_msg_to(m), *from = sip_msg_from(m);
 	if (!to->valid || !from->valid)
@@ -509,7 +578,7 @@ static void on_response(struct call *c, int32_t idx)
 				d->inferred = false;
 			}
 			if (st >= 200 && st < 300 && d->state == DLG_EARLY && !copy) {
-				d->state = DLG_CONFIRMED;
+				dialog_state(c, d, DLG_CONFIRMED);
 				d->confirmed_once = true;
 				d->confirm_msg = idx;
 				d->confirm_ns = msg_ns(m);
@@ -689,20 +758,7 @@ void call_finish(struct call *c)
 
 int call_activity(const struct call *c)
 {
-	int a = 0;
-	for (uint32_t i = 0; i < c->ndialogs; i++)
-		if (c->dialogs[i].kind == M_INVITE && c->dialogs[i].state == DLG_CONFIRMED)
-			return 3;
-	for (uint32_t i = 0; i < c->ntxns; i++) {
-		const struct txn *t = &c->txns[i];
-		if (t->method == M_ACK || t->status || t->req < 0)
-			continue;
-		if (t->method == M_INVITE && t->first_prov >= 0)
-			a = 2;
-		else if (a < 1)
-			a = 1;
-	}
-	return a;
+	return c->live_dialogs ? 3 : c->ringing_txns ? 2 : c->open_txns ? 1 : 0;
 }
 
 const struct sip_nameaddr *call_party(const struct call *c, bool to)

@@ -96,6 +96,7 @@ struct txn {
 	uint32_t final_count;   /* final response copies on the first hop */
 	int64_t start_ns, end_ns; /* first request (or response), last message */
 	struct endpoint src, dst; /* the hop of the first request */
+	uint32_t khash;         /* hash of its key (method, branch, CSeq): the call's index */
 };
 
 enum dialog_state { DLG_EARLY, DLG_CONFIRMED, DLG_TERMINATED };
@@ -154,6 +155,14 @@ struct call {
 	uint32_t nmsgs, msgs_cap;
 	struct txn *txns;
 	uint32_t ntxns, txns_cap;
+	/* Index of the transactions (open addressing, txn index + 1, 0 empty)
+	 * and what call_activity needs, kept as messages come: lookups and
+	 * the activity cost the same whatever the number of transactions. */
+	uint32_t *txn_tab;
+	uint32_t txn_tab_size;
+	uint32_t open_txns;     /* requests seen, no final response, not ACK */
+	uint32_t ringing_txns;  /* of those, INVITEs with a provisional response */
+	uint32_t live_dialogs;  /* INVITE dialogs confirmed and not ended */
 	struct dialog *dialogs;
 	uint32_t ndialogs, dialogs_cap;
 	struct sdp_exchange *sdp;
