@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../analyzer/sdp.h"
+#include "../analyzer/xalloc.h"
 #include "../analyzer/tls.h"
 #include "html.h"
 #include "report.h"
@@ -456,13 +457,42 @@ static json_t *finding_json(const struct report *r, const struct finding *f)
 	return o;
 }
 
+/* jansson hands a dump over in many small pieces: gather them in memory
+ * and write each value with one fwrite (a stdio call per piece was an
+ * eighth of a jsonl run). */
+struct jbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int jbuf_put(const char *b, size_t n, void *ud)
+{
+	struct jbuf *j = ud;
+	if (j->len + n > j->cap) {
+		j->cap = (j->len + n) * 2 > 65536 ? (j->len + n) * 2 : 65536;
+		j->p = xrealloc(j->p, j->cap);
+	}
+	memcpy(j->p + j->len, b, n);
+	j->len += n;
+	return 0;
+}
+
 static void dump(struct report *r, json_t *j, bool comma)
 {
+	static struct jbuf buf; /* reused: one report per run */
+	buf.len = 0;
 	if (comma)
-		fputs(",\n", r->out);
-	if (json_dumpf(j, r->out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) < 0)
+		jbuf_put(",\n", 2, &buf);
+	if (json_dump_callback(j, jbuf_put, &buf,
+			       JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) < 0)
+		r->err = -1;
+	else if (buf.len && fwrite(buf.p, buf.len, 1, r->out) != 1)
 		r->err = -1;
 	json_decref(j);
+	if (buf.cap > (1u << 24)) { /* a huge call once: do not keep its buffer */
+		free(buf.p);
+		buf = (struct jbuf){ 0 };
+	}
 }
 
 #define SCHEMA_ID "sipaudit.report/1"
