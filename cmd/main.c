@@ -17,6 +17,7 @@
 #include "callview.h"
 #include "export.h"
 #include "html.h"
+#include "inputs.h"
 #include "ladder.h"
 #include "options.h"
 #include "report.h"
@@ -549,6 +550,18 @@ int main(int argc, char **argv)
 		return fclose(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
 	}
 
+	/* directories: every capture below them */
+	struct input_list inputs;
+	if (!inputs_expand(&app.opt, &inputs, stderr)) {
+		inputs_free(&inputs);
+		options_free(&app.opt);
+		return EXIT_USAGE;
+	}
+	if (inputs.empty_dirs || inputs.unreadable)
+		status = EXIT_USAGE;
+	app.opt.inputs = inputs.paths;
+	app.opt.ninputs = inputs.n;
+
 	struct report *rep = &app.rep;
 	rep->opt = &app.opt;
 	rep->out = stdout;
@@ -559,6 +572,7 @@ int main(int argc, char **argv)
 		rep->out = fopen(app.opt.output, "w");
 		if (!rep->out) {
 			fprintf(stderr, "sipaudit: error: %s: %s\n", app.opt.output, strerror(errno));
+			inputs_free(&inputs);
 			options_free(&app.opt);
 			return EXIT_USAGE;
 		}
@@ -754,5 +768,6 @@ int main(int argc, char **argv)
 	free(rep->orphans);
 	free(rep->orphans_unlisted);
 	options_free(&app.opt);
+	inputs_free(&inputs);
 	return status;
 }

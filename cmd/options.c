@@ -41,6 +41,7 @@ void options_usage(FILE *f, bool view)
 	      "       sipaudit view [OPTION]... FILE...\n"
 	      "Analyse SIP in packet captures (pcap, pcapng, gzip-compressed; - for stdin):\n"
 	      "group messages into calls, diagnose protocol faults, report them.\n"
+	      "A FILE that is a directory stands for every capture below it (by content).\n"
 	      "\n"
 	      "Output:\n"
 	      "  -f, --format FMT      text (default), json, jsonl, junit, messages, html\n"
@@ -89,6 +90,11 @@ void options_usage(FILE *f, bool view)
 	      "                        (--split: one file per set of legs)\n"
 	      "      --audio DIR       their RTP streams as WAV (G.711, G.722, Opus) and a\n"
 	      "                        stereo mix per dialog\n"
+	      "\n"
+	      "Directories (FILE arguments that are directories, walked recursively):\n"
+	      "      --include GLOB    only files whose name or path below the directory\n"
+	      "                        matches GLOB (repeatable: any may match)\n"
+	      "      --exclude GLOB    not files or directories that match GLOB (repeatable)\n"
 	      "\n"
 	      "TLS (SIP over TLS and secure WebSocket, decrypted when the keys are known):\n"
 	      "      --keylog FILE     TLS secrets in NSS key log format (what SSLKEYLOGFILE\n"
@@ -381,7 +387,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 enum {
 	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
-	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO, OPT_KEYLOG,
+	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO, OPT_KEYLOG, OPT_INCLUDE, OPT_EXCLUDE,
 };
 
 static const struct option longopts[] = {
@@ -412,6 +418,8 @@ static const struct option longopts[] = {
 	{ "with-linked", no_argument, NULL, OPT_WITH_LINKED },
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "keylog", required_argument, NULL, OPT_KEYLOG },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -560,6 +568,14 @@ int options_parse(struct options *o, int argc, char **argv)
 			o->keylogs = xrealloc(o->keylogs, (o->nkeylogs + 1) * sizeof *o->keylogs);
 			o->keylogs[o->nkeylogs++] = optarg;
 			break;
+		case OPT_INCLUDE:
+			o->includes = xrealloc(o->includes, (o->nincludes + 1) * sizeof *o->includes);
+			o->includes[o->nincludes++] = optarg;
+			break;
+		case OPT_EXCLUDE:
+			o->excludes = xrealloc(o->excludes, (o->nexcludes + 1) * sizeof *o->excludes);
+			o->excludes[o->nexcludes++] = optarg;
+			break;
 		case 'h':
 			options_usage(stdout, o->view);
 			return -1;
@@ -621,4 +637,6 @@ void options_free(struct options *o)
 		free(o->link_headers[i]);
 	free(o->link_headers);
 	free(o->keylogs);
+	free(o->includes);
+	free(o->excludes);
 }
