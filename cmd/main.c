@@ -14,6 +14,7 @@
 #include "../analyzer/model.h"
 #include "../analyzer/xalloc.h"
 #include "audio.h"
+#include "baseline.h"
 #include "callview.h"
 #include "export.h"
 #include "html.h"
@@ -63,6 +64,10 @@ struct app {
 	char **paths;  /* what to read for each input (stdin spooled to a file when exporting) */
 	char **spools; /* those temporary files, to remove */
 
+	/* --baseline (accepted findings, consumed as they match) and
+	 * --write-baseline (this run's findings) */
+	struct baseline *baseline, *new_baseline;
+
 	/* TLS secrets: --keylog, $SSLKEYLOGFILE, and the captures' own */
 	struct keylog *keylog;
 
@@ -97,10 +102,21 @@ static bool bit_get(const struct bitset *b, uint64_t seq)
 	return seq != FINDING_NO_CALL && byte < b->bytes && (b->v[byte] & (1u << (seq % 8)));
 }
 
+/* A reported finding meets the baseline: accepted or new. */
+static void judge(struct app *a, struct finding *f)
+{
+	if (a->baseline)
+		f->baselined = baseline_match(a->baseline, a->rep.inputs[f->input].path, f);
+}
+
 static void keep_finding(struct app *a, struct finding *f)
 {
 	struct report *r = &a->rep;
 	r->nsev[f->severity]++;
+	if (f->baselined)
+		r->nbaselined[f->severity]++;
+	if (a->new_baseline)
+		baseline_add(a->new_baseline, r->inputs[f->input].path, f);
 	if (a->opt.format == FMT_JSONL) {
 		finding_free(f);
 		return;
@@ -161,6 +177,7 @@ static void on_finding(void *ud, struct finding *f)
 		finding_free(f);
 		return;
 	}
+	judge(a, f);
 	if (a->opt.ladder && a->opt.format == FMT_HTML) {
 		html_ladder_late(&a->rep, f);
 	} else if (a->opt.ladder && !ladder_export(a)) {
@@ -234,6 +251,8 @@ static void on_call(void *ud, struct call *c)
 		return;
 	}
 	c->findings = (uint32_t)nkeep;
+	for (size_t i = 0; i < nkeep; i++)
+		judge(a, a->cur[i]);
 	bit_set(&a->shown, c->seq);
 	r->calls_written++;
 
@@ -550,6 +569,18 @@ int main(int argc, char **argv)
 		return fclose(stdout) == 0 ? EXIT_OK : EXIT_INTERNAL;
 	}
 
+	if (app.opt.baseline) {
+		char err[600];
+		app.baseline = baseline_load(app.opt.baseline, err, sizeof err);
+		if (!app.baseline) {
+			fprintf(stderr, "sipaudit: error: --baseline %s\n", err);
+			options_free(&app.opt);
+			return EXIT_USAGE;
+		}
+	}
+	if (app.opt.write_baseline)
+		app.new_baseline = baseline_new();
+
 	/* directories: every capture below them */
 	struct input_list inputs;
 	if (!inputs_expand(&app.opt, &inputs, stderr)) {
@@ -707,7 +738,7 @@ int main(int argc, char **argv)
 	}
 	if (status == EXIT_OK && app.opt.fail_on != FAIL_NEVER && !app.opt.view)
 		for (int s = app.opt.fail_on; s <= SEV_ERROR; s++)
-			if (rep->nsev[s])
+			if (rep->nsev[s] > rep->nbaselined[s])
 				status = EXIT_FINDINGS;
 
 	errno = 0;
@@ -732,6 +763,17 @@ int main(int argc, char **argv)
 	}
 	if (export_failed)
 		status = EXIT_INTERNAL;
+	if (app.new_baseline) {
+		if (!baseline_write(app.new_baseline, app.opt.write_baseline)) {
+			fprintf(stderr, "sipaudit: error: --write-baseline %s: %s\n", app.opt.write_baseline, strerror(errno));
+			status = EXIT_INTERNAL;
+		} else if (!app.opt.quiet) {
+			fprintf(stderr, "sipaudit: wrote baseline %s: %zu kinds of findings (input, rule, cause)\n",
+				app.opt.write_baseline, baseline_entries(app.new_baseline));
+		}
+	}
+	baseline_free(app.baseline);
+	baseline_free(app.new_baseline);
 	export_free(app.ex);
 	audio_free(app.audio);
 	keylog_free(app.keylog);

@@ -69,6 +69,10 @@ void options_usage(FILE *f, bool view)
 	      "      --enable RULES    run these rules; --disable and --enable apply in\n"
 	      "                        order, after the config file\n"
 	      "      --severity RULE=LEVEL  report every finding of RULE at LEVEL\n"
+	      "      --baseline FILE   findings FILE holds are reported as baselined and do\n"
+	      "                        not fail the run; new ones do\n"
+	      "      --write-baseline FILE  write this run's findings to FILE (JSON), to accept\n"
+	      "                        them with --baseline\n"
 	      "      --list-rules      list the rules (id, severity, summary) and exit\n"
 	      "      --config FILE     read FILE instead of ./.sipaudit.conf\n"
 	      "      --no-config       read no configuration file\n"
@@ -209,6 +213,13 @@ static int add_call_id(struct options *o, const char *s, void *u)
 	(void)u;
 	push(&o->filter.call_ids, &o->filter.ncall_ids, s, strlen(s));
 	return 0;
+}
+
+/* A repeatable option's value (the argument itself, not a copy). */
+static void push_arg(const char ***list, size_t *n, const char *arg)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof **list);
+	(*list)[(*n)++] = arg;
 }
 
 static int add_link_header(struct options *o, const char *s)
@@ -387,7 +398,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 enum {
 	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
-	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO, OPT_KEYLOG, OPT_INCLUDE, OPT_EXCLUDE,
+	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO, OPT_KEYLOG, OPT_INCLUDE, OPT_EXCLUDE, OPT_BASELINE, OPT_WRITE_BASELINE,
 };
 
 static const struct option longopts[] = {
@@ -419,6 +430,8 @@ static const struct option longopts[] = {
 	{ "audio", required_argument, NULL, OPT_AUDIO },
 	{ "keylog", required_argument, NULL, OPT_KEYLOG },
 	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -565,16 +578,19 @@ int options_parse(struct options *o, int argc, char **argv)
 			o->audio = optarg;
 			break;
 		case OPT_KEYLOG:
-			o->keylogs = xrealloc(o->keylogs, (o->nkeylogs + 1) * sizeof *o->keylogs);
-			o->keylogs[o->nkeylogs++] = optarg;
+			push_arg(&o->keylogs, &o->nkeylogs, optarg);
+			break;
+		case OPT_BASELINE:
+			o->baseline = optarg;
+			break;
+		case OPT_WRITE_BASELINE:
+			o->write_baseline = optarg;
 			break;
 		case OPT_INCLUDE:
-			o->includes = xrealloc(o->includes, (o->nincludes + 1) * sizeof *o->includes);
-			o->includes[o->nincludes++] = optarg;
+			push_arg(&o->includes, &o->nincludes, optarg);
 			break;
 		case OPT_EXCLUDE:
-			o->excludes = xrealloc(o->excludes, (o->nexcludes + 1) * sizeof *o->excludes);
-			o->excludes[o->nexcludes++] = optarg;
+			push_arg(&o->excludes, &o->nexcludes, optarg);
 			break;
 		case 'h':
 			options_usage(stdout, o->view);

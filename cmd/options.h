@@ -51,6 +51,7 @@ struct options {
 	const char *audio;      /* --audio DIR: RTP streams as WAV */
 	const char **keylogs;   /* --keylog FILE..., NULL: $SSLKEYLOGFILE */
 	size_t nkeylogs;
+	const char *baseline, *write_baseline; /* --baseline, --write-baseline FILE */
 	const char **includes, **excludes; /* --include/--exclude GLOB: files found in directories */
 	size_t nincludes, nexcludes;
 	char **link_headers; /* --link-header / link-header = specs, in order */

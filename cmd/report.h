@@ -42,6 +42,7 @@ struct report {
 	struct finding **findings;
 	size_t nfindings, findings_cap;
 	uint64_t nsev[3];           /* reported findings by severity */
+	uint64_t nbaselined[3];     /* of which accepted by --baseline */
 	uint64_t calls_written;     /* calls that passed the filters */
 	struct text_table *table;   /* report_text.c: rows of the calls table */
 	struct orphan_stream *orphans; /* in the order they went idle */

@@ -427,7 +427,6 @@ static json_t *finding_json(const struct report *r, const struct finding *f)
 	json_object_set_new(o, "rule", json_string(f->rule));
 	json_object_set_new(o, "severity", json_string(severity_name(f->severity)));
 	json_object_set_new(o, "input", json_integer(f->input));
-	(void)r;
 	json_object_set_new(o, "call", f->call_seq != FINDING_NO_CALL ? json_integer((json_int_t)call_number(f->call_seq))
 								     : json_null());
 	json_object_set_new(o, "call_id", f->call_id ? bytes_json(f->call_id, strlen(f->call_id)) : json_null());
@@ -454,6 +453,8 @@ static json_t *finding_json(const struct report *r, const struct finding *f)
 	json_object_set_new(o, "group", g ? bytes_json(g, strlen(g)) : json_string(f->rule));
 	free(g);
 	json_object_set_new(o, "host", f->host[0] ? json_string(f->host) : json_null());
+	if (r->opt && r->opt->baseline)
+		json_object_set_new(o, "baselined", json_boolean(f->baselined));
 	return o;
 }
 
@@ -589,6 +590,13 @@ static json_t *summary_json(const struct report *r)
 	json_object_set_new(f, "warning", json_integer((json_int_t)r->nsev[SEV_WARNING]));
 	json_object_set_new(f, "info", json_integer((json_int_t)r->nsev[SEV_INFO]));
 	json_object_set_new(o, "findings", f);
+	if (r->opt && r->opt->baseline) {
+		json_t *b = json_object();
+		json_object_set_new(b, "error", json_integer((json_int_t)r->nbaselined[SEV_ERROR]));
+		json_object_set_new(b, "warning", json_integer((json_int_t)r->nbaselined[SEV_WARNING]));
+		json_object_set_new(b, "info", json_integer((json_int_t)r->nbaselined[SEV_INFO]));
+		json_object_set_new(o, "baselined", b);
+	}
 	return o;
 }
 

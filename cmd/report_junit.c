@@ -79,7 +79,7 @@ void report_junit_end(struct report *r)
 			nrules++;
 	uint64_t total_fail = 0;
 	for (size_t i = 0; i < r->nfindings; i++)
-		if ((int)r->findings[i]->severity >= o->fail_on)
+		if ((int)r->findings[i]->severity >= o->fail_on && !r->findings[i]->baselined)
 			total_fail++;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"sipaudit\" tests=\"%zu\" failures=\"%llu\" errors=\"0\">\n", nrules * r->ninputs,
@@ -92,7 +92,7 @@ void report_junit_end(struct report *r)
 			fi++;
 		uint64_t fails = 0;
 		for (size_t k = first; k < fi; k++)
-			if ((int)r->findings[k]->severity >= o->fail_on)
+			if ((int)r->findings[k]->severity >= o->fail_on && !r->findings[k]->baselined)
 				fails++;
 		bool unreadable = !st->opened;
 		fputs("  <testsuite name=\"", out);
@@ -125,7 +125,7 @@ void report_junit_end(struct report *r)
 			bool below = false;
 			for (size_t x = rs; x < k; x++) {
 				const struct finding *f = r->findings[x];
-				if ((int)f->severity < o->fail_on) {
+				if ((int)f->severity < o->fail_on || f->baselined) {
 					below = true;
 					continue;
 				}
@@ -140,7 +140,7 @@ void report_junit_end(struct report *r)
 			if (below) {
 				fputs("      <system-out>", out);
 				for (size_t x = rs; x < k; x++)
-					if ((int)r->findings[x]->severity < o->fail_on)
+					if ((int)r->findings[x]->severity < o->fail_on || r->findings[x]->baselined)
 						finding_body(out, st, r->findings[x]);
 				fputs("</system-out>\n", out);
 			}

@@ -441,14 +441,15 @@ void report_text_finding(struct report *r, const struct finding *f, size_t width
 	if (width) {
 		/* narrow (under a ladder): the headline wrapped too */
 		char *head = NULL;
-		if (asprintf(&head, "%s:%llu: %s[%s]: %s", path, (unsigned long long)f->frame, severity_name(f->severity),
-			     f->rule, f->summary) < 0)
+		if (asprintf(&head, "%s:%llu: %s[%s]%s: %s", path, (unsigned long long)f->frame, severity_name(f->severity),
+			     f->rule, f->baselined ? " (baselined)" : "", f->summary) < 0)
 			return;
 		put_wrapped(out, NULL, head, width);
 		free(head);
 	} else {
-		fprintf(out, "%s%s:%llu:%s %s%s%s[%s]: %s\n", p.bold, path, (unsigned long long)f->frame, p.off,
-			p.sev[f->severity], severity_name(f->severity), p.off, f->rule, f->summary);
+		fprintf(out, "%s%s:%llu:%s %s%s%s[%s]%s: %s\n", p.bold, path, (unsigned long long)f->frame, p.off,
+			p.sev[f->severity], severity_name(f->severity), p.off, f->rule, f->baselined ? " (baselined)" : "",
+			f->summary);
 	}
 	size_t w = width ? width : 100;
 	fputs("    frames:", out);
@@ -595,7 +596,8 @@ static void print_groups(struct report *r, struct finding **f, size_t n)
 				snprintf(call, sizeof call, "call #%llu", (unsigned long long)call_number(x->call_seq));
 			char sum[ONE_LINE_SUMMARY + 8];
 			cut(sum, sizeof sum, x->summary, ONE_LINE_SUMMARY);
-			fprintf(out, "      %s:%llu: %s: %s\n", path, (unsigned long long)x->frame, call, sum);
+			fprintf(out, "      %s:%llu: %s%s: %s\n", path, (unsigned long long)x->frame, call,
+				x->baselined ? " (baselined)" : "", sum);
 		}
 		if (g[k].n - 1 > shown)
 			fprintf(out, "      ... and %zu more (--each to list all)\n", g[k].n - 1 - shown);
@@ -866,6 +868,10 @@ void report_text_end(struct report *r)
 		(unsigned long long)r->calls_written, r->calls_written == 1 ? "" : "s");
 	if (r->ninputs > 1)
 		fprintf(out, " from %zu files", r->ninputs);
+	uint64_t b = r->nbaselined[SEV_ERROR] + r->nbaselined[SEV_WARNING] + r->nbaselined[SEV_INFO];
+	if (r->opt && r->opt->baseline)
+		fprintf(out, "; %llu baselined (accepted in %s: they do not fail the run)", (unsigned long long)b,
+			r->opt->baseline);
 	fputc('\n', out);
 }
 

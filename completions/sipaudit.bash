@@ -20,7 +20,7 @@ _sipaudit()
 		cword=$COMP_CWORD
 	fi
 	local opts="--format --output --ladder --no-table --each --color --progress --quiet
-		--fail-on --disable --enable --severity --list-rules --config --no-config
+		--fail-on --disable --enable --severity --baseline --write-baseline --list-rules --config --no-config
 		--link-header --write --split --with-linked --audio --include --exclude --keylog
 		--call-id --user --method --status --rule --only --help --version
 		-f -o -l -q -h -V"
@@ -60,7 +60,7 @@ _sipaudit()
 	--split | --audio)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
-	-o | --output | --write | --config | --keylog)
+	-o | --output | --write | --config | --keylog | --baseline | --write-baseline)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return ;;

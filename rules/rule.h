@@ -47,6 +47,9 @@ struct finding {
 	 * message that proves it, or the party that did not answer; "" when
 	 * none (a finding about RTP only, a lapsed binding). */
 	char host[ENDPOINT_STRLEN];
+	/* Set by the driver: an accepted finding of --baseline (reported, does
+	 * not fail the run). */
+	bool baselined;
 };
 
 #define FINDING_NO_CALL UINT64_MAX
