@@ -104,6 +104,8 @@ tap < <(python3 tests/dirs_cli.py "$build/sipaudit" 2>&1)
 tap < <(python3 tests/baseline_cli.py "$build/sipaudit" 2>&1)
 # the CI recipe of doc/ci, its commands taken from the GitHub and GitLab examples
 tap < <(bash tests/ci_recipe.sh "$build" 2>&1)
+# the Debian package: built, lintian, installed, used, removed
+tap < <(bash tests/deb_check.sh 2>&1)
 # the bash completion, run as bash runs it
 tap < <(bash tests/completion_check.sh "$build" 2>&1)
 tap < <(python3 tests/media_parity.py "$build/sipaudit" testdata/public/rtp-streams.tsv \
