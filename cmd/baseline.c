@@ -96,17 +96,9 @@ static const char *str_of(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-struct baseline *baseline_load(const char *path, char *err, size_t errsize)
+/* The baseline in a parsed document (taken over), path for messages. */
+static struct baseline *from_json(json_t *root, const char *path, char *err, size_t errsize)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
-	if (!root) {
-		if (je.line < 1)
-			snprintf(err, errsize, "%s: %s", path, je.text);
-		else
-			snprintf(err, errsize, "%s:%d: not JSON: %s", path, je.line, je.text);
-		return NULL;
-	}
 	const char *schema = str_of(root, "schema");
 	json_t *list = json_object_get(root, "findings");
 	if (!schema || strcmp(schema, BASELINE_SCHEMA) != 0 || !json_is_array(list)) {
@@ -132,11 +124,37 @@ struct baseline *baseline_load(const char *path, char *err, size_t errsize)
 		struct entry *e = find(b, in, rule, cause, h);
 		if (!e)
 			e = add(b, in, rule, cause, h);
-		e->count += (uint64_t)json_integer_value(cnt);
+		json_int_t c = json_integer_value(cnt);
+		e->count = (uint64_t)c > UINT64_MAX - e->count ? UINT64_MAX : e->count + (uint64_t)c;
 		e->left = e->count;
 	}
 	json_decref(root);
 	return b;
+}
+
+struct baseline *baseline_load(const char *path, char *err, size_t errsize)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root) {
+		if (je.line < 1)
+			snprintf(err, errsize, "%s: %s", path, je.text);
+		else
+			snprintf(err, errsize, "%s:%d: not JSON: %s", path, je.line, je.text);
+		return NULL;
+	}
+	return from_json(root, path, err, errsize);
+}
+
+struct baseline *baseline_parse(const char *text, size_t len, const char *name, char *err, size_t errsize)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, 0, &je);
+	if (!root) {
+		snprintf(err, errsize, "%s:%d: not JSON: %s", name, je.line, je.text);
+		return NULL;
+	}
+	return from_json(root, name, err, errsize);
 }
 
 bool baseline_match(struct baseline *b, const char *input, const struct finding *f)

@@ -23,6 +23,8 @@ struct baseline;
 /* Reads FILE (JSON, schema "sipaudit.baseline/1"); NULL and the reason in
  * err when it cannot be read or is not a baseline. */
 struct baseline *baseline_load(const char *path, char *err, size_t errsize);
+/* The same from text in memory (name for messages). */
+struct baseline *baseline_parse(const char *text, size_t len, const char *name, char *err, size_t errsize);
 /* An empty one, for --write-baseline. */
 struct baseline *baseline_new(void);
 /* Is f (a finding of the input named input) accepted? Consumes one. */

@@ -6,6 +6,7 @@
 
 #include "../../analyzer/keylog.h"
 #include "../../analyzer/sip.h"
+#include "../../cmd/baseline.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,6 +35,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	keylog_find(kl, cr);
 	keylog_unused(kl);
 	keylog_free(kl);
+	/* the --baseline reader (jansson underneath, our checks on top) */
+	char why[256];
+	struct baseline *b = baseline_parse(p, size, "fuzz", why, sizeof why);
+	if (b) {
+		struct finding f = { .rule = "call-failed", .summary = (char *)"x", .group = (char *)"486 Busy Here" };
+		baseline_match(b, "fuzz.pcap", &f);
+		baseline_free(b);
+	}
 	free(p);
 	return 0;
 }
