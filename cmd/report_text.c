@@ -37,6 +37,8 @@ struct row_ref {
 
 struct text_table {
 	FILE *tmp;
+	long woff;      /* bytes written to tmp: the next row's offset (ftell would lseek per call) */
+	long rpos;      /* where reading stands (-1: unknown): rows read in file order need no seek */
 	struct row_ref *rows;
 	size_t nrows, cap;
 	int wfrom, wto; /* widest from/to seen, capped */
@@ -154,6 +156,7 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 	if (!t) {
 		t = r->table = xcalloc(1, sizeof *t);
 		t->tmp = tmpfile();
+		t->rpos = -1;
 		t->wfrom = t->wto = 4;
 		if (!t->tmp)
 			t->failed = true;
@@ -189,7 +192,7 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 	struct row_ref *ref = &t->rows[t->nrows++];
 	ref->input = c->input;
 	ref->number = call_number(c->seq);
-	ref->off = ftell(t->tmp);
+	ref->off = t->woff;
 	/* B2BUA legs: "#2 by same SDP, #5 by Session-ID" (numbers, not Call-IDs) */
 	char legs[256] = "";
 	size_t ll = 0;
@@ -203,15 +206,22 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 		}
 		ll += (size_t)n;
 	}
-	if (fprintf(t->tmp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%d\t%s\n", tod, from, to, call_kind_name(c->kind),
-		    call_state_name(c->state), code, dur, nf, worst, legs) < 0 || ref->off < 0)
+	int n = fprintf(t->tmp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%d\t%s\n", tod, from, to, call_kind_name(c->kind),
+			call_state_name(c->state), code, dur, nf, worst, legs);
+	if (n < 0)
 		t->failed = true;
+	else
+		t->woff += n;
 	ref->nmedia = c->nmedia;
 	ref->no_bye = c->duration_ns >= 0 && c->until != UNTIL_BYE;
 	t->nstreams += c->nmedia;
-	for (uint32_t i = 0; i < c->nmedia; i++)
-		if (media_fields(t->tmp, &c->media[i]) < 0)
+	for (uint32_t i = 0; i < c->nmedia; i++) {
+		int m = media_fields(t->tmp, &c->media[i]);
+		if (m < 0)
 			t->failed = true;
+		else
+			t->woff += m;
+	}
 }
 
 void report_text_late_finding(struct report *r, const struct finding *f)
@@ -296,6 +306,22 @@ void report_add_orphan(struct report *r, uint32_t input, const struct media_stre
 	r->orphans[r->norphans++].s = *s;
 }
 
+/* Reading the kept rows back: a seek only where the next line is not the
+ * one after the last read (glibc's fseek is an lseek each time). */
+static char *row_line(struct text_table *t, long off, char *line, size_t size)
+{
+	if (off >= 0 && t->rpos != off) {
+		if (fseek(t->tmp, off, SEEK_SET) != 0) {
+			t->rpos = -1;
+			return NULL;
+		}
+		t->rpos = off;
+	}
+	char *l = fgets(line, (int)size, t->tmp);
+	t->rpos = l ? t->rpos + (long)strlen(l) : -1;
+	return l;
+}
+
 /* The RTP streams of the input's calls (lines kept after each call's row),
  * then the streams no call explained. */
 static void print_media(struct report *r, uint32_t input, size_t from, size_t to)
@@ -309,7 +335,7 @@ static void print_media(struct report *r, uint32_t input, size_t from, size_t to
 		const struct row_ref *ref = &t->rows[k];
 		if (!ref->nmedia)
 			continue;
-		if (fseek(t->tmp, ref->off, SEEK_SET) != 0 || !fgets(line, sizeof line, t->tmp)) {
+		if (!row_line(t, ref->off, line, sizeof line)) {
 			r->err = -1;
 			return;
 		}
@@ -321,7 +347,7 @@ static void print_media(struct report *r, uint32_t input, size_t from, size_t to
 		char num[24];
 		snprintf(num, sizeof num, "%llu", (unsigned long long)ref->number);
 		for (uint32_t i = 0; i < ref->nmedia; i++) {
-			if (!fgets(line, sizeof line, t->tmp)) {
+			if (!row_line(t, -1, line, sizeof line)) {
 				r->err = -1;
 				return;
 			}
@@ -368,7 +394,7 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 	bool open = false;
 	for (; *next < t->nrows && t->rows[*next].input == input; (*next)++) {
 		const struct row_ref *ref = &t->rows[*next];
-		if (fseek(t->tmp, ref->off, SEEK_SET) != 0 || !fgets(line, sizeof line, t->tmp)) {
+		if (!row_line(t, ref->off, line, sizeof line)) {
 			r->err = -1;
 			return;
 		}
