@@ -34,7 +34,9 @@ while :; do
 		start=$(date -u +%FT%TZ)
 		log=$work/logs/$h-$(date -u +%Y%m%dT%H%M%S).log
 		t0=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
-		/usr/bin/time -f "%U %S" -o "$log.time" nice -n 19 "$work/bin/fuzz_$h" -max_total_time="$run" -timeout=10 \
+		dict=$repo/tests/fuzz/dict/packets.dict
+		[ "$h" = sip ] && dict=$repo/tests/fuzz/dict/sip.dict
+		/usr/bin/time -f "%U %S" -o "$log.time" nice -n 19 "$work/bin/fuzz_$h" -dict="$dict" -max_total_time="$run" -timeout=10 \
 			-rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$work/crashes/$h-" "$work/corpus/$h" >"$log" 2>&1
 		rc=$?
 		cpu=$(awk '{printf "%d", $1+$2}' "$log.time" 2>/dev/null)

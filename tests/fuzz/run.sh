@@ -33,7 +33,9 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 for h in file sip packets audio tls; do
 	bin=$build/tests/fuzz/fuzz_$h
 	log=$work/$h.log
-	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+	dict=tests/fuzz/dict/packets.dict
+	[ "$h" = sip ] && dict=tests/fuzz/dict/sip.dict
+	"$bin" -dict="$dict" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		-artifact_prefix=tests/fuzz/crash-"$h"- "$work/$h" >"$log" 2>&1
 	rc=$?
 	stats=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW)' "$log" | tail -1 | sed 's/^#\([0-9]*\).*cov: \([0-9]*\).*/\1 runs, coverage \2/')
