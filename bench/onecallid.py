@@ -5,19 +5,13 @@ CSeq + 1), as a presence or keep-alive dialog does for hours: the shape
 that made a per-call linear transaction search quadratic (issue 14).
 Hand-built (SIPp cannot keep one Call-ID across 10^6 transactions of its
 built-in scenarios); the bytes are what SIPp's OPTIONS would be."""
-import struct, sys
+import os, struct, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "gen", "prod"))
+from wire import csum  # noqa: E402  (the capture generators' IP checksum)
 
 n, out = int(sys.argv[1]), sys.argv[2]
 A, B = bytes([192, 0, 2, 10]), bytes([192, 0, 2, 20])
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def frame(src, dst, sport, dport, payload, ident):
