@@ -35,27 +35,38 @@ no_gso() {
   nsx "$NS_B" ip link set vB gso_max_segs 1 gso_max_size 1500
 }
 
-# run NAME PORT SUITE13 "server opts" "client opts"
-run() {
-  local name=$1 port=$2 suite=$3 sopt=$4 copt=$5 env=()
-  [ -n "$suite" ] && env=(env OPENSSL_CONF="$(suite_conf "$suite")")
-  echo "== $name" >&2
+# tls_begin NAME: namespaces A and B joined by a veth (no offload), tcpdump on
+# A's side writing OUT/NAME.pcap; the client writes WORK/NAME.keys.
+tls_begin() {
+  echo "== $1" >&2
   mk_pair 4
   nsx "$NS_A" ip addr add $A/24 dev vA
   nsx "$NS_B" ip addr add $B/24 dev vB
   no_gso
-  rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
-  start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
+  rm -f "$OUT/$1.pcap" "$WORK/$1.keys"
+  start_cap "$NS_A" vA "$OUT/$1.pcap" tcp
+}
+
+# tls_end NAME: the capture closed, its key log beside it, the namespaces gone.
+tls_end() {
+  stop_cap
+  cp "$WORK/$1.keys" "$OUT/$1.keys"
+  ip netns del "$NS_A"; ip netns del "$NS_B"
+  report "$OUT/$1.pcap" >&2
+}
+
+# run NAME PORT SUITE13 "server opts" "client opts"
+run() {
+  local name=$1 port=$2 suite=$3 sopt=$4 copt=$5 env=()
+  [ -n "$suite" ] && env=(env OPENSSL_CONF="$(suite_conf "$suite")")
+  tls_begin "$name"
   ip netns exec "$NS_B" "${env[@]}" "$PY" "$TLS_DIR/tlssip.py" server $B $port $sopt >"$WORK/srv.log" 2>&1 &
   local srv=$!; PIDS+=("$srv")
   for i in $(seq 50); do grep -qs ready "$WORK/srv.log" && break; sleep 0.1; done
   ip netns exec "$NS_A" "${env[@]}" timeout 30 "$PY" "$TLS_DIR/tlssip.py" client $A $B $port \
     --keylog "$WORK/$name.keys" $copt >&2
   wait "$srv" || { cat "$WORK/srv.log" >&2; exit 1; }
-  stop_cap
-  cp "$WORK/$name.keys" "$OUT/$name.keys"
-  ip netns del "$NS_A"; ip netns del "$NS_B"
-  report "$OUT/$name.pcap" >&2
+  tls_end "$name"
 }
 
 # KeyUpdate: Python's ssl has no key-update call, openssl s_client has ('K'
@@ -63,13 +74,7 @@ run() {
 # The SIP text (LF lines, -crlf makes them CRLF) is fed with pauses.
 keyupdate() {
   local name=tls13-keyupdate port=5061 u="sip:uas@$B:5061;transport=tls"
-  echo "== $name" >&2
-  mk_pair 4
-  nsx "$NS_A" ip addr add $A/24 dev vA
-  nsx "$NS_B" ip addr add $B/24 dev vB
-  no_gso
-  rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
-  start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
+  tls_begin "$name"
   ip netns exec "$NS_B" "$PY" "$TLS_DIR/tlssip.py" server $B $port --ver 1.3 >"$WORK/srv.log" 2>&1 &
   local srv=$!; PIDS+=("$srv")
   for i in $(seq 50); do grep -qs ready "$WORK/srv.log" && break; sleep 0.1; done
@@ -90,10 +95,7 @@ keyupdate() {
         -servername sip.example.test >"$WORK/sclient.log" 2>&1 || true
   grep -q "KEYUPDATE" "$WORK/sclient.log" || { echo "no KEYUPDATE in s_client output" >&2; cat "$WORK/sclient.log" >&2; exit 1; }
   wait "$srv" || { cat "$WORK/srv.log" >&2; exit 1; }
-  stop_cap
-  cp "$WORK/$name.keys" "$OUT/$name.keys"
-  ip netns del "$NS_A"; ip netns del "$NS_B"
-  report "$OUT/$name.pcap" >&2
+  tls_end "$name"
 }
 
 # SIPp over TLS: SIPp's own TLS (OpenSSL) cannot write a key log, so SIPp UAC
@@ -102,13 +104,7 @@ keyupdate() {
 # the client relay writes the key log.  SIPp's records follow its writes.
 sipp_tls() {
   local name=$1 ver=$2
-  echo "== $name" >&2
-  mk_pair 4
-  nsx "$NS_A" ip addr add $A/24 dev vA
-  nsx "$NS_B" ip addr add $B/24 dev vB
-  no_gso
-  rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
-  start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
+  tls_begin "$name"
   (cd "$WORK" && exec ip netns exec "$NS_B" timeout 60 sipp -sn uas -t t1 -i $B -p 5060 -m 1 -nostdin >"$WORK/uas.log" 2>&1) &
   UAS_PID=$!; PIDS+=("$UAS_PID")
   ip netns exec "$NS_B" "$PY" "$TLS_DIR/tlsrelay.py" server $B 5061 $B 5060 --ver $ver >"$WORK/rs.log" 2>&1 &
@@ -121,10 +117,7 @@ sipp_tls() {
     || { echo "sipp uac failed:" >&2; tail -20 "$WORK/uac.log" >&2; exit 1; }
   wait "$UAS_PID" || true
   wait "$rc" || true
-  stop_cap
-  cp "$WORK/$name.keys" "$OUT/$name.keys"
-  ip netns del "$NS_A"; ip netns del "$NS_B"
-  report "$OUT/$name.pcap" >&2
+  tls_end "$name"
 }
 
 # Kamailio's tls module (5.6: no key log of its own) terminates TLS from the
@@ -132,17 +125,11 @@ sipp_tls() {
 # to a SIPp UAS; only the TLS leg crosses the captured veth.
 kamailio_tls() {
   local name=$1
-  echo "== $name" >&2
   need kamailio
-  mk_pair 4
-  nsx "$NS_A" ip addr add $A/24 dev vA
-  nsx "$NS_B" ip addr add $B/24 dev vB
-  no_gso
-  rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
   mkdir -p "$WORK/kam"
   sed "s|TLSDIR|$TLS_DIR|" "$TLS_DIR/kamailio-tls.tls.cfg" >"$WORK/kam/tls.cfg"
   sed "s|TLSCFG|$WORK/kam/tls.cfg|" "$TLS_DIR/kamailio-tls.cfg" >"$WORK/kam/kamailio.cfg"
-  start_cap "$NS_A" vA "$OUT/$name.pcap" tcp
+  tls_begin "$name"
   (cd "$WORK" && exec ip netns exec "$NS_B" timeout 60 sipp -sn uas -i 127.0.0.1 -p 5080 -m 1 -nostdin >"$WORK/uas.log" 2>&1) &
   UAS_PID=$!; PIDS+=("$UAS_PID")
   ip netns exec "$NS_B" kamailio -f "$WORK/kam/kamailio.cfg" -DD -E -m 32 -M 8 -Y "$WORK/kam" -w "$WORK/kam" \
@@ -153,10 +140,7 @@ kamailio_tls() {
   ip netns exec "$NS_A" timeout 30 "$PY" "$TLS_DIR/tlssip.py" client $A $B 5061 --keylog "$WORK/$name.keys" \
     --scen call >&2 || { tail -30 "$WORK/kamailio.log" >&2; exit 1; }
   wait "$UAS_PID" || true
-  stop_cap
-  cp "$WORK/$name.keys" "$OUT/$name.keys"
-  ip netns del "$NS_A"; ip netns del "$NS_B"
-  report "$OUT/$name.pcap" >&2
+  tls_end "$name"
 }
 
 one() {
