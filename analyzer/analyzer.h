@@ -29,7 +29,6 @@ struct tls_note {
 	uint64_t records, decrypted;
 };
 const char *tls_outcome_name(unsigned status); /* "no_key", ... (JSON) */
-const char *tls_outcome_text(unsigned status); /* a sentence for people */
 const char *tls_version_name(uint16_t v);       /* "TLS 1.3", NULL when unknown */
 /* The IANA name of a cipher suite, or "cipher suite 0xXXXX" in buf. */
 const char *tls_suite_name(uint16_t id, char *buf, size_t size);

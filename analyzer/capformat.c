@@ -102,6 +102,19 @@ static bool looks_ncfx(const uint8_t *p, size_t n)
 	return n >= 24 && len >= 24 && len < (1u << 20) && plausible_date(rd_le16(p + 4), p[6], p[7]);
 }
 
+enum capfmt_magic capfmt_magic(const uint8_t *p, size_t n)
+{
+	if (n < 4)
+		return CAPFMT_OTHER;
+	uint32_t le = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	uint32_t be = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	static const uint32_t pcap[] = { 0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34 };
+	for (size_t i = 0; i < sizeof pcap / sizeof *pcap; i++)
+		if (le == pcap[i] || be == pcap[i])
+			return CAPFMT_PCAP;
+	return le == 0x0a0d0d0a ? CAPFMT_PCAPNG : CAPFMT_OTHER;
+}
+
 const char *capfmt_identify(const uint8_t *p, size_t n, enum capfmt_kind *kind)
 {
 	for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++) {

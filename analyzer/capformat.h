@@ -18,6 +18,12 @@ enum capfmt_kind {
 	CAPFMT_7Z,
 };
 
+/* What sipaudit reads, by the first 4 bytes: pcap (the magic numbers
+ * libpcap's reader takes, either byte order: microsecond, nanosecond,
+ * Kuznetzov's modified format) or pcapng; CAPFMT_OTHER for anything else. */
+enum capfmt_magic { CAPFMT_OTHER, CAPFMT_PCAP, CAPFMT_PCAPNG };
+enum capfmt_magic capfmt_magic(const uint8_t *p, size_t n);
+
 /* The format of a file from its first n bytes (at least 64 when the file
  * has them), or NULL when unknown. */
 const char *capfmt_identify(const uint8_t *p, size_t n, enum capfmt_kind *kind);

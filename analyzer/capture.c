@@ -452,12 +452,9 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 		return false;
 	}
 	uint32_t magic = rd_le32(g->pre);
-	/* the magic numbers libpcap's pcap reader takes, in either byte order:
-	 * microsecond, nanosecond, and Kuznetzov's modified format */
 	uint32_t be = rd_be32(g->pre);
-	bool is_pcap = magic == 0xa1b2c3d4 || magic == 0xa1b23c4d || magic == 0xa1b2cd34 || be == 0xa1b2c3d4 ||
-		       be == 0xa1b23c4d || be == 0xa1b2cd34;
-	bool is_ng = magic == 0x0a0d0d0a;
+	enum capfmt_magic kind = capfmt_magic(g->pre, g->npre);
+	bool is_pcap = kind == CAPFMT_PCAP, is_ng = kind == CAPFMT_PCAPNG;
 	if (!is_pcap && !is_ng) {
 		refuse(st, g, path);
 		gz_free(g);

@@ -130,14 +130,6 @@ const struct keylog_stats *keylog_stats(const struct keylog *kl)
 	return &kl->st;
 }
 
-uint64_t keylog_unused(const struct keylog *kl)
-{
-	uint64_t n = 0;
-	for (size_t i = 0; i < kl->n; i++)
-		n += !kl->e[i].used;
-	return n;
-}
-
 static void problem(struct keylog *kl, const char *source, uint64_t line, const char *why)
 {
 	kl->st.bad_lines++;

@@ -5,8 +5,7 @@
  * indexed by client random, the key the TLS layer looks a connection up by
  * (its ClientHello's random). RSA lines are keyed by the first 8 bytes of
  * the encrypted pre-master secret instead.
- *
- * Part of the TLS decryption work (issue 13): not yet used by the decoder. */
+ */
 #ifndef SIPAUDIT_KEYLOG_H
 #define SIPAUDIT_KEYLOG_H
 
@@ -35,7 +34,6 @@ struct keylog_entry {
 	uint8_t client_random[32];
 	uint8_t secret[KL_COUNT][KEYLOG_SECRET_MAX];
 	uint8_t len[KL_COUNT]; /* 0: not in the log */
-	bool used;             /* a connection matched it */
 };
 
 /* Where the key material came from and what was wrong with it. */
@@ -69,7 +67,5 @@ const struct keylog_stats *keylog_stats(const struct keylog *kl);
  * random, secret in hex) to buf[0..size); returns the length written (0
  * when they do not fit). */
 size_t keylog_entry_lines(const struct keylog_entry *e, char *buf, size_t size);
-/* Entries no connection matched (for "key log given but matches no flow"). */
-uint64_t keylog_unused(const struct keylog *kl);
 
 #endif

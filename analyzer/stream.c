@@ -509,29 +509,6 @@ void stream_tls_free(struct tls_flow **tf)
 	*tf = NULL;
 }
 
-/* The key log lines that decrypt a connection (TLS 1.2: its master secret,
- * also when it came from the resumption cache). */
-static size_t tls_secrets(const struct tls_flow *tf, char *buf, size_t size)
-{
-	const struct tls_conn *t = &tf->t;
-	if (!t->have_ch || (t->status != TLS_ST_DECRYPTING && !t->decrypted))
-		return 0;
-	struct keylog_entry e;
-	memset(&e, 0, sizeof e);
-	memcpy(e.client_random, t->ch.random, 32);
-	if (!t->tls13) {
-		if (!t->have_master)
-			return 0;
-		memcpy(e.secret[KL_CLIENT_RANDOM], t->master, 48);
-		e.len[KL_CLIENT_RANDOM] = 48;
-		return keylog_entry_lines(&e, buf, size);
-	}
-	const struct keylog_entry *k = t->kl ? keylog_find(t->kl, t->ch.random) : NULL;
-	if (!k && t->kl2)
-		k = keylog_find(t->kl2, t->ch.random);
-	return k ? keylog_entry_lines(k, buf, size) : 0;
-}
-
 void stream_tls_end(struct analyzer *an, struct tls_flow **tfp, const uint64_t *setup)
 {
 	struct tls_flow *tf = *tfp;
@@ -550,7 +527,7 @@ void stream_tls_end(struct analyzer *an, struct tls_flow **tfp, const uint64_t *
 				tf->nframes++;
 			}
 		char sec[1024];
-		size_t sl = tls_secrets(tf, sec, sizeof sec);
+		size_t sl = tls_conn_secrets(&tf->t, sec, sizeof sec);
 		an->tls_conn_sink(an->tls_conn_ud, an->input, tf->id, tf->frames, tf->nframes, sl ? sec : "", sl);
 	}
 	struct input_stats *st = an->st;

@@ -36,11 +36,6 @@ const char *tls_outcome_name(unsigned s)
 	return s < TLS_OUTCOMES ? n[s] : "?";
 }
 
-const char *tls_outcome_text(unsigned s)
-{
-	return tls_status_text((enum tls_status)s);
-}
-
 const char *tls_version_name(uint16_t v)
 {
 	switch (v) {
@@ -224,8 +219,6 @@ static void setup_keys(struct tls_conn *t)
 		t->status = TLS_ST_NO_KEY;
 		return;
 	}
-	if (e)
-		e->used = true;
 	cs->keyed = ss->keyed = true;
 	t->status = TLS_ST_DECRYPTING;
 }
@@ -425,6 +418,24 @@ keep:
 			len = 0;
 		}
 	}
+}
+
+size_t tls_conn_secrets(const struct tls_conn *t, char *buf, size_t size)
+{
+	if (!t->have_ch || (t->status != TLS_ST_DECRYPTING && !t->decrypted))
+		return 0;
+	if (t->tls13) {
+		const struct keylog_entry *k = find_entry(t);
+		return k ? keylog_entry_lines(k, buf, size) : 0;
+	}
+	if (!t->have_master) /* TLS 1.2: the master secret in use, also one from the resumption cache */
+		return 0;
+	struct keylog_entry e;
+	memset(&e, 0, sizeof e);
+	memcpy(e.client_random, t->ch.random, 32);
+	memcpy(e.secret[KL_CLIENT_RANDOM], t->master, 48);
+	e.len[KL_CLIENT_RANDOM] = 48;
+	return keylog_entry_lines(&e, buf, size);
 }
 
 void tls_conn_gap(struct tls_conn *t, int dir, uint64_t lost)

@@ -85,6 +85,10 @@ void tls_conn_release(struct tls_conn *t);
 void tls_conn_data(struct tls_conn *t, int dir, const uint8_t *p, size_t len, tls_plain_fn plain,
 		   tls_problem_fn problem, void *ud);
 
+/* The key log lines that decrypt this connection (NSS format, into buf), 0
+ * when it was not decrypted or they do not fit: what a written-out capture
+ * carries so it decrypts on its own. */
+size_t tls_conn_secrets(const struct tls_conn *t, char *buf, size_t size);
 /* Bytes of direction dir went missing (a hole in the TCP stream): that
  * direction cannot be followed any more (record boundaries and sequence
  * numbers are lost). */

@@ -3,8 +3,7 @@
  * understood, the key schedules that turn key-log secrets into record keys
  * (RFC 5246 §6.3 for TLS 1.2, RFC 8446 §7.1-7.3 for TLS 1.3), and record
  * decryption (RFC 5246 §6.2.3, RFC 5288, RFC 7905, RFC 8446 §5.2).
- *
- * Part of the TLS decryption work (issue 13): not yet used by the decoder. */
+ */
 #ifndef SIPAUDIT_TLSCRYPTO_H
 #define SIPAUDIT_TLSCRYPTO_H
 

@@ -3,8 +3,7 @@
  * (its random, the key-log key) and ServerHello (the other random, the
  * cipher suite, the version really negotiated, resumption), RFC 5246 §7.4.1
  * and RFC 8446 §4.1.2-4.1.4.
- *
- * Part of the TLS decryption work (issue 13): not yet used by the decoder. */
+ */
 #ifndef SIPAUDIT_TLSHELLO_H
 #define SIPAUDIT_TLSHELLO_H
 

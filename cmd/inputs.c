@@ -42,18 +42,11 @@ static void push(struct input_list *l, char *path)
 	l->paths[l->n++] = path;
 }
 
+/* Something sipaudit reads, or a format it names and refuses. */
 static bool capture_magic(const uint8_t *p, size_t n)
 {
-	if (n < 4)
-		return false;
-	static const uint32_t magics[] = { 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1,
-					   0x0a0d0d0a };
-	uint32_t be = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	for (size_t i = 0; i < sizeof magics / sizeof *magics; i++)
-		if (be == magics[i])
-			return true;
 	enum capfmt_kind k;
-	return capfmt_identify(p, n, &k) != NULL;
+	return capfmt_magic(p, n) != CAPFMT_OTHER || capfmt_identify(p, n, &k) != NULL;
 }
 
 /* Does the file hold a capture (maybe gzipped)? */
