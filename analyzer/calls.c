@@ -604,11 +604,14 @@ static size_t link_header_value(const struct link_header *lh, const struct sip_m
 	if (lh->id != SIP_H_OTHER) {
 		v = sip_msg_hdr(m, lh->id);
 	} else {
-		for (uint32_t i = 0; i < m->nhdrs; i++)
-			if (m->hdrs[i].id == SIP_H_OTHER && sv_eq_cstr_ci(m->hdrs[i].name, lh->name)) {
-				v = m->hdrs[i].value;
+		size_t n = sip_msg_nhdrs(m);
+		for (size_t i = 0; i < n; i++) {
+			const struct sip_header *h = sip_msg_header(m, i);
+			if (h->id == SIP_H_OTHER && sv_eq_cstr_ci(h->name, lh->name)) {
+				v = h->value;
 				break;
 			}
+		}
 	}
 	v = sv_trim(v);
 	if (!v.len || v.len >= size)
@@ -909,7 +912,7 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	if (ns > cs->now)
 		cs->now = ns;
 	link_expire(cs);
-	struct sv id = m->malformed && !m->first[SIP_H_CALL_ID] ? SV_NULL : sip_msg_call_id(m);
+	struct sv id = m->malformed && !sip_msg_has(m, SIP_H_CALL_ID) ? SV_NULL : sip_msg_call_id(m);
 	uint32_t h = call_hash(id.p, id.len, m->input);
 	struct call *c = call_lookup(cs, m->input, id, h);
 	if (!c) {
@@ -932,6 +935,7 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	list_unlink(cs, c);
 	list_append(cs, c, list_for(c));
 	expire(cs);
+	sip_msg_compact_all(); /* waiting calls keep bytes, not header indexes */
 }
 
 static int cmp_seq(const void *a, const void *b)
@@ -981,6 +985,7 @@ void callstore_media(struct callstore *cs, const struct media_pkt *p)
 				if (c->input == p->input)
 					for (uint32_t i = 0; i < c->nmsgs; i++)
 						media_on_msg(cs->media, c, (int32_t)i);
+		sip_msg_compact_all();
 	}
 	media_packet(cs->media, p);
 }

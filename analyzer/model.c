@@ -52,12 +52,15 @@ const char *dialog_state_name(enum dialog_state s)
 	return n[s];
 }
 
-#define GROW(arr, n, cap, init)                                               \
-	do {                                                                  \
-		if ((n) == (cap)) {                                           \
-			(cap) = (cap) ? (cap) * 2 : (init);                   \
-			(arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr)); \
-		}                                                             \
+/* Arrays of a call grow one element at a time while small (most calls
+ * hold a handful of messages and transactions: slack there is most of a
+ * waiting call's memory), then by half. */
+#define GROW(arr, n, cap, init)                                                        \
+	do {                                                                           \
+		if ((n) == (cap)) {                                                    \
+			(cap) = (cap) ? ((cap) < 8 ? (cap) + 1 : (cap) + (cap) / 2) : (init); \
+			(arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));          \
+		}                                                                      \
 	} while (0)
 
 void call_init(struct call *c, uint32_t input, struct sv call_id)
@@ -202,10 +205,14 @@ static uint32_t txn_hash(const struct txn_key *k)
 /* The newest transaction matching k, -1 none. */
 static int32_t txn_find(const struct call *c, const struct txn_key *k)
 {
-	if (!c->txn_tab)
-		return -1;
 	uint32_t h = txn_hash(k), mask = c->txn_tab_size - 1;
 	int32_t best = -1;
+	if (!c->txn_tab) { /* a few transactions: no index (TXN_INDEX_MIN) */
+		for (uint32_t ti = 0; ti < c->ntxns; ti++)
+			if (c->txns[ti].khash == h && txn_matches(&c->txns[ti], k))
+				best = (int32_t)ti;
+		return best;
+	}
 	for (uint32_t i = h & mask; c->txn_tab[i]; i = (i + 1) & mask) {
 		int32_t ti = (int32_t)c->txn_tab[i] - 1;
 		if (ti > best && c->txns[ti].khash == h && txn_matches(&c->txns[ti], k))
@@ -223,8 +230,14 @@ static void txn_tab_put(struct call *c, uint32_t ti)
 	c->txn_tab[i] = ti + 1;
 }
 
+/* Transactions a call holds before it gets an index: most calls have
+ * two or three, which a scan finds as fast as a table, for no memory. */
+#define TXN_INDEX_MIN 8
+
 static void txn_index(struct call *c, uint32_t ti)
 {
+	if (ti + 1 < TXN_INDEX_MIN)
+		return;
 	if ((ti + 1) * 2 > c->txn_tab_size) { /* at most half full */
 		free(c->txn_tab);
 		c->txn_tab_size = c->txn_tab_size ? c->txn_tab_size * 2 : 16;
@@ -260,7 +273,7 @@ static void dialog_state(struct call *c, struct dialog *d, enum dialog_state st)
 
 static int32_t txn_new(struct call *c, const struct txn_key *k, const struct sip_msg *m)
 {
-	GROW(c->txns, c->ntxns, c->txns_cap, 4);
+	GROW(c->txns, c->ntxns, c->txns_cap, 1);
 	struct txn *t = &c->txns[c->ntxns];
 	memset(t, 0, sizeof *t);
 	t->method = k->method;
@@ -355,7 +368,7 @@ static int32_t dialog_find(const struct call *c, struct sv a, struct sv b)
 
 static int32_t dialog_new(struct call *c, struct sv caller, struct sv callee, enum sip_method kind)
 {
-	GROW(c->dialogs, c->ndialogs, c->dialogs_cap, 2);
+	GROW(c->dialogs, c->ndialogs, c->dialogs_cap, 1);
 	struct dialog *d = &c->dialogs[c->ndialogs];
 	memset(d, 0, sizeof *d);
 	d->caller_tag = caller;
@@ -391,7 +404,7 @@ static void sdp_exchange(struct call *c, int32_t ti, int32_t di, int32_t offer, 
 	for (uint32_t i = 0; i < c->nsdp; i++)
 		if (c->sdp[i].txn == ti && c->sdp[i].dialog == di)
 			return;
-	GROW(c->sdp, c->nsdp, c->sdp_cap, 2);
+	GROW(c->sdp, c->nsdp, c->sdp_cap, 1);
 	c->sdp[c->nsdp++] = (struct sdp_exchange){ ti, di, offer, answer };
 	if (di >= 0) {
 		c->dialogs[di].offer = offer;
@@ -602,7 +615,7 @@ static void on_response(struct call *c, int32_t idx)
 		}
 		/* A target refresh (re-INVITE/UPDATE 2xx) updates the remote target. */
 		if (st >= 200 && st < 300 && (t->method == M_INVITE || t->method == M_UPDATE) &&
-		    m->first[SIP_H_CONTACT])
+		    sip_msg_has(m, SIP_H_CONTACT))
 			d->remote_target = idx;
 	}
 	/* caller_dir of a response is its request's direction */
@@ -614,7 +627,7 @@ static void on_response(struct call *c, int32_t idx)
 
 void call_add_msg(struct call *c, struct sip_msg *m)
 {
-	GROW(c->msgs, c->nmsgs, c->msgs_cap, 8);
+	GROW(c->msgs, c->nmsgs, c->msgs_cap, 2);
 	int32_t idx = (int32_t)c->nmsgs++;
 	struct call_msg *cm = &c->msgs[idx];
 	memset(cm, 0, sizeof *cm);
@@ -633,7 +646,7 @@ void call_add_msg(struct call *c, struct sip_msg *m)
 		const struct sip_cseq *cs = sip_msg_cseq(m);
 		cm->method = cs->valid ? sip_method_of(cs->method) : M_OTHER;
 	}
-	if (m->malformed && (!sip_msg_cseq(m)->valid || !m->first[SIP_H_VIA]))
+	if (m->malformed && (!sip_msg_cseq(m)->valid || !sip_msg_has(m, SIP_H_VIA)))
 		return; /* cannot be placed in a transaction */
 	/* The kind follows the most telling method seen (INVITE first). */
 	enum call_kind k;
@@ -670,7 +683,7 @@ static bool reg_is_removal(struct call *c, const struct txn *t)
 	if (t->final < 0)
 		return false;
 	struct sip_msg *ok = c->msgs[t->final].m;
-	if (!ok->first[SIP_H_CONTACT])
+	if (!sip_msg_has(ok, SIP_H_CONTACT))
 		return true; /* no bindings left */
 	struct sip_msg *req = t->req >= 0 ? c->msgs[t->req].m : NULL;
 	if (req) {

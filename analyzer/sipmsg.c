@@ -8,6 +8,93 @@
 
 #define MAX_HDRS 256
 
+static struct sv rebase(struct sv s, const char *from, const char *to)
+{
+	if (!s.p)
+		return s;
+	return sv_make(to + (s.p - from), s.len);
+}
+
+
+/* What a message holds only while it is being looked at (sipmsg.h). */
+struct sip_msg_x {
+	uint32_t nhdrs;
+	uint32_t cached;
+	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
+	struct sip_cseq cseq_c;
+	struct sip_nameaddr from_c, to_c;
+	struct sip_via via_c;
+	struct sip_contact contact_c;
+	struct sip_header hdrs[];
+};
+
+/* This thread's expanded messages, so that they can be compacted at once. */
+static _Thread_local struct sip_msg **xlist;
+static _Thread_local size_t xlist_n, xlist_cap;
+
+static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh, const char *from)
+{
+	struct sip_msg_x *x = xmalloc(sizeof *x + nh * sizeof x->hdrs[0]);
+	x->nhdrs = (uint32_t)nh;
+	x->cached = 0;
+	memset(x->first, 0, sizeof x->first);
+	for (size_t i = 0; i < nh; i++) {
+		x->hdrs[i].name = from ? rebase(tmp[i].name, from, m->raw) : tmp[i].name;
+		x->hdrs[i].value = from ? rebase(tmp[i].value, from, m->raw) : tmp[i].value;
+		x->hdrs[i].id = tmp[i].id;
+		if (!x->first[tmp[i].id])
+			x->first[tmp[i].id] = (uint16_t)(i + 1);
+	}
+	if (xlist_n == xlist_cap) {
+		xlist_cap = xlist_cap ? xlist_cap * 2 : 64;
+		xlist = xrealloc(xlist, xlist_cap * sizeof *xlist);
+	}
+	m->xslot = (uint32_t)xlist_n;
+	xlist[xlist_n++] = m;
+	m->x = x;
+}
+
+static void x_drop(struct sip_msg *m)
+{
+	if (!m->x)
+		return;
+	free(m->x);
+	m->x = NULL;
+	struct sip_msg *last = xlist[--xlist_n];
+	xlist[m->xslot] = last;
+	last->xslot = m->xslot;
+}
+
+/* The header index again, from the bytes: the parse that built the
+ * message, repeated on the same bytes, gives the same headers. */
+static struct sip_msg_x *expand(const struct sip_msg *cm)
+{
+	struct sip_msg *m = (struct sip_msg *)cm; /* a cache: logically const */
+	if (m->x)
+		return m->x;
+	struct sip_header tmp[MAX_HDRS];
+	size_t nh = 0, ntotal = 0;
+	if (!m->garbled) {
+		struct sip_start st;
+		const char *err = NULL;
+		nh = MAX_HDRS;
+		sip_parse_head(m->raw, m->raw_len, &st, tmp, &nh, &ntotal, &err);
+	}
+	x_attach(m, tmp, nh, NULL);
+	return m->x;
+}
+
+void sip_msg_compact_all(void)
+{
+	while (xlist_n)
+		x_drop(xlist[xlist_n - 1]);
+	if (xlist_cap > 4096) { /* a burst (a big call finalised): give it back */
+		free(xlist);
+		xlist = NULL;
+		xlist_cap = 0;
+	}
+}
+
 enum {
 	C_CSEQ = 1 << 0,
 	C_FROM = 1 << 1,
@@ -15,13 +102,6 @@ enum {
 	C_VIA = 1 << 3,
 	C_CONTACT = 1 << 4,
 };
-
-static struct sv rebase(struct sv s, const char *from, const char *to)
-{
-	if (!s.p)
-		return s;
-	return sv_make(to + (s.p - from), s.len);
-}
 
 static const char *check_mandatory(struct sip_msg *m)
 {
@@ -39,7 +119,7 @@ static const char *check_mandatory(struct sip_msg *m)
 	for (size_t i = 0; i < sizeof mand / sizeof mand[0]; i++) {
 		if (mand[i].request_only && !m->start.is_request)
 			continue;
-		if (!m->first[mand[i].id])
+		if (!m->x->first[mand[i].id])
 			return mand[i].missing;
 	}
 	if (sv_trim(sip_msg_call_id(m)).len == 0)
@@ -72,7 +152,9 @@ struct sip_msg *sip_msg_new_garbled(const char *p, size_t len)
 {
 	struct sip_start st;
 	memset(&st, 0, sizeof st);
-	return build(p, len, false, SIP_PARSE_INVALID, st, NULL, 0, 0, "bad start line");
+	struct sip_msg *m = build(p, len, false, SIP_PARSE_INVALID, st, NULL, 0, 0, "bad start line");
+	m->garbled = true;
+	return m;
 }
 
 struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consumed)
@@ -101,12 +183,10 @@ struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consum
 static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int r, struct sip_start st,
 			     const struct sip_header *tmp, size_t nh, size_t ntotal, const char *err)
 {
-	size_t hsize = nh * sizeof(struct sip_header);
-	char *block = xmalloc(sizeof(struct sip_msg) + hsize + len + 1);
+	char *block = xmalloc(sizeof(struct sip_msg) + len + 1);
 	struct sip_msg *m = (struct sip_msg *)block;
 	memset(m, 0, sizeof *m);
-	m->hdrs = (struct sip_header *)(block + sizeof *m);
-	char *raw = block + sizeof *m + hsize;
+	char *raw = block + sizeof *m;
 	memcpy(raw, p, len);
 	raw[len] = 0; /* convenience for debuggers only; slices carry lengths */
 	m->raw = raw;
@@ -118,14 +198,7 @@ static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int
 	m->start.reason = rebase(st.reason, p, raw);
 	m->start.version = rebase(st.version, p, raw);
 	m->start.line = rebase(st.line, p, raw);
-	m->nhdrs = (uint32_t)nh;
-	for (size_t i = 0; i < nh; i++) {
-		m->hdrs[i].name = rebase(tmp[i].name, p, raw);
-		m->hdrs[i].value = rebase(tmp[i].value, p, raw);
-		m->hdrs[i].id = tmp[i].id;
-		if (!m->first[tmp[i].id])
-			m->first[tmp[i].id] = (uint16_t)(i + 1);
-	}
+	x_attach(m, tmp, nh, p);
 	if (r < 0) {
 		m->malformed = true;
 		m->malformed_reason = r == SIP_PARSE_PARTIAL ? "header section not terminated by a blank line" : err;
@@ -150,7 +223,7 @@ static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int
 		bad = "Content-Length beyond the end of the data";
 	if (!bad && ntotal > nh)
 		bad = "more than 256 header fields";
-	if (m->start.is_request && !m->first[SIP_H_MAX_FORWARDS])
+	if (m->start.is_request && !m->x->first[SIP_H_MAX_FORWARDS])
 		m->nonconformance = "request without Max-Forwards (RFC 3261 §8.1.1)";
 	if (bad) {
 		m->malformed = true;
@@ -163,27 +236,45 @@ void sip_msg_free(struct sip_msg *m)
 {
 	if (!m)
 		return;
+	x_drop(m);
 	free(m->carriers);
-	free(m); /* one block: struct, header array and bytes */
+	free(m); /* one block: struct and bytes */
 }
 
 struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id)
 {
-	unsigned i = m->first[id];
-	return i ? m->hdrs[i - 1].value : SV_NULL;
+	const struct sip_msg_x *x = expand(m);
+	unsigned i = x->first[id];
+	return i ? x->hdrs[i - 1].value : SV_NULL;
+}
+
+bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id)
+{
+	return expand(m)->first[id] != 0;
+}
+
+size_t sip_msg_nhdrs(const struct sip_msg *m)
+{
+	return expand(m)->nhdrs;
+}
+
+const struct sip_header *sip_msg_header(const struct sip_msg *m, size_t i)
+{
+	return &expand(m)->hdrs[i];
 }
 
 bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t idx, struct sv *out)
 {
-	unsigned start = m->first[id];
+	const struct sip_msg_x *x = expand(m);
+	unsigned start = x->first[id];
 	if (!start)
 		return false;
-	for (size_t h = start - 1; h < m->nhdrs; h++) {
-		if (m->hdrs[h].id != id)
+	for (size_t h = start - 1; h < x->nhdrs; h++) {
+		if (x->hdrs[h].id != id)
 			continue;
 		if (!sip_header_is_multi(id)) {
 			if (idx == 0) {
-				*out = m->hdrs[h].value;
+				*out = x->hdrs[h].value;
 				return true;
 			}
 			idx--;
@@ -191,7 +282,7 @@ bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t idx, 
 		}
 		size_t pos = 0;
 		struct sv e;
-		while (sip_list_next(m->hdrs[h].value, &pos, &e)) {
+		while (sip_list_next(x->hdrs[h].value, &pos, &e)) {
 			if (idx == 0) {
 				*out = e;
 				return true;
@@ -243,11 +334,12 @@ bool sip_parse_cseq(struct sv v, struct sip_cseq *out)
 
 const struct sip_cseq *sip_msg_cseq(struct sip_msg *m)
 {
-	if (!(m->cached & C_CSEQ)) {
-		sip_parse_cseq(sip_msg_hdr(m, SIP_H_CSEQ), &m->cseq_c);
-		m->cached |= C_CSEQ;
+	struct sip_msg_x *x = expand(m);
+	if (!(x->cached & C_CSEQ)) {
+		sip_parse_cseq(sip_msg_hdr(m, SIP_H_CSEQ), &x->cseq_c);
+		x->cached |= C_CSEQ;
 	}
-	return &m->cseq_c;
+	return &x->cseq_c;
 }
 
 struct sv sip_uri_user(struct sv uri)
@@ -322,20 +414,22 @@ bool sip_parse_nameaddr(struct sv v, struct sip_nameaddr *out)
 
 const struct sip_nameaddr *sip_msg_from(struct sip_msg *m)
 {
-	if (!(m->cached & C_FROM)) {
-		sip_parse_nameaddr(sip_msg_hdr(m, SIP_H_FROM), &m->from_c);
-		m->cached |= C_FROM;
+	struct sip_msg_x *x = expand(m);
+	if (!(x->cached & C_FROM)) {
+		sip_parse_nameaddr(sip_msg_hdr(m, SIP_H_FROM), &x->from_c);
+		x->cached |= C_FROM;
 	}
-	return &m->from_c;
+	return &x->from_c;
 }
 
 const struct sip_nameaddr *sip_msg_to(struct sip_msg *m)
 {
-	if (!(m->cached & C_TO)) {
-		sip_parse_nameaddr(sip_msg_hdr(m, SIP_H_TO), &m->to_c);
-		m->cached |= C_TO;
+	struct sip_msg_x *x = expand(m);
+	if (!(x->cached & C_TO)) {
+		sip_parse_nameaddr(sip_msg_hdr(m, SIP_H_TO), &x->to_c);
+		x->cached |= C_TO;
 	}
-	return &m->to_c;
+	return &x->to_c;
 }
 
 bool sip_parse_via(struct sv v, struct sip_via *out)
@@ -405,11 +499,12 @@ bool sip_msg_via_at(const struct sip_msg *m, size_t i, struct sip_via *out)
 
 const struct sip_via *sip_msg_via(struct sip_msg *m)
 {
-	if (!(m->cached & C_VIA)) {
-		sip_msg_via_at(m, 0, &m->via_c);
-		m->cached |= C_VIA;
+	struct sip_msg_x *x = expand(m);
+	if (!(x->cached & C_VIA)) {
+		sip_msg_via_at(m, 0, &x->via_c);
+		x->cached |= C_VIA;
 	}
-	return &m->via_c;
+	return &x->via_c;
 }
 
 bool sip_parse_contact(struct sv v, struct sip_contact *out)
@@ -439,15 +534,16 @@ bool sip_parse_contact(struct sv v, struct sip_contact *out)
 
 const struct sip_contact *sip_msg_contact(struct sip_msg *m)
 {
-	if (!(m->cached & C_CONTACT)) {
+	struct sip_msg_x *x = expand(m);
+	if (!(x->cached & C_CONTACT)) {
 		struct sv v;
 		if (sip_msg_hdr_value(m, SIP_H_CONTACT, 0, &v))
-			sip_parse_contact(v, &m->contact_c);
+			sip_parse_contact(v, &x->contact_c);
 		else
-			m->contact_c.expires = -1;
-		m->cached |= C_CONTACT;
+			x->contact_c.expires = -1;
+		x->cached |= C_CONTACT;
 	}
-	return &m->contact_c;
+	return &x->contact_c;
 }
 
 int64_t sip_msg_int(const struct sip_msg *m, enum sip_hdr_id id)

@@ -50,6 +50,8 @@ struct sip_auth {
 	struct sv scheme, realm, username, nonce;
 };
 
+struct sip_msg_x;
+
 struct sip_msg {
 	/* Provenance */
 	uint64_t frame;       /* frame that completed the message */
@@ -77,21 +79,21 @@ struct sip_msg {
 	/* Parse results; when malformed is set, only the fields the parser got
 	 * to are meaningful (start may be empty). */
 	bool malformed;
+	bool garbled; /* start line was garbage: no header index at all */
 	const char *malformed_reason; /* static string */
 	/* A MUST broken in a message that is otherwise understood (e.g. a
 	 * request without Max-Forwards): rules judge it; it is not malformed. */
 	const char *nonconformance; /* static string or NULL */
 	struct sip_start start;
-	struct sip_header *hdrs;
-	uint32_t nhdrs;
-	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
 
-	/* Lazy caches */
-	uint32_t cached;
-	struct sip_cseq cseq_c;
-	struct sip_nameaddr from_c, to_c;
-	struct sip_via via_c;
-	struct sip_contact contact_c;
+	/* The header index and the typed header caches: built with the message,
+	 * dropped by sip_msg_compact_all() once the call store has taken what it
+	 * needs (a message waiting in an open call is its bytes and this struct),
+	 * rebuilt from the bytes when an accessor needs them again. Slices
+	 * (struct sv) always point into raw; pointers to the caches returned by
+	 * sip_msg_from() and friends live until the next compaction. */
+	struct sip_msg_x *x;
+	uint32_t xslot; /* place in this thread's list of expanded messages */
 };
 
 /* Builds a message from bytes p[0..len) that hold one SIP message (head and
@@ -109,6 +111,16 @@ struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consum
  * SIP): kept whole as malformed, "bad start line". */
 struct sip_msg *sip_msg_new_garbled(const char *p, size_t len);
 void sip_msg_free(struct sip_msg *m);
+/* Drops the header index and caches of every message of this thread that
+ * has them (they are rebuilt on demand): the call store calls it once a
+ * message has been taken in, so that waiting calls hold only bytes. */
+void sip_msg_compact_all(void);
+
+/* Whether the message has a header of id. */
+bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id);
+/* Headers in order: how many were indexed, and the i-th. */
+size_t sip_msg_nhdrs(const struct sip_msg *m);
+const struct sip_header *sip_msg_header(const struct sip_msg *m, size_t i);
 
 /* First header of an id; SV_NULL if absent. */
 struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id);

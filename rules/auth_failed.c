@@ -34,7 +34,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		msg_label(cr, sizeof cr, c, ch->final);
 		struct sip_auth a;
 		char user[80] = "?", realm[80] = "?";
-		if (sip_msg_auth(req, req->first[SIP_H_PROXY_AUTHORIZATION] ? SIP_H_PROXY_AUTHORIZATION : SIP_H_AUTHORIZATION, &a)) {
+		if (sip_msg_auth(req, sip_msg_has(req, SIP_H_PROXY_AUTHORIZATION) ? SIP_H_PROXY_AUTHORIZATION : SIP_H_AUTHORIZATION, &a)) {
 			sv_print(user, sizeof user, a.username);
 			sv_print(realm, sizeof realm, a.realm);
 		}

@@ -168,7 +168,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			}
 		}
 		/* Signalling: a private Contact on a request that reached public space without rport. */
-		if (m->start.is_request && m->first[SIP_H_CONTACT] && !src_priv &&
+		if (m->start.is_request && sip_msg_has(m, SIP_H_CONTACT) && !src_priv &&
 		    (cm->method == M_INVITE || cm->method == M_REGISTER || cm->method == M_SUBSCRIBE)) {
 			const struct sip_contact *ct = sip_msg_contact(m);
 			const struct sip_via *v = sip_msg_via(m);

@@ -68,5 +68,5 @@ void msg_label(char *buf, size_t size, const struct call *c, int32_t idx)
 
 bool msg_has_credentials(const struct sip_msg *m)
 {
-	return m->first[SIP_H_AUTHORIZATION] || m->first[SIP_H_PROXY_AUTHORIZATION];
+	return sip_msg_has(m, SIP_H_AUTHORIZATION) || sip_msg_has(m, SIP_H_PROXY_AUTHORIZATION);
 }
