@@ -137,11 +137,12 @@ void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uin
 void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len,
 		   bool truncated_body, const char *why_malformed);
 
-enum frame_result { FRAME_MSG, FRAME_PARTIAL, FRAME_NOT_SIP };
+enum frame_result { FRAME_MSG, FRAME_PARTIAL, FRAME_NOT_SIP, FRAME_TOO_LONG };
 /* Finds the end of the SIP message starting at p on a stream transport.
  * FRAME_MSG: *msg_len set. FRAME_PARTIAL: *want is the total length needed
  * when known, else 0. FRAME_NOT_SIP: p does not start with a SIP start line.
- * *no_clen is set when the message had no Content-Length. */
+ * FRAME_TOO_LONG: a SIP message whose head does not end within SIP_MAX_HEAD
+ * bytes. *no_clen is set when the message had no Content-Length. */
 enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen);
 /* Offset of the first line in p that starts a SIP message, or -1. */
 ptrdiff_t sipframe_find_start(const uint8_t *p, size_t len);

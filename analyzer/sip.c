@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+const char sip_err_head_too_long[] = "header section longer than 64 KiB";
+
 struct hdr_def {
 	const char *name;
 	size_t len;
@@ -253,13 +255,15 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 	size_t pos = (size_t)nl + 1;
 	struct sip_header *last = NULL;
 	for (;; *nhdrs = n) {
-		if (pos > SIP_MAX_HEAD) {
-			*err = "header section longer than 64 KiB";
+		/* The whole head, its blank line included, within SIP_MAX_HEAD:
+		 * a line running past it (or not ended by then) is too long. */
+		nl = line_end(buf, len < SIP_MAX_HEAD ? len : SIP_MAX_HEAD, pos);
+		if (nl < 0) {
+			if (len < SIP_MAX_HEAD)
+				return SIP_PARSE_PARTIAL;
+			*err = sip_err_head_too_long;
 			return SIP_PARSE_INVALID;
 		}
-		nl = line_end(buf, len, pos);
-		if (nl < 0)
-			return SIP_PARSE_PARTIAL;
 		size_t ce = content_end(buf, pos, (size_t)nl);
 		if (ce == pos) { /* blank line: end of head */
 			*nhdrs = n;

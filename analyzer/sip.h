@@ -37,13 +37,18 @@ struct sip_start {
 /* Upper bounds that turn absurd input into errors, not work. */
 #define SIP_MAX_HEAD 65536
 #define SIP_MAX_LINE 8192
+/* sip_parse_head's *err when the head runs past SIP_MAX_HEAD bytes without
+ * its blank line (compare the pointer). */
+extern const char sip_err_head_too_long[];
 
 /* Parses the start line and header fields of buf[0..len).
  * On success returns the length of the head including the blank line, fills
  * *start and up to *nhdrs headers (on return *nhdrs holds the number stored;
  * *ntotal, if not NULL, the number seen, which may be larger).
  * Returns SIP_PARSE_PARTIAL when buf ends before the blank line and
- * SIP_PARSE_INVALID (with *err set to a static reason) on bad syntax; in
+ * SIP_PARSE_INVALID (with *err set to a static reason) on bad syntax, or
+ * with sip_err_head_too_long once the head, blank line included, cannot end
+ * within SIP_MAX_HEAD bytes (a partial head longer than that too); in
  * both cases the headers before the end or the damage are stored.
  * Outputs are reset on entry. */
 int sip_parse_head(const char *buf, size_t len, struct sip_start *start,

@@ -38,19 +38,19 @@ enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len,
 	if (r == SIP_PARSE_INVALID) {
 		if (!sip_looks_like_start((const char *)p, len))
 			return FRAME_NOT_SIP;
+		if (err == sip_err_head_too_long)
+			return FRAME_TOO_LONG;
 		/* A bad header line inside a SIP head: the message runs to the
 		 * blank line; keep it (it will be reported malformed). */
 		const uint8_t *e = NULL;
-		for (size_t i = 0; i + 3 < len; i++)
+		size_t lim = len < SIP_MAX_HEAD ? len : SIP_MAX_HEAD;
+		for (size_t i = 0; i + 3 < lim; i++)
 			if (p[i] == '\r' && p[i + 1] == '\n' && p[i + 2] == '\r' && p[i + 3] == '\n') {
 				e = p + i + 4;
 				break;
 			}
-		if (!e) {
-			if (len > SIP_MAX_HEAD)
-				return FRAME_NOT_SIP;
-			return FRAME_PARTIAL;
-		}
+		if (!e)
+			return len >= SIP_MAX_HEAD ? FRAME_TOO_LONG : FRAME_PARTIAL;
 		*msg_len = (size_t)(e - p);
 		return FRAME_MSG;
 	}

@@ -3,12 +3,15 @@
  * TLS records followed and decrypted (tls.c) when the key log has the
  * connection's secrets, the plaintext framed again by the same code.
  * Complete messages are framed straight from the packet bytes; only an
- * incomplete tail is copied. */
+ * incomplete tail is copied. A message too big to hold (a head past 64 KiB,
+ * a body past 4 MiB) is delivered as one malformed message of its first
+ * bytes and the rest skipped unbuffered, so the stream stays framed. */
 #include "stream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cursor.h"
 #include "sv.h"
@@ -222,12 +225,131 @@ static void flowmeta_at(struct flowmeta *fm, const struct stream_conn_info *ci, 
 	fm->first_frame = first;
 }
 
+/* "Content-Length: N" or "l: N" (a whole head line without its LF). */
+static bool clen_line(const uint8_t *l, size_t n, uint64_t *v)
+{
+	size_t i;
+	if (n >= 14 && strncasecmp((const char *)l, "content-length", 14) == 0)
+		i = 14;
+	else if (n >= 1 && (l[0] == 'l' || l[0] == 'L'))
+		i = 1;
+	else
+		return false;
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	if (i >= n || l[i++] != ':')
+		return false;
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	uint64_t x = 0;
+	size_t d = 0;
+	while (i < n && l[i] >= '0' && l[i] <= '9' && d < 11) {
+		x = x * 10 + (uint64_t)(l[i++] - '0');
+		d++;
+	}
+	while (i < n && (l[i] == ' ' || l[i] == '\t' || l[i] == '\r'))
+		i++;
+	if (!d || i != n || x > UINT32_MAX)
+		return false;
+	*v = x;
+	return true;
+}
+
+/* SM_SKIP: the rest of an oversized message, nothing buffered. In its head,
+ * line by line (keeping only each line's start) to the blank line, noting
+ * the Content-Length; then that many body bytes. Returns bytes consumed:
+ * all of them, or up to the message's end (the mode is then SM_SIP). */
+static size_t consume_skip(struct stream *s, const uint8_t *p, size_t len)
+{
+	struct stream_skip *k = &s->skip;
+	size_t i = 0;
+	while (!k->in_body && i < len) {
+		const uint8_t *nl = memchr(p + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - p) : len;
+		size_t n = e - i, room = sizeof k->line - k->nline;
+		if (n > room) {
+			n = room;
+			k->line_cut = true;
+		}
+		memcpy(k->line + k->nline, p + i, n);
+		k->nline = (uint8_t)(k->nline + n);
+		i = e;
+		if (!nl)
+			break;
+		i++;
+		size_t ll = k->nline;
+		if (ll && k->line[ll - 1] == '\r')
+			ll--;
+		if (!k->line_cut && ll == 0) { /* the blank line: the head ends */
+			k->in_body = true;
+			k->left = k->have_clen ? k->clen : 0;
+		} else if (!k->line_cut && !k->have_clen && clen_line(k->line, k->nline, &k->clen)) {
+			k->have_clen = true;
+		}
+		k->nline = 0;
+		k->line_cut = false;
+	}
+	if (k->in_body) {
+		uint64_t take = k->left < len - i ? k->left : len - i;
+		i += (size_t)take;
+		k->left -= take;
+		if (k->left == 0) {
+			s->mode = SM_SIP;
+			s->want = 0;
+		}
+	}
+	k->skipped += i;
+	return i;
+}
+
+/* A message too big to hold: its head runs past SIP_MAX_HEAD (body false),
+ * or its Content-Length takes it past STREAM_MAX_PENDING (body true, want:
+ * its whole length). Its first bytes are delivered as one malformed message
+ * and the rest is skipped without being held (SM_SKIP), so the stream's
+ * next message is framed as usual. */
+static void start_skip(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci, const uint8_t *p,
+		       size_t avail, uint64_t first_frame, bool body, uint64_t want)
+{
+	size_t keep = avail < SIP_MAX_HEAD ? avail : SIP_MAX_HEAD;
+	if (body && avail > keep) { /* the whole head, and the start of the body that came with it */
+		keep = avail < 2 * (size_t)SIP_MAX_HEAD ? avail : 2 * (size_t)SIP_MAX_HEAD;
+		if (keep > want)
+			keep = (size_t)want;
+	}
+	struct flowmeta fm;
+	flowmeta_at(&fm, ci, first_frame);
+	clog_select(an, s, ci, cpos(s, p), cpos(s, p) + keep);
+	sipframe_emit(an, &fm, p, keep, false, body ? "body longer than 4 MiB (not kept)" : NULL);
+	an->ncarriers = 0;
+	char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+	endpoint_pair(ci, a, b);
+	if (body)
+		input_error(an->st, "frame %llu: TCP %s -> %s: SIP message of %llu bytes (by its Content-Length), over the 4 MiB a message may hold: kept as one malformed message without its body, which is skipped",
+			    (unsigned long long)fm.first_frame, a, b, (unsigned long long)want);
+	else
+		input_error(an->st, "frame %llu: TCP %s -> %s: SIP message whose header section runs past 64 KiB: kept as one malformed message (its first 64 KiB), the rest skipped to its end",
+			    (unsigned long long)fm.first_frame, a, b);
+	memset(&s->skip, 0, sizeof s->skip);
+	s->skip.in_body = body;
+	s->skip.left = want;
+	s->skip.frame = fm.first_frame;
+	s->mode = SM_SKIP;
+	s->want = 0;
+}
+
 /* Frames SIP messages from p; returns bytes consumed. */
 static size_t consume_sip(struct analyzer *an, struct stream *s, const struct stream_conn_info *ci,
 			  const uint8_t *p, size_t len, uint64_t first_frame)
 {
 	size_t off = 0;
 	while (off < len) {
+		if (s->mode == SM_SKIP) {
+			off += consume_skip(s, p + off, len - off);
+			if (s->mode == SM_SKIP)
+				break;
+			first_frame = an->frame;
+			continue;
+		}
 		if (s->mode == SM_RESYNC) {
 			ptrdiff_t st = sipframe_find_start(p + off, len - off);
 			if (st < 0) {
@@ -250,6 +372,11 @@ static size_t consume_sip(struct analyzer *an, struct stream *s, const struct st
 		size_t mlen = 0, want = 0;
 		bool no_clen = false;
 		enum frame_result r = sipframe_stream(p + off, len - off, &mlen, &want, &no_clen);
+		if (r == FRAME_TOO_LONG || (r == FRAME_PARTIAL && want > STREAM_MAX_PENDING)) {
+			start_skip(an, s, ci, p + off, len - off, off == 0 ? first_frame : an->frame, r == FRAME_PARTIAL,
+				   want);
+			continue;
+		}
 		if (r == FRAME_PARTIAL) {
 			s->want = want;
 			break;
@@ -639,6 +766,7 @@ static size_t process(struct analyzer *an, struct stream *s, const struct stream
 		}
 		switch (s->mode) {
 		case SM_SIP:
+		case SM_SKIP:
 			return off + consume_sip(an, s, ci, p + off, len - off, first_frame);
 		case SM_RESYNC: {
 			/* A capture that began inside a TLS connection, the first
@@ -771,7 +899,7 @@ void stream_gap(struct analyzer *an, struct stream *s, const struct stream_conn_
 	}
 	if (s->mode == SM_IGNORE)
 		return;
-	bool partial = pending_is_message(s) || (s->mode == SM_WS && s->ws_in_msg);
+	bool partial = pending_is_message(s) || (s->mode == SM_WS && s->ws_in_msg) || s->mode == SM_SKIP;
 	if (partial)
 		an->st->tcp_partial_messages++;
 	input_error(an->st, "frame %llu: TCP %s -> %s: %llu bytes missing from the capture%s; resynchronising on the next SIP message",
@@ -794,6 +922,19 @@ void stream_end(struct analyzer *an, struct stream *s, const struct stream_conn_
 		struct stream_conn_info ici;
 		tls_inner_info(*ci->tls, ci, &ici);
 		stream_end(an, &(*ci->tls)->inner[ci->dir & 1], &ici, how);
+	}
+	if (s->mode == SM_SKIP) {
+		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+		endpoint_pair(ci, a, b);
+		an->st->tcp_partial_messages++;
+		if (s->skip.in_body)
+			input_error(an->st, "frame %llu: TCP %s -> %s: %s inside the oversized SIP message begun there (%llu bytes skipped, %llu more announced)",
+				    (unsigned long long)s->skip.frame, a, b, how, (unsigned long long)s->skip.skipped,
+				    (unsigned long long)s->skip.left);
+		else
+			input_error(an->st, "frame %llu: TCP %s -> %s: %s inside the oversized SIP message begun there (%llu bytes skipped, its header section never ended)",
+				    (unsigned long long)s->skip.frame, a, b, how, (unsigned long long)s->skip.skipped);
+		s->mode = SM_SIP;
 	}
 	if (pending_is_message(s) || (s->mode == SM_WS && s->ws_in_msg)) {
 		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];

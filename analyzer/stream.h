@@ -14,6 +14,21 @@ enum stream_mode {
 	SM_WS,          /* WebSocket frames after a successful Upgrade */
 	SM_TLS,
 	SM_IGNORE,      /* not SIP */
+	SM_SKIP,        /* the rest of an oversized SIP message, then SIP again */
+};
+
+/* An oversized SIP message being skipped (its first bytes were delivered as
+ * one malformed message): to the end of its head, found without buffering,
+ * then the Content-Length of its body. */
+struct stream_skip {
+	bool in_body;       /* the head has ended: skipping `left` body bytes */
+	bool have_clen;
+	bool line_cut;      /* the current head line is longer than `line` */
+	uint8_t nline;
+	uint8_t line[48];   /* the start of the current head line */
+	uint64_t clen, left;
+	uint64_t skipped;   /* bytes skipped so far */
+	uint64_t frame;     /* the message's first frame */
 };
 
 struct stream {
@@ -40,6 +55,7 @@ struct stream {
 	uint64_t cbase;        /* position of cp0[0] while process() runs */
 	const uint8_t *cp0;
 	uint64_t ws_start;     /* position of the WebSocket message being assembled */
+	struct stream_skip skip; /* SM_SKIP */
 };
 
 struct tls_flow;

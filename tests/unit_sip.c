@@ -1,5 +1,6 @@
 /* unit_sip.c - the SIP head parser, list/param splitting and typed accessors,
  * every input placed before a guard page. */
+#include "../analyzer/internal.h"
 #include "../analyzer/sip.h"
 #include "../analyzer/sipmsg.h"
 #include "tap.h"
@@ -182,6 +183,46 @@ static void test_malformed_messages(void)
 	sip_msg_free(m);
 }
 
+/* The head must end within SIP_MAX_HEAD bytes, blank line included: a line
+ * running past it is too long, complete or not, and a stream framer sees a
+ * message it must skip, not bytes that are not SIP (issue 15). */
+static void test_head_limit(void)
+{
+	const char *start = "INVITE sip:b@h SIP/2.0\r\nCall-ID: x\r\nX-Big: ";
+	size_t sl = strlen(start);
+	size_t cap = SIP_MAX_HEAD + 4096;
+	char *b = malloc(cap);
+	memcpy(b, start, sl);
+	memset(b + sl, 'a', cap - sl);
+	struct sip_start st;
+	struct sip_header h[8];
+	size_t nh = 8, mlen, want;
+	const char *err;
+	bool nocl;
+	/* a header line running past 64 KiB, not ended yet */
+	int r = parse(b, SIP_MAX_HEAD + 100, &st, h, &nh, &err);
+	CHECK(r == SIP_PARSE_INVALID && err == sip_err_head_too_long, "a partial head past 64 KiB is too long (%d)", r);
+	nh = 8;
+	r = parse(b, SIP_MAX_HEAD - 100, &st, h, &nh, &err);
+	CHECK(r == SIP_PARSE_PARTIAL, "a partial head under 64 KiB is partial (%d)", r);
+	/* the same line ended, with the blank line, past 64 KiB */
+	memcpy(b + SIP_MAX_HEAD + 10, "\r\n\r\n", 4);
+	nh = 8;
+	r = parse(b, SIP_MAX_HEAD + 14, &st, h, &nh, &err);
+	CHECK(r == SIP_PARSE_INVALID && err == sip_err_head_too_long, "a complete head of 64 KiB + 14 is too long (%d)", r);
+	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD + 14, &mlen, &want, &nocl) == FRAME_TOO_LONG,
+	      "stream framing: too long, not 'not SIP'");
+	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD - 100, &mlen, &want, &nocl) == FRAME_PARTIAL,
+	      "stream framing: under 64 KiB still partial");
+	/* a head ending exactly at 64 KiB */
+	memset(b + sl, 'a', cap - sl);
+	memcpy(b + SIP_MAX_HEAD - 4, "\r\n\r\n", 4);
+	nh = 8;
+	r = parse(b, SIP_MAX_HEAD + 50, &st, h, &nh, &err);
+	CHECK(r == SIP_MAX_HEAD, "a head of exactly 64 KiB parses (%d)", r);
+	free(b);
+}
+
 int main(void)
 {
 	test_request();
@@ -189,5 +230,6 @@ int main(void)
 	test_invalid();
 	test_lists_and_params();
 	test_malformed_messages();
+	test_head_limit();
 	return tap_done();
 }
