@@ -59,7 +59,21 @@ struct callstore {
 	 * then the SDP of every open call is indexed, and later SDP as it
 	 * comes. A capture without media costs nothing. */
 	bool media_on;
+	/* The memory bound: what the calls in progress hold, the limit (0
+	 * none), and the calls finalised early, remembered so that a later
+	 * message of one starts a call that says it continues it. */
+	size_t mem, max_mem, peak_mem;
+	uint64_t nearly;
+	struct tomb *tombs; /* TOMBS entries, direct-mapped by hash */
 };
+
+/* A call finalised early: until when a message of its Call-ID continues it. */
+struct tomb {
+	uint64_t key; /* hash of input and Call-ID, 0 empty */
+	uint64_t seq;
+	int64_t until_ns;
+};
+#define TOMBS 65536
 
 static void list_unlink(struct callstore *cs, struct call *c)
 {
@@ -857,6 +871,41 @@ static void on_register(struct callstore *cs, struct call *c, struct call_msg *c
 	b->expires_ns = exp > 0 ? now + exp * 1000000000LL : -1; /* 0: unregistered */
 }
 
+/* ---- the memory bound ---- */
+
+/* What a call holds, as the bound counts it: its arrays by capacity and
+ * its messages (struct, bytes, allocator overhead); B2BUA index entries
+ * and media state are small and bounded per call. */
+static size_t call_mem(const struct call *c)
+{
+	return sizeof *c + c->call_id_len + 1 + (size_t)c->msgs_cap * sizeof *c->msgs +
+	       (size_t)c->txns_cap * sizeof *c->txns + (size_t)c->txn_tab_size * sizeof *c->txn_tab +
+	       (size_t)c->dialogs_cap * sizeof *c->dialogs + (size_t)c->sdp_cap * sizeof *c->sdp +
+	       (size_t)c->links_cap * sizeof *c->links + c->msg_bytes;
+}
+
+static uint64_t tomb_key(const struct call *c)
+{
+	uint64_t h = ((uint64_t)call_hash(c->call_id, c->call_id_len, c->input) << 32) |
+		     hash_bytes(c->call_id, c->call_id_len, c->input ^ 0x9e3779b9u);
+	return h ? h : 1;
+}
+
+void callstore_set_max_memory(struct callstore *cs, size_t bytes)
+{
+	cs->max_mem = bytes;
+}
+
+uint64_t callstore_early_count(const struct callstore *cs)
+{
+	return cs->nearly;
+}
+
+size_t callstore_peak_memory(const struct callstore *cs)
+{
+	return cs->peak_mem;
+}
+
 /* ---- finalisation ---- */
 
 static void finalise(struct callstore *cs, struct call *c)
@@ -868,6 +917,7 @@ static void finalise(struct callstore *cs, struct call *c)
 		pp = &(*pp)->hnext;
 	*pp = c->hnext;
 	cs->ncalls--;
+	cs->mem -= c->mem;
 	link_unindex(cs, c);
 	media_finish_call(cs->media, c);
 	call_finish(c);
@@ -894,6 +944,58 @@ static void expire(struct callstore *cs)
 		while ((c = cs->lists[l].head) && c->end_ns + list_linger_ns[l] < cs->now)
 			finalise(cs, c);
 	}
+}
+
+/* Finalises c before it is over, because of the memory bound: marked, and
+ * remembered until its messages could still come (the rest of its linger;
+ * a confirmed dialog: to the end of the input). */
+static void finalise_early(struct callstore *cs, struct call *c)
+{
+	c->early = true;
+	c->capture_end_ns = cs->now;
+	cs->nearly++;
+	if (!cs->tombs)
+		cs->tombs = xcalloc(TOMBS, sizeof *cs->tombs);
+	uint64_t k = tomb_key(c);
+	int64_t linger = list_linger_ns[c->list];
+	struct tomb *t = &cs->tombs[k & (TOMBS - 1)];
+	t->key = k;
+	t->seq = c->seq;
+	t->until_ns = linger < 0 ? INT64_MAX : (c->end_ns > cs->now ? c->end_ns : cs->now) + linger;
+	finalise(cs, c);
+}
+
+/* The call to give up first: one that is over and only waiting out the
+ * retransmission window, the one whose window ends first; else the call
+ * in progress least recently active. */
+static struct call *bound_victim(struct callstore *cs)
+{
+	struct call *best = NULL;
+	int64_t best_t = INT64_MAX;
+	for (int l = L_DONE_INVITE; l <= L_DONE_OTHER; l++) {
+		struct call *c = cs->lists[l].head;
+		if (c && c->end_ns + list_linger_ns[l] < best_t) {
+			best = c;
+			best_t = c->end_ns + list_linger_ns[l];
+		}
+	}
+	if (best)
+		return best;
+	for (int l = L_PENDING; l < L_COUNT; l++) {
+		struct call *c = cs->lists[l].head;
+		if (c && c->end_ns < best_t) {
+			best = c;
+			best_t = c->end_ns;
+		}
+	}
+	return best;
+}
+
+static void bound(struct callstore *cs)
+{
+	struct call *c;
+	while (cs->mem > cs->max_mem && (c = bound_victim(cs)))
+		finalise_early(cs, c);
 }
 
 static int list_for(const struct call *c)
@@ -925,7 +1027,16 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 		cs->bucket[h & (cs->nbuckets - 1)] = c;
 		cs->ncalls++;
 		list_append(cs, c, L_DONE_OTHER);
+		if (cs->tombs) {
+			uint64_t k = tomb_key(c);
+			struct tomb *t = &cs->tombs[k & (TOMBS - 1)];
+			if (t->key == k && ns <= t->until_ns) {
+				c->continues = t->seq + 1;
+				t->key = 0;
+			}
+		}
 	}
+	c->msg_bytes += sizeof *m + m->raw_len + 1 + (size_t)m->ncarriers * sizeof *m->carriers + 16;
 	call_add_msg(c, m);
 	struct call_msg *cm = &c->msgs[c->nmsgs - 1];
 	on_links(cs, c, cm);
@@ -934,7 +1045,16 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 		media_on_msg(cs->media, c, (int32_t)c->nmsgs - 1);
 	list_unlink(cs, c);
 	list_append(cs, c, list_for(c));
+	size_t mem = call_mem(c);
+	cs->mem += mem - c->mem;
+	c->mem = mem;
+	if (cs->mem > cs->peak_mem)
+		cs->peak_mem = cs->mem;
+	if (cs->max_mem && c->mem > cs->max_mem / 8)
+		finalise_early(cs, c); /* one call may not hold it all */
 	expire(cs);
+	if (cs->max_mem)
+		bound(cs);
 	sip_msg_compact_all(); /* waiting calls keep bytes, not header indexes */
 }
 
@@ -971,6 +1091,8 @@ void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns)
 	}
 	media_end_input(cs->media, input);
 	cs->media_on = false;
+	if (cs->tombs)
+		memset(cs->tombs, 0, TOMBS * sizeof *cs->tombs);
 	/* every call of the input is final now; the next input has a clock
 	 * of its own (it may well be older than this one) */
 	cs->now = INT64_MIN;
@@ -1017,5 +1139,6 @@ void callstore_free(struct callstore *cs)
 	free(cs->lkbucket);
 	free(cs->bbucket);
 	free(cs->bucket);
+	free(cs->tombs);
 	free(cs);
 }

@@ -181,7 +181,13 @@ struct call {
 	int64_t setup_ns;               /* INVITE → first 18x/2xx, -1 */
 	int64_t duration_ns;            /* answer → what until says, -1 when never answered */
 	enum call_until until;
-	int64_t capture_end_ns;         /* last packet of the input when finalised by its end, else -1 */
+	int64_t capture_end_ns;         /* last packet of the input when finalised by its end, the
+					 * moment the memory bound finalised it (early), else -1 */
+	/* The memory bound (callstore_set_max_memory) finalised it before it
+	 * was over: rules do not judge what had not happened yet. */
+	bool early;
+	uint64_t continues;    /* seq + 1 of the call of the same Call-ID finalised early
+				* that this one continues, 0 none */
 	uint32_t findings;     /* filled by whoever runs the rules */
 
 	/* Media (media.c): the RTP streams tied to the call, set when the call
@@ -199,6 +205,8 @@ struct call {
 	struct link_ent *link_ents; /* B2BUA index entries this call owns */
 	unsigned nlink_ents;
 	int64_t link_close_ns; /* setup window: INT64_MAX open, else its end */
+	size_t mem;        /* bytes it holds, as the memory bound counts them */
+	size_t msg_bytes;  /* of which its messages */
 };
 
 /* Store-level registration binding per AoR (for expiry checks). */
@@ -223,6 +231,16 @@ struct callstore;
 
 /* done: receives each finalised call (then the store frees it). */
 struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void *ud);
+/* Bounds the memory of the calls in progress to about bytes (0: no bound,
+ * the default). Over the bound, the calls that are over but waiting out
+ * the retransmission window are finalised first, then the calls least
+ * recently active; one call alone holds at most an eighth of the bound.
+ * Each is finalised early (struct call.early) and a later message of its
+ * Call-ID starts a call that continues it (struct call.continues). */
+void callstore_set_max_memory(struct callstore *cs, size_t bytes);
+/* Calls finalised early so far, and the most memory held at once. */
+uint64_t callstore_early_count(const struct callstore *cs);
+size_t callstore_peak_memory(const struct callstore *cs);
 /* Takes ownership of m; may finalise calls that have gone quiet. */
 void callstore_add(struct callstore *cs, struct sip_msg *m);
 /* The input's capture ended at end_ns: finalises all its calls, in order of

@@ -228,6 +228,7 @@ static void on_call(void *ud, struct call *c)
 	t->calls++;
 	t->by_kind[c->kind]++;
 	t->by_state[c->state]++;
+	t->early += c->early;
 
 	bool show = filter_call(&a->opt.filter, c);
 	if (show)
@@ -616,6 +617,7 @@ int main(int argc, char **argv)
 	rep->inputs = xcalloc(ninputs, sizeof *rep->inputs);
 	rep->tally = xcalloc(ninputs, sizeof *rep->tally);
 	app.store = callstore_new(on_call, on_lapse, &app);
+	callstore_set_max_memory(app.store, app.opt.max_memory);
 	for (size_t i = 0; i < app.opt.nlink_headers; i++) {
 		char err[400];
 		if (!callstore_link_header(app.store, app.opt.link_headers[i], err, sizeof err))

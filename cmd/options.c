@@ -100,6 +100,15 @@ void options_usage(FILE *f, bool view)
 	      "                        matches GLOB (repeatable: any may match)\n"
 	      "      --exclude GLOB    not files or directories that match GLOB (repeatable)\n"
 	      "\n"
+	      "Memory (the calls in progress; the rest of sipaudit holds a few MB):\n"
+	      "      --max-memory SIZE  at most SIZE bytes (K, M, G: binary units; default\n"
+	      "                        192M; 0: no bound). Over it, the calls waiting for\n"
+	      "                        stray retransmissions are finalised first, then\n"
+	      "                        the least recently active; one call may hold an\n"
+	      "                        eighth. Such calls are marked as finalised early\n"
+	      "                        and counted; a later message starts a call that\n"
+	      "                        continues it\n"
+	      "\n"
 	      "TLS (SIP over TLS and secure WebSocket, decrypted when the keys are known):\n"
 	      "      --keylog FILE     TLS secrets in NSS key log format (what SSLKEYLOGFILE\n"
 	      "                        makes GnuTLS, OpenSSL, browsers write); repeatable.\n"
@@ -393,12 +402,38 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 	return r;
 }
 
+/* "192M", "1G", "65536", "512KiB": bytes, binary units. */
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return false;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (shift && (*end == 'i' || *end == 'I'))
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || v > (SIZE_MAX >> shift))
+		return false;
+	*out = (size_t)v << shift;
+	return true;
+}
+
 /* ---- command line ---- */
 
 enum {
 	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
 	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO, OPT_KEYLOG, OPT_INCLUDE, OPT_EXCLUDE, OPT_BASELINE, OPT_WRITE_BASELINE,
+	OPT_MAX_MEMORY,
 };
 
 static const struct option longopts[] = {
@@ -433,6 +468,7 @@ static const struct option longopts[] = {
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -443,6 +479,7 @@ int options_parse(struct options *o, int argc, char **argv)
 {
 	memset(o, 0, sizeof *o);
 	o->format = FMT_TEXT;
+	o->max_memory = DEFAULT_MAX_MEMORY;
 	o->table = true;
 	o->fail_on = SEV_ERROR;
 	ruleset_default(&o->rs);
@@ -591,6 +628,10 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_EXCLUDE:
 			push_arg(&o->excludes, &o->nexcludes, optarg);
+			break;
+		case OPT_MAX_MEMORY:
+			if (!parse_size(optarg, &o->max_memory))
+				r = usage_error("--max-memory: '%s' is not a size (a number, then K, M or G)", optarg);
 			break;
 		case 'h':
 			options_usage(stdout, o->view);

@@ -2,6 +2,8 @@
 #ifndef SIPAUDIT_OPTIONS_H
 #define SIPAUDIT_OPTIONS_H
 
+#define DEFAULT_MAX_MEMORY ((size_t)192 << 20) /* --max-memory */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -49,6 +51,7 @@ struct options {
 	const char *split;      /* --split DIR: one capture file per call */
 	bool with_linked;       /* --with-linked: B2BUA legs go with the call */
 	const char *audio;      /* --audio DIR: RTP streams as WAV */
+	size_t max_memory;      /* --max-memory: bound on the calls in progress, 0 none */
 	const char **keylogs;   /* --keylog FILE..., NULL: $SSLKEYLOGFILE */
 	size_t nkeylogs;
 	const char *baseline, *write_baseline; /* --baseline, --write-baseline FILE */

@@ -17,9 +17,11 @@ struct input_tally {
 	uint64_t calls;
 	uint64_t by_kind[KIND_COUNT];
 	uint64_t by_state[STATE_COUNT];
+	uint64_t early; /* finalised early under the memory bound */
 };
 
 struct text_table;
+struct jsonw;
 
 /* An RTP stream no call's SDP explained, kept for the end of the report. */
 struct orphan_stream {

@@ -206,8 +206,15 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 		}
 		ll += (size_t)n;
 	}
-	int n = fprintf(t->tmp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%d\t%s\n", tod, from, to, call_kind_name(c->kind),
-			call_state_name(c->state), code, dur, nf, worst, legs);
+	/* the memory bound cut it, or it continues a call that was cut */
+	char note[96] = "";
+	if (c->continues)
+		snprintf(note, sizeof note, "continues #%llu%s", (unsigned long long)call_number(c->continues - 1),
+			 c->early ? "; " : "");
+	if (c->early)
+		strcat(note, "finalised early under the memory bound");
+	int n = fprintf(t->tmp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%zu\t%d\t%s\t%s\n", tod, from, to, call_kind_name(c->kind),
+			call_state_name(c->state), code, dur, nf, worst, legs, note);
 	if (n < 0)
 		t->failed = true;
 	else
@@ -399,8 +406,8 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 			return;
 		}
 		line[strcspn(line, "\n")] = 0;
-		char *f[10];
-		split(line, f, 10);
+		char *f[11];
+		split(line, f, 11);
 		unsigned long long nf = strtoull(f[7], NULL, 10);
 		int worst = atoi(f[8]);
 		struct late key = { ref->number, 0 };
@@ -422,6 +429,8 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 		open |= ref->no_bye;
 		if (f[9][0])
 			fprintf(out, "%6s  %sleg of %s%s\n", "", p.dim, f[9], p.off);
+		if (f[10][0])
+			fprintf(out, "%6s  %s%s%s\n", "", p.dim, f[10], p.off);
 	}
 	if (open)
 		fprintf(out, "%6s  duration+: no BYE in the capture; measured from the answer to the call's last RTP packet or\n"
@@ -834,6 +843,8 @@ static void summary_line(struct report *r, size_t i)
 			if (t->by_state[k])
 				plural(out, &open, t->by_state[k], call_state_name((enum call_state)k));
 		fputc(')', out);
+		if (t->early)
+			fprintf(out, ", %llu finalised early under the memory bound", (unsigned long long)t->early);
 	}
 	if (st->tls_flows) {
 		uint64_t dec = st->tls_decrypted, part = st->tls_partial, nd = st->tls_flows - dec - part;

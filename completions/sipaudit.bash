@@ -21,7 +21,7 @@ _sipaudit()
 	fi
 	local opts="--format --output --ladder --no-table --each --color --progress --quiet
 		--fail-on --disable --enable --severity --baseline --write-baseline --list-rules --config --no-config
-		--link-header --write --split --with-linked --audio --include --exclude --keylog
+		--link-header --write --split --with-linked --audio --include --exclude --keylog --max-memory
 		--call-id --user --method --status --rule --only --help --version
 		-f -o -l -q -h -V"
 	local list

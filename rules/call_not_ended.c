@@ -5,7 +5,7 @@
 
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
-	if (!c->ended_input)
+	if (!c->ended_input || c->early) /* early: its BYE may still come, in the call that continues it */
 		return;
 	for (uint32_t i = 0; i < c->ndialogs; i++) {
 		const struct dialog *d = &c->dialogs[i];

@@ -21,6 +21,9 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		 * ones by Timer B/F passing with the call still in the capture. */
 		if (t->req_count < 2 && !(reliable && c->end_ns - t->start_ns >= SIP_TIMER_B_NS))
 			continue;
+		/* finalised early by the memory bound: a response could still come */
+		if (c->early && c->capture_end_ns - t->start_ns < SIP_TIMER_B_NS)
+			continue;
 		if (!f)
 			f = finding_new(ctx, c, SEV_ERROR);
 		for (int32_t k = t->last_msg; k >= 0; k = c->msgs[k].prev_in_txn)

@@ -57,6 +57,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		bool reliable = req->transport != TRANSPORT_UDP;
 		if (last->req_count < 2 && !(reliable && c->end_ns - last->start_ns >= SIP_TIMER_B_NS))
 			return; /* the capture ended too soon to tell */
+		if (c->early && c->capture_end_ns - last->start_ns < SIP_TIMER_B_NS)
+			return; /* finalised early by the memory bound: an answer could still come */
 		char dst[ENDPOINT_STRLEN];
 		endpoint_format(&req->dst, dst, sizeof dst);
 		snprintf(buf, sizeof buf, "%s to %s got no response at all (%u copies)", label, dst, last->req_count);
@@ -82,7 +84,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		hint = "Compare the realm and username in Authorization with the challenge; check the password; if "
 		       "the challenge says stale=true, the UA must retry with the new nonce.";
 	} else if (st == 401 || st == 407) {
-		if (c->end_ns - msg_ns(fin) < 5000000000LL)
+		if (c->end_ns - msg_ns(fin) < 5000000000LL ||
+		    (c->early && c->capture_end_ns - msg_ns(fin) < 5000000000LL))
 			return; /* the UA may be about to answer the challenge */
 		snprintf(buf, sizeof buf, "%s was challenged (%s) and the UA never answered with credentials", label, resp);
 		summary_fmt = buf;
