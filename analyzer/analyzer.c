@@ -128,20 +128,57 @@ uint8_t *analyzer_scratch(struct analyzer *an, size_t n)
 	return an->scratch;
 }
 
+struct input_error_kind {
+	const char *fmt;
+	unsigned listed;
+	uint64_t more;
+	char last[320]; /* the latest one not listed */
+};
+
 void input_error(struct input_stats *st, const char *fmt, ...)
 {
-	if (st->nerrors >= INPUT_MAX_ERRORS) {
-		st->errors_dropped++;
-		return;
-	}
+	struct input_error_kind *k = NULL;
+	if (!st->error_kinds)
+		st->error_kinds = xcalloc(INPUT_ERROR_KINDS, sizeof *st->error_kinds);
+	for (unsigned i = 0; i < INPUT_ERROR_KINDS; i++)
+		if (st->error_kinds[i].fmt == fmt || !st->error_kinds[i].fmt) {
+			k = &st->error_kinds[i];
+			k->fmt = fmt;
+			break;
+		}
 	va_list ap;
 	va_start(ap, fmt);
+	if (st->nerrors >= INPUT_MAX_ERRORS || (k && k->listed >= INPUT_ERRORS_PER_KIND)) {
+		st->errors_dropped++;
+		if (k) {
+			k->more++;
+			vsnprintf(k->last, sizeof k->last, fmt, ap);
+		}
+		va_end(ap);
+		return;
+	}
 	char *s;
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
-	if (s)
+	if (s) {
 		st->errors[st->nerrors++] = s;
+		if (k)
+			k->listed++;
+	}
+}
+
+void input_error_summary(struct input_stats *st)
+{
+	for (unsigned i = 0; st->error_kinds && i < INPUT_ERROR_KINDS; i++) {
+		struct input_error_kind *k = &st->error_kinds[i];
+		if (!k->more || st->nerrors >= INPUT_MAX_ERRORS + INPUT_ERROR_KINDS)
+			continue;
+		char *s;
+		if (asprintf(&s, "%s (the last of %llu like this not listed)", k->last, (unsigned long long)k->more) >= 0)
+			st->errors[st->nerrors++] = s;
+		k->more = 0;
+	}
 }
 
 void input_stats_release(struct input_stats *st)
@@ -149,6 +186,8 @@ void input_stats_release(struct input_stats *st)
 	for (unsigned i = 0; i < st->nerrors; i++)
 		free(st->errors[i]);
 	st->nerrors = 0;
+	free(st->error_kinds);
+	st->error_kinds = NULL;
 	free(st->tls_notes);
 	st->tls_notes = NULL;
 	st->ntls_notes = 0;
@@ -220,6 +259,7 @@ void analyzer_end_input(struct analyzer *an)
 	if (an->frag)
 		ipfrag_expire(an, true);
 	sctp_release(an, true);
+	input_error_summary(an->st);
 	keylog_free(an->capture_keylog); /* the TLS flows that used it have ended */
 	an->capture_keylog = NULL;
 	an->st = NULL;

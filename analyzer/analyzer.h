@@ -9,7 +9,14 @@
 #include "rtp.h"
 #include "sipmsg.h"
 
+/* Problems listed per input: at most INPUT_MAX_ERRORS, of which at most
+ * INPUT_ERRORS_PER_KIND of one kind (one message format), so a flood of one
+ * problem does not hide the others; the rest are counted, and each kind
+ * that had more gets one last line at the end of the input (its last
+ * occurrence and how many were not listed). */
 #define INPUT_MAX_ERRORS 50
+#define INPUT_ERRORS_PER_KIND 10
+#define INPUT_ERROR_KINDS 32
 /* Timestamps are clamped to +-TS_SEC_MAX seconds so nanosecond arithmetic never overflows. */
 #define TS_SEC_MAX 9000000000LL
 #define INPUT_MAX_LINKTYPES 8
@@ -70,9 +77,10 @@ struct input_stats {
 	uint64_t tcp_capped;          /* streams that hit the per-stream byte cap */
 
 	/* Messages for the user: "frame N: reason". */
-	char *errors[INPUT_MAX_ERRORS];
+	char *errors[INPUT_MAX_ERRORS + INPUT_ERROR_KINDS];
 	unsigned nerrors;
-	uint64_t errors_dropped; /* beyond INPUT_MAX_ERRORS */
+	uint64_t errors_dropped; /* not listed (see INPUT_MAX_ERRORS) */
+	struct input_error_kind *error_kinds; /* per message format (analyzer.c) */
 
 	bool opened;   /* the file was recognised as a capture */
 	bool complete; /* read to its end without damage */
@@ -145,8 +153,12 @@ void analyzer_packet(struct analyzer *an, uint64_t frame, int64_t ts_sec, uint32
 		     int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 void analyzer_end_input(struct analyzer *an);
 
-/* Records a user-facing error for the current input ("frame N: ..."). */
+/* Records a user-facing error for the current input ("frame N: ..."); fmt
+ * (a string literal) is its kind. */
 void input_error(struct input_stats *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The end of an input: one line per kind of problem that was not all
+ * listed (analyzer_end_input calls it). */
+void input_error_summary(struct input_stats *st);
 void input_stats_release(struct input_stats *st);
 
 /* LINKTYPE_* name as INDEX-style short names ("ether", "linux-sll"...). */
