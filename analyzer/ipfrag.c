@@ -15,6 +15,7 @@
 #define FRAG_MAX_DATAGRAM 65535u + 8u
 #define FRAG_MAX_IV 64           /* received ranges tracked per datagram */
 #define FRAG_BUCKETS 4096
+#define FRAG_MAX_COUNT 65536     /* datagrams in reassembly at once */
 
 struct fragdg {
 	struct fragdg *hnext;
@@ -86,7 +87,11 @@ void ipfrag_free(struct ipfrag *f)
 	free(f);
 }
 
-static void report_incomplete(struct analyzer *an, struct fragdg *d, const char *why)
+enum incomplete { INC_TIMEOUT, INC_END, INC_EVICTED, INC_TOO_MANY };
+
+/* One message format per reason: each is a kind of its own in the input's
+ * problem list, so a flood of evictions does not hide the others. */
+static void report_incomplete(struct analyzer *an, struct fragdg *d, enum incomplete why)
 {
 	struct endpoint s = { .family = d->family }, t = { .family = d->family };
 	memcpy(s.ip, d->src, 16);
@@ -95,19 +100,32 @@ static void report_incomplete(struct analyzer *an, struct fragdg *d, const char 
 	endpoint_format_ip(&s, a, sizeof a);
 	endpoint_format_ip(&t, b, sizeof b);
 	an->st->frag_incomplete++;
-	if (d->total)
-		input_error(an->st, "frame %llu: IPv%u datagram id 0x%x %s -> %s never completed (%s): %u of %u bytes in %u fragments",
-			    (unsigned long long)d->first_frame, d->family, d->id, a, b, why, d->have, d->total, d->nfrags);
-	else
-		input_error(an->st, "frame %llu: IPv%u datagram id 0x%x %s -> %s never completed (%s): last fragment missing, %u bytes in %u fragments",
-			    (unsigned long long)d->first_frame, d->family, d->id, a, b, why, d->have, d->nfrags);
+	unsigned long long fr = d->first_frame;
+#define INC(reason)                                                                                                   \
+	do {                                                                                                          \
+		if (d->total)                                                                                         \
+			input_error(an->st, "frame %llu: IPv%u datagram id 0x%x %s -> %s never completed (" reason    \
+					    "): %u of %u bytes in %u fragments",                                     \
+				    fr, d->family, d->id, a, b, d->have, d->total, d->nfrags);                        \
+		else                                                                                                  \
+			input_error(an->st, "frame %llu: IPv%u datagram id 0x%x %s -> %s never completed (" reason    \
+					    "): last fragment missing, %u bytes in %u fragments",                    \
+				    fr, d->family, d->id, a, b, d->have, d->nfrags);                                  \
+	} while (0)
+	switch (why) {
+	case INC_TIMEOUT: INC("timed out"); break;
+	case INC_END: INC("capture ended"); break;
+	case INC_EVICTED: INC("evicted by the reassembly memory cap"); break;
+	case INC_TOO_MANY: INC("too many fragments"); break;
+	}
+#undef INC
 }
 
 void ipfrag_expire(struct analyzer *an, bool flush)
 {
 	struct ipfrag *f = an->frag;
 	while (f->oldest && (flush || f->oldest->first_sec + FRAG_TIMEOUT < an->now)) {
-		report_incomplete(an, f->oldest, flush ? "capture ended" : "timed out");
+		report_incomplete(an, f->oldest, flush ? INC_END : INC_TIMEOUT);
 		unlink_dg(f, f->oldest);
 	}
 }
@@ -161,6 +179,21 @@ static bool add_range(struct fragdg *d, uint32_t s, uint32_t e, const uint8_t *p
 	return true;
 }
 
+/* Makes room for `need` more bytes (and one more datagram) under the caps
+ * by evicting the oldest datagrams, reported; never `keep`, the one that
+ * needs the room: a flood of datagrams that never complete must not starve
+ * the ones still arriving. */
+static void evict(struct analyzer *an, struct ipfrag *f, size_t need, struct fragdg *keep)
+{
+	while (f->mem + need > FRAG_MEM_CAP || (!keep && f->count >= FRAG_MAX_COUNT)) {
+		struct fragdg *o = f->oldest == keep ? keep->newer : f->oldest;
+		if (!o)
+			return;
+		report_incomplete(an, o, INC_EVICTED);
+		unlink_dg(f, o);
+	}
+}
+
 void ipfrag_add(struct analyzer *an, int depth, uint8_t family, const uint8_t *src, const uint8_t *dst,
 		uint32_t id, uint8_t proto, uint32_t offset, bool more, const uint8_t *p, size_t len)
 {
@@ -181,10 +214,7 @@ void ipfrag_add(struct analyzer *an, int depth, uint8_t family, const uint8_t *s
 		      memcmp(d->dst, dst, alen) == 0 && (family == 6 || d->proto == proto)))
 		d = d->hnext;
 	if (!d) {
-		while (f->oldest && (f->mem + 2048 > FRAG_MEM_CAP || f->count >= 65536)) {
-			report_incomplete(an, f->oldest, "evicted by the reassembly memory cap");
-			unlink_dg(f, f->oldest);
-		}
+		evict(an, f, 2048, NULL);
 		d = xcalloc(1, sizeof *d);
 		d->family = family;
 		d->proto = proto;
@@ -211,6 +241,7 @@ void ipfrag_add(struct analyzer *an, int depth, uint8_t family, const uint8_t *s
 			ncap *= 2;
 		if (ncap > FRAG_MAX_DATAGRAM)
 			ncap = FRAG_MAX_DATAGRAM;
+		evict(an, f, ncap - d->cap, d);
 		if (f->mem + (ncap - d->cap) > FRAG_MEM_CAP) {
 			an->st->frag_dropped++;
 			input_error(an->st, "frame %llu: IP fragment dropped: reassembly memory cap reached",
@@ -235,7 +266,7 @@ void ipfrag_add(struct analyzer *an, int depth, uint8_t family, const uint8_t *s
 		d->frames[d->nframes++] = an->frame;
 	}
 	if (!add_range(d, offset, end, p)) {
-		report_incomplete(an, d, "too many fragments");
+		report_incomplete(an, d, INC_TOO_MANY);
 		unlink_dg(f, d);
 		return;
 	}
