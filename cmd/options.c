@@ -102,7 +102,7 @@ void options_usage(FILE *f, bool view)
 	      "\n"
 	      "Memory (the calls in progress; the rest of sipaudit holds a few MB):\n"
 	      "      --max-memory SIZE  at most SIZE bytes (K, M, G: binary units; default\n"
-	      "                        192M; 0: no bound). Over it, the calls waiting for\n"
+	      "                        128M; 0: no bound). Over it, the calls waiting for\n"
 	      "                        stray retransmissions are finalised first, then\n"
 	      "                        the least recently active; one call may hold an\n"
 	      "                        eighth. Such calls are marked as finalised early\n"
@@ -402,7 +402,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 	return r;
 }
 
-/* "192M", "1G", "65536", "512KiB": bytes, binary units. */
+/* "128M", "1G", "65536", "512KiB": bytes, binary units. */
 static bool parse_size(const char *s, size_t *out)
 {
 	char *end;

@@ -2,7 +2,7 @@
 #ifndef SIPAUDIT_OPTIONS_H
 #define SIPAUDIT_OPTIONS_H
 
-#define DEFAULT_MAX_MEMORY ((size_t)192 << 20) /* --max-memory */
+#define DEFAULT_MAX_MEMORY ((size_t)128 << 20) /* --max-memory */
 
 #include <stdbool.h>
 #include <stddef.h>
