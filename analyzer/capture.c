@@ -3,7 +3,10 @@
  * allows interfaces of different link types in one file, which libpcap
  * refuses), gzip detected by magic and read through zlib, "-" for stdin.
  * Damage stops the reading with a message naming the frame; everything
- * before it has been analysed. */
+ * before it has been analysed. In pcapng, a block whose length lies is
+ * skipped to the next block that holds together (its type, a sane length,
+ * the same length at its end), and a packet whose captured length lies is
+ * skipped: the rest of the file is read. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -157,6 +160,11 @@ static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct 
 
 #define PCAPNG_MAX_BLOCK (256u << 20)
 #define PCAPNG_MAX_IFACES 256
+#define PCAPNG_SHB 0x0a0d0d0au
+#define NG_CHUNK (1u << 16)
+/* An EPB whose block length exceeds what its packet needs by more than this
+ * (room for options) is lying: found without reading what it claims. */
+#define NG_MAX_EPB_OPTIONS (1u << 20)
 
 struct ngiface {
 	int linktype;
@@ -165,14 +173,19 @@ struct ngiface {
 	bool reported;
 };
 
+/* The file through a window: buf[start..end) holds the bytes from file
+ * offset pos on, so a block whose length lies can be looked past without
+ * reading the file twice. */
 struct ngreader {
 	FILE *fp;
 	bool swap;
+	bool have_shb;
+	bool eof;
 	uint8_t *buf;
-	size_t cap;
+	size_t cap, start, end;
 	struct ngiface ifc[PCAPNG_MAX_IFACES];
 	unsigned nifc;
-	uint64_t pos; /* file offset of the next block */
+	uint64_t pos;
 };
 
 static uint32_t ng32(const struct ngreader *r, const uint8_t *p)
@@ -183,6 +196,110 @@ static uint32_t ng32(const struct ngreader *r, const uint8_t *p)
 static uint16_t ng16(const struct ngreader *r, const uint8_t *p)
 {
 	return r->swap ? rd_be16(p) : rd_le16(p);
+}
+
+/* Makes the next n bytes of the file (from pos) available at buf + start,
+ * as far as the file has them; returns how many are (at most n). Reads only
+ * what is asked for (in 64 KiB steps), so a length that lies costs no more
+ * memory than the file holds after it. */
+static size_t ng_fill(struct ngreader *r, size_t n)
+{
+	size_t have = r->end - r->start;
+	if (have >= n || r->eof)
+		return have < n ? have : n;
+	if (r->start + n > r->cap) {
+		memmove(r->buf, r->buf + r->start, have);
+		r->start = 0;
+		r->end = have;
+		if (n > r->cap) {
+			size_t nc = r->cap ? r->cap * 2 : NG_CHUNK;
+			if (nc < n)
+				nc = n;
+			r->buf = xrealloc(r->buf, nc);
+			r->cap = nc;
+		}
+	}
+	while (r->end - r->start < n && !r->eof) {
+		size_t want = n - (r->end - r->start);
+		if (want < NG_CHUNK)
+			want = NG_CHUNK;
+		if (want > r->cap - r->end)
+			want = r->cap - r->end;
+		size_t got = fread(r->buf + r->end, 1, want, r->fp);
+		r->end += got;
+		if (got < want)
+			r->eof = true;
+	}
+	have = r->end - r->start;
+	return have < n ? have : n;
+}
+
+static void ng_consume(struct ngreader *r, size_t n)
+{
+	r->start += n;
+	r->pos += n;
+}
+
+/* The byte order a section header at p announces; false when its magic is
+ * neither. */
+static bool ng_shb_order(const uint8_t *p, bool *swap)
+{
+	if (rd_le32(p + 8) == 0x1a2b3c4d)
+		*swap = false;
+	else if (rd_be32(p + 8) == 0x1a2b3c4d)
+		*swap = true;
+	else
+		return false;
+	return true;
+}
+
+/* Does a block that holds together start at the window's start: a known
+ * type, a length that is sane, and the same length at its end? */
+static bool ng_block_ok(struct ngreader *r)
+{
+	if (ng_fill(r, 12) < 12)
+		return false;
+	const uint8_t *h = r->buf + r->start;
+	bool swap = r->swap;
+	uint32_t type = rd_le32(h);
+	if (type == PCAPNG_SHB) {
+		if (ng_fill(r, 12 + 4) < 16)
+			return false;
+		h = r->buf + r->start;
+		if (!ng_shb_order(h, &swap))
+			return false;
+	} else {
+		type = swap ? rd_be32(h) : rd_le32(h);
+		if (!((type >= 1 && type <= 6) || type == 9 || type == 10))
+			return false;
+	}
+	uint32_t len = swap ? rd_be32(h + 4) : rd_le32(h + 4);
+	if (len < 12 || len % 4 || len > PCAPNG_MAX_BLOCK || ng_fill(r, len) < len)
+		return false;
+	h = r->buf + r->start;
+	return (swap ? rd_be32(h + len - 4) : rd_le32(h + len - 4)) == len;
+}
+
+/* After a block whose length lies: the next block that holds together,
+ * looked for 4 bytes at a time (blocks are 4-aligned). Returns the bytes
+ * skipped, the window then starting at that block; or 0 when the file
+ * ends first (the window then at its end). */
+static uint64_t ng_resync(struct ngreader *r)
+{
+	uint64_t skipped = 0;
+	for (;;) {
+		size_t step = ng_fill(r, 4);
+		ng_consume(r, step);
+		skipped += step;
+		if (step < 4)
+			return 0;
+		if (ng_block_ok(r))
+			return skipped;
+		if (r->eof && r->end - r->start < 12) {
+			ng_consume(r, r->end - r->start);
+			return 0;
+		}
+	}
 }
 
 static void ng_idb_options(struct ngreader *r, struct ngiface *f, const uint8_t *o, size_t len)
@@ -240,90 +357,109 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 	memset(&r, 0, sizeof r);
 	r.fp = fp;
 	uint64_t frame = 0;
-	uint8_t hdr[8];
 	const char *stop = NULL;
-	char why[256];
+	char why[320];
+	bool damaged = false;
 	while (!an->stop) {
-		size_t n = fread(hdr, 1, 8, fp);
-		if (n == 0 && !ferror(fp))
+		size_t got = ng_fill(&r, 12);
+		if (got == 0)
 			break; /* clean end */
-		if (n < 8) {
-			snprintf(why, sizeof why, "block header at offset %llu cut short", (unsigned long long)r.pos);
-			stop = why;
-			break;
-		}
-		uint32_t type = rd_le32(hdr);
-		if (type == 0x0a0d0d0a) { /* Section Header Block: byte order first */
-			uint8_t bom[4];
-			if (fread(bom, 1, 4, fp) != 4) {
-				snprintf(why, sizeof why, "section header at offset %llu cut short", (unsigned long long)r.pos);
-				stop = why;
-				break;
+		const uint8_t *h = r.buf + r.start;
+		uint64_t at = r.pos;
+		const char *bad = NULL;
+		char badbuf[160];
+		uint32_t type = got >= 4 ? rd_le32(h) : 0, blen = 0;
+		if (got < 8) {
+			bad = "cut short: file truncated";
+		} else if (type == PCAPNG_SHB) {
+			bool swap;
+			if (ng_fill(&r, 16) < 16) {
+				bad = "cut short: file truncated";
+			} else if (!ng_shb_order(r.buf + r.start, &swap)) {
+				bad = "has a bad byte-order magic";
+			} else {
+				const uint8_t *q = r.buf + r.start + 4;
+				blen = swap ? rd_be32(q) : rd_le32(q);
+				if (blen < 28 || blen % 4 || blen > PCAPNG_MAX_BLOCK) {
+					snprintf(badbuf, sizeof badbuf, "has bogus length %u", blen);
+					bad = badbuf;
+				} else {
+					r.swap = swap; /* this section's byte order, from here on */
+				}
 			}
-			if (rd_le32(bom) == 0x1a2b3c4d)
-				r.swap = false;
-			else if (rd_be32(bom) == 0x1a2b3c4d)
-				r.swap = true;
-			else {
-				snprintf(why, sizeof why, "section header at offset %llu has a bad byte-order magic", (unsigned long long)r.pos);
-				stop = why;
-				break;
-			}
-			uint32_t blen = ng32(&r, hdr + 4);
-			if (blen < 28 || blen % 4 || blen > PCAPNG_MAX_BLOCK) {
-				snprintf(why, sizeof why, "section header at offset %llu has bogus length %u", (unsigned long long)r.pos, blen);
-				stop = why;
-				break;
-			}
-			if (blen - 12 > r.cap) {
-				r.cap = blen;
-				r.buf = xrealloc(r.buf, r.cap);
-			}
-			if (fread(r.buf, 1, blen - 12, fp) != blen - 12) {
-				snprintf(why, sizeof why, "section header at offset %llu cut short", (unsigned long long)r.pos);
-				stop = why;
-				break;
-			}
-			r.nifc = 0; /* interfaces are per section */
-			r.pos += blen;
-			st->opened = true;
-			continue;
-		}
-		if (!st->opened) {
+		} else if (!r.have_shb) {
 			stop = "pcapng file does not start with a section header";
 			break;
+		} else {
+			type = ng32(&r, h);
+			blen = ng32(&r, h + 4);
+			if (blen < 12 || blen % 4 || blen > PCAPNG_MAX_BLOCK) {
+				snprintf(badbuf, sizeof badbuf, "has bogus length %u", blen);
+				bad = badbuf;
+			} else if ((type == 6 || type == 2) && blen >= 32 && ng_fill(&r, 28) == 28) {
+				uint32_t cl = ng32(&r, r.buf + r.start + 20);
+				if (cl <= blen && blen - 32 > ((cl + 3u) & ~3u) + NG_MAX_EPB_OPTIONS) {
+					snprintf(badbuf, sizeof badbuf, "has length %u, far more than its packet of %u bytes needs", blen, cl);
+					bad = badbuf;
+				}
+			}
 		}
-		uint32_t blen = ng32(&r, hdr + 4);
-		type = ng32(&r, hdr);
-		if (blen < 12 || blen % 4 || blen > PCAPNG_MAX_BLOCK) {
-			snprintf(why, sizeof why, "block at offset %llu (after frame %llu) has bogus length %u",
-				 (unsigned long long)r.pos, (unsigned long long)frame, blen);
-			stop = why;
-			break;
+		bool beyond = false; /* the block runs past the end of the file */
+		if (!bad) {
+			if (ng_fill(&r, blen) < blen)
+				beyond = true;
+			else if (ng32(&r, r.buf + r.start + blen - 4) != blen)
+				bad = "trailing length differs from leading length";
 		}
-		size_t body = blen - 8;
-		if (body > r.cap) {
-			r.cap = body < 65536 ? 65536 : body;
-			r.buf = xrealloc(r.buf, r.cap);
+		if (beyond) { /* truncated, unless a block that holds together follows */
+			bad = "cut short: file truncated";
+			snprintf(badbuf, sizeof badbuf, "has length %u, more than the rest of the file holds", blen);
 		}
-		if (fread(r.buf, 1, body, fp) != body) {
-			snprintf(why, sizeof why, "block at offset %llu (after frame %llu) cut short: file truncated",
-				 (unsigned long long)r.pos, (unsigned long long)frame);
-			stop = why;
-			break;
+		if (bad) {
+			const char *what = type == PCAPNG_SHB ? "section header" : "block";
+			if (!r.have_shb) { /* not a pcapng file we can read at all */
+				snprintf(why, sizeof why, "%s at offset %llu %s", what, (unsigned long long)at, bad);
+				stop = why;
+				break;
+			}
+			uint64_t skipped = ng_resync(&r);
+			if (!skipped) {
+				snprintf(why, sizeof why, "%s at offset %llu (after frame %llu) %s", what, (unsigned long long)at,
+					 (unsigned long long)frame, bad);
+				stop = why;
+				break;
+			}
+			damaged = true;
+			if (type == 2 || type == 3 || type == 6) {
+				/* most likely one packet, whose length field was
+				 * damaged: it keeps its number, so the frames after it
+				 * are numbered as in the file once repaired */
+				frame++;
+				st->packets++;
+				st->invalid_packets++;
+				input_error(st, "frame %llu: packet block at offset %llu %s: %llu bytes skipped to the next block that holds together, at offset %llu",
+					    (unsigned long long)frame, (unsigned long long)at, beyond ? badbuf : bad,
+					    (unsigned long long)skipped, (unsigned long long)r.pos);
+			} else {
+				input_error(st, "%s at offset %llu (after frame %llu) %s: %llu bytes skipped to the next block that holds together, at offset %llu",
+					    what, (unsigned long long)at, (unsigned long long)frame, beyond ? badbuf : bad,
+					    (unsigned long long)skipped, (unsigned long long)r.pos);
+			}
+			continue;
 		}
-		if (ng32(&r, r.buf + body - 4) != blen) {
-			snprintf(why, sizeof why, "block at offset %llu (after frame %llu): trailing length differs from leading length",
-				 (unsigned long long)r.pos, (unsigned long long)frame);
-			stop = why;
-			break;
-		}
-		const uint8_t *b = r.buf;
-		size_t bl = body - 4; /* without the trailing length */
+		const uint8_t *b = r.buf + r.start + 8;
+		size_t bl = blen - 12; /* the body, without the trailing length */
 		switch (type) {
+		case PCAPNG_SHB:
+			r.nifc = 0; /* interfaces are per section */
+			r.have_shb = true;
+			st->opened = true;
+			break;
 		case 1: /* Interface Description Block */
 			if (bl < 8) {
-				stop = "interface description block too short";
+				damaged = true;
+				input_error(st, "interface description block at offset %llu (after frame %llu) too short; its packets will be refused",
+					    (unsigned long long)at, (unsigned long long)frame);
 				break;
 			}
 			if (r.nifc < PCAPNG_MAX_IFACES) {
@@ -336,15 +472,18 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 			break;
 		case 6:   /* Enhanced Packet Block */
 		case 2: { /* obsolete Packet Block: same layout, 16-bit interface id + drops */
-			if (bl < 20) {
-				stop = "packet block too short";
-				break;
-			}
-			uint32_t cl = ng32(&r, b + 12), ol = ng32(&r, b + 16);
 			frame++;
-			if (cl > bl - 20) {
-				snprintf(why, sizeof why, "frame %llu: captured length %u exceeds its block", (unsigned long long)frame, cl);
-				stop = why;
+			uint32_t cl = bl >= 20 ? ng32(&r, b + 12) : 0, ol = bl >= 20 ? ng32(&r, b + 16) : 0;
+			if (bl < 20 || cl > bl - 20) {
+				damaged = true;
+				st->packets++;
+				st->invalid_packets++;
+				if (bl < 20)
+					input_error(st, "frame %llu: packet block at offset %llu too short; the packet is skipped",
+						    (unsigned long long)frame, (unsigned long long)at);
+				else
+					input_error(st, "frame %llu: captured length %u exceeds its block; the packet is skipped",
+						    (unsigned long long)frame, cl);
 				break;
 			}
 			uint64_t ts = (uint64_t)ng32(&r, b + 4) << 32 | ng32(&r, b + 8);
@@ -353,13 +492,17 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 			break;
 		}
 		case 3: { /* Simple Packet Block: interface 0, no timestamp */
+			frame++;
 			if (bl < 4) {
-				stop = "simple packet block too short";
+				damaged = true;
+				st->packets++;
+				st->invalid_packets++;
+				input_error(st, "frame %llu: simple packet block at offset %llu too short; the packet is skipped",
+					    (unsigned long long)frame, (unsigned long long)at);
 				break;
 			}
 			uint32_t ol = ng32(&r, b);
 			uint32_t cl = ol < bl - 4 ? ol : (uint32_t)(bl - 4);
-			frame++;
 			ng_packet(an, &r, st, frame, 0, 0, b + 4, cl, ol);
 			break;
 		}
@@ -367,7 +510,7 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 			uint32_t sl = bl >= 8 ? ng32(&r, b + 4) : 0;
 			if (bl < 8 || sl > bl - 8) {
 				input_error(st, "decryption secrets block at offset %llu (after frame %llu): secrets length %u exceeds its block; ignored",
-					    (unsigned long long)r.pos, (unsigned long long)frame, sl);
+					    (unsigned long long)at, (unsigned long long)frame, sl);
 				break;
 			}
 			analyzer_secrets(an, ng32(&r, b), b + 8, sl);
@@ -376,9 +519,7 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 		default:
 			break; /* statistics, name resolution, custom blocks... */
 		}
-		if (stop)
-			break;
-		r.pos += blen;
+		ng_consume(&r, blen);
 	}
 	if (ferror(fp) && g->err[0])
 		stop = g->err;
@@ -388,7 +529,7 @@ static void read_pcapng(struct analyzer *an, FILE *fp, struct gzcookie *g, struc
 		else
 			fatal(st, "%s", stop);
 	} else {
-		st->complete = true;
+		st->complete = !damaged;
 	}
 	free(r.buf);
 	fclose(fp);
