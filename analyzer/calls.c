@@ -63,7 +63,8 @@ struct callstore {
 	 * none), and the calls finalised early, remembered so that a later
 	 * message of one starts a call that says it continues it. */
 	size_t mem, max_mem, peak_mem;
-	uint64_t nearly;
+	size_t list_mem[L_COUNT]; /* of mem, by list */
+	uint64_t nearly, nt4;
 	struct tomb *tombs; /* TOMBS entries, direct-mapped by hash */
 };
 
@@ -78,6 +79,7 @@ struct tomb {
 static void list_unlink(struct callstore *cs, struct call *c)
 {
 	struct list *l = &cs->lists[c->list];
+	cs->list_mem[c->list] -= c->mem;
 	if (c->lprev)
 		c->lprev->lnext = c->lnext;
 	else
@@ -93,6 +95,7 @@ static void list_append(struct callstore *cs, struct call *c, int which)
 {
 	struct list *l = &cs->lists[which];
 	c->list = which;
+	cs->list_mem[which] += c->mem;
 	c->lnext = NULL;
 	c->lprev = l->tail;
 	if (l->tail)
@@ -901,6 +904,11 @@ uint64_t callstore_early_count(const struct callstore *cs)
 	return cs->nearly;
 }
 
+uint64_t callstore_t4_cut_count(const struct callstore *cs)
+{
+	return cs->nt4;
+}
+
 size_t callstore_peak_memory(const struct callstore *cs)
 {
 	return cs->peak_mem;
@@ -946,14 +954,23 @@ static void expire(struct callstore *cs)
 	}
 }
 
-/* Finalises c before it is over, because of the memory bound: marked, and
- * remembered until its messages could still come (the rest of its linger;
- * a confirmed dialog: to the end of the input). */
-static void finalise_early(struct callstore *cs, struct call *c)
+/* Finalises c before its time, because of the memory bound, and remembers
+ * it until its messages could still come (the rest of its linger; a
+ * confirmed dialog: to the end of the input), so that a later message of
+ * its Call-ID starts a call that says it continues it. A call that is over
+ * and only waiting out T4 for stray retransmissions is closed early: its
+ * outcome is known. Any other is finalised early (marked: its rules do
+ * not judge what had not happened yet). */
+static void cut(struct callstore *cs, struct call *c, bool early)
 {
-	c->early = true;
-	c->capture_end_ns = cs->now;
-	cs->nearly++;
+	if (early) {
+		c->early = true;
+		c->capture_end_ns = cs->now;
+		cs->nearly++;
+	} else {
+		c->t4_cut = true;
+		cs->nt4++;
+	}
 	if (!cs->tombs)
 		cs->tombs = xcalloc(TOMBS, sizeof *cs->tombs);
 	uint64_t k = tomb_key(c);
@@ -965,10 +982,13 @@ static void finalise_early(struct callstore *cs, struct call *c)
 	finalise(cs, c);
 }
 
-/* The call to give up first: one that is over and only waiting out the
- * retransmission window, the one whose window ends first; else the call
- * in progress least recently active. */
-static struct call *bound_victim(struct callstore *cs)
+static bool is_done_list(int l)
+{
+	return l == L_DONE_INVITE || l == L_DONE_OTHER;
+}
+
+/* Of the calls waiting out T4, the one whose wait ends first. */
+static struct call *done_victim(struct callstore *cs)
 {
 	struct call *best = NULL;
 	int64_t best_t = INT64_MAX;
@@ -979,8 +999,17 @@ static struct call *bound_victim(struct callstore *cs)
 			best_t = c->end_ns + list_linger_ns[l];
 		}
 	}
+	return best;
+}
+
+/* The call to give up first: one waiting out T4; else the call in
+ * progress least recently active. */
+static struct call *bound_victim(struct callstore *cs)
+{
+	struct call *best = done_victim(cs);
 	if (best)
 		return best;
+	int64_t best_t = INT64_MAX;
 	for (int l = L_PENDING; l < L_COUNT; l++) {
 		struct call *c = cs->lists[l].head;
 		if (c && c->end_ns < best_t) {
@@ -991,11 +1020,16 @@ static struct call *bound_victim(struct callstore *cs)
 	return best;
 }
 
+/* Calls waiting out T4 may hold a quarter of the bound (at thousands of
+ * calls a second they would be most of it, and they are over); all calls
+ * together, the bound. */
 static void bound(struct callstore *cs)
 {
 	struct call *c;
+	while (cs->list_mem[L_DONE_INVITE] + cs->list_mem[L_DONE_OTHER] > cs->max_mem / 4 && (c = done_victim(cs)))
+		cut(cs, c, false);
 	while (cs->mem > cs->max_mem && (c = bound_victim(cs)))
-		finalise_early(cs, c);
+		cut(cs, c, !is_done_list(c->list));
 }
 
 static int list_for(const struct call *c)
@@ -1044,14 +1078,14 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	if (cs->media_on)
 		media_on_msg(cs->media, c, (int32_t)c->nmsgs - 1);
 	list_unlink(cs, c);
-	list_append(cs, c, list_for(c));
 	size_t mem = call_mem(c);
 	cs->mem += mem - c->mem;
 	c->mem = mem;
+	list_append(cs, c, list_for(c));
 	if (cs->mem > cs->peak_mem)
 		cs->peak_mem = cs->mem;
 	if (cs->max_mem && c->mem > cs->max_mem / 8)
-		finalise_early(cs, c); /* one call may not hold it all */
+		cut(cs, c, true); /* one call may not hold it all: the rest continues it */
 	expire(cs);
 	if (cs->max_mem)
 		bound(cs);

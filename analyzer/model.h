@@ -186,6 +186,9 @@ struct call {
 	/* The memory bound (callstore_set_max_memory) finalised it before it
 	 * was over: rules do not judge what had not happened yet. */
 	bool early;
+	/* Over, and closed by the memory bound before T4 (its wait for stray
+	 * retransmissions) ran out: its outcome is known. */
+	bool t4_cut;
 	uint64_t continues;    /* seq + 1 of the call of the same Call-ID finalised early
 				* that this one continues, 0 none */
 	uint32_t findings;     /* filled by whoever runs the rules */
@@ -232,14 +235,19 @@ struct callstore;
 /* done: receives each finalised call (then the store frees it). */
 struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void *ud);
 /* Bounds the memory of the calls in progress to about bytes (0: no bound,
- * the default). Over the bound, the calls that are over but waiting out
- * the retransmission window are finalised first, then the calls least
- * recently active; one call alone holds at most an eighth of the bound.
- * Each is finalised early (struct call.early) and a later message of its
- * Call-ID starts a call that continues it (struct call.continues). */
+ * the default). Calls that are over but waiting out T4 for stray
+ * retransmissions may hold a quarter: beyond, the one whose wait ends
+ * first is closed (struct call.t4_cut). Over the bound, those go first,
+ * then the calls least recently active are finalised early (struct
+ * call.early); one call alone holds at most an eighth of the bound (the
+ * rest of it comes as calls that continue it). A later message of the
+ * Call-ID of a call cut short starts a call that continues it (struct
+ * call.continues). */
 void callstore_set_max_memory(struct callstore *cs, size_t bytes);
-/* Calls finalised early so far, and the most memory held at once. */
+/* Calls finalised early and closed before T4 ran out so far, and the most
+ * memory held at once. */
 uint64_t callstore_early_count(const struct callstore *cs);
+uint64_t callstore_t4_cut_count(const struct callstore *cs);
 size_t callstore_peak_memory(const struct callstore *cs);
 /* Takes ownership of m; may finalise calls that have gone quiet. */
 void callstore_add(struct callstore *cs, struct sip_msg *m);

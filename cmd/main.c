@@ -229,6 +229,7 @@ static void on_call(void *ud, struct call *c)
 	t->by_kind[c->kind]++;
 	t->by_state[c->state]++;
 	t->early += c->early;
+	t->t4_cut += c->t4_cut;
 
 	bool show = filter_call(&a->opt.filter, c);
 	if (show)

@@ -17,7 +17,8 @@ struct input_tally {
 	uint64_t calls;
 	uint64_t by_kind[KIND_COUNT];
 	uint64_t by_state[STATE_COUNT];
-	uint64_t early; /* finalised early under the memory bound */
+	uint64_t early;  /* finalised early under the memory bound */
+	uint64_t t4_cut; /* over, closed by the bound before T4 ran out */
 };
 
 struct text_table;

@@ -845,6 +845,8 @@ static void summary_line(struct report *r, size_t i)
 		fputc(')', out);
 		if (t->early)
 			fprintf(out, ", %llu finalised early under the memory bound", (unsigned long long)t->early);
+		if (t->t4_cut)
+			fprintf(out, ", %llu closed before T4 ran out (memory bound)", (unsigned long long)t->t4_cut);
 	}
 	if (st->tls_flows) {
 		uint64_t dec = st->tls_decrypted, part = st->tls_partial, nd = st->tls_flows - dec - part;
