@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "keylog.h"
@@ -203,11 +204,39 @@ void analyzer_begin_input(struct analyzer *an, uint32_t input, struct input_stat
 	an->ts_sec = 0;
 	an->ts_nsec = 0;
 	an->now = 0;
+	an->prev_frame = 0;
 	if (!an->frag)
 		an->frag = ipfrag_new();
 	if (!an->tcp)
 		an->tcp = tcp_table_new();
 	st->tls_keys = an->keylog && keylog_stats(an->keylog)->entries > 0;
+}
+
+/* Time stamps that go back more than this are said: a clock stepped (or a
+ * packet dated years away), which timeouts cannot take for elapsed time. */
+#define TIME_BACK_WARN 3600
+
+static void utc(int64_t sec, char *buf, size_t size)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%lld s", (long long)sec);
+}
+
+static void time_back(struct analyzer *an, int64_t sec)
+{
+	int64_t d = an->prev_sec - sec;
+	char span[64], from[40], to[40];
+	if (d >= 2 * 86400)
+		snprintf(span, sizeof span, "%lld days (%.1f years)", (long long)(d / 86400), (double)d / (365.25 * 86400));
+	else
+		snprintf(span, sizeof span, "%lld:%02lld:%02lld", (long long)(d / 3600), (long long)(d / 60 % 60),
+			 (long long)(d % 60));
+	utc(an->prev_sec, from, sizeof from);
+	utc(sec, to, sizeof to);
+	input_error(an->st, "frame %llu: time goes back %s, to %s from %s at frame %llu: the capture's clock jumped; timeouts keep to the latest time",
+		    (unsigned long long)an->frame, span, to, from, (unsigned long long)an->prev_frame);
 }
 
 static void note_linktype(struct input_stats *st, int lt)
@@ -242,6 +271,10 @@ void analyzer_packet(struct analyzer *an, uint64_t frame, int64_t ts_sec, uint32
 	int64_t ns = ts_sec * 1000000000LL + ts_nsec;
 	if (ns > st->last_ns)
 		st->last_ns = ns;
+	if (an->prev_frame && ts_sec < an->prev_sec - TIME_BACK_WARN)
+		time_back(an, ts_sec);
+	an->prev_sec = ts_sec;
+	an->prev_frame = frame;
 	if (ts_sec > an->now) /* timeouts never run backwards */
 		an->now = ts_sec;
 	an->first_frame = frame;

@@ -56,6 +56,8 @@ struct analyzer {
 	int64_t ts_sec;
 	uint32_t ts_nsec;
 	int64_t now; /* latest capture second seen: drives timeouts */
+	int64_t prev_sec; /* the previous packet's time, to see the clock jump back */
+	uint64_t prev_frame;
 	uint64_t first_frame; /* first frame of a reassembled IP datagram */
 	bool ip_fragmented;
 
