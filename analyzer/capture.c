@@ -208,7 +208,8 @@ static size_t ng_fill(struct ngreader *r, size_t n)
 	if (have >= n || r->eof)
 		return have < n ? have : n;
 	if (r->start + n > r->cap) {
-		memmove(r->buf, r->buf + r->start, have);
+		if (have)
+			memmove(r->buf, r->buf + r->start, have);
 		r->start = 0;
 		r->end = have;
 		if (n > r->cap) {
