@@ -799,6 +799,7 @@ int main(int argc, char **argv)
 		finding_free(app.pending[i]);
 	free(app.pending);
 	report_text_free(rep);
+	report_json_free(rep);
 	if (app.opt.ladder)
 		html_ladder_free(rep);
 	else

@@ -53,6 +53,7 @@ struct report {
 	uint64_t *orphans_unlisted;  /* per input: beyond ORPHANS_MAX */
 	struct keylog *keylog;      /* TLS secrets in use (their statistics), never NULL when reading */
 	void *html;                 /* html.c / report_html.c: temporary files of the HTML page */
+	struct jsonw *json;         /* report_json.c: the writer of the value being written, owned */
 	int err;
 	int werrno; /* errno of the first failed write, 0 */
 };
@@ -85,6 +86,8 @@ void report_json_begin(struct report *r);
 void report_json_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf);
 void report_json_finding(struct report *r, const struct finding *f);
 void report_json_end(struct report *r);
+/* Frees the JSON writer (r->json); NULL-safe, for every format. */
+void report_json_free(struct report *r);
 
 /* JUnit XML (report_junit.c), written at the end from the findings. */
 void report_junit_end(struct report *r);

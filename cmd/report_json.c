@@ -1,5 +1,6 @@
-/* report_json.c - the JSON report, schema "sipaudit.report/1", built with
- * jansson one call at a time so the whole document never sits in memory. */
+/* report_json.c - the JSON report, schema "sipaudit.report/1", written one
+ * call at a time (so the whole document never sits in memory) straight
+ * into the report's JSON writer (jsonw.c), as jansson used to dump it. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "../analyzer/xalloc.h"
 #include "../analyzer/tls.h"
 #include "html.h"
+#include "jsonw.h"
 #include "report.h"
 
 #ifndef SIPAUDIT_VERSION
@@ -44,9 +46,10 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	return len;
 }
 
-/* SIP bytes as a JSON string: invalid UTF-8 becomes U+FFFD, as Wireshark
- * shows it, so a corrupt byte never drops a field. */
-static json_t *bytes_json(const char *p, size_t n)
+/* SIP bytes as a jansson string for the HTML page's trees: invalid UTF-8
+ * becomes U+FFFD, as Wireshark shows it, so a corrupt byte never drops a
+ * field. jsonw_bytes writes the same; tests/unit_jsonw.c compares them. */
+json_t *report_json_bytes(const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	size_t i = 0;
@@ -79,439 +82,602 @@ static json_t *bytes_json(const char *p, size_t n)
 	return j ? j : json_null();
 }
 
-json_t *report_json_bytes(const char *p, size_t n)
+/* The members below follow the jansson trees this file used to build, key
+ * for key: jsonw_kstr drops a member whose string is not valid UTF-8 as
+ * json_object_set_new dropped json_string's NULL, and so on. */
+
+static void kcstr(struct jsonw *w, const char *k, const char *s)
 {
-	return bytes_json(p, n);
+	jsonw_kbytes(w, k, s, strlen(s));
 }
 
-static json_t *sv_json(struct sv s)
+static void ksv(struct jsonw *w, const char *k, struct sv s)
 {
-	return s.p ? bytes_json(s.p, s.len) : json_null();
+	if (s.p)
+		jsonw_kbytes(w, k, s.p, s.len);
+	else
+		jsonw_knull(w, k);
 }
 
-static json_t *tls_json(const struct input_stats *st)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "flows", json_integer((json_int_t)st->tls_flows));
-	json_object_set_new(o, "decrypted", json_integer((json_int_t)st->tls_decrypted));
-	json_object_set_new(o, "decrypted_in_part", json_integer((json_int_t)st->tls_partial));
-	json_object_set_new(o, "keys", json_boolean(st->tls_keys));
-	json_object_set_new(o, "keys_from_capture", json_integer((json_int_t)st->tls_dsb_secrets));
-	json_object_set_new(o, "flows_with_key", json_integer((json_int_t)st->tls_keyed));
-	json_object_set_new(o, "bad_records", json_integer((json_int_t)st->tls_bad_records));
-	json_t *by = json_object();
-	for (unsigned k = 0; k < TLS_OUTCOMES; k++)
-		if (st->tls_by_status[k])
-			json_object_set_new(by, tls_outcome_name(k), json_integer((json_int_t)st->tls_by_status[k]));
-	json_object_set_new(o, "by_outcome", by);
-	json_t *nd = json_array();
-	for (unsigned i = 0; i < st->ntls_notes; i++) {
-		const struct tls_note *n = &st->tls_notes[i];
-		json_t *x = json_object();
-		char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN], why[400], sb[32], hex[65];
-		endpoint_format(&n->client, a, sizeof a);
-		endpoint_format(&n->server, b, sizeof b);
-		tls_note_reason(st, n, why, sizeof why);
-		json_object_set_new(x, "client", json_string(a));
-		json_object_set_new(x, "server", json_string(b));
-		json_object_set_new(x, "first_frame", json_integer((json_int_t)n->first_frame));
-		json_object_set_new(x, "last_frame", json_integer((json_int_t)n->last_frame));
-		json_object_set_new(x, "outcome", json_string(tls_outcome_name(n->status)));
-		json_object_set_new(x, "reason", json_string(why));
-		json_object_set_new(x, "decrypted_in_part", json_boolean(n->partial));
-		json_object_set_new(x, "bytes_missing", json_boolean(n->lost));
-		const char *v = tls_version_name(n->version);
-		json_object_set_new(x, "version", n->version && v ? json_string(v) : json_null());
-		json_object_set_new(x, "cipher_suite", n->version ? json_string(tls_suite_name(n->suite, sb, sizeof sb)) : json_null());
-		if (n->have_random) {
-			for (int k = 0; k < 32; k++)
-				snprintf(hex + 2 * k, 3, "%02x", n->client_random[k]);
-			json_object_set_new(x, "client_random", json_string(hex));
-		} else {
-			json_object_set_new(x, "client_random", json_null());
-		}
-		json_object_set_new(x, "records", json_integer((json_int_t)n->records));
-		json_object_set_new(x, "records_decrypted", json_integer((json_int_t)n->decrypted));
-		json_array_append_new(nd, x);
-	}
-	json_object_set_new(o, "not_decrypted", nd);
-	json_object_set_new(o, "not_decrypted_not_listed", json_integer((json_int_t)st->tls_notes_dropped));
-	return o;
-}
-
-static json_t *input_json(const struct input_stats *st)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "path", bytes_json(st->path, strlen(st->path)));
-	json_t *lts = json_array();
-	for (unsigned i = 0; i < st->nlinktypes; i++) {
-		const char *n = linktype_name(st->linktypes[i]);
-		json_array_append_new(lts, n ? json_string(n) : json_integer(st->linktypes[i]));
-	}
-	json_object_set_new(o, "link_types", lts);
-	json_object_set_new(o, "packets", json_integer((json_int_t)st->packets));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)st->bytes));
-	json_object_set_new(o, "sip_messages", json_integer((json_int_t)st->sip_messages));
-	json_object_set_new(o, "malformed", json_integer((json_int_t)st->malformed));
-	json_object_set_new(o, "tls_flows", json_integer((json_int_t)st->tls_flows));
-	json_object_set_new(o, "tls", tls_json(st));
-	json_object_set_new(o, "complete", json_boolean(st->complete));
-	json_t *dec = json_object();
-	json_object_set_new(dec, "truncated_packets", json_integer((json_int_t)st->truncated_packets));
-	json_object_set_new(dec, "invalid_packets", json_integer((json_int_t)st->invalid_packets));
-	json_object_set_new(dec, "unknown_linktype_packets", json_integer((json_int_t)st->unknown_linktype_packets));
-	json_object_set_new(dec, "ip_fragments_incomplete", json_integer((json_int_t)st->frag_incomplete));
-	json_object_set_new(dec, "ip_fragments_dropped", json_integer((json_int_t)st->frag_dropped));
-	json_object_set_new(dec, "tcp_gaps", json_integer((json_int_t)st->tcp_gaps));
-	json_object_set_new(dec, "tcp_gap_bytes", json_integer((json_int_t)st->tcp_gap_bytes));
-	json_object_set_new(dec, "tcp_partial_messages", json_integer((json_int_t)st->tcp_partial_messages));
-	json_object_set_new(dec, "tcp_capped_streams", json_integer((json_int_t)st->tcp_capped));
-	json_object_set_new(o, "decode", dec);
-	json_t *errs = json_array();
-	if (st->fatal)
-		json_array_append_new(errs, json_string(st->fatal));
-	for (unsigned i = 0; i < st->nerrors; i++)
-		json_array_append_new(errs, json_string(st->errors[i]));
-	if (st->errors_dropped) {
-		char b[64];
-		snprintf(b, sizeof b, "%llu more errors not listed", (unsigned long long)st->errors_dropped);
-		json_array_append_new(errs, json_string(b));
-	}
-	json_object_set_new(o, "errors", errs);
-	return o;
-}
-
-static json_t *sdp_json(const struct sdp *s)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "session_id", sv_json(s->o_sess_id));
-	json_object_set_new(o, "session_version", sv_json(s->o_sess_version));
-	json_t *media = json_array();
-	for (unsigned i = 0; i < s->nmedia; i++) {
-		const struct sdp_media *m = &s->media[i];
-		json_t *x = json_object();
-		json_object_set_new(x, "type", sv_json(m->type));
-		json_object_set_new(x, "port", json_integer(m->port));
-		json_object_set_new(x, "proto", sv_json(m->proto));
-		json_object_set_new(x, "addr", m->conn.family ? sv_json(m->conn.addr) : json_null());
-		json_object_set_new(x, "direction", json_string(sdp_dir_name(m->dir)));
-		json_t *fmts = json_array();
-		for (unsigned k = 0; k < m->nfmt; k++) {
-			char b[96];
-			const struct sdp_rtpmap *r = NULL;
-			for (unsigned j = 0; j < m->nmap; j++)
-				if (m->map[j].pt == m->fmt[k])
-					r = &m->map[j];
-			if (r)
-				snprintf(b, sizeof b, "%d %.*s/%u", r->pt, (int)(r->encoding.len > 40 ? 40 : r->encoding.len),
-					 r->encoding.p, r->clock);
-			else
-				snprintf(b, sizeof b, "%.*s", (int)(m->fmt_token[k].len > 40 ? 40 : m->fmt_token[k].len),
-					 m->fmt_token[k].p);
-			json_array_append_new(fmts, bytes_json(b, strlen(b)));
-		}
-		json_object_set_new(x, "formats", fmts);
-		if (m->candidates)
-			json_object_set_new(x, "ice_candidates", json_integer(m->candidates));
-		json_array_append_new(media, x);
-	}
-	json_object_set_new(o, "media", media);
-	return o;
-}
-
-static json_t *message_json(const struct call *c, uint32_t i)
-{
-	const struct call_msg *cm = &c->msgs[i];
-	struct sip_msg *m = cm->m;
-	json_t *o = json_object();
-	char b[64];
-	json_object_set_new(o, "frame", json_integer((json_int_t)m->frame));
-	if (m->first_frame != m->frame)
-		json_object_set_new(o, "first_frame", json_integer((json_int_t)m->first_frame));
-	report_time(b, sizeof b, m->ts_sec, m->ts_nsec);
-	json_object_set_new(o, "time", json_string(b));
-	/* null when the capture does not say (HEP without address chunks) */
-	endpoint_format(&m->src, b, sizeof b);
-	json_object_set_new(o, "src", m->src.family ? json_string(b) : json_null());
-	endpoint_format(&m->dst, b, sizeof b);
-	json_object_set_new(o, "dst", m->dst.family ? json_string(b) : json_null());
-	json_object_set_new(o, "transport", json_string(transport_name(m->transport)));
-	if (m->encap == ENCAP_HEP)
-		json_object_set_new(o, "encap", json_string("hep"));
-	if (m->ip_fragmented)
-		json_object_set_new(o, "ip_fragmented", json_true());
-	bool req = m->start.is_request;
-	json_object_set_new(o, "method", req ? sv_json(m->start.method) : json_null());
-	json_object_set_new(o, "status", !req && m->start.status ? json_integer(m->start.status) : json_null());
-	json_object_set_new(o, "reason", !req && m->start.status ? sv_json(m->start.reason) : json_null());
-	const struct sip_cseq *cs = sip_msg_cseq(m);
-	json_object_set_new(o, "cseq", cs->valid ? json_integer(cs->num) : json_null());
-	json_object_set_new(o, "cseq_method", cs->valid ? sv_json(cs->method) : json_null());
-	json_object_set_new(o, "size", json_integer((json_int_t)m->raw_len));
-	json_object_set_new(o, "retransmission", json_boolean(cm->flags & CM_RETRANS));
-	if (cm->flags & CM_DUPLICATE)
-		json_object_set_new(o, "duplicate_of",
-				    json_integer((json_int_t)c->msgs[cm->dup_of].m->frame));
-	if (cm->dialog >= 0)
-		json_object_set_new(o, "dialog", json_integer(cm->dialog));
-	struct sdp sdp;
-	if (sip_msg_sdp_parse(m, &sdp))
-		json_object_set_new(o, "sdp", sdp_json(&sdp));
-	if (m->nonconformance)
-		json_object_set_new(o, "nonconformance", json_string(m->nonconformance));
-	if (m->malformed) {
-		json_object_set_new(o, "malformed", json_true());
-		json_object_set_new(o, "malformed_reason", json_string(m->malformed_reason));
-	}
-	return o;
-}
-
-static json_t *time_json(int64_t ns)
+static void ktime(struct jsonw *w, const char *k, int64_t ns)
 {
 	char b[64];
-	if (ns < 0)
-		return json_null();
+	if (ns < 0) {
+		jsonw_knull(w, k);
+		return;
+	}
 	report_time_ns(b, sizeof b, ns);
-	return json_string(b);
+	jsonw_kstr(w, k, b);
 }
 
-static json_t *secs_json(int64_t ns)
+static void ksecs(struct jsonw *w, const char *k, int64_t ns)
 {
-	return ns < 0 ? json_null() : json_real((double)(ns / 1000) / 1e6);
-}
-
-/* The party of the call: From/To URI of the main request, else the first message. */
-static json_t *party_json(const struct call *c, bool to)
-{
-	const struct sip_nameaddr *na = call_party(c, to);
-	return na ? sv_json(na->uri) : json_null();
-}
-
-static json_t *ep_json(const struct endpoint *e)
-{
-	char b[ENDPOINT_STRLEN];
-	if (!e->family)
-		return json_null();
-	endpoint_format(e, b, sizeof b);
-	return json_string(b);
+	if (ns < 0)
+		jsonw_knull(w, k);
+	else
+		jsonw_kreal(w, k, (double)(ns / 1000) / 1e6);
 }
 
 /* Rounded to 3 decimals so reports are stable; null when unknown (< 0). */
-static json_t *fig_json(double v)
+static void kfig(struct jsonw *w, const char *k, double v)
 {
-	return v < 0 ? json_null() : json_real(round(v * 1000) / 1000);
+	if (v < 0)
+		jsonw_knull(w, k);
+	else
+		jsonw_kreal(w, k, round(v * 1000) / 1000);
 }
 
-static json_t *media_json(const struct call *c, const struct media_stream *s)
+static char *put_dec(char *o, unsigned v)
 {
-	json_t *o = json_object();
+	char t[10];
+	int n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = t[--n];
+	return o;
+}
+
+/* endpoint_format's text; IPv4 ("%u.%u.%u.%u:%u", as inet_ntop) without
+ * its two printf calls: two endpoints per message were a tenth of a jsonl
+ * run. */
+static void ep_text(const struct endpoint *e, char *b, size_t size)
+{
+	if (e->family != 4 || size < 22) {
+		endpoint_format(e, b, size);
+		return;
+	}
+	char *o = b;
+	for (int i = 0; i < 4; i++) {
+		o = put_dec(o, e->ip[i]);
+		*o++ = i < 3 ? '.' : ':';
+	}
+	o = put_dec(o, e->port);
+	*o = '\0';
+}
+
+/* null when the capture does not say (HEP without address chunks) */
+static void kep(struct jsonw *w, const char *k, const struct endpoint *e)
+{
+	char b[ENDPOINT_STRLEN];
+	if (!e->family) {
+		jsonw_knull(w, k);
+		return;
+	}
+	ep_text(e, b, sizeof b);
+	jsonw_kstr(w, k, b);
+}
+
+static void tls_note_json(struct jsonw *w, const struct input_stats *st, const struct tls_note *n)
+{
+	char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN], why[400], sb[32], hex[65];
+	endpoint_format(&n->client, a, sizeof a);
+	endpoint_format(&n->server, b, sizeof b);
+	tls_note_reason(st, n, why, sizeof why);
+	jsonw_obj(w);
+	jsonw_kstr(w, "client", a);
+	jsonw_kstr(w, "server", b);
+	jsonw_kint(w, "first_frame", (long long)n->first_frame);
+	jsonw_kint(w, "last_frame", (long long)n->last_frame);
+	jsonw_kstr(w, "outcome", tls_outcome_name(n->status));
+	jsonw_kstr(w, "reason", why);
+	jsonw_kbool(w, "decrypted_in_part", n->partial);
+	jsonw_kbool(w, "bytes_missing", n->lost);
+	const char *v = tls_version_name(n->version);
+	if (n->version && v)
+		jsonw_kstr(w, "version", v);
+	else
+		jsonw_knull(w, "version");
+	if (n->version)
+		jsonw_kstr(w, "cipher_suite", tls_suite_name(n->suite, sb, sizeof sb));
+	else
+		jsonw_knull(w, "cipher_suite");
+	if (n->have_random) {
+		for (int k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", n->client_random[k]);
+		jsonw_kstr(w, "client_random", hex);
+	} else {
+		jsonw_knull(w, "client_random");
+	}
+	jsonw_kint(w, "records", (long long)n->records);
+	jsonw_kint(w, "records_decrypted", (long long)n->decrypted);
+	jsonw_obj_end(w);
+}
+
+static void tls_json(struct jsonw *w, const struct input_stats *st)
+{
+	jsonw_obj(w);
+	jsonw_kint(w, "flows", (long long)st->tls_flows);
+	jsonw_kint(w, "decrypted", (long long)st->tls_decrypted);
+	jsonw_kint(w, "decrypted_in_part", (long long)st->tls_partial);
+	jsonw_kbool(w, "keys", st->tls_keys);
+	jsonw_kint(w, "keys_from_capture", (long long)st->tls_dsb_secrets);
+	jsonw_kint(w, "flows_with_key", (long long)st->tls_keyed);
+	jsonw_kint(w, "bad_records", (long long)st->tls_bad_records);
+	jsonw_key(w, "by_outcome");
+	jsonw_obj(w);
+	for (unsigned k = 0; k < TLS_OUTCOMES; k++)
+		if (st->tls_by_status[k])
+			jsonw_kint(w, tls_outcome_name(k), (long long)st->tls_by_status[k]);
+	jsonw_obj_end(w);
+	jsonw_key(w, "not_decrypted");
+	jsonw_arr(w);
+	for (unsigned i = 0; i < st->ntls_notes; i++)
+		tls_note_json(w, st, &st->tls_notes[i]);
+	jsonw_arr_end(w);
+	jsonw_kint(w, "not_decrypted_not_listed", (long long)st->tls_notes_dropped);
+	jsonw_obj_end(w);
+}
+
+static void decode_json(struct jsonw *w, const struct input_stats *st)
+{
+	jsonw_obj(w);
+	jsonw_kint(w, "truncated_packets", (long long)st->truncated_packets);
+	jsonw_kint(w, "invalid_packets", (long long)st->invalid_packets);
+	jsonw_kint(w, "unknown_linktype_packets", (long long)st->unknown_linktype_packets);
+	jsonw_kint(w, "ip_fragments_incomplete", (long long)st->frag_incomplete);
+	jsonw_kint(w, "ip_fragments_dropped", (long long)st->frag_dropped);
+	jsonw_kint(w, "tcp_gaps", (long long)st->tcp_gaps);
+	jsonw_kint(w, "tcp_gap_bytes", (long long)st->tcp_gap_bytes);
+	jsonw_kint(w, "tcp_partial_messages", (long long)st->tcp_partial_messages);
+	jsonw_kint(w, "tcp_capped_streams", (long long)st->tcp_capped);
+	jsonw_obj_end(w);
+}
+
+/* The input's own members; inputs_json adds the call tallies and closes. */
+static void input_json(struct jsonw *w, const struct input_stats *st)
+{
+	jsonw_obj(w);
+	kcstr(w, "path", st->path);
+	jsonw_key(w, "link_types");
+	jsonw_arr(w);
+	for (unsigned i = 0; i < st->nlinktypes; i++) {
+		const char *n = linktype_name(st->linktypes[i]);
+		if (n)
+			jsonw_str(w, n);
+		else
+			jsonw_int(w, st->linktypes[i]);
+	}
+	jsonw_arr_end(w);
+	jsonw_kint(w, "packets", (long long)st->packets);
+	jsonw_kint(w, "bytes", (long long)st->bytes);
+	jsonw_kint(w, "sip_messages", (long long)st->sip_messages);
+	jsonw_kint(w, "malformed", (long long)st->malformed);
+	jsonw_kint(w, "tls_flows", (long long)st->tls_flows);
+	jsonw_key(w, "tls");
+	tls_json(w, st);
+	jsonw_kbool(w, "complete", st->complete);
+	jsonw_key(w, "decode");
+	decode_json(w, st);
+	jsonw_key(w, "errors");
+	jsonw_arr(w);
+	if (st->fatal)
+		jsonw_str(w, st->fatal);
+	for (unsigned i = 0; i < st->nerrors; i++)
+		jsonw_str(w, st->errors[i]);
+	if (st->errors_dropped) {
+		char b[64];
+		snprintf(b, sizeof b, "%llu more errors not listed", (unsigned long long)st->errors_dropped);
+		jsonw_str(w, b);
+	}
+	jsonw_arr_end(w);
+}
+
+static void sdp_media_json(struct jsonw *w, const struct sdp_media *m)
+{
+	jsonw_obj(w);
+	ksv(w, "type", m->type);
+	jsonw_kint(w, "port", m->port);
+	ksv(w, "proto", m->proto);
+	if (m->conn.family)
+		ksv(w, "addr", m->conn.addr);
+	else
+		jsonw_knull(w, "addr");
+	jsonw_kstr(w, "direction", sdp_dir_name(m->dir));
+	jsonw_key(w, "formats");
+	jsonw_arr(w);
+	for (unsigned k = 0; k < m->nfmt; k++) {
+		char b[96];
+		const struct sdp_rtpmap *r = NULL;
+		for (unsigned j = 0; j < m->nmap; j++)
+			if (m->map[j].pt == m->fmt[k])
+				r = &m->map[j];
+		if (r)
+			snprintf(b, sizeof b, "%d %.*s/%u", r->pt, (int)(r->encoding.len > 40 ? 40 : r->encoding.len),
+				 r->encoding.p, r->clock);
+		else
+			snprintf(b, sizeof b, "%.*s", (int)(m->fmt_token[k].len > 40 ? 40 : m->fmt_token[k].len),
+				 m->fmt_token[k].p);
+		jsonw_bytes(w, b, strlen(b));
+	}
+	jsonw_arr_end(w);
+	if (m->candidates)
+		jsonw_kint(w, "ice_candidates", m->candidates);
+	jsonw_obj_end(w);
+}
+
+static void sdp_json(struct jsonw *w, const struct sdp *s)
+{
+	jsonw_obj(w);
+	ksv(w, "session_id", s->o_sess_id);
+	ksv(w, "session_version", s->o_sess_version);
+	jsonw_key(w, "media");
+	jsonw_arr(w);
+	for (unsigned i = 0; i < s->nmedia; i++)
+		sdp_media_json(w, &s->media[i]);
+	jsonw_arr_end(w);
+	jsonw_obj_end(w);
+}
+
+static void message_json(struct jsonw *w, const struct call *c, uint32_t i)
+{
+	const struct call_msg *cm = &c->msgs[i];
+	struct sip_msg *m = cm->m;
+	char b[64];
+	jsonw_obj(w);
+	jsonw_kint(w, "frame", (long long)m->frame);
+	if (m->first_frame != m->frame)
+		jsonw_kint(w, "first_frame", (long long)m->first_frame);
+	report_time(b, sizeof b, m->ts_sec, m->ts_nsec);
+	jsonw_kstr(w, "time", b);
+	kep(w, "src", &m->src);
+	kep(w, "dst", &m->dst);
+	jsonw_kstr(w, "transport", transport_name(m->transport));
+	if (m->encap == ENCAP_HEP)
+		jsonw_kstr(w, "encap", "hep");
+	if (m->ip_fragmented)
+		jsonw_kbool(w, "ip_fragmented", true);
+	bool req = m->start.is_request;
+	if (req)
+		ksv(w, "method", m->start.method);
+	else
+		jsonw_knull(w, "method");
+	if (!req && m->start.status) {
+		jsonw_kint(w, "status", m->start.status);
+		ksv(w, "reason", m->start.reason);
+	} else {
+		jsonw_knull(w, "status");
+		jsonw_knull(w, "reason");
+	}
+	const struct sip_cseq *cs = sip_msg_cseq(m);
+	if (cs->valid) {
+		jsonw_kint(w, "cseq", cs->num);
+		ksv(w, "cseq_method", cs->method);
+	} else {
+		jsonw_knull(w, "cseq");
+		jsonw_knull(w, "cseq_method");
+	}
+	jsonw_kint(w, "size", (long long)m->raw_len);
+	jsonw_kbool(w, "retransmission", cm->flags & CM_RETRANS);
+	if (cm->flags & CM_DUPLICATE)
+		jsonw_kint(w, "duplicate_of", (long long)c->msgs[cm->dup_of].m->frame);
+	if (cm->dialog >= 0)
+		jsonw_kint(w, "dialog", cm->dialog);
+	struct sdp sdp;
+	if (sip_msg_sdp_parse(m, &sdp)) {
+		jsonw_key(w, "sdp");
+		sdp_json(w, &sdp);
+	}
+	if (m->nonconformance)
+		jsonw_kstr(w, "nonconformance", m->nonconformance);
+	if (m->malformed) {
+		jsonw_kbool(w, "malformed", true);
+		jsonw_kstr(w, "malformed_reason", m->malformed_reason);
+	}
+	jsonw_obj_end(w);
+}
+
+/* The party of the call: From/To URI of the main request, else the first message. */
+static void kparty(struct jsonw *w, const char *k, const struct call *c, bool to)
+{
+	const struct sip_nameaddr *na = call_party(c, to);
+	if (na)
+		ksv(w, k, na->uri);
+	else
+		jsonw_knull(w, k);
+}
+
+static void rtcp_json(struct jsonw *w, const struct media_stream *s)
+{
+	jsonw_obj(w);
+	jsonw_kint(w, "sender_reports", s->rtcp.sr);
+	if (s->rtcp.sr) {
+		jsonw_kint(w, "sender_packets", s->rtcp.sender_packets);
+		jsonw_kint(w, "sender_octets", s->rtcp.sender_octets);
+	} else {
+		jsonw_knull(w, "sender_packets");
+		jsonw_knull(w, "sender_octets");
+	}
+	jsonw_kint(w, "receiver_reports", s->rtcp.rr);
+	if (s->rtcp.rr) {
+		kfig(w, "fraction_lost_max_percent", s->rtcp.fraction_lost_max);
+		jsonw_kint(w, "cumulative_lost", s->rtcp.cum_lost);
+		kfig(w, "jitter_max_ms", s->rtcp.jitter_max_ms);
+	} else {
+		jsonw_knull(w, "fraction_lost_max_percent");
+		jsonw_knull(w, "cumulative_lost");
+		jsonw_knull(w, "jitter_max_ms");
+	}
+	jsonw_obj_end(w);
+}
+
+static void media_json(struct jsonw *w, const struct call *c, const struct media_stream *s)
+{
 	char b[16];
-	json_object_set_new(o, "src", ep_json(&s->src));
-	json_object_set_new(o, "dst", ep_json(&s->dst));
+	jsonw_obj(w);
+	kep(w, "src", &s->src);
+	kep(w, "dst", &s->dst);
 	snprintf(b, sizeof b, "0x%08x", s->ssrc);
-	json_object_set_new(o, "ssrc", json_string(b));
-	json_object_set_new(o, "payload_type", json_integer(s->pt));
-	json_object_set_new(o, "codec", s->codec[0] ? json_string(s->codec) : json_null());
-	json_object_set_new(o, "media", s->media[0] ? json_string(s->media) : json_null());
-	json_object_set_new(o, "direction", s->from_caller < 0 ? json_null()
-				: json_string(s->from_caller ? "caller-to-callee" : "callee-to-caller"));
-	json_object_set_new(o, "matched_by", json_string(media_match_name(s->match)));
-	json_object_set_new(o, "dialog", s->dialog >= 0 ? json_integer(s->dialog) : json_null());
-	json_object_set_new(o, "sdp_frame", c && s->sdp_msg >= 0 ? json_integer((json_int_t)c->msgs[s->sdp_msg].m->frame)
-								  : json_null());
-	json_object_set_new(o, "first_frame", json_integer((json_int_t)s->first_frame));
-	json_object_set_new(o, "last_frame", json_integer((json_int_t)s->last_frame));
-	json_object_set_new(o, "start", time_json(s->start_ns));
-	json_object_set_new(o, "end", time_json(s->end_ns));
-	json_object_set_new(o, "packets", json_integer((json_int_t)s->packets));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)s->bytes));
-	json_object_set_new(o, "other_payload_packets", json_integer((json_int_t)s->other_pt_packets));
-	json_object_set_new(o, "expected", json_integer((json_int_t)s->expected));
-	json_object_set_new(o, "lost", json_integer((json_int_t)s->lost));
-	json_object_set_new(o, "loss_percent", fig_json(s->expected ? 100.0 * (double)s->lost / (double)s->expected : 0));
-	json_object_set_new(o, "duplicates", json_integer((json_int_t)s->duplicates));
-	json_object_set_new(o, "out_of_order", json_integer((json_int_t)s->out_of_order));
-	json_object_set_new(o, "sequence_restarts", json_integer(s->seq_restarts));
-	json_object_set_new(o, "answered_packets", json_integer((json_int_t)s->answered_packets));
-	json_object_set_new(o, "jitter_mean_ms", fig_json(s->jitter_mean_ms));
-	json_object_set_new(o, "jitter_max_ms", fig_json(s->jitter_max_ms));
-	json_object_set_new(o, "max_delta_ms", fig_json(s->max_delta_ms));
-	json_object_set_new(o, "max_delta_frame", s->max_delta_frame ? json_integer((json_int_t)s->max_delta_frame) : json_null());
-	json_object_set_new(o, "burst_ratio", fig_json(s->burst_ratio));
-	json_object_set_new(o, "r_factor", fig_json(s->r_factor));
-	json_object_set_new(o, "mos", fig_json(s->mos));
-	json_object_set_new(o, "sdp_src", s->src_differs ? ep_json(&s->sdp_src) : json_null());
-	json_object_set_new(o, "sdp_dst", s->dst_differs ? ep_json(&s->sdp_dst) : json_null());
-	json_object_set_new(o, "private_dst", json_boolean(s->sdp_dst_private));
+	jsonw_kstr(w, "ssrc", b);
+	jsonw_kint(w, "payload_type", s->pt);
+	if (s->codec[0])
+		jsonw_kstr(w, "codec", s->codec);
+	else
+		jsonw_knull(w, "codec");
+	if (s->media[0])
+		jsonw_kstr(w, "media", s->media);
+	else
+		jsonw_knull(w, "media");
+	if (s->from_caller < 0)
+		jsonw_knull(w, "direction");
+	else
+		jsonw_kstr(w, "direction", s->from_caller ? "caller-to-callee" : "callee-to-caller");
+	jsonw_kstr(w, "matched_by", media_match_name(s->match));
+	if (s->dialog >= 0)
+		jsonw_kint(w, "dialog", s->dialog);
+	else
+		jsonw_knull(w, "dialog");
+	if (c && s->sdp_msg >= 0)
+		jsonw_kint(w, "sdp_frame", (long long)c->msgs[s->sdp_msg].m->frame);
+	else
+		jsonw_knull(w, "sdp_frame");
+	jsonw_kint(w, "first_frame", (long long)s->first_frame);
+	jsonw_kint(w, "last_frame", (long long)s->last_frame);
+	ktime(w, "start", s->start_ns);
+	ktime(w, "end", s->end_ns);
+	jsonw_kint(w, "packets", (long long)s->packets);
+	jsonw_kint(w, "bytes", (long long)s->bytes);
+	jsonw_kint(w, "other_payload_packets", (long long)s->other_pt_packets);
+	jsonw_kint(w, "expected", (long long)s->expected);
+	jsonw_kint(w, "lost", (long long)s->lost);
+	kfig(w, "loss_percent", s->expected ? 100.0 * (double)s->lost / (double)s->expected : 0);
+	jsonw_kint(w, "duplicates", (long long)s->duplicates);
+	jsonw_kint(w, "out_of_order", (long long)s->out_of_order);
+	jsonw_kint(w, "sequence_restarts", s->seq_restarts);
+	jsonw_kint(w, "answered_packets", (long long)s->answered_packets);
+	kfig(w, "jitter_mean_ms", s->jitter_mean_ms);
+	kfig(w, "jitter_max_ms", s->jitter_max_ms);
+	kfig(w, "max_delta_ms", s->max_delta_ms);
+	if (s->max_delta_frame)
+		jsonw_kint(w, "max_delta_frame", (long long)s->max_delta_frame);
+	else
+		jsonw_knull(w, "max_delta_frame");
+	kfig(w, "burst_ratio", s->burst_ratio);
+	kfig(w, "r_factor", s->r_factor);
+	kfig(w, "mos", s->mos);
+	if (s->src_differs)
+		kep(w, "sdp_src", &s->sdp_src);
+	else
+		jsonw_knull(w, "sdp_src");
+	if (s->dst_differs)
+		kep(w, "sdp_dst", &s->sdp_dst);
+	else
+		jsonw_knull(w, "sdp_dst");
+	jsonw_kbool(w, "private_dst", s->sdp_dst_private);
+	jsonw_key(w, "relay");
 	if (s->leg) {
-		json_t *rl = json_object();
-		json_object_set_new(rl, "address", ep_json(&s->relay));
-		json_object_set_new(rl, "leg", json_integer(s->leg));
-		json_object_set_new(rl, "in_sdp", json_boolean(s->relay_in_sdp));
-		json_object_set_new(o, "relay", rl);
+		jsonw_obj(w);
+		kep(w, "address", &s->relay);
+		jsonw_kint(w, "leg", s->leg);
+		jsonw_kbool(w, "in_sdp", s->relay_in_sdp);
+		jsonw_obj_end(w);
 	} else {
-		json_object_set_new(o, "relay", json_null());
+		jsonw_null(w);
 	}
-	if (s->has_rtcp) {
-		json_t *r = json_object();
-		json_object_set_new(r, "sender_reports", json_integer(s->rtcp.sr));
-		json_object_set_new(r, "sender_packets", s->rtcp.sr ? json_integer(s->rtcp.sender_packets) : json_null());
-		json_object_set_new(r, "sender_octets", s->rtcp.sr ? json_integer(s->rtcp.sender_octets) : json_null());
-		json_object_set_new(r, "receiver_reports", json_integer(s->rtcp.rr));
-		json_object_set_new(r, "fraction_lost_max_percent", s->rtcp.rr ? fig_json(s->rtcp.fraction_lost_max) : json_null());
-		json_object_set_new(r, "cumulative_lost", s->rtcp.rr ? json_integer(s->rtcp.cum_lost) : json_null());
-		json_object_set_new(r, "jitter_max_ms", s->rtcp.rr ? fig_json(s->rtcp.jitter_max_ms) : json_null());
-		json_object_set_new(o, "rtcp", r);
-	} else {
-		json_object_set_new(o, "rtcp", json_null());
-	}
-	return o;
+	jsonw_key(w, "rtcp");
+	if (s->has_rtcp)
+		rtcp_json(w, s);
+	else
+		jsonw_null(w);
+	jsonw_obj_end(w);
 }
 
-static json_t *call_json(const struct call *c)
+static void dialog_json(struct jsonw *w, const struct call *c, const struct dialog *d)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "number", json_integer((json_int_t)call_number(c->seq)));
-	json_object_set_new(o, "call_id", bytes_json(c->call_id, strlen(c->call_id)));
-	json_object_set_new(o, "input", json_integer(c->input));
-	json_object_set_new(o, "kind", json_string(call_kind_name(c->kind)));
-	json_object_set_new(o, "state", json_string(call_state_name(c->state)));
-	json_object_set_new(o, "final_status", c->final_status ? json_integer(c->final_status) : json_null());
-	json_object_set_new(o, "start", time_json(c->start_ns));
-	json_object_set_new(o, "end", time_json(c->end_ns));
-	json_object_set_new(o, "setup_time", secs_json(c->setup_ns));
-	json_object_set_new(o, "duration", secs_json(c->duration_ns));
-	json_object_set_new(o, "duration_until",
-			    c->duration_ns >= 0 ? json_string(call_until_name(c->until)) : json_null());
-	json_object_set_new(o, "from", party_json(c, false));
-	json_object_set_new(o, "to", party_json(c, true));
-	json_t *dl = json_array();
-	for (uint32_t i = 0; i < c->ndialogs; i++) {
-		const struct dialog *d = &c->dialogs[i];
-		json_t *x = json_object();
-		json_object_set_new(x, "from_tag", sv_json(d->caller_tag));
-		json_object_set_new(x, "to_tag", sv_json(d->callee_tag));
-		json_object_set_new(x, "state", json_string(dialog_state_name(d->state)));
-		json_object_set_new(x, "kind", json_string(d->kind == M_INVITE ? "invite" : "subscription"));
-		if (d->inferred)
-			json_object_set_new(x, "before_capture", json_true());
-		json_object_set_new(x, "offer_frame", d->offer >= 0 ? json_integer((json_int_t)c->msgs[d->offer].m->frame) : json_null());
-		json_object_set_new(x, "answer_frame", d->answer >= 0 ? json_integer((json_int_t)c->msgs[d->answer].m->frame) : json_null());
-		json_array_append_new(dl, x);
-	}
-	json_object_set_new(o, "dialogs", dl);
-	json_t *links = json_array();
+	jsonw_obj(w);
+	ksv(w, "from_tag", d->caller_tag);
+	ksv(w, "to_tag", d->callee_tag);
+	jsonw_kstr(w, "state", dialog_state_name(d->state));
+	jsonw_kstr(w, "kind", d->kind == M_INVITE ? "invite" : "subscription");
+	if (d->inferred)
+		jsonw_kbool(w, "before_capture", true);
+	if (d->offer >= 0)
+		jsonw_kint(w, "offer_frame", (long long)c->msgs[d->offer].m->frame);
+	else
+		jsonw_knull(w, "offer_frame");
+	if (d->answer >= 0)
+		jsonw_kint(w, "answer_frame", (long long)c->msgs[d->answer].m->frame);
+	else
+		jsonw_knull(w, "answer_frame");
+	jsonw_obj_end(w);
+}
+
+static void call_json(struct jsonw *w, const struct call *c)
+{
+	jsonw_obj(w);
+	jsonw_kint(w, "number", (long long)call_number(c->seq));
+	kcstr(w, "call_id", c->call_id);
+	jsonw_kint(w, "input", c->input);
+	jsonw_kstr(w, "kind", call_kind_name(c->kind));
+	jsonw_kstr(w, "state", call_state_name(c->state));
+	if (c->final_status)
+		jsonw_kint(w, "final_status", c->final_status);
+	else
+		jsonw_knull(w, "final_status");
+	ktime(w, "start", c->start_ns);
+	ktime(w, "end", c->end_ns);
+	ksecs(w, "setup_time", c->setup_ns);
+	ksecs(w, "duration", c->duration_ns);
+	if (c->duration_ns >= 0)
+		jsonw_kstr(w, "duration_until", call_until_name(c->until));
+	else
+		jsonw_knull(w, "duration_until");
+	kparty(w, "from", c, false);
+	kparty(w, "to", c, true);
+	jsonw_key(w, "dialogs");
+	jsonw_arr(w);
+	for (uint32_t i = 0; i < c->ndialogs; i++)
+		dialog_json(w, c, &c->dialogs[i]);
+	jsonw_arr_end(w);
+	jsonw_key(w, "linked_calls");
+	jsonw_arr(w);
 	for (uint32_t i = 0; i < c->nlinks; i++) {
-		json_t *x = json_object();
-		json_object_set_new(x, "call_id", bytes_json(c->links[i].call_id, c->links[i].call_id_len));
-		json_object_set_new(x, "by", json_string(c->links[i].how));
-		json_array_append_new(links, x);
+		jsonw_obj(w);
+		jsonw_kbytes(w, "call_id", c->links[i].call_id, c->links[i].call_id_len);
+		jsonw_kstr(w, "by", c->links[i].how);
+		jsonw_obj_end(w);
 	}
-	json_object_set_new(o, "linked_calls", links);
-	json_object_set_new(o, "findings", json_integer(c->findings));
-	json_object_set_new(o, "media_in_capture", json_boolean(c->media_visible));
-	json_t *media = json_array();
+	jsonw_arr_end(w);
+	jsonw_kint(w, "findings", c->findings);
+	jsonw_kbool(w, "media_in_capture", c->media_visible);
+	jsonw_key(w, "media");
+	jsonw_arr(w);
 	for (uint32_t i = 0; i < c->nmedia; i++)
-		json_array_append_new(media, media_json(c, &c->media[i]));
-	json_object_set_new(o, "media", media);
-	json_t *msgs = json_array();
+		media_json(w, c, &c->media[i]);
+	jsonw_arr_end(w);
+	jsonw_key(w, "messages");
+	jsonw_arr(w);
 	for (uint32_t i = 0; i < c->nmsgs; i++)
-		json_array_append_new(msgs, message_json(c, i));
-	json_object_set_new(o, "messages", msgs);
-	return o;
+		message_json(w, c, i);
+	jsonw_arr_end(w);
+	jsonw_obj_end(w);
 }
 
-static json_t *finding_json(const struct report *r, const struct finding *f)
+/* "<severity> <rule> <cause>": equal for the findings the text report
+ * shows as one block */
+static void kgroup(struct jsonw *w, const struct finding *f)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "rule", json_string(f->rule));
-	json_object_set_new(o, "severity", json_string(severity_name(f->severity)));
-	json_object_set_new(o, "input", json_integer(f->input));
-	json_object_set_new(o, "call", f->call_seq != FINDING_NO_CALL ? json_integer((json_int_t)call_number(f->call_seq))
-								     : json_null());
-	json_object_set_new(o, "call_id", f->call_id ? bytes_json(f->call_id, strlen(f->call_id)) : json_null());
-	if (f->from_tag) {
-		json_object_set_new(o, "from_tag", bytes_json(f->from_tag, strlen(f->from_tag)));
-		json_object_set_new(o, "to_tag", bytes_json(f->to_tag, strlen(f->to_tag)));
-	}
-	json_t *fr = json_array();
-	for (size_t i = 0; i < f->nframes; i++)
-		json_array_append_new(fr, json_integer((json_int_t)f->frames[i]));
-	json_object_set_new(o, "frame", json_integer((json_int_t)f->frame));
-	json_object_set_new(o, "frames", fr);
-	json_object_set_new(o, "time", time_json(f->ts_ns));
-	json_object_set_new(o, "summary", bytes_json(f->summary, strlen(f->summary)));
-	json_object_set_new(o, "explanation", f->explanation ? bytes_json(f->explanation, strlen(f->explanation)) : json_null());
-	json_object_set_new(o, "hint", f->hint ? bytes_json(f->hint, strlen(f->hint)) : json_null());
-	json_object_set_new(o, "reference", json_string(f->reference));
-	/* "<severity> <rule> <cause>": equal for the findings the text report
-	 * shows as one block */
 	char *g = NULL;
 	const char *cause = f->group ? f->group : "";
 	if (asprintf(&g, "%s %s %s", severity_name(f->severity), f->rule, cause) < 0)
 		g = NULL;
-	json_object_set_new(o, "group", g ? bytes_json(g, strlen(g)) : json_string(f->rule));
+	if (g)
+		kcstr(w, "group", g);
+	else
+		jsonw_kstr(w, "group", f->rule);
 	free(g);
-	json_object_set_new(o, "host", f->host[0] ? json_string(f->host) : json_null());
+}
+
+static void kopt_bytes(struct jsonw *w, const char *k, const char *s)
+{
+	if (s)
+		kcstr(w, k, s);
+	else
+		jsonw_knull(w, k);
+}
+
+static void finding_json(struct jsonw *w, const struct report *r, const struct finding *f)
+{
+	jsonw_obj(w);
+	jsonw_kstr(w, "rule", f->rule);
+	jsonw_kstr(w, "severity", severity_name(f->severity));
+	jsonw_kint(w, "input", f->input);
+	if (f->call_seq != FINDING_NO_CALL)
+		jsonw_kint(w, "call", (long long)call_number(f->call_seq));
+	else
+		jsonw_knull(w, "call");
+	kopt_bytes(w, "call_id", f->call_id);
+	if (f->from_tag) {
+		kcstr(w, "from_tag", f->from_tag);
+		kcstr(w, "to_tag", f->to_tag);
+	}
+	jsonw_kint(w, "frame", (long long)f->frame);
+	jsonw_key(w, "frames");
+	jsonw_arr(w);
+	for (size_t i = 0; i < f->nframes; i++)
+		jsonw_int(w, (long long)f->frames[i]);
+	jsonw_arr_end(w);
+	ktime(w, "time", f->ts_ns);
+	kcstr(w, "summary", f->summary);
+	kopt_bytes(w, "explanation", f->explanation);
+	kopt_bytes(w, "hint", f->hint);
+	jsonw_kstr(w, "reference", f->reference);
+	kgroup(w, f);
+	if (f->host[0])
+		jsonw_kstr(w, "host", f->host);
+	else
+		jsonw_knull(w, "host");
 	if (r->opt && r->opt->baseline)
-		json_object_set_new(o, "baselined", json_boolean(f->baselined));
-	return o;
+		jsonw_kbool(w, "baselined", f->baselined);
+	jsonw_obj_end(w);
 }
 
-/* jansson hands a dump over in many small pieces: gather them in memory
- * and write each value with one fwrite (a stdio call per piece was an
- * eighth of a jsonl run). */
-struct jbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static int jbuf_put(const char *b, size_t n, void *ud)
+/* The report's writer, emptied for the next value (one per report: the
+ * state of a report being written lives in the report, not in a static). */
+static struct jsonw *writer(struct report *r)
 {
-	struct jbuf *j = ud;
-	if (j->len + n > j->cap) {
-		j->cap = (j->len + n) * 2 > 65536 ? (j->len + n) * 2 : 65536;
-		j->p = xrealloc(j->p, j->cap);
-	}
-	memcpy(j->p + j->len, b, n);
-	j->len += n;
-	return 0;
+	if (!r->json)
+		r->json = xcalloc(1, sizeof *r->json);
+	jsonw_reset(r->json);
+	return r->json;
 }
 
-static void dump(struct report *r, json_t *j, bool comma)
+/* Writes what the writer holds with one fwrite. */
+static void flush(struct report *r)
 {
-	static struct jbuf buf; /* reused: one report per run */
-	buf.len = 0;
-	if (comma)
-		jbuf_put(",\n", 2, &buf);
-	if (json_dump_callback(j, jbuf_put, &buf,
-			       JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) < 0)
+	const struct jsonw *w = r->json;
+	if (w->len && fwrite(w->p, w->len, 1, r->out) != 1)
 		r->err = -1;
-	else if (buf.len && fwrite(buf.p, buf.len, 1, r->out) != 1)
-		r->err = -1;
-	json_decref(j);
-	if (buf.cap > (1u << 24)) { /* a huge call once: do not keep its buffer */
-		free(buf.p);
-		buf = (struct jbuf){ 0 };
-	}
+}
+
+void report_json_free(struct report *r)
+{
+	if (!r->json)
+		return;
+	jsonw_free(r->json);
+	free(r->json);
+	r->json = NULL;
 }
 
 #define SCHEMA_ID "sipaudit.report/1"
 
-static json_t *tool_json(void)
+/* A jsonl line: {"schema":..., "type":..., then the caller's members. */
+static struct jsonw *line_json(struct report *r, const char *type)
 {
-	json_t *t = json_object();
-	json_object_set_new(t, "name", json_string("sipaudit"));
-	json_object_set_new(t, "version", json_string(SIPAUDIT_VERSION));
-	return t;
+	struct jsonw *w = writer(r);
+	jsonw_obj(w);
+	jsonw_kstr(w, "schema", SCHEMA_ID);
+	jsonw_kstr(w, "type", type);
+	return w;
 }
 
-static json_t *line_json(const char *type)
+static void line_end(struct report *r)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "schema", json_string(SCHEMA_ID));
-	json_object_set_new(o, "type", json_string(type));
-	return o;
+	jsonw_obj_end(r->json);
+	jsonw_raw(r->json, "\n", 1);
+	flush(r);
 }
 
 static bool jsonl(const struct report *r)
@@ -530,96 +696,124 @@ void report_json_begin(struct report *r)
 void report_json_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf)
 {
 	if (jsonl(r)) {
-		json_t *o = line_json("call");
-		json_object_set_new(o, "call", call_json(c));
-		json_t *fa = json_array();
+		struct jsonw *w = line_json(r, "call");
+		jsonw_key(w, "call");
+		call_json(w, c);
+		jsonw_key(w, "findings");
+		jsonw_arr(w);
 		for (size_t i = 0; i < nf; i++)
-			json_array_append_new(fa, finding_json(r, f[i]));
-		json_object_set_new(o, "findings", fa);
-		dump(r, o, false);
-		fputc('\n', r->out);
+			finding_json(w, r, f[i]);
+		jsonw_arr_end(w);
+		line_end(r);
 	} else {
-		dump(r, call_json(c), r->calls_written > 1);
+		struct jsonw *w = writer(r);
+		if (r->calls_written > 1)
+			jsonw_raw(w, ",\n", 2);
+		call_json(w, c);
+		flush(r);
 	}
 }
 
 void report_json_finding(struct report *r, const struct finding *f)
 {
-	json_t *o = line_json("finding");
-	json_object_set_new(o, "finding", finding_json(r, f));
-	dump(r, o, false);
-	fputc('\n', r->out);
+	struct jsonw *w = line_json(r, "finding");
+	jsonw_key(w, "finding");
+	finding_json(w, r, f);
+	line_end(r);
 }
 
-static json_t *inputs_json(const struct report *r)
+static void input_full_json(struct jsonw *w, const struct report *r, size_t i)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < r->ninputs; i++) {
-		json_t *o = input_json(&r->inputs[i]);
-		json_t *k = json_object();
-		for (int x = 0; x < KIND_COUNT; x++)
-			if (r->tally[i].by_kind[x])
-				json_object_set_new(k, call_kind_name((enum call_kind)x), json_integer((json_int_t)r->tally[i].by_kind[x]));
-		json_object_set_new(o, "calls", json_integer((json_int_t)r->tally[i].calls));
-		json_object_set_new(o, "calls_by_kind", k);
-		json_t *s = json_object();
-		for (int x = 0; x < STATE_COUNT; x++)
-			if (r->tally[i].by_state[x])
-				json_object_set_new(s, call_state_name((enum call_state)x), json_integer((json_int_t)r->tally[i].by_state[x]));
-		json_object_set_new(o, "calls_by_state", s);
-		json_object_set_new(o, "rtp_packets", json_integer((json_int_t)r->inputs[i].rtp_packets));
-		json_object_set_new(o, "rtcp_packets", json_integer((json_int_t)r->inputs[i].rtcp_packets));
-		json_t *um = json_array();
-		for (size_t k = 0; k < r->norphans; k++)
-			if (r->orphans[k].input == i)
-				json_array_append_new(um, media_json(NULL, &r->orphans[k].s));
-		json_object_set_new(o, "unmatched_media", um);
-		json_object_set_new(o, "unmatched_media_not_listed",
-				    json_integer(r->orphans_unlisted ? (json_int_t)r->orphans_unlisted[i] : 0));
-		json_array_append_new(a, o);
-	}
-	return a;
+	input_json(w, &r->inputs[i]);
+	jsonw_kint(w, "calls", (long long)r->tally[i].calls);
+	jsonw_key(w, "calls_by_kind");
+	jsonw_obj(w);
+	for (int x = 0; x < KIND_COUNT; x++)
+		if (r->tally[i].by_kind[x])
+			jsonw_kint(w, call_kind_name((enum call_kind)x), (long long)r->tally[i].by_kind[x]);
+	jsonw_obj_end(w);
+	jsonw_key(w, "calls_by_state");
+	jsonw_obj(w);
+	for (int x = 0; x < STATE_COUNT; x++)
+		if (r->tally[i].by_state[x])
+			jsonw_kint(w, call_state_name((enum call_state)x), (long long)r->tally[i].by_state[x]);
+	jsonw_obj_end(w);
+	jsonw_kint(w, "rtp_packets", (long long)r->inputs[i].rtp_packets);
+	jsonw_kint(w, "rtcp_packets", (long long)r->inputs[i].rtcp_packets);
+	jsonw_key(w, "unmatched_media");
+	jsonw_arr(w);
+	for (size_t k = 0; k < r->norphans; k++)
+		if (r->orphans[k].input == i)
+			media_json(w, NULL, &r->orphans[k].s);
+	jsonw_arr_end(w);
+	jsonw_kint(w, "unmatched_media_not_listed", r->orphans_unlisted ? (long long)r->orphans_unlisted[i] : 0);
+	jsonw_obj_end(w);
 }
 
-static json_t *summary_json(const struct report *r)
+static void sev_json(struct jsonw *w, const uint64_t *n)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "calls", json_integer((json_int_t)r->calls_written));
-	json_t *f = json_object();
-	json_object_set_new(f, "error", json_integer((json_int_t)r->nsev[SEV_ERROR]));
-	json_object_set_new(f, "warning", json_integer((json_int_t)r->nsev[SEV_WARNING]));
-	json_object_set_new(f, "info", json_integer((json_int_t)r->nsev[SEV_INFO]));
-	json_object_set_new(o, "findings", f);
+	jsonw_obj(w);
+	jsonw_kint(w, "error", (long long)n[SEV_ERROR]);
+	jsonw_kint(w, "warning", (long long)n[SEV_WARNING]);
+	jsonw_kint(w, "info", (long long)n[SEV_INFO]);
+	jsonw_obj_end(w);
+}
+
+static void summary_json(struct jsonw *w, const struct report *r)
+{
+	jsonw_obj(w);
+	jsonw_kint(w, "calls", (long long)r->calls_written);
+	jsonw_key(w, "findings");
+	sev_json(w, r->nsev);
 	if (r->opt && r->opt->baseline) {
-		json_t *b = json_object();
-		json_object_set_new(b, "error", json_integer((json_int_t)r->nbaselined[SEV_ERROR]));
-		json_object_set_new(b, "warning", json_integer((json_int_t)r->nbaselined[SEV_WARNING]));
-		json_object_set_new(b, "info", json_integer((json_int_t)r->nbaselined[SEV_INFO]));
-		json_object_set_new(o, "baselined", b);
+		jsonw_key(w, "baselined");
+		sev_json(w, r->nbaselined);
 	}
-	return o;
+	jsonw_obj_end(w);
+}
+
+static void jsonl_end(struct report *r)
+{
+	struct jsonw *w = line_json(r, "summary");
+	jsonw_key(w, "tool");
+	jsonw_obj(w);
+	jsonw_kstr(w, "name", "sipaudit");
+	jsonw_kstr(w, "version", SIPAUDIT_VERSION);
+	jsonw_obj_end(w);
+	jsonw_key(w, "inputs");
+	jsonw_arr(w);
+	for (size_t i = 0; i < r->ninputs; i++)
+		input_full_json(w, r, i);
+	jsonw_arr_end(w);
+	jsonw_key(w, "summary");
+	summary_json(w, r);
+	line_end(r);
 }
 
 void report_json_end(struct report *r)
 {
 	if (jsonl(r)) {
-		json_t *o = line_json("summary");
-		json_object_set_new(o, "tool", tool_json());
-		json_object_set_new(o, "inputs", inputs_json(r));
-		json_object_set_new(o, "summary", summary_json(r));
-		dump(r, o, false);
-		fputc('\n', r->out);
+		jsonl_end(r);
 		return;
 	}
 	fputs("],\n\"inputs\":[\n", r->out);
-	json_t *in = inputs_json(r);
-	for (size_t i = 0; i < json_array_size(in); i++)
-		dump(r, json_incref(json_array_get(in, i)), i > 0);
-	json_decref(in);
+	for (size_t i = 0; i < r->ninputs; i++) {
+		struct jsonw *w = writer(r);
+		if (i > 0)
+			jsonw_raw(w, ",\n", 2);
+		input_full_json(w, r, i);
+		flush(r);
+	}
 	fputs("],\n\"findings\":[\n", r->out);
-	for (size_t i = 0; i < r->nfindings; i++)
-		dump(r, finding_json(r, r->findings[i]), i > 0);
+	for (size_t i = 0; i < r->nfindings; i++) {
+		struct jsonw *w = writer(r);
+		if (i > 0)
+			jsonw_raw(w, ",\n", 2);
+		finding_json(w, r, r->findings[i]);
+		flush(r);
+	}
 	fputs("],\n\"summary\":", r->out);
-	dump(r, summary_json(r), false);
+	summary_json(writer(r), r);
+	flush(r);
 	fputs("}\n", r->out);
 }
