@@ -141,8 +141,8 @@ static char *put_dec(char *o, unsigned v)
 }
 
 /* endpoint_format's text; IPv4 ("%u.%u.%u.%u:%u", as inet_ntop) without
- * its two printf calls: two endpoints per message were a tenth of a jsonl
- * run. */
+ * its two printf calls: the two endpoints of every message were 3 % of a
+ * jsonl run once the writer was in. */
 static void ep_text(const struct endpoint *e, char *b, size_t size)
 {
 	if (e->family != 4 || size < 22) {

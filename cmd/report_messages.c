@@ -29,8 +29,9 @@ static char *put_digits(char *o, unsigned v, int n)
 }
 
 /* What gmtime_r, strftime and snprintf below give for years 1970-9999,
- * without them: the JSON report writes two times per message, and they
- * were a tenth of a jsonl run. tests/unit_jsonw.c holds the two equal. */
+ * without them: the JSON report writes a time per message, 2.5 % of a
+ * jsonl run once the writer was in. tests/unit_jsonw.c holds the two
+ * equal. */
 static bool time_fast(char *buf, size_t size, int64_t sec, uint32_t nsec)
 {
 	if (sec < 0 || sec >= 253402300800LL || nsec >= 1000000000u || size < 28)
