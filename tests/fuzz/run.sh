@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 build=${1:-build-fuzz}
 secs=${2:-30}
 work=tests/fuzz/corpus-run
-mkdir -p "$work"/file "$work"/sip "$work"/packets "$work"/audio "$work"/tls
+mkdir -p "$work"/file "$work"/sip "$work"/packets "$work"/audio "$work"/tls "$work"/jsonw
 cp testdata/captures/public/* testdata/captures/corrupt/* "$work"/file/ 2>/dev/null
 find testdata/captures testdata/captures/rules testdata/captures/tls -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.gz' \) -size -64k \
 	-exec cp {} "$work"/file/ \; 2>/dev/null
@@ -19,7 +19,7 @@ done
 cp tests/fuzz/seeds/sip/* "$work"/sip/ 2>/dev/null
 cp tests/tls/*.bin "$work"/tls/
 # the committed, minimised corpus of the long runs (tests/fuzz/LOG.md)
-for h in file sip packets audio tls; do
+for h in file sip packets audio tls jsonw; do
 	[ -d tests/fuzz/corpus/$h ] && cp tests/fuzz/corpus/$h/* "$work/$h/" 2>/dev/null
 done
 # inputs that once crashed a harness (named after the harness) stay in the seeds
@@ -30,12 +30,13 @@ for r in tests/fuzz/regressions/*; do
 done
 # undefined behaviour stops a run (UBSan alone would report it and go on)
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for h in file sip packets audio tls; do
+for h in file sip packets audio tls jsonw; do
 	bin=$build/tests/fuzz/fuzz_$h
 	log=$work/$h.log
 	dict=tests/fuzz/dict/packets.dict
 	[ "$h" = sip ] && dict=tests/fuzz/dict/sip.dict
-	"$bin" -dict="$dict" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+	[ "$h" = jsonw ] && dict= # values from raw bytes: no tokens to suggest
+	"$bin" ${dict:+-dict="$dict"} -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		-artifact_prefix=tests/fuzz/crash-"$h"- "$work/$h" >"$log" 2>&1
 	rc=$?
 	stats=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW)' "$log" | tail -1 | sed 's/^#\([0-9]*\).*cov: \([0-9]*\).*/\1 runs, coverage \2/')
