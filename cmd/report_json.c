@@ -560,6 +560,11 @@ static void call_json(struct jsonw *w, const struct call *c)
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);
+	/* the memory bound (--max-memory): present only when it acted */
+	if (c->early)
+		jsonw_kbool(w, "finalised_early", true);
+	if (c->continues)
+		jsonw_kint(w, "continues_call", (long long)call_number(c->continues - 1));
 	jsonw_kint(w, "findings", c->findings);
 	jsonw_kbool(w, "media_in_capture", c->media_visible);
 	jsonw_key(w, "media");
@@ -738,6 +743,10 @@ static void input_full_json(struct jsonw *w, const struct report *r, size_t i)
 		if (r->tally[i].by_state[x])
 			jsonw_kint(w, call_state_name((enum call_state)x), (long long)r->tally[i].by_state[x]);
 	jsonw_obj_end(w);
+	if (r->tally[i].early)
+		jsonw_kint(w, "calls_finalised_early", (long long)r->tally[i].early);
+	if (r->tally[i].t4_cut)
+		jsonw_kint(w, "calls_closed_before_t4", (long long)r->tally[i].t4_cut);
 	jsonw_kint(w, "rtp_packets", (long long)r->inputs[i].rtp_packets);
 	jsonw_kint(w, "rtcp_packets", (long long)r->inputs[i].rtcp_packets);
 	jsonw_key(w, "unmatched_media");

@@ -171,7 +171,21 @@ check('T4: jsonl counts the calls closed per input',
 rc, calls0, _, _ = jsonl([t4])
 check('T4: with the default bound the stray is in its call', [len(c['messages']) for c in calls0 if c['call_id'] == 'ok-0'] == [3])
 
-# 5. the option itself
+# 5. the marks are in the JSON Schema: whole reports of the bounded runs validate
+try:
+    import jsonschema
+    schema = json.load(open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                         'doc/schema/sipaudit.report-1.json')))
+    for name, args in (('flood', ['--max-memory', '512K', regflood]), ('one Call-ID', ['--max-memory', '2M', one]),
+                       ('late BYE', ['--max-memory', '256K', late]), ('T4', ['--max-memory', '1M', t4])):
+        rc, out, err = run(['--format', 'json'] + args)
+        errs = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.loads(out)), key=str)
+        check('schema: %s report with the bound acting is valid' % name, not errs,
+              errs[0].message if errs else '')
+except ImportError:
+    check('schema: python3-jsonschema installed', False)
+
+# 6. the option itself
 rc, out, err = run(['--max-memory', 'lots', regflood])
 check('--max-memory lots: a usage error', rc == 2 and '--max-memory' in err and 'lots' in err, (rc, err))
 for v in ('0', '1G', '512KiB', '65536'):

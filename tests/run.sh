@@ -102,6 +102,8 @@ tap < <(python3 tests/tls_cli.py "$build/sipaudit" 2>&1)
 tap < <(python3 tests/dirs_cli.py "$build/sipaudit" 2>&1)
 # accepted findings: --write-baseline, --baseline
 tap < <(python3 tests/baseline_cli.py "$build/sipaudit" 2>&1)
+# the memory bound: floods finalised early, one Call-ID in parts, T4 closes
+tap < <(python3 tests/bound_cli.py "$build/sipaudit" 2>&1)
 # the CI recipe of doc/ci, its commands taken from the GitHub and GitLab examples
 tap < <(bash tests/ci_recipe.sh "$build" 2>&1)
 # the Debian package: built, lintian, installed, used, removed
