@@ -254,31 +254,84 @@ static bool ng_shb_order(const uint8_t *p, bool *swap)
 	return true;
 }
 
-/* Does a block that holds together start at the window's start: a known
- * type, a length that is sane, and the same length at its end? */
-static bool ng_block_ok(struct ngreader *r)
+/* The type and length of a block header at p (in swap order, or its own
+ * for a section header); false when p does not look like one: an unknown
+ * type, a length that is not sane, a section header without its magic. */
+static bool ng_header(const uint8_t *p, bool swap, uint32_t *type, uint32_t *len, bool *own_swap)
 {
-	if (ng_fill(r, 12) < 12)
-		return false;
-	const uint8_t *h = r->buf + r->start;
-	bool swap = r->swap;
-	uint32_t type = rd_le32(h);
-	if (type == PCAPNG_SHB) {
-		if (ng_fill(r, 12 + 4) < 16)
-			return false;
-		h = r->buf + r->start;
-		if (!ng_shb_order(h, &swap))
+	*own_swap = swap;
+	*type = rd_le32(p);
+	if (*type == PCAPNG_SHB) {
+		if (!ng_shb_order(p, own_swap))
 			return false;
 	} else {
-		type = swap ? rd_be32(h) : rd_le32(h);
-		if (!((type >= 1 && type <= 6) || type == 9 || type == 10))
+		*type = swap ? rd_be32(p) : rd_le32(p);
+		if (!((*type >= 1 && *type <= 6) || *type == 9 || *type == 10))
 			return false;
 	}
-	uint32_t len = swap ? rd_be32(h + 4) : rd_le32(h + 4);
-	if (len < 12 || len % 4 || len > PCAPNG_MAX_BLOCK || ng_fill(r, len) < len)
+	*len = *own_swap ? rd_be32(p + 4) : rd_le32(p + 4);
+	return *len >= 12 && *len % 4 == 0 && *len <= PCAPNG_MAX_BLOCK;
+}
+
+/* Does a block that holds together start at the window's start? Its type,
+ * a sane length, the same length at its end, a body that fits its type (a
+ * packet's captured length within it with little room for options, a
+ * known interface), and after it the file's end or another block header:
+ * packet bytes (the same MAC addresses in every frame) seldom pass all of
+ * that by chance. */
+static bool ng_block_ok(struct ngreader *r)
+{
+	if (ng_fill(r, 16) < 16)
 		return false;
-	h = r->buf + r->start;
-	return (swap ? rd_be32(h + len - 4) : rd_le32(h + len - 4)) == len;
+	uint32_t type, len;
+	bool swap;
+	if (!ng_header(r->buf + r->start, r->swap, &type, &len, &swap) || ng_fill(r, len) < len)
+		return false;
+	const uint8_t *h = r->buf + r->start;
+	uint32_t (*rd32)(const uint8_t *) = swap ? rd_be32 : rd_le32;
+	if (rd32(h + len - 4) != len)
+		return false;
+	size_t bl = len - 12;
+	const uint8_t *b = h + 8;
+	switch (type) {
+	case 6:
+	case 2: {
+		if (bl < 20)
+			return false;
+		uint32_t cl = rd32(b + 12), ifid = type == 6 ? rd32(b) : (swap ? rd_be16(b) : rd_le16(b));
+		if (cl > bl - 20 || bl - 20 - ((cl + 3u) & ~3u) > 4096 || ifid >= r->nifc)
+			return false;
+		break;
+	}
+	case 3:
+		if (bl < 4 || r->nifc == 0)
+			return false;
+		break;
+	case 1:
+		if (bl < 8 || (swap ? rd_be16(b) : rd_le16(b)) > 1024)
+			return false;
+		break;
+	case 5:
+		if (bl < 12 || rd32(b) >= r->nifc)
+			return false;
+		break;
+	case 10:
+		if (bl < 8 || rd32(b + 4) > bl - 8)
+			return false;
+		break;
+	default:
+		break;
+	}
+	size_t more = ng_fill(r, (size_t)len + 4);
+	if (more == len)
+		return true; /* the end of the file */
+	if (more < (size_t)len + 4)
+		return false;
+	/* a block type next (its length may be the next lie): a standard one,
+	 * a custom block, or one for local use (bit 31) */
+	uint32_t t2 = rd32(r->buf + r->start + len);
+	return (t2 >= 1 && t2 <= 6) || t2 == 9 || t2 == 10 || t2 == 0xbad || t2 == 0x40000bad || (t2 & 0x80000000u) ||
+	       rd_le32(r->buf + r->start + len) == PCAPNG_SHB;
 }
 
 /* After a block whose length lies: the next block that holds together,
