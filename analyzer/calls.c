@@ -1077,6 +1077,7 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	on_register(cs, c, cm);
 	if (cs->media_on)
 		media_on_msg(cs->media, c, (int32_t)c->nmsgs - 1);
+	sip_msg_compact(m); /* taken in: a waiting call keeps bytes, not header indexes */
 	list_unlink(cs, c);
 	size_t mem = call_mem(c);
 	cs->mem += mem - c->mem;

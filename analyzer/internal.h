@@ -47,7 +47,7 @@ struct analyzer {
 	void *media_ud;
 	analyzer_progress_fn progress;
 	void *progress_ud;
-	bool stop; /* analyzer_stop: the reader gives up at the next packet */
+	_Atomic bool stop; /* analyzer_stop (from any thread): the reader gives up at the next packet */
 	struct input_stats *st;
 	uint32_t input;
 

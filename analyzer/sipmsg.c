@@ -32,7 +32,13 @@ struct sip_msg_x {
 static _Thread_local struct sip_msg **xlist;
 static _Thread_local size_t xlist_n, xlist_cap;
 
-static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh, const char *from)
+#define XSLOT_NONE UINT32_MAX
+
+/* reg: put m on this thread's list (an expansion on demand). A new
+ * message's index is not listed: the message may be handed to another
+ * thread (the reader decodes, the analysis runs elsewhere), which drops
+ * it with sip_msg_compact once it has taken the message in. */
+static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh, const char *from, bool reg)
 {
 	struct sip_msg_x *x = xmalloc(sizeof *x + nh * sizeof x->hdrs[0]);
 	x->nhdrs = (uint32_t)nh;
@@ -45,13 +51,16 @@ static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh,
 		if (!x->first[tmp[i].id])
 			x->first[tmp[i].id] = (uint16_t)(i + 1);
 	}
+	m->x = x;
+	m->xslot = XSLOT_NONE;
+	if (!reg)
+		return;
 	if (xlist_n == xlist_cap) {
 		xlist_cap = xlist_cap ? xlist_cap * 2 : 64;
 		xlist = xrealloc(xlist, xlist_cap * sizeof *xlist);
 	}
 	m->xslot = (uint32_t)xlist_n;
 	xlist[xlist_n++] = m;
-	m->x = x;
 }
 
 static void x_drop(struct sip_msg *m)
@@ -60,9 +69,16 @@ static void x_drop(struct sip_msg *m)
 		return;
 	free(m->x);
 	m->x = NULL;
+	if (m->xslot == XSLOT_NONE)
+		return;
 	struct sip_msg *last = xlist[--xlist_n];
 	xlist[m->xslot] = last;
 	last->xslot = m->xslot;
+}
+
+void sip_msg_compact(struct sip_msg *m)
+{
+	x_drop(m);
 }
 
 /* The header index again, from the bytes: the parse that built the
@@ -80,7 +96,7 @@ static struct sip_msg_x *expand(const struct sip_msg *cm)
 		nh = MAX_HDRS;
 		sip_parse_head(m->raw, m->raw_len, &st, tmp, &nh, &ntotal, &err);
 	}
-	x_attach(m, tmp, nh, NULL);
+	x_attach(m, tmp, nh, NULL, true);
 	return m->x;
 }
 
@@ -198,7 +214,7 @@ static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int
 	m->start.reason = rebase(st.reason, p, raw);
 	m->start.version = rebase(st.version, p, raw);
 	m->start.line = rebase(st.line, p, raw);
-	x_attach(m, tmp, nh, p);
+	x_attach(m, tmp, nh, p, false);
 	if (r < 0) {
 		m->malformed = true;
 		m->malformed_reason = r == SIP_PARSE_PARTIAL ? "header section not terminated by a blank line" : err;

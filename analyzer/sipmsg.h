@@ -115,6 +115,11 @@ void sip_msg_free(struct sip_msg *m);
  * has them (they are rebuilt on demand): the call store calls it once a
  * message has been taken in, so that waiting calls hold only bytes. */
 void sip_msg_compact_all(void);
+/* Drops one message's header index and caches (rebuilt on demand); the
+ * call store does it for each new message once it has taken it in (a new
+ * message's index is not on any thread's list: sip_msg_compact_all does
+ * not see it). */
+void sip_msg_compact(struct sip_msg *m);
 
 /* Whether the message has a header of id. */
 bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id);
