@@ -9,6 +9,12 @@
 #include "internal.h"
 
 #define HEP_MAX_INFLATED (1u << 20)
+/* A compressed payload may inflate to 64 times its size, plus 8 KiB: SIP
+ * text deflates 3 to 10 times, and a payload beyond that (a bomb: 1 KB of
+ * zeros for a 1 MB "message") costs no more than 64 bytes of inflating per
+ * byte of the capture, instead of 1 MiB per packet. */
+#define HEP_MAX_RATIO 64u
+#define HEP_RATIO_SLACK (8u << 10)
 
 bool hep_magic(const uint8_t *p, size_t len)
 {
@@ -89,7 +95,10 @@ static bool hep3(struct analyzer *an, const uint8_t *p, size_t len)
 	fm.encap = ENCAP_HEP;
 	fm.first_frame = an->first_frame;
 	if (compressed) {
-		uint8_t *out = analyzer_scratch(an, HEP_MAX_INFLATED);
+		size_t lim = plen * HEP_MAX_RATIO + HEP_RATIO_SLACK;
+		if (lim > HEP_MAX_INFLATED)
+			lim = HEP_MAX_INFLATED;
+		uint8_t *out = analyzer_scratch(an, lim + 1);
 		z_stream z;
 		memset(&z, 0, sizeof z);
 		if (inflateInit2(&z, 15 + 32) != Z_OK) /* zlib or gzip header */
@@ -97,14 +106,21 @@ static bool hep3(struct analyzer *an, const uint8_t *p, size_t len)
 		z.next_in = (Bytef *)payload;
 		z.avail_in = (uInt)plen;
 		z.next_out = out;
-		z.avail_out = HEP_MAX_INFLATED;
+		z.avail_out = (uInt)lim + 1; /* one more byte tells "over the limit" from "exactly" */
 		int r = inflate(&z, Z_FINISH);
-		size_t n = HEP_MAX_INFLATED - z.avail_out;
+		size_t n = lim + 1 - z.avail_out;
 		inflateEnd(&z);
-		if (r != Z_STREAM_END) {
+		if (r != Z_STREAM_END || n > lim) {
 			an->st->invalid_packets++;
-			input_error(an->st, "frame %llu: HEP3 compressed payload does not inflate (%s)",
-				    (unsigned long long)an->frame, r == Z_BUF_ERROR ? "over 1 MiB or cut" : "corrupt");
+			if (n > lim && lim == HEP_MAX_INFLATED)
+				input_error(an->st, "frame %llu: HEP3 compressed payload of %zu bytes inflates past 1 MiB; dropped",
+					    (unsigned long long)an->frame, plen);
+			else if (n > lim)
+				input_error(an->st, "frame %llu: HEP3 compressed payload of %zu bytes inflates past %zu bytes, over 64 times its size (a compression bomb, not SIP); dropped",
+					    (unsigned long long)an->frame, plen, lim);
+			else
+				input_error(an->st, "frame %llu: HEP3 compressed payload of %zu bytes does not inflate (%s); dropped",
+					    (unsigned long long)an->frame, plen, r == Z_BUF_ERROR ? "cut short" : "corrupt");
 			return true;
 		}
 		sipframe_datagram(an, &fm, out, n);
