@@ -14,7 +14,7 @@
 #define FRAG_MEM_CAP (64u << 20) /* bytes buffered across all datagrams */
 #define FRAG_MAX_DATAGRAM 65535u + 8u
 #define FRAG_MAX_IV 64           /* received ranges tracked per datagram */
-#define FRAG_BUCKETS 4096
+#define FRAG_BUCKETS 65536       /* one per datagram at FRAG_MAX_COUNT */
 #define FRAG_MAX_COUNT 65536     /* datagrams in reassembly at once */
 
 struct fragdg {
@@ -52,8 +52,16 @@ struct ipfrag *ipfrag_new(void)
 static uint32_t key_hash(uint8_t family, const uint8_t *src, const uint8_t *dst, uint32_t id)
 {
 	size_t n = family == 4 ? 4 : 16;
-	uint32_t h = hash_bytes(src, n, id ^ family);
-	return hash_bytes(dst, n, h) & (FRAG_BUCKETS - 1);
+	uint32_t h = hash_bytes(src, n, family);
+	h = hash_bytes(dst, n, h) ^ id;
+	/* FNV's low bits only mix from below: finish (murmur3's fmix32) so
+	 * that every bit of the id and the addresses picks the bucket */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h & (FRAG_BUCKETS - 1);
 }
 
 static void unlink_dg(struct ipfrag *f, struct fragdg *d)
