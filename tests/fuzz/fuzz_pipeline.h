@@ -165,6 +165,7 @@ static inline void fuzz_pipeline_end(struct fuzz_pipeline *p, int64_t end_ns, co
 	report_html_end(r);
 	report_html_free(r);
 	report_text_free(r);
+	report_json_free(r);
 	for (size_t i = 0; i < r->nfindings; i++)
 		finding_free(r->findings[i]);
 	free(r->findings);
