@@ -35,7 +35,16 @@ struct gzcookie {
 	struct analyzer *an;
 	uint64_t total;
 	unsigned reads;
+	/* a compression bomb: far more bytes out than captures give */
+	uint64_t out;       /* bytes inflated */
+	uint64_t bomb_frame; /* frame where the ratio was first seen, 0 none */
 };
+
+/* Captures deflate 5 to 30 times (SIP text, RTP, SIPp at 21); a gzip file that inflates
+ * more than this, past GZ_BOMB_MIN bytes, is said to be a bomb (it is still
+ * read: the time is that of inflating it, memory does not grow). */
+#define GZ_BOMB_RATIO 200
+#define GZ_BOMB_MIN (64u << 20)
 
 static ssize_t gzc_read(void *c, char *buf, size_t size)
 {
@@ -62,6 +71,12 @@ static ssize_t gzc_read(void *c, char *buf, size_t size)
 		errno = EIO;
 		return n ? (ssize_t)n : -1;
 	}
+	g->out += (uint64_t)r;
+	if (!g->bomb_frame && g->out > GZ_BOMB_MIN && gzdirect(g->gz) == 0) {
+		z_off_t at = gzoffset(g->gz);
+		if (at > 0 && g->out / GZ_BOMB_RATIO > (uint64_t)at)
+			g->bomb_frame = g->an->frame ? g->an->frame : 1;
+	}
 	if (g->an->progress && (++g->reads & 15) == 0) {
 		z_off_t at = gzoffset(g->gz);
 		g->an->progress(g->an->progress_ud, at > 0 ? (uint64_t)at : 0, g->total);
@@ -72,6 +87,13 @@ static ssize_t gzc_read(void *c, char *buf, size_t size)
 static int gzc_close(void *c)
 {
 	struct gzcookie *g = c;
+	if (g->bomb_frame && g->an->st) {
+		z_off_t at = gzoffset(g->gz);
+		uint64_t in = at > 0 ? (uint64_t)at : 0;
+		input_error(g->an->st, "frame %llu: gzip: the file inflates %.0f times (%.1f MiB to %.1f MiB), where captures inflate 5 to 30 times: a compression bomb, read to its end",
+			    (unsigned long long)g->bomb_frame, in ? (double)g->out / (double)in : 0.0, in / 1048576.0,
+			    g->out / 1048576.0);
+	}
 	gzclose(g->gz);
 	free(g->pre);
 	free(g);
