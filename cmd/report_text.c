@@ -39,8 +39,16 @@ struct text_table {
 	FILE *tmp;
 	long woff;      /* bytes written to tmp: the next row's offset (ftell would lseek per call) */
 	long rpos;      /* where reading stands (-1: unknown): rows read in file order need no seek */
+	/* The rows' references: in memory up to ROWS_CHUNK of them; beyond,
+	 * each full chunk goes sorted to runs (a temporary file) and the end
+	 * merges the runs into sorted (another), read through a window: the
+	 * report's memory does not grow with the number of calls. */
 	struct row_ref *rows;
-	size_t nrows, cap;
+	size_t nrows, nmem, cap; /* all rows, those in rows[], its size */
+	FILE *runs, *sorted;
+	size_t *run_at;          /* first row of each run */
+	size_t nruns;
+	size_t win_start, win_n; /* rows[] holds sorted rows [win_start, +win_n) */
 	int wfrom, wto; /* widest from/to seen, capped */
 	uint64_t nstreams;
 	bool failed;
@@ -150,6 +158,125 @@ static int media_fields(FILE *out, const struct media_stream *s)
 		       (unsigned long long)s->packets, lost, jit, mos, note);
 }
 
+#ifndef ROWS_CHUNK
+#define ROWS_CHUNK 16384 /* tests build with a tiny one: every table through the runs */
+#endif
+
+static int by_row(const void *a, const void *b);
+
+/* A full chunk of row references, sorted, to the runs file. */
+static void spill_rows(struct text_table *t)
+{
+	if (!t->runs && !(t->runs = tmpfile())) {
+		t->failed = true;
+		return;
+	}
+	qsort(t->rows, t->nmem, sizeof *t->rows, by_row);
+	if (fwrite(t->rows, sizeof *t->rows, t->nmem, t->runs) != t->nmem)
+		t->failed = true;
+	t->run_at = xrealloc(t->run_at, (t->nruns + 1) * sizeof *t->run_at);
+	t->run_at[t->nruns++] = t->nrows - t->nmem;
+	t->nmem = 0;
+}
+
+/* The runs merged into one sorted file (a heap of the runs' next rows,
+ * each run read through a small buffer). */
+#define RUN_BUF 64
+struct run_cur {
+	size_t pos, end; /* rows of the run not yet taken */
+	struct row_ref buf[RUN_BUF];
+	size_t bi, bn;
+};
+
+static bool run_next(struct text_table *t, struct run_cur *c, struct row_ref *out)
+{
+	if (c->bi == c->bn) {
+		if (c->pos == c->end)
+			return false;
+		size_t n = c->end - c->pos < RUN_BUF ? c->end - c->pos : RUN_BUF;
+		if (fseeko(t->runs, (off_t)(c->pos * sizeof *out), SEEK_SET) != 0 ||
+		    fread(c->buf, sizeof *out, n, t->runs) != n) {
+			t->failed = true;
+			return false;
+		}
+		c->pos += n;
+		c->bi = 0;
+		c->bn = n;
+	}
+	*out = c->buf[c->bi++];
+	return true;
+}
+
+static void merge_rows(struct text_table *t)
+{
+	if (t->nmem)
+		spill_rows(t);
+	if (t->failed || fflush(t->runs) != 0 || !(t->sorted = tmpfile())) {
+		t->failed = true;
+		return;
+	}
+	size_t k = t->nruns;
+	struct run_cur *cur = xcalloc(k, sizeof *cur);
+	struct row_ref *head = xmalloc(k * sizeof *head);
+	size_t *heap = xmalloc(k * sizeof *heap), nh = 0;
+	for (size_t i = 0; i < k; i++) {
+		cur[i].pos = t->run_at[i];
+		cur[i].end = i + 1 < k ? t->run_at[i + 1] : t->nrows;
+		if (run_next(t, &cur[i], &head[i]))
+			heap[nh++] = i;
+	}
+	/* a binary heap of run indexes by their head row */
+#define LESS(a, b) (by_row(&head[heap[a]], &head[heap[b]]) < 0)
+	for (size_t i = nh / 2; i-- > 0;)
+		for (size_t j = i;;) {
+			size_t l = 2 * j + 1, m = j;
+			if (l < nh && LESS(l, m)) m = l;
+			if (l + 1 < nh && LESS(l + 1, m)) m = l + 1;
+			if (m == j) break;
+			size_t x = heap[j]; heap[j] = heap[m]; heap[m] = x; j = m;
+		}
+	while (nh && !t->failed) {
+		size_t r = heap[0];
+		if (fwrite(&head[r], sizeof head[r], 1, t->sorted) != 1)
+			t->failed = true;
+		if (!run_next(t, &cur[r], &head[r]))
+			heap[0] = heap[--nh];
+		for (size_t j = 0;;) {
+			size_t l = 2 * j + 1, m = j;
+			if (l < nh && LESS(l, m)) m = l;
+			if (l + 1 < nh && LESS(l + 1, m)) m = l + 1;
+			if (m == j) break;
+			size_t x = heap[j]; heap[j] = heap[m]; heap[m] = x; j = m;
+		}
+	}
+#undef LESS
+	free(cur);
+	free(head);
+	free(heap);
+	if (fflush(t->sorted) != 0)
+		t->failed = true;
+	t->win_start = t->win_n = 0;
+}
+
+/* The k-th row in (input, number) order. */
+static const struct row_ref *row_at(struct text_table *t, size_t k)
+{
+	if (!t->sorted)
+		return &t->rows[k];
+	if (k < t->win_start || k >= t->win_start + t->win_n) {
+		size_t n = t->nrows - k < t->cap ? t->nrows - k : t->cap;
+		if (fseeko(t->sorted, (off_t)(k * sizeof *t->rows), SEEK_SET) != 0 ||
+		    fread(t->rows, sizeof *t->rows, n, t->sorted) != n) {
+			t->failed = true;
+			static const struct row_ref none = { UINT32_MAX, 0, false, 0, 0 };
+			return &none;
+		}
+		t->win_start = k;
+		t->win_n = n;
+	}
+	return &t->rows[k - t->win_start];
+}
+
 void report_text_call(struct report *r, const struct call *c, struct finding *const *f, size_t nf)
 {
 	struct text_table *t = r->table;
@@ -185,11 +312,14 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 	for (size_t i = 0; i < nf; i++)
 		if ((int)f[i]->severity > worst)
 			worst = (int)f[i]->severity;
-	if (t->nrows == t->cap) {
+	if (t->nmem == ROWS_CHUNK)
+		spill_rows(t);
+	if (t->nmem == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 256;
 		t->rows = xrealloc(t->rows, t->cap * sizeof *t->rows);
 	}
-	struct row_ref *ref = &t->rows[t->nrows++];
+	struct row_ref *ref = &t->rows[t->nmem++];
+	t->nrows++;
 	ref->input = c->input;
 	ref->number = call_number(c->seq);
 	ref->off = t->woff;
@@ -339,7 +469,7 @@ static void print_media(struct report *r, uint32_t input, size_t from, size_t to
 	bool head = false;
 	char line[1024];
 	for (size_t k = from; t && !t->failed && k < to; k++) {
-		const struct row_ref *ref = &t->rows[k];
+		const struct row_ref *ref = row_at(t, k);
 		if (!ref->nmedia)
 			continue;
 		if (!row_line(t, ref->off, line, sizeof line)) {
@@ -391,7 +521,7 @@ static void print_media(struct report *r, uint32_t input, size_t from, size_t to
 static void print_table(struct report *r, uint32_t input, size_t *next)
 {
 	struct text_table *t = r->table;
-	if (!t || t->failed || *next >= t->nrows || t->rows[*next].input != input)
+	if (!t || t->failed || *next >= t->nrows || row_at(t, *next)->input != input)
 		return;
 	struct pal p = palette(r);
 	FILE *out = r->out;
@@ -399,8 +529,8 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 		"from", t->wto, "to", "kind", "state", "code", "duration", "findings", p.off);
 	char line[512];
 	bool open = false;
-	for (; *next < t->nrows && t->rows[*next].input == input; (*next)++) {
-		const struct row_ref *ref = &t->rows[*next];
+	for (; *next < t->nrows && row_at(t, *next)->input == input; (*next)++) {
+		const struct row_ref *ref = row_at(t, *next);
 		if (!row_line(t, ref->off, line, sizeof line)) {
 			r->err = -1;
 			return;
@@ -875,7 +1005,9 @@ void report_text_end(struct report *r)
 {
 	FILE *out = r->out;
 	report_sort_by_severity(r);
-	if (r->table && r->table->nrows)
+	if (r->table && r->table->runs)
+		merge_rows(r->table);
+	else if (r->table && r->table->nrows)
 		qsort(r->table->rows, r->table->nrows, sizeof *r->table->rows, by_row);
 	if (r->table && r->table->nlate)
 		qsort(r->table->late, r->table->nlate, sizeof *r->table->late, by_late);
@@ -920,6 +1052,11 @@ void report_text_free(struct report *r)
 		return;
 	if (r->table->tmp)
 		fclose(r->table->tmp);
+	if (r->table->runs)
+		fclose(r->table->runs);
+	if (r->table->sorted)
+		fclose(r->table->sorted);
+	free(r->table->run_at);
 	free(r->table->rows);
 	free(r->table->late);
 	free(r->table);
