@@ -131,11 +131,16 @@ tap < <(python3 tests/ladder_export.py "$build/sipaudit" 2>&1)
 tap < <(python3 tests/html_check.py "$build/sipaudit" "$build/html-check" 2>&1)
 # --audio: WAV files from real calls playing known tones (testdata/captures/audio)
 tap < <(python3 tests/audio_check.py "$build" testdata/captures/audio "$shared/captures/public" 2>&1)
+# hostile inputs (issue 15): floods, absurd sizes, lying lengths, bombs; each within
+# its time and memory bound, reported with file and frame, the ordinary call still analysed
+tap < <(python3 tests/hostile/check.py "$build" 2>&1)
 
 if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	run_units "$asan" asan-unit
 	run_golden "$asan" asan-golden
+	# the hostile inputs again under the sanitizers (bounds scaled for a debug ASan build)
+	tap < <(python3 tests/hostile/check.py "$asan" 2>&1)
 	# every public capture once under the sanitizers: no crash, no report
 	if [ -d "$shared/captures/public" ]; then
 		for f in "$shared"/captures/public/*.pcap* "$shared"/captures/public/*.libpcap; do
