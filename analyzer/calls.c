@@ -65,6 +65,7 @@ struct callstore {
 	size_t mem, max_mem, peak_mem;
 	size_t list_mem[L_COUNT]; /* of mem, by list */
 	uint64_t nearly, nt4;
+	int64_t jump_ns; /* a message far ahead of now, waiting for another to agree (INT64_MIN none) */
 	struct tomb *tombs; /* TOMBS entries, direct-mapped by hash */
 };
 
@@ -112,6 +113,7 @@ struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void 
 	cs->lapse = lapse;
 	cs->ud = ud;
 	cs->now = INT64_MIN;
+	cs->jump_ns = INT64_MIN;
 	cs->nbuckets = 1024;
 	cs->bucket = xcalloc(cs->nbuckets, sizeof *cs->bucket);
 	cs->nlkbuckets = 256;
@@ -883,7 +885,8 @@ static size_t call_mem(const struct call *c)
 {
 	return sizeof *c + c->call_id_len + 1 + (size_t)c->msgs_cap * sizeof *c->msgs +
 	       (size_t)c->txns_cap * sizeof *c->txns + (size_t)c->txn_tab_size * sizeof *c->txn_tab +
-	       (size_t)c->dialogs_cap * sizeof *c->dialogs + (size_t)c->sdp_cap * sizeof *c->sdp +
+	       (size_t)c->dialogs_cap * sizeof *c->dialogs + (size_t)c->dlg_tab_size * sizeof *c->dlg_tab +
+	       (size_t)c->sdp_cap * sizeof *c->sdp +
 	       (size_t)c->links_cap * sizeof *c->links + c->msg_bytes;
 }
 
@@ -1042,11 +1045,22 @@ static int list_for(const struct call *c)
 	}
 }
 
+/* A message dated far ahead of the clock moves it only when the next one
+ * agrees: one packet stamped years away (a clock that jumped and came
+ * back) would otherwise end every call in progress. */
+#define CLOCK_JUMP_NS 3600000000000LL
+
 void callstore_add(struct callstore *cs, struct sip_msg *m)
 {
 	int64_t ns = msg_ns(m);
-	if (ns > cs->now)
-		cs->now = ns;
+	if (ns > cs->now) {
+		if (cs->now == INT64_MIN || ns - cs->now <= CLOCK_JUMP_NS ||
+		    (cs->jump_ns != INT64_MIN && ns >= cs->jump_ns - CLOCK_JUMP_NS && ns - cs->jump_ns <= CLOCK_JUMP_NS))
+			cs->now = ns;
+		cs->jump_ns = cs->now == ns ? INT64_MIN : ns;
+	} else {
+		cs->jump_ns = INT64_MIN;
+	}
 	link_expire(cs);
 	struct sv id = m->malformed && !sip_msg_has(m, SIP_H_CALL_ID) ? SV_NULL : sip_msg_call_id(m);
 	uint32_t h = call_hash(id.p, id.len, m->input);

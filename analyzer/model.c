@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "sdp.h"
 #include "xalloc.h"
 
@@ -120,6 +121,7 @@ void call_release(struct call *c)
 	free(c->msgs);
 	free(c->txns);
 	free(c->txn_tab);
+	free(c->dlg_tab);
 	free(c->dialogs);
 	free(c->sdp);
 	free(c->links);
@@ -321,7 +323,7 @@ static bool is_twin(struct call_msg *o, struct sip_msg *m, enum sip_method metho
 		return false;
 	if (m->start.is_request)
 		return o->method == method;
-	if (o->m->start.status != m->start.status)
+	if (o->m->start.status != m->start.status || o->to_tag_hash != hash_bytes(sip_msg_to(m)->tag.p, sip_msg_to(m)->tag.len, 0))
 		return false;
 	return sv_eq(sip_msg_to(o->m)->tag, sip_msg_to(m)->tag);
 }
@@ -355,15 +357,62 @@ static bool mark_copy(struct call *c, int32_t ti, int32_t idx)
 
 /* ---- dialogs ---- */
 
+/* Dialogs a call holds before they get an index (a forking flood may
+ * bring thousands; most calls have one). */
+#define DLG_INDEX_MIN 8
+
+/* Of a tag pair, either way round. */
+static uint32_t dlg_hash(struct sv a, struct sv b)
+{
+	uint32_t h = hash_bytes(a.p, a.len, 0) + hash_bytes(b.p, b.len, 0);
+	return h ? h : 1;
+}
+
+static bool dlg_is(const struct dialog *d, struct sv a, struct sv b)
+{
+	return (sv_eq(d->caller_tag, a) && sv_eq(d->callee_tag, b)) || (sv_eq(d->caller_tag, b) && sv_eq(d->callee_tag, a));
+}
+
+/* The newest dialog with these tags, -1 none. */
 static int32_t dialog_find(const struct call *c, struct sv a, struct sv b)
 {
-	for (int32_t i = (int32_t)c->ndialogs - 1; i >= 0; i--) {
-		const struct dialog *d = &c->dialogs[i];
-		if ((sv_eq(d->caller_tag, a) && sv_eq(d->callee_tag, b)) ||
-		    (sv_eq(d->caller_tag, b) && sv_eq(d->callee_tag, a)))
-			return i;
+	if (!c->dlg_tab) {
+		for (int32_t i = (int32_t)c->ndialogs - 1; i >= 0; i--)
+			if (dlg_is(&c->dialogs[i], a, b))
+				return i;
+		return -1;
 	}
-	return -1;
+	uint32_t mask = c->dlg_tab_size - 1, h = dlg_hash(a, b);
+	int32_t best = -1;
+	for (uint32_t i = h & mask; c->dlg_tab[i]; i = (i + 1) & mask) {
+		int32_t di = (int32_t)c->dlg_tab[i] - 1;
+		if (di > best && dlg_is(&c->dialogs[di], a, b))
+			best = di;
+	}
+	return best;
+}
+
+static void dlg_tab_put(struct call *c, uint32_t di)
+{
+	uint32_t mask = c->dlg_tab_size - 1;
+	uint32_t i = dlg_hash(c->dialogs[di].caller_tag, c->dialogs[di].callee_tag) & mask;
+	while (c->dlg_tab[i])
+		i = (i + 1) & mask;
+	c->dlg_tab[i] = di + 1;
+}
+
+static void dlg_index(struct call *c, uint32_t di)
+{
+	if (di + 1 < DLG_INDEX_MIN)
+		return;
+	if ((di + 1) * 2 > c->dlg_tab_size) { /* at most half full */
+		free(c->dlg_tab);
+		c->dlg_tab_size = c->dlg_tab_size ? c->dlg_tab_size * 2 : 16;
+		c->dlg_tab = xcalloc(c->dlg_tab_size, sizeof *c->dlg_tab);
+		for (uint32_t i = 0; i < di; i++)
+			dlg_tab_put(c, i);
+	}
+	dlg_tab_put(c, di);
 }
 
 static int32_t dialog_new(struct call *c, struct sv caller, struct sv callee, enum sip_method kind)
@@ -378,6 +427,7 @@ static int32_t dialog_new(struct call *c, struct sv caller, struct sv callee, en
 	d->create_txn = d->confirm_msg = d->end_msg = d->end_req = d->remote_target = -1;
 	d->offer = d->answer = -1;
 	d->confirm_ns = d->end_ns = -1;
+	dlg_index(c, c->ndialogs);
 	return (int32_t)c->ndialogs++;
 }
 
@@ -646,6 +696,8 @@ void call_add_msg(struct call *c, struct sip_msg *m)
 		const struct sip_cseq *cs = sip_msg_cseq(m);
 		cm->method = cs->valid ? sip_method_of(cs->method) : M_OTHER;
 	}
+	struct sv tt = sip_msg_to(m)->tag;
+	cm->to_tag_hash = hash_bytes(tt.p, tt.len, 0);
 	if (m->malformed && (!sip_msg_cseq(m)->valid || !sip_msg_has(m, SIP_H_VIA)))
 		return; /* cannot be placed in a transaction */
 	/* The kind follows the most telling method seen (INVITE first). */

@@ -70,6 +70,7 @@ struct call_msg {
 	uint32_t dup_of;   /* index of the original message when CM_DUPLICATE/CM_RETRANS */
 	int32_t prev_in_txn; /* previous message of the same transaction, -1 */
 	enum sip_method method; /* request method, or CSeq method for responses */
+	uint32_t to_tag_hash; /* of its To tag: copies are found without parsing old messages */
 	bool caller_dir;   /* in a dialog: sent by the caller (From tag = caller tag) */
 };
 
@@ -165,6 +166,8 @@ struct call {
 	uint32_t live_dialogs;  /* INVITE dialogs confirmed and not ended */
 	struct dialog *dialogs;
 	uint32_t ndialogs, dialogs_cap;
+	uint32_t *dlg_tab; /* index of the dialogs by their tags (from DLG_INDEX_MIN of them) */
+	uint32_t dlg_tab_size;
 	struct sdp_exchange *sdp;
 	uint32_t nsdp, sdp_cap;
 	struct call_link *links;
