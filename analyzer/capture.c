@@ -90,7 +90,7 @@ static int gzc_close(void *c)
 	if (g->bomb_frame && g->an->st) {
 		z_off_t at = gzoffset(g->gz);
 		uint64_t in = at > 0 ? (uint64_t)at : 0;
-		input_error(g->an->st, "frame %llu: gzip: the file inflates %.0f times (%.1f MiB to %.1f MiB), where captures inflate 5 to 30 times: a compression bomb, read to its end",
+		input_error(g->an->st, "frame %llu: gzip: the file inflates %.0f times (%.1f MiB to %.1f MiB), where captures grow 5 to 30 times: a compression bomb, read to its end",
 			    (unsigned long long)g->bomb_frame, in ? (double)g->out / (double)in : 0.0, in / 1048576.0,
 			    g->out / 1048576.0);
 	}

@@ -757,7 +757,7 @@ def gzip_bomb(out, n, name):
             "params": {"decompressed_bytes": members * per * len(rec), "compressed_bytes": os.path.getsize(path),
                        "zero_frames": nzero},
             "errors": [{"any_frame": True, "frame": 0,
-                        "re": r"gzip: the file inflates \d+ times \([\d.]+ MiB to [\d.]+ MiB\), where captures inflate 5 to 30 times: a compression bomb, read to its end"}]}
+                        "re": r"gzip: the file inflates \d+ times \([\d.]+ MiB to [\d.]+ MiB\), where captures grow 5 to 30 times: a compression bomb, read to its end"}]}
 
 
 class Ng:
