@@ -736,7 +736,8 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null ||
                     gsub(/"/, "'\''", notes)
                     printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,\"%s\"", shape, "", mb, msgs, tool, ws, cs, x, mps, r, notes
                 }')
-            echo "${line%%|*}"
+            row=${line%%|*}
+            echo "${row%"${row##*[! ]}"}"
             csvline=${line#*|}
             echo "${csvline/,,/,$(basename "$f"),}" >>"$CSV"
             first=0
