@@ -1099,8 +1099,11 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	list_append(cs, c, list_for(c));
 	if (cs->mem > cs->peak_mem)
 		cs->peak_mem = cs->mem;
-	if (cs->max_mem && c->mem > cs->max_mem / 8)
-		cut(cs, c, true); /* one call may not hold it all: the rest continues it */
+	/* One call may not hold it all: past an eighth it is cut where it
+	 * rests (nothing pending: a keep-alive's parts end answered), past a
+	 * quarter wherever it is; the rest comes as a call that continues it. */
+	if (cs->max_mem && c->mem > cs->max_mem / 8 && (call_activity(c) == 0 || c->mem > cs->max_mem / 4))
+		cut(cs, c, true);
 	expire(cs);
 	if (cs->max_mem)
 		bound(cs);

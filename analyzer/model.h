@@ -242,8 +242,9 @@ struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void 
  * retransmissions may hold a quarter: beyond, the one whose wait ends
  * first is closed (struct call.t4_cut). Over the bound, those go first,
  * then the calls least recently active are finalised early (struct
- * call.early); one call alone holds at most an eighth of the bound (the
- * rest of it comes as calls that continue it). A later message of the
+ * call.early); one call alone holds an eighth of the bound (cut when
+ * nothing of it is pending, at a quarter in any case; the rest of it
+ * comes as calls that continue it). A later message of the
  * Call-ID of a call cut short starts a call that continues it (struct
  * call.continues). */
 void callstore_set_max_memory(struct callstore *cs, size_t bytes);
