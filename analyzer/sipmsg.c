@@ -553,10 +553,12 @@ const struct sip_contact *sip_msg_contact(struct sip_msg *m)
 	struct sip_msg_x *x = expand(m);
 	if (!(x->cached & C_CONTACT)) {
 		struct sv v;
-		if (sip_msg_hdr_value(m, SIP_H_CONTACT, 0, &v))
+		if (sip_msg_hdr_value(m, SIP_H_CONTACT, 0, &v)) {
 			sip_parse_contact(v, &x->contact_c);
-		else
+		} else { /* the index block is not zeroed: every field, here too */
+			memset(&x->contact_c, 0, sizeof x->contact_c);
 			x->contact_c.expires = -1;
+		}
 		x->cached |= C_CONTACT;
 	}
 	return &x->contact_c;
