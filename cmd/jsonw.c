@@ -152,9 +152,7 @@ bool jsonw_real(struct jsonw *w, double v)
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes) and its code
- * point, or 0: no overlong forms, surrogates or values past U+10FFFF. */
-static inline size_t utf8_seq(const unsigned char *p, size_t n, unsigned *cp)
+size_t jsonw_utf8_seq(const unsigned char *p, size_t n, unsigned *cp)
 {
 	unsigned c = p[0];
 	size_t len;
@@ -243,7 +241,7 @@ static bool put_string(struct jsonw *w, const char *s, size_t n, bool lossy)
 			continue;
 		}
 		unsigned cp;
-		size_t l = utf8_seq(u + i, n - i, &cp);
+		size_t l = jsonw_utf8_seq(u + i, n - i, &cp);
 		if (!l) {
 			if (!lossy) {
 				jsonw_rewind(w, m);

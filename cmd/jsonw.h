@@ -79,4 +79,9 @@ bool jsonw_kstr(struct jsonw *w, const char *k, const char *s); /* false: member
 bool jsonw_kstrn(struct jsonw *w, const char *k, const char *s, size_t n);
 void jsonw_kbytes(struct jsonw *w, const char *k, const char *p, size_t n);
 
+/* Length of the valid multi-byte UTF-8 sequence at p (at most n bytes)
+ * and its code point, or 0 (ASCII too): no overlong forms, surrogates or
+ * values past U+10FFFF (RFC 3629). */
+size_t jsonw_utf8_seq(const unsigned char *p, size_t n, unsigned *cp);
+
 #endif
