@@ -2,7 +2,9 @@
  * acknowledges (RFC 3261 §13.2.2.4 for 2xx, §17.1.1.3 for non-2xx). The UAS
  * discards it, keeps retransmitting its 2xx and drops the call (seeds/002). */
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "../analyzer/xalloc.h"
 #include "rule.h"
 
 /* Index of a request (first copy) in dialog d with CSeq number num and not
@@ -29,11 +31,49 @@ static int32_t carrier(const struct call *c, int32_t d, uint32_t num, const stru
 	return any;
 }
 
+/* The (dialog, CSeq number) pairs of the INVITEs that got a 2xx: the ACK of
+ * a 2xx looks its number up here first, so a dialog of 10^4 re-INVITEs is
+ * not 10^8 steps; only an ACK that matches none scans for the INVITE it
+ * should have matched. */
+struct okset {
+	uint32_t n; /* slots, a power of two */
+	struct okent { int32_t d; uint32_t cseq; bool used; } *e;
+};
+
+static struct okent *ok_slot(const struct okset *o, int32_t d, uint32_t cseq)
+{
+	uint32_t h = ((uint32_t)d * 0x9e3779b1u) ^ (cseq * 0x85ebca6bu);
+	h ^= h >> 16;
+	for (uint32_t i = h & (o->n - 1);; i = (i + 1) & (o->n - 1))
+		if (!o->e[i].used || (o->e[i].d == d && o->e[i].cseq == cseq))
+			return &o->e[i];
+}
+
+static void ok_add(struct okset *o, int32_t d, uint32_t cseq)
+{
+	if (d < 0)
+		return;
+	struct okent *x = ok_slot(o, d, cseq);
+	*x = (struct okent){ d, cseq, true };
+}
+
 static void check(struct rule_ctx *ctx, const struct call *c)
 {
 	struct finding *f[16] = { 0 };
 	int32_t first_ack[16], expected[16], carried[16];
 	uint32_t nbad[16] = { 0 };
+	struct okset oks = { 16, NULL };
+	while (oks.n < 4 * c->ntxns)
+		oks.n *= 2;
+	oks.e = xcalloc(oks.n, sizeof *oks.e);
+	for (uint32_t k = 0; k < c->ntxns; k++) {
+		const struct txn *it = &c->txns[k];
+		if (it->method != M_INVITE || it->status < 200 || it->status >= 300 || it->final < 0)
+			continue;
+		if (it->in_dialog && it->req >= 0)
+			ok_add(&oks, c->msgs[it->req].dialog, it->cseq);
+		ok_add(&oks, c->msgs[it->final].dialog, it->cseq);
+	}
 
 	for (uint32_t i = 0; i < c->nmsgs; i++) {
 		const struct call_msg *cm = &c->msgs[i];
@@ -54,6 +94,8 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			if (d < 0 || c->dialogs[d].inferred)
 				continue; /* the INVITE is not in the capture */
 			/* Any INVITE of this dialog (any hop) with this number that got a 2xx? */
+			if (ok_slot(&oks, d, cs->num)->used)
+				continue;
 			bool ok = false;
 			int32_t pending = -1;
 			for (uint32_t k = 0; k < c->ntxns && !ok; k++) {
@@ -131,6 +173,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				   "sent right after the re-INVITE) and make it use the INVITE's number.");
 		finding_emit(ctx, f[s]);
 	}
+	free(oks.e);
 }
 
 const struct rule rule_ack_cseq = {
