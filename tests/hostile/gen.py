@@ -36,7 +36,8 @@ SCALES = {
     # case parameter: (small, large)
     "calls": (10000, 200000),          # callid-flood: unanswered INVITEs, unique Call-ID/tag/branch
     "tags": (16000, 100000),           # tag-flood: 2xx with unique To tags to one INVITE
-    "branches": (16000, 100000),       # branch-flood: requests with unique branches/From tags, one Call-ID
+    "branches": (16000, 100000),
+    "reinvites": (32000, 300000),     # dialog-flood: re-INVITE/200/ACK in one dialog       # branch-flood: requests with unique branches/From tags, one Call-ID
     "headers": (10000, 100000),       # many-headers: header fields in one TCP message
     "header_bytes": (1 << 20, 10000000),  # huge-header: one header value
     "mlines": (1000, 10000),          # many-mlines: m= lines in one SDP
@@ -319,6 +320,36 @@ def branch_flood(out, n, name):
     o.after(w)
     w.close()
     return {"file": name + ".pcap", "ordinary": o.manifest(), "params": {"branches": N}, "errors": []}
+
+
+@case
+def dialog_flood(out, n, name):
+    """One dialog carrying N re-INVITEs, each a new branch and CSeq, answered
+    200 and ACKed (the first INVITE with SDP, the others without)."""
+    N = n["reinvites"]
+    w = Pcap(os.path.join(out, name + ".pcap"))
+    o = Ordinary(name)
+    o.before(w)
+    a = "198.51.100.1:5060"
+    cid = "dialog@198.51.100.1"
+    frm, to = "<sip:alice@198.51.100.1>;tag=dA", "<sip:victim@198.51.100.2>;tag=dB"
+    k = 0
+    for i in range(N):
+        br = "z9hG4bK-d%d" % i
+        body = sdp("198.51.100.1", 34000) if i == 0 else b""
+        inv = request("INVITE", "sip:victim@198.51.100.2", a, cid, "dA", br, i + 1, ttag="dB" if i else None,
+                      body=body, to_uri="sip:victim@198.51.100.2")
+        ok = response(200, "OK", "SIP/2.0/UDP %s;branch=%s" % (a, br), frm, to, cid, "%d INVITE" % (i + 1),
+                      body=sdp("198.51.100.2", 34002) if i == 0 else b"", contact="<sip:victim@198.51.100.2>")
+        ack = request("ACK", "sip:victim@198.51.100.2", a, cid, "dA", br + "a", i + 1, ttag="dB",
+                      to_uri="sip:victim@198.51.100.2")
+        for d, m in ((0, inv), (1, ok), (0, ack)):
+            s_, t_ = ("198.51.100.1", "198.51.100.2") if d == 0 else ("198.51.100.2", "198.51.100.1")
+            w.rec(spread(k, 3 * N), udp(s_, 5060, t_, 5060, m))
+            k += 1
+    o.after(w)
+    w.close()
+    return {"file": name + ".pcap", "ordinary": o.manifest(), "params": {"reinvites": N}, "errors": []}
 
 
 def tcp_case(out, name, hostile_msg, follow=True, extra_udp=None):
