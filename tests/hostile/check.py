@@ -37,13 +37,12 @@ MIB = 1 << 20
 # at least 2 s / 40 MiB (a loaded CI machine), and below what quadratic time
 # or unbounded memory would take at the scale (tag-flood and branch-flood
 # are 16,000 in one call at small scale for that). Large scale, measured
-# (s, MiB): callid-flood 11.3/197, branch-flood 7.6/44, dialog-flood 4.5/44
-# (300,000 re-INVITEs; 56 s before invite-overlap and ack-cseq were made
-# linear), many-headers
-# 0.17/9, huge-header 0.18/9, many-mlines 0.27/13, multipart-nested 0.17/8,
-# many-vias 0.24/9, ipfrag 5.9/60, tcp-endless 0.72/9, ws-huge 1.25/25,
-# hep-inflate 23.5/9, gzip-bomb 129/9 (10 GiB inflated), pcapng-lying
-# 1.85/50, time-travel 0.88/20; tag-flood over 245 s (quadratic, killed).
+# (s, MiB): callid-flood 11.3/197, tag-flood 34/48 (over 245 s before
+# 3beaaef), branch-flood 5.5/44, dialog-flood 4.5/44 (56 s before 8595a9a),
+# many-headers 0.17/9, huge-header 0.18/9, many-mlines 0.27/13,
+# multipart-nested 0.17/8, many-vias 0.24/9, ipfrag 5.9/60, tcp-endless
+# 0.72/9, ws-huge 1.25/25, hep-inflate 23.5/9, gzip-bomb 129/9 (10 GiB
+# inflated), pcapng-lying 1.85/50, time-travel 0.72/20.
 BOUNDS = {
     "callid-flood":     {"small": (3, 80),   "large": (60, 400)},
     "tag-flood":        {"small": (4, 150),  "large": (60, 400)},
