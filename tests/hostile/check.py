@@ -47,7 +47,7 @@ BOUNDS = {
     "callid-flood":     {"small": (3, 80),   "large": (60, 400)},
     "tag-flood":        {"small": (4, 150),  "large": (60, 400)},
     "branch-flood":     {"small": (5, 150),  "large": (40, 200)},
-    "dialog-flood":     {"small": (2, 80),   "large": (20, 150)},
+    "dialog-flood":     {"small": (2, 150),  "large": (20, 200)},
     "many-headers":     {"small": (2, 40),   "large": (5, 40)},
     "huge-header":      {"small": (2, 40),   "large": (5, 40)},
     "many-mlines":      {"small": (2, 40),   "large": (5, 40)},
