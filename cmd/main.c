@@ -232,8 +232,10 @@ static void on_call(void *ud, struct call *c)
 	t->t4_cut += c->t4_cut;
 
 	bool show = filter_call(&a->opt.filter, c);
-	if (show)
+	if (show) {
 		bit_set(&a->passed, c->seq);
+		kpis_add_call(r->kpis, c);
+	}
 	size_t nkeep = 0;
 	for (size_t i = 0; i < a->ncur; i++) {
 		if (show && filter_finding(&a->opt.filter, a->cur[i]))
@@ -617,6 +619,7 @@ int main(int argc, char **argv)
 	rep->ninputs = ninputs;
 	rep->inputs = xcalloc(ninputs, sizeof *rep->inputs);
 	rep->tally = xcalloc(ninputs, sizeof *rep->tally);
+	rep->kpis = kpis_new((uint32_t)ninputs);
 	app.store = callstore_new(on_call, on_lapse, &app);
 	callstore_set_max_memory(app.store, app.opt.max_memory);
 	for (size_t i = 0; i < app.opt.nlink_headers; i++) {
@@ -811,6 +814,7 @@ int main(int argc, char **argv)
 		input_stats_release(&rep->inputs[i]);
 	free(rep->inputs);
 	free(rep->tally);
+	kpis_free(rep->kpis);
 	free(rep->orphans);
 	free(rep->orphans_unlisted);
 	options_free(&app.opt);

@@ -57,6 +57,8 @@ void options_usage(FILE *f, bool view)
 	      "      --each            text: every finding in full (by default findings of\n"
 	      "                        one rule and cause are one block: the first in\n"
 	      "                        full, the others one line each)\n"
+	      "      --kpis            text: only the KPIs (per input, then by peer host,\n"
+	      "                        host pair and agent); JSON has them in summary\n"
 	      "      --color WHEN      auto (default: on a terminal, unless NO_COLOR is set),\n"
 	      "                        always, never\n"
 	      "      --progress WHEN   auto (default: on a terminal unless -q), always, never\n"
@@ -434,7 +436,7 @@ enum {
 	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
 	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO, OPT_KEYLOG, OPT_INCLUDE, OPT_EXCLUDE, OPT_BASELINE, OPT_WRITE_BASELINE,
-	OPT_MAX_MEMORY,
+	OPT_MAX_MEMORY, OPT_KPIS,
 };
 
 static const struct option longopts[] = {
@@ -443,6 +445,7 @@ static const struct option longopts[] = {
 	{ "ladder", required_argument, NULL, 'l' },
 	{ "no-table", no_argument, NULL, OPT_NO_TABLE },
 	{ "each", no_argument, NULL, OPT_EACH },
+	{ "kpis", no_argument, NULL, OPT_KPIS },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -549,6 +552,9 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_EACH:
 			o->each = true;
+			break;
+		case OPT_KPIS:
+			o->kpis_only = true;
 			break;
 		case OPT_COLOR:
 			r = parse_when("--color", optarg, &o->colour);
@@ -661,6 +667,8 @@ int options_parse(struct options *o, int argc, char **argv)
 				   o->format == FMT_SVG ? "svg" : "mermaid");
 	if (o->ladder && o->format != FMT_TEXT && o->format != FMT_HTML && o->format != FMT_SVG && o->format != FMT_MERMAID)
 		return usage_error("%s", "--ladder draws text, html, svg or mermaid; it cannot be combined with another --format");
+	if (o->kpis_only && (o->format != FMT_TEXT || o->ladder || o->view))
+		return usage_error("%s", "--kpis prints the KPIs as text; the JSON report has them in summary.kpis, with --ladder and view there is no report");
 	if (o->view && (o->format != FMT_TEXT || o->ladder || o->output))
 		return usage_error("%s", "view is interactive: --format, --ladder and --output do not apply");
 	if (o->view && (o->write || o->split || o->audio))

@@ -42,6 +42,7 @@ struct options {
 	enum when colour, progress;
 	bool table;         /* the calls table in the text report */
 	bool each;          /* --each: every finding in full, not grouped */
+	bool kpis_only;     /* --kpis: text: only the KPIs */
 	int fail_on;        /* severity, or FAIL_NEVER */
 	bool list_rules;
 	struct ruleset rs;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../analyzer/analyzer.h"
+#include "../analyzer/kpi.h"
 #include "../analyzer/model.h"
 #include "../rules/rule.h"
 #include "options.h"
@@ -38,6 +39,7 @@ struct report {
 	bool colour;                /* ANSI colours in the text report */
 	struct input_stats *inputs; /* filled as inputs are read */
 	struct input_tally *tally;  /* every call, filtered or not */
+	struct kpis *kpis;          /* of the calls the call filters select */
 	size_t ninputs;
 	/* Reported findings (those that passed the filters) of all inputs,
 	 * owned here, in emission order until sorted. jsonl writes them with

@@ -705,6 +705,8 @@ void report_json_finding(struct report *r, const struct finding *f)
 	line_end(r);
 }
 
+static void kpi_json(struct jsonw *w, const char *k, const struct kpi_set *s);
+
 static void input_full_json(struct jsonw *w, const struct report *r, size_t i)
 {
 	input_json(w, &r->inputs[i]);
@@ -734,7 +736,131 @@ static void input_full_json(struct jsonw *w, const struct report *r, size_t i)
 			media_json(w, NULL, &r->orphans[k].s);
 	jsonw_arr_end(w);
 	jsonw_kint(w, "unmatched_media_not_listed", r->orphans_unlisted ? (long long)r->orphans_unlisted[i] : 0);
+	if (r->kpis)
+		kpi_json(w, "kpis", kpis_input(r->kpis, (uint32_t)i));
 	jsonw_obj_end(w);
+}
+
+/* ---- KPIs (analyzer/kpi.h) ---- */
+
+static void kratio(struct jsonw *w, const char *k, bool ok, double v)
+{
+	if (ok)
+		jsonw_kreal(w, k, round(v * 10000) / 10000);
+	else
+		jsonw_knull(w, k);
+}
+
+/* {"n", "p50", "p95", "max"} in unit us_per (1000: ms, 1e6: s), 3 decimals */
+static void kquant(struct jsonw *w, const char *k, const struct kpi_dist *d, double us_per)
+{
+	struct kpi_quant q;
+	kpi_dist_quant(d, &q);
+	jsonw_key(w, k);
+	jsonw_obj(w);
+	jsonw_kint(w, "n", (long long)q.n);
+	const char *names[3] = {"p50", "p95", "max"};
+	int64_t v[3] = {q.p50, q.p95, q.max};
+	for (int i = 0; i < 3; i++)
+		if (q.n)
+			jsonw_kreal(w, names[i], round((double)v[i] / us_per * 1000) / 1000);
+		else
+			jsonw_knull(w, names[i]);
+	jsonw_obj_end(w);
+}
+
+static void kpi_members(struct jsonw *w, const struct kpi_set *s)
+{
+	double v;
+	jsonw_kint(w, "calls_attempted", (long long)s->attempted);
+	jsonw_kint(w, "calls_answered", (long long)s->answered);
+	jsonw_kint(w, "calls_in_progress", (long long)s->in_progress);
+	bool ok = kpi_asr(s, &v);
+	kratio(w, "asr", ok, v);
+	ok = kpi_ner(s, &v);
+	kratio(w, "ner", ok, v);
+	if (kpi_acd(s, &v))
+		jsonw_kreal(w, "acd_s", round(v * 1000) / 1000);
+	else
+		jsonw_knull(w, "acd_s");
+	jsonw_kint(w, "acd_calls", (long long)s->acd_calls);
+	kquant(w, "pdd_ms", &s->pdd, 1000);
+	kquant(w, "setup_ms", &s->setup, 1000);
+	jsonw_key(w, "codes");
+	jsonw_obj(w);
+	uint64_t classes[7] = {0};
+	for (uint32_t i = 0; i < s->ncodes; i++) {
+		char b[8];
+		snprintf(b, sizeof b, "%u", (unsigned)s->codes[i].code);
+		jsonw_kint(w, b, (long long)s->codes[i].n);
+		if (s->codes[i].code / 100 < 7)
+			classes[s->codes[i].code / 100] += s->codes[i].n;
+	}
+	jsonw_obj_end(w);
+	jsonw_key(w, "classes");
+	jsonw_obj(w);
+	for (int c = 1; c < 7; c++)
+		if (classes[c]) {
+			char b[8];
+			snprintf(b, sizeof b, "%dxx", c);
+			jsonw_kint(w, b, (long long)classes[c]);
+		}
+	jsonw_obj_end(w);
+	jsonw_kint(w, "no_response", (long long)s->no_response);
+	jsonw_kint(w, "no_final", (long long)s->no_final);
+	jsonw_kint(w, "cancelled", (long long)s->cancelled);
+	uint64_t done = s->attempted - s->in_progress;
+	kratio(w, "cancel_share", done > 0, done ? (double)s->cancelled / (double)done : 0);
+	jsonw_key(w, "registrations");
+	jsonw_obj(w);
+	jsonw_kint(w, "attempted", (long long)s->reg_attempted);
+	jsonw_kint(w, "successful", (long long)s->reg_successful);
+	kquant(w, "refresh_s", &s->refresh, 1e6);
+	jsonw_obj_end(w);
+	jsonw_key(w, "retransmissions");
+	jsonw_obj(w);
+	jsonw_kint(w, "messages", (long long)s->messages);
+	jsonw_kint(w, "retransmitted", (long long)s->retransmitted);
+	kratio(w, "rate", s->messages > 0, s->messages ? (double)s->retransmitted / (double)s->messages : 0);
+	jsonw_obj_end(w);
+}
+
+static void kpi_json(struct jsonw *w, const char *k, const struct kpi_set *s)
+{
+	jsonw_key(w, k);
+	jsonw_obj(w);
+	kpi_members(w, s);
+	jsonw_obj_end(w);
+}
+
+static void kpi_groups_json(struct jsonw *w, struct kpis *k, enum kpi_group_kind kind)
+{
+	static const char *const names[KPI_GROUP_KINDS] = {"kpis_by_peer", "kpis_by_pair", "kpis_by_agent"};
+	const struct kpi_group *const *g;
+	size_t n = kpis_groups(k, kind, &g);
+	jsonw_key(w, names[kind]);
+	jsonw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		char b[ENDPOINT_STRLEN];
+		jsonw_obj(w);
+		if (g[i]->others) {
+			jsonw_kbool(w, "others", true);
+		} else if (kind == KPI_PEER) {
+			endpoint_format_ip(&g[i]->a, b, sizeof b);
+			jsonw_kstr(w, "host", b);
+		} else if (kind == KPI_PAIR) {
+			endpoint_format_ip(&g[i]->a, b, sizeof b);
+			jsonw_kstr(w, "src", b);
+			endpoint_format_ip(&g[i]->b, b, sizeof b);
+			jsonw_kstr(w, "dst", b);
+		} else {
+			jsonw_kstr(w, "agent", g[i]->agent);
+			jsonw_kstr(w, "header", g[i]->server ? "Server" : "User-Agent");
+		}
+		kpi_members(w, &g[i]->k);
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
 }
 
 static void sev_json(struct jsonw *w, const uint64_t *n)
@@ -755,6 +881,11 @@ static void summary_json(struct jsonw *w, const struct report *r)
 	if (r->opt && r->opt->baseline) {
 		jsonw_key(w, "baselined");
 		sev_json(w, r->nbaselined);
+	}
+	if (r->kpis) {
+		kpi_json(w, "kpis", kpis_total(r->kpis));
+		for (int k = 0; k < KPI_GROUP_KINDS; k++)
+			kpi_groups_json(w, r->kpis, (enum kpi_group_kind)k);
 	}
 	jsonw_obj_end(w);
 }

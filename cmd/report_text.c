@@ -1001,6 +1001,184 @@ static void summary_line(struct report *r, size_t i)
 			r->opt && r->opt->quiet && !st->fatal ? "in the input (not shown: -q)" : "reported on stderr");
 }
 
+/* ---- KPIs ---- */
+
+/* "0.4 ms", "120 ms", "6.4 s", "3600 s" */
+static void dur_us(char *b, size_t n, int64_t us)
+{
+	if (us < 10000)
+		snprintf(b, n, "%.1f ms", (double)us / 1e3);
+	else if (us < 1000000)
+		snprintf(b, n, "%.0f ms", (double)us / 1e3);
+	else if (us < 100000000)
+		snprintf(b, n, "%.1f s", (double)us / 1e6);
+	else
+		snprintf(b, n, "%.0f s", (double)us / 1e6);
+}
+
+static void quant_text(FILE *out, const char *label, const struct kpi_dist *d)
+{
+	struct kpi_quant q;
+	kpi_dist_quant(d, &q);
+	char a[32], b[32], c[32];
+	dur_us(a, sizeof a, q.p50);
+	dur_us(b, sizeof b, q.p95);
+	dur_us(c, sizeof c, q.max);
+	fprintf(out, "%s p50 %s, p95 %s, max %s (%llu)", label, a, b, c, (unsigned long long)q.n);
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0;
+}
+
+/* The KPI block of one set: nothing when it has no call, registration or
+ * retransmission to speak of (all: every line, even empty). */
+static void kpi_block(FILE *out, const struct kpi_set *s, bool all)
+{
+	double v;
+	if (s->attempted || all) {
+		uint64_t done = s->attempted - s->in_progress;
+		fprintf(out, "  calls: %llu attempted, %llu answered", (unsigned long long)s->attempted,
+			(unsigned long long)s->answered);
+		if (s->in_progress)
+			fprintf(out, ", %llu in progress", (unsigned long long)s->in_progress);
+		if (kpi_asr(s, &v))
+			fprintf(out, ": ASR %.1f %%", 100 * v);
+		if (kpi_ner(s, &v))
+			fprintf(out, ", NER %.1f %%", 100 * v);
+		if (kpi_acd(s, &v))
+			fprintf(out, ", ACD %.1f s (%llu ended by BYE)", v, (unsigned long long)s->acd_calls);
+		if (s->cancelled)
+			fprintf(out, ", %llu cancelled (%.1f %%)", (unsigned long long)s->cancelled, pct(s->cancelled, done));
+		fputc('\n', out);
+		if (s->pdd.n || s->setup.n) {
+			fputs("    ", out);
+			if (s->pdd.n)
+				quant_text(out, "post-dial delay", &s->pdd);
+			if (s->pdd.n && s->setup.n)
+				fputs("; ", out);
+			if (s->setup.n)
+				quant_text(out, "setup", &s->setup);
+			fputc('\n', out);
+		}
+		if (s->ncodes || s->no_response || s->no_final) {
+			fputs("    final responses:", out);
+			for (uint32_t i = 0; i < s->ncodes; i++)
+				fprintf(out, "%s %u (%llu)", i ? "," : "", (unsigned)s->codes[i].code,
+					(unsigned long long)s->codes[i].n);
+			if (s->no_response)
+				fprintf(out, "%s no response (%llu)", s->ncodes ? "," : "", (unsigned long long)s->no_response);
+			if (s->no_final)
+				fprintf(out, "%s provisional only (%llu)", s->ncodes || s->no_response ? "," : "",
+					(unsigned long long)s->no_final);
+			fputc('\n', out);
+		}
+	}
+	if (s->reg_attempted || all) {
+		fprintf(out, "  registrations: %llu attempted, %llu successful", (unsigned long long)s->reg_attempted,
+			(unsigned long long)s->reg_successful);
+		if (s->refresh.n) {
+			fputs("; ", out);
+			quant_text(out, "refresh interval", &s->refresh);
+		}
+		fputc('\n', out);
+	}
+	if (s->retransmitted || all)
+		fprintf(out, "  retransmissions: %llu of %llu messages (%.1f %%)\n", (unsigned long long)s->retransmitted,
+			(unsigned long long)s->messages, pct(s->retransmitted, s->messages));
+}
+
+static void ratio_col(FILE *out, bool ok, double v)
+{
+	if (ok)
+		fprintf(out, " %6.1f%%", 100 * v);
+	else
+		fprintf(out, " %7s", "-");
+}
+
+static void dur_col(FILE *out, const struct kpi_dist *d, bool p95)
+{
+	struct kpi_quant q;
+	kpi_dist_quant(d, &q);
+	char b[32] = "-";
+	if (q.n)
+		dur_us(b, sizeof b, p95 ? q.p95 : q.p50);
+	fprintf(out, " %9s", b);
+}
+
+static void kpi_table(struct report *r, enum kpi_group_kind kind)
+{
+	FILE *out = r->out;
+	static const char *const title[KPI_GROUP_KINDS] = {"by peer host", "by host pair (first request's hop)",
+							   "by agent (User-Agent of the request, Server of the response)"};
+	const struct kpi_group *const *g;
+	size_t n = kpis_groups(r->kpis, kind, &g);
+	if (!n)
+		return;
+	fprintf(out, "\n%s:\n", title[kind]);
+	int kw = kind == KPI_AGENT ? 48 : kind == KPI_PAIR ? 36 : 24;
+	fprintf(out, "  %-*s %8s %8s %7s %7s %9s %9s %9s %8s %9s %8s\n", kw, kind == KPI_AGENT ? "agent" : "host",
+		"attempts", "answered", "ASR", "NER", "PDD p50", "PDD p95", "setup p50", "ACD", "reg ok", "retrans");
+	for (size_t i = 0; i < n; i++) {
+		const struct kpi_set *s = &g[i]->k;
+		char key[160], a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+		if (g[i]->others) {
+			snprintf(key, sizeof key, "(others)");
+		} else if (kind == KPI_PEER) {
+			endpoint_format_ip(&g[i]->a, key, sizeof key);
+		} else if (kind == KPI_PAIR) {
+			endpoint_format_ip(&g[i]->a, a, sizeof a);
+			endpoint_format_ip(&g[i]->b, b, sizeof b);
+			snprintf(key, sizeof key, "%s -> %s", a, b);
+		} else {
+			snprintf(key, sizeof key, "%s: %s", g[i]->server ? "Server" : "UA", g[i]->agent);
+		}
+		if ((int)strlen(key) > kw)
+			key[kw] = 0;
+		double v;
+		fprintf(out, "  %-*s %8llu %8llu", kw, key, (unsigned long long)s->attempted,
+			(unsigned long long)s->answered);
+		bool ok = kpi_asr(s, &v);
+		ratio_col(out, ok, v);
+		ok = kpi_ner(s, &v);
+		ratio_col(out, ok, v);
+		dur_col(out, &s->pdd, false);
+		dur_col(out, &s->pdd, true);
+		dur_col(out, &s->setup, false);
+		char acd[32] = "-";
+		if (kpi_acd(s, &v))
+			snprintf(acd, sizeof acd, "%.1f s", v);
+		fprintf(out, " %8s", acd);
+		char reg[48] = "-";
+		if (s->reg_attempted)
+			snprintf(reg, sizeof reg, "%llu/%llu", (unsigned long long)s->reg_successful,
+				 (unsigned long long)s->reg_attempted);
+		fprintf(out, " %9s", reg);
+		if (s->messages)
+			fprintf(out, " %7.1f%%\n", pct(s->retransmitted, s->messages));
+		else
+			fprintf(out, " %8s\n", "-");
+	}
+}
+
+/* --kpis: per input, over all of them, then the groups. */
+static void kpis_only(struct report *r)
+{
+	FILE *out = r->out;
+	struct pal p = palette(r);
+	for (size_t i = 0; i < r->ninputs; i++) {
+		fprintf(out, "%s%s%s:\n", p.bold, r->inputs[i].path, p.off);
+		kpi_block(out, kpis_input(r->kpis, (uint32_t)i), true);
+	}
+	if (r->ninputs > 1) {
+		fprintf(out, "%sall %zu inputs%s:\n", p.bold, r->ninputs, p.off);
+		kpi_block(out, kpis_total(r->kpis), true);
+	}
+	for (int k = 0; k < KPI_GROUP_KINDS; k++)
+		kpi_table(r, (enum kpi_group_kind)k);
+}
+
 void report_text_end(struct report *r)
 {
 	FILE *out = r->out;
@@ -1013,12 +1191,18 @@ void report_text_end(struct report *r)
 		qsort(r->table->late, r->table->nlate, sizeof *r->table->late, by_late);
 	size_t fi = 0, ti = 0;
 	bool each = r->opt && r->opt->each;
+	if (r->opt && r->opt->kpis_only) {
+		kpis_only(r);
+		return;
+	}
 	print_triage(r);
 	fputc('\n', out);
 	for (size_t i = 0; i < r->ninputs; i++) {
 		if (i)
 			fputc('\n', out);
 		summary_line(r, i);
+		if (r->kpis)
+			kpi_block(out, kpis_input(r->kpis, (uint32_t)i), false);
 		size_t from = fi;
 		for (; fi < r->nfindings && r->findings[fi]->input == i; fi++)
 			if (each)

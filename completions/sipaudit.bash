@@ -19,7 +19,7 @@ _sipaudit()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	fi
-	local opts="--format --output --ladder --no-table --each --color --progress --quiet
+	local opts="--format --output --ladder --no-table --each --kpis --color --progress --quiet
 		--fail-on --disable --enable --severity --baseline --write-baseline --list-rules --config --no-config
 		--link-header --write --split --with-linked --audio --include --exclude --keylog --max-memory
 		--call-id --user --method --status --rule --only --help --version
