@@ -71,6 +71,8 @@ void options_usage(FILE *f, bool view)
 	      "      --enable RULES    run these rules; --disable and --enable apply in\n"
 	      "                        order, after the config file\n"
 	      "      --severity RULE=LEVEL  report every finding of RULE at LEVEL\n"
+	      "      --pdd-threshold SECONDS  slow-setup: post-dial delay over SECONDS\n"
+	      "                        (default 5)\n"
 	      "      --baseline FILE   findings FILE holds are reported as baselined and do\n"
 	      "                        not fail the run; new ones do\n"
 	      "      --write-baseline FILE  write this run's findings to FILE (JSON), to accept\n"
@@ -323,6 +325,22 @@ static int parse_when(const char *opt, const char *s, enum when *w)
 	return 0;
 }
 
+/* "5", "2.5", "8s": seconds (0.1 to 3600) into ns. */
+static bool parse_seconds(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno)
+		return false;
+	if (*end == 's')
+		end++;
+	if (*end || !(v >= 0.1 && v <= 3600))
+		return false;
+	*out = (int64_t)(v * 1e9 + 0.5);
+	return true;
+}
+
 /* ---- configuration file ---- */
 
 static int config_error(const char *path, unsigned line, const char *what)
@@ -382,6 +400,9 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 				r = config_error(path, line, err);
 			else
 				r = add_link_header(o, val);
+		} else if (strcmp(key, "pdd-threshold") == 0) {
+			if (!parse_seconds(val, &o->rs.params.pdd_ns))
+				r = config_error(path, line, "pdd-threshold wants seconds, 0.1 to 3600");
 		} else if (strcmp(key, "disable") == 0) {
 			r = each_item(val, set_rule, o, NULL);
 		} else if (strcmp(key, "enable") == 0) {
@@ -393,7 +414,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
 			r = set_severity(o, spec, NULL);
 		} else {
 			char msg[300];
-			snprintf(msg, sizeof msg, "unknown key '%.200s' (fail-on, disable, enable, severity RULE, link-header)", key);
+			snprintf(msg, sizeof msg, "unknown key '%.200s' (fail-on, disable, enable, severity RULE, link-header, pdd-threshold)", key);
 			r = config_error(path, line, msg);
 		}
 		if (r)
@@ -436,7 +457,7 @@ enum {
 	OPT_NO_TABLE = 256, OPT_EACH, OPT_COLOR, OPT_PROGRESS, OPT_FAIL_ON, OPT_DISABLE, OPT_ENABLE, OPT_SEVERITY,
 	OPT_LIST_RULES, OPT_CONFIG, OPT_NO_CONFIG, OPT_CALL_ID, OPT_USER, OPT_METHOD, OPT_STATUS, OPT_RULE,
 	OPT_ONLY, OPT_LINK_HEADER, OPT_WRITE, OPT_SPLIT, OPT_WITH_LINKED, OPT_AUDIO, OPT_KEYLOG, OPT_INCLUDE, OPT_EXCLUDE, OPT_BASELINE, OPT_WRITE_BASELINE,
-	OPT_MAX_MEMORY, OPT_KPIS,
+	OPT_MAX_MEMORY, OPT_KPIS, OPT_PDD,
 };
 
 static const struct option longopts[] = {
@@ -473,6 +494,7 @@ static const struct option longopts[] = {
 	{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+	{ "pdd-threshold", required_argument, NULL, OPT_PDD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -635,6 +657,10 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_EXCLUDE:
 			push_arg(&o->excludes, &o->nexcludes, optarg);
+			break;
+		case OPT_PDD:
+			if (!parse_seconds(optarg, &o->rs.params.pdd_ns))
+				r = usage_error("--pdd-threshold: '%s' is not a number of seconds from 0.1 to 3600", optarg);
 			break;
 		case OPT_MAX_MEMORY:
 			if (!parse_size(optarg, &o->max_memory))

@@ -21,7 +21,7 @@ _sipaudit()
 	fi
 	local opts="--format --output --ladder --no-table --each --kpis --color --progress --quiet
 		--fail-on --disable --enable --severity --baseline --write-baseline --list-rules --config --no-config
-		--link-header --write --split --with-linked --audio --include --exclude --keylog --max-memory
+		--link-header --write --split --with-linked --audio --include --exclude --keylog --max-memory --pdd-threshold
 		--call-id --user --method --status --rule --only --help --version
 		-f -o -l -q -h -V"
 	local list
@@ -64,7 +64,7 @@ _sipaudit()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return ;;
-	-l | --ladder | --link-header | --include | --exclude | --call-id | --user | --status)
+	-l | --ladder | --link-header | --include | --exclude | --call-id | --user | --status | --max-memory | --pdd-threshold)
 		return ;; # free text
 	esac
 

@@ -11,6 +11,7 @@ void ruleset_default(struct ruleset *rs)
 		rs->enabled[i] = true;
 		rs->severity[i] = -1;
 	}
+	rs->params.pdd_ns = RULE_PDD_DEFAULT_NS;
 }
 
 struct relay {
@@ -35,7 +36,7 @@ void rules_run_call(const struct ruleset *rs, const struct call *c, finding_sink
 		if (!rs->enabled[i] || !r->check_call)
 			continue;
 		struct relay rl = { rs, i, sink, ud };
-		struct rule_ctx ctx = { r, relay_sink, &rl };
+		struct rule_ctx ctx = { r, relay_sink, &rl, &rs->params };
 		r->check_call(&ctx, c);
 	}
 }
@@ -48,7 +49,7 @@ void rules_run_binding(const struct ruleset *rs, const struct binding *b, uint32
 		if (!rs->enabled[i] || !r->check_binding)
 			continue;
 		struct relay rl = { rs, i, sink, ud };
-		struct rule_ctx ctx = { r, relay_sink, &rl };
+		struct rule_ctx ctx = { r, relay_sink, &rl, &rs->params };
 		r->check_binding(&ctx, b, input, late_frame, late_ns);
 	}
 }

@@ -69,10 +69,18 @@ struct rule {
 
 typedef void (*finding_sink_fn)(void *ud, struct finding *f);
 
+/* Thresholds of the rules that have one (--pdd-threshold and the
+ * configuration file set them). */
+struct rule_params {
+	int64_t pdd_ns; /* slow-setup: post-dial delay over this (default 5 s) */
+};
+#define RULE_PDD_DEFAULT_NS 5000000000LL
+
 struct rule_ctx {
 	const struct rule *rule;
 	finding_sink_fn sink;
 	void *ud;
+	const struct rule_params *params;
 };
 
 /* Building a finding (rules/finding.c). */
@@ -110,6 +118,7 @@ int rule_index(const char *id); /* -1 when unknown */
 struct ruleset {
 	bool enabled[64];
 	int severity[64]; /* -1: the rule's own */
+	struct rule_params params;
 };
 void ruleset_default(struct ruleset *rs);
 void rules_run_call(const struct ruleset *rs, const struct call *c, finding_sink_fn sink, void *ud);

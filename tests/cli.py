@@ -12,7 +12,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RULES = os.path.join(ROOT, 'testdata/captures/rules')
 FAULTS_IDS = ['malformed', 'cseq-order', 'ack-cseq', 'ack-missing', 'bye-481', 'no-response',
               'registration-failed', 'auth-failed', 'invite-overlap', 'forked-2xx', 'sdp-nat',
-              'codec-mismatch', 'udp-too-large', 'call-failed', 'call-not-ended', 'one-way-rtp', 'rtp-quality']
+              'codec-mismatch', 'udp-too-large', 'call-failed', 'call-not-ended', 'one-way-rtp', 'rtp-quality',
+              'slow-setup']
 
 
 def cap(name):
