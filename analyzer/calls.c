@@ -44,6 +44,10 @@ struct callstore {
 	struct call **bucket;
 	size_t nbuckets, ncalls;
 	struct list lists[L_COUNT];
+	/* Of L_PENDING, the calls that are one request and nothing else
+	 * (struct call.lone), least recently active first: under the memory
+	 * bound they go before any other call in progress. */
+	struct call *lone_head, *lone_tail;
 	uint64_t seq;
 	int64_t now;
 	struct link_key **lkbucket; /* B2BUA legs being set up, by value */
@@ -77,10 +81,29 @@ struct tomb {
 };
 #define TOMBS 65536
 
+/* A call is in the list of lone requests while it is one (c->lone) and
+ * waiting for its response: the membership follows from both, which only
+ * change between list_unlink and list_append. */
+static bool in_lone(const struct call *c)
+{
+	return c->lone && c->list == L_PENDING;
+}
+
 static void list_unlink(struct callstore *cs, struct call *c)
 {
 	struct list *l = &cs->lists[c->list];
 	cs->list_mem[c->list] -= c->mem;
+	if (in_lone(c)) {
+		if (c->fprev)
+			c->fprev->fnext = c->fnext;
+		else
+			cs->lone_head = c->fnext;
+		if (c->fnext)
+			c->fnext->fprev = c->fprev;
+		else
+			cs->lone_tail = c->fprev;
+		c->fprev = c->fnext = NULL;
+	}
 	if (c->lprev)
 		c->lprev->lnext = c->lnext;
 	else
@@ -104,6 +127,15 @@ static void list_append(struct callstore *cs, struct call *c, int which)
 	else
 		l->head = c;
 	l->tail = c;
+	if (in_lone(c)) {
+		c->fnext = NULL;
+		c->fprev = cs->lone_tail;
+		if (cs->lone_tail)
+			cs->lone_tail->fnext = c;
+		else
+			cs->lone_head = c;
+		cs->lone_tail = c;
+	}
 }
 
 struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void *ud)
@@ -1005,13 +1037,27 @@ static struct call *done_victim(struct callstore *cs)
 	return best;
 }
 
-/* The call to give up first: one waiting out T4; else the call in
- * progress least recently active. */
+/* How long a lone request waits for its response before it counts as
+ * unanswered: an INVITE server transaction sends 100 Trying within 200 ms
+ * (RFC 3261 §17.2.1), and most servers answer anything else as fast. A
+ * younger one is a call being set up, given up in its turn like any
+ * other: SIPp calls under a tight bound came out in twice the pieces
+ * (their INVITEs and BYEs cut before their answers) when every lone
+ * request went first. */
+#define LONE_AGE_NS 200000000LL
+
+/* The call to give up first: one waiting out T4; else one that is a
+ * single request left without any response (a flood is made of those,
+ * and they would end unanswered anyway: nothing is lost in judging them
+ * now), least recently active first; else the call in progress least
+ * recently active. Each a list head: no scan. */
 static struct call *bound_victim(struct callstore *cs)
 {
 	struct call *best = done_victim(cs);
 	if (best)
 		return best;
+	if (cs->lone_head && cs->lone_head->end_ns + LONE_AGE_NS <= cs->now)
+		return cs->lone_head;
 	int64_t best_t = INT64_MAX;
 	for (int l = L_PENDING; l < L_COUNT; l++) {
 		struct call *c = cs->lists[l].head;
@@ -1093,6 +1139,9 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 		media_on_msg(cs->media, c, (int32_t)c->nmsgs - 1);
 	sip_msg_compact(m); /* taken in: a waiting call keeps bytes, not header indexes */
 	list_unlink(cs, c);
+	/* one request, or copies of the one request it was (retransmissions) */
+	c->lone = m->start.is_request && cm->txn == 0 &&
+		  (c->nmsgs == 1 || (c->lone && (cm->flags & (CM_RETRANS | CM_DUPLICATE)) && cm->dup_of == 0));
 	size_t mem = call_mem(c);
 	cs->mem += mem - c->mem;
 	c->mem = mem;

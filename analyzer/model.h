@@ -208,6 +208,11 @@ struct call {
 	struct call *lprev, *lnext;
 	int list;
 	bool ended_input;  /* finalised because its input ended */
+	/* One request and nothing else (copies of it aside): the shape of a
+	 * flood. Such a call waiting for its response is also in the store's
+	 * list of them (fprev, fnext), given up first under the memory bound. */
+	bool lone;
+	struct call *fprev, *fnext;
 	struct link_ent *link_ents; /* B2BUA index entries this call owns */
 	unsigned nlink_ents;
 	int64_t link_close_ns; /* setup window: INT64_MAX open, else its end */
@@ -241,8 +246,10 @@ struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void 
  * the default). Calls that are over but waiting out T4 for stray
  * retransmissions may hold a quarter: beyond, the one whose wait ends
  * first is closed (struct call.t4_cut). Over the bound, those go first,
- * then the calls least recently active are finalised early (struct
- * call.early); one call alone holds an eighth of the bound (cut when
+ * then the calls that are one request without any response (a flood's
+ * shape; struct call.lone), then the other calls in progress, least
+ * recently active first, each finalised early (struct call.early); one
+ * call alone holds an eighth of the bound (cut when
  * nothing of it is pending, at a quarter in any case; the rest of it
  * comes as calls that continue it). A later message of the
  * Call-ID of a call cut short starts a call that continues it (struct

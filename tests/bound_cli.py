@@ -115,17 +115,19 @@ rc, out, err = run(['--max-memory', '2M', one])
 check('one Call-ID: the calls table says which call a part continues',
       'continues #1; finalised early under the memory bound' in out, out[:800])
 
-# 3. a call answered, then quiet while 3,000 requests go unanswered (calls in
-#    progress, not calls merely waiting out T4, which would go first), then its
-#    BYE: the bound finalises it early (least recently active); the BYE continues it
+# 3. a call answered, then quiet while 3,000 calls are set up and never
+#    answered past 100 Trying (calls in progress, not calls merely waiting out
+#    T4, nor single requests without any response: those would go first), then
+#    its BYE: the bound finalises it early (least recently active); the BYE continues it
 cap = Pcap('late-bye.pcap')
 t0 = 1700000000.0
 uri, cid = 'sip:bob@192.0.2.20', 'long-call@192.0.2.10'
 cap.sip(t0, A, B, req('INVITE', uri, cid, 'i1', 1, 'a1', extra='Contact: <sip:alice@192.0.2.10>\n'))
 cap.sip(t0 + 0.1, B, A, resp(200, 'OK', 'INVITE', uri, cid, 'i1', 1, 'a1', 'b1', 'Contact: <sip:bob@192.0.2.20>\n'))
 cap.sip(t0 + 0.2, A, B, req('ACK', uri, cid, 'k1', 1, 'a1', 'b1'))
-for i in range(3000):  # OPTIONS pings nobody answers
-    cap.sip(t0 + 1 + i * 0.002, A, B, req('OPTIONS', 'sip:gw@192.0.2.20', 'ping-%d' % i, 'p%d' % i, 1, 'q%d' % i))
+for i in range(3000):  # INVITEs answered 100 Trying, then nothing
+    cap.sip(t0 + 1 + i * 0.002, A, B, req('INVITE', 'sip:gw@192.0.2.20', 'try-%d' % i, 'p%d' % i, 1, 'q%d' % i))
+    cap.sip(t0 + 1.001 + i * 0.002, B, A, resp(100, 'Trying', 'INVITE', 'sip:gw@192.0.2.20', 'try-%d' % i, 'p%d' % i, 1, 'q%d' % i))
 cap.sip(t0 + 20, A, B, req('BYE', uri, cid, 'b2', 2, 'a1', 'b1'))
 cap.sip(t0 + 20.1, B, A, resp(200, 'OK', 'BYE', uri, cid, 'b2', 2, 'a1', 'b1'))
 late = cap.close()

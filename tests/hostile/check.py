@@ -11,6 +11,9 @@ with /usr/bin/time for its peak RSS, and this checks
   - the ordinary call is in the JSON with its 7 messages and its state, and
     the other calls the manifest names (a follow-up message on the same TCP
     connection, ...), with their malformed reason where one is expected;
+  - where the memory bound must act (MAX_MEMORY: the callid-flood), that it
+    did, and not on the ordinary call (the flood's unanswered requests go
+    first);
   - the problem is reported clearly: a line "sipaudit: warning|error: FILE:
     frame N: REASON" on standard error, the same "frame N: REASON" in the
     JSON inputs[].errors; and no warning at all for inputs that are valid SIP
@@ -61,6 +64,13 @@ BOUNDS = {
     "pcapng-lying":     {"small": (2, 40),   "large": (10, 120)},
     "time-travel":      {"small": (2, 40),   "large": (10, 80)},
 }
+# --max-memory per case and scale where the memory bound must act (then
+# checked: calls finalised early, and not the ordinary call): the 10,000
+# INVITEs of the small callid-flood hold about 12 MB, under the default
+# 128M; the 200,000 of the large one about 240 MB. The bound acts 0.4 s
+# into the small flood: its requests have gone unanswered for the 200 ms
+# after which they are given up first (analyzer/calls.c, LONE_AGE_NS).
+MAX_MEMORY = {"callid-flood": {"small": "8M", "large": None}}
 # An ASan+UBSan debug build is slower and keeps freed memory in quarantine.
 ASAN_TIME, ASAN_RSS_MUL, ASAN_RSS_ADD = 15, 3, 600
 
@@ -104,7 +114,7 @@ def generate(outdir, scale, only):
         return json.load(f)
 
 
-def run_case(binary, path, out_json, tlimit, rss_limit, asan):
+def run_case(binary, path, out_json, tlimit, rss_limit, asan, extra=()):
     """Runs sipaudit; returns (status, signal, seconds, rss_kib, stderr, timed_out)."""
     tfile = out_json + ".time"
     env = {k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"}
@@ -120,7 +130,7 @@ def run_case(binary, path, out_json, tlimit, rss_limit, asan):
     # CPU time (user + system), not wall time: the bound is about the work
     # (quadratic or not), and a machine busy with other jobs must not fail it
     cmd = ["/usr/bin/time", "-f", "%U %S %M %x", "-o", tfile, binary, "--no-config", "--progress", "never",
-           "--format", "json", "-o", out_json, path]
+           "--format", "json", "-o", out_json] + list(extra) + [path]
     t0 = time.monotonic()
     timed_out = False
     try:
@@ -173,7 +183,9 @@ def check_case(binary, name, spec, outdir, scale, asan, figures):
     out_json = os.path.join(outdir, name + ".json")
     if os.path.exists(out_json):
         os.unlink(out_json)
-    status, sig, secs, rss, err, timed_out = run_case(binary, path, out_json, tb, rb, asan)
+    mm = MAX_MEMORY.get(name)
+    extra = ["--max-memory", mm[scale]] if mm and mm[scale] else []
+    status, sig, secs, rss, err, timed_out = run_case(binary, path, out_json, tb, rb, asan, extra)
     rss_mib = rss / 1024.0
     if figures is not None:
         figures.append((name, scale, os.path.getsize(path), secs, rss_mib, status, sig))
@@ -196,6 +208,16 @@ def check_case(binary, name, spec, outdir, scale, asan, figures):
     if calls and len(calls) == 1:
         frames = sorted(m["frame"] for m in calls[0]["messages"])
         check("%s: the ordinary call's frames are %s" % (name, o["frames"]), frames == o["frames"], frames)
+    if mm:
+        # the flood's calls, single requests never answered, are given up
+        # first: not the ordinary call, ringing and quiet the longest of all
+        early = ((doc or {}).get("inputs") or [{}])[0].get("calls_finalised_early", 0)
+        check("%s: the memory bound (%s) acted: %d calls finalised early" % (name, " ".join(extra) or "default",
+              early), early > 0)
+        check("%s: the ordinary call is not finalised early nor continued" % name,
+              len(calls) == 1 and not calls[0].get("finalised_early") and "continues_call" not in calls[0],
+              [(c["number"], c["state"], len(c["messages"]), c.get("finalised_early"), c.get("continues_call"))
+               for c in calls])
     for a in spec.get("also", []):
         cs = byid.get(a["call_id"], [])
         msgs = [m for c in cs for m in c["messages"]]
