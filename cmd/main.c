@@ -668,6 +668,7 @@ int main(int argc, char **argv)
 		analyzer_set_progress(app.an, on_progress, &app);
 	if (app.opt.format == FMT_JSON || app.opt.format == FMT_JSONL)
 		report_json_begin(rep);
+	rules_begin(&app.opt.rs);
 
 	for (size_t i = 0; i < ninputs; i++) {
 		struct input_stats *st = &rep->inputs[i];
@@ -676,6 +677,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &app.progress_start);
 		bool ok = analyzer_read_file(app.an, app.paths[i], (uint32_t)i, st);
 		callstore_end_input(app.store, (uint32_t)i, st->last_ns);
+		rules_input_end(&app.opt.rs, (uint32_t)i, st->last_ns, on_finding, &app);
 		if (!ok)
 			status = EXIT_USAGE;
 		if (st->fatal)
@@ -791,6 +793,7 @@ int main(int argc, char **argv)
 	free(app.spools);
 	free(app.paths);
 	callstore_free(app.store);
+	rules_end(&app.opt.rs);
 	for (size_t i = 0; i < app.nviews; i++)
 		callview_free(app.views[i]);
 	free(app.views);

@@ -65,6 +65,14 @@ struct rule {
 	/* optional: a registration binding lapsed (see binding_lapse_fn) */
 	void (*check_binding)(struct rule_ctx *ctx, const struct binding *b, uint32_t input,
 			      uint64_t late_frame, int64_t late_ns);
+	/* optional, for a rule that judges many calls together (sip-scan):
+	 * its state for the run (rules_begin makes it, rules_end frees it; a
+	 * rule gets ctx->state NULL when rules_begin was not called and then
+	 * judges nothing), check_call sees every finalised call, input_end
+	 * reports when an input ends. */
+	void *(*state_new)(void);
+	void (*state_free)(void *state);
+	void (*input_end)(struct rule_ctx *ctx, uint32_t input, int64_t end_ns);
 };
 
 typedef void (*finding_sink_fn)(void *ud, struct finding *f);
@@ -81,6 +89,7 @@ struct rule_ctx {
 	finding_sink_fn sink;
 	void *ud;
 	const struct rule_params *params;
+	void *state; /* the rule's own (struct rule.state_new), NULL none */
 };
 
 /* Building a finding (rules/finding.c). */
@@ -119,9 +128,17 @@ struct ruleset {
 	bool enabled[64];
 	int severity[64]; /* -1: the rule's own */
 	struct rule_params params;
+	void *state[64];  /* of the rules that keep one, between rules_begin and rules_end */
 };
 void ruleset_default(struct ruleset *rs);
 void rules_run_call(const struct ruleset *rs, const struct call *c, finding_sink_fn sink, void *ud);
+/* Makes the state of the enabled rules that keep one (call before the
+ * first call is judged), and frees it. */
+void rules_begin(struct ruleset *rs);
+void rules_end(struct ruleset *rs);
+/* An input ended (after its calls were finalised): the rules that judge
+ * many calls report. */
+void rules_input_end(const struct ruleset *rs, uint32_t input, int64_t end_ns, finding_sink_fn sink, void *ud);
 void rules_run_binding(const struct ruleset *rs, const struct binding *b, uint32_t input, uint64_t late_frame,
 		       int64_t late_ns, finding_sink_fn sink, void *ud);
 

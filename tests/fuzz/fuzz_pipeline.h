@@ -81,6 +81,7 @@ static inline void fuzz_call(void *ud, struct call *c)
 	struct fuzz_pipeline *p = ud;
 	p->ncur = 0;
 	rules_run_call(&p->opt.rs, c, fuzz_finding, p);
+	kpis_add_call(p->rep.kpis, c);
 	if (p->ex)
 		export_call(p->ex, c, c->seq % 3 != 1);
 	fuzz_render(p, c);
@@ -144,6 +145,8 @@ static inline void fuzz_pipeline_init(struct fuzz_pipeline *p)
 	p->rep.tally = &p->tally;
 	p->rep.ninputs = 1;
 	p->rep.orphans_unlisted = &p->unlisted;
+	p->rep.kpis = kpis_new(1);
+	rules_begin(&p->opt.rs);
 	p->cs = callstore_new(fuzz_call, fuzz_lapse, p);
 	callstore_set_media_orphan(p->cs, fuzz_pipeline_orphan);
 }
@@ -152,7 +155,17 @@ static inline void fuzz_pipeline_init(struct fuzz_pipeline *p)
 static inline void fuzz_pipeline_end(struct fuzz_pipeline *p, int64_t end_ns, const struct input_stats *st)
 {
 	callstore_end_input(p->cs, 0, end_ns);
+	/* the rules over many calls report at the input's end, like a lapse */
+	size_t before = p->ncur;
+	rules_input_end(&p->opt.rs, 0, end_ns, fuzz_finding, p);
+	for (size_t i = before; i < p->ncur; i++) {
+		report_text_finding(&p->rep, p->cur[i], 0);
+		report_json_finding(&p->rep, p->cur[i]);
+		finding_free(p->cur[i]);
+	}
+	p->ncur = before;
 	callstore_free(p->cs);
+	rules_end(&p->opt.rs);
 	struct report *r = &p->rep;
 	if (st) {
 		p->st = *st;
@@ -170,6 +183,7 @@ static inline void fuzz_pipeline_end(struct fuzz_pipeline *p, int64_t end_ns, co
 		finding_free(r->findings[i]);
 	free(r->findings);
 	free(r->orphans);
+	kpis_free(r->kpis);
 	fclose(r->out);
 }
 
