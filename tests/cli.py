@@ -88,6 +88,45 @@ check('--severity RULE=error upgrades: exit 1', rc == 1 and 'error[sdp-nat]' in 
 rc, _, err = run(['--disable', 'no-such-rule', cap('call-ok')])
 check('unknown rule id is a usage error', rc == 2 and 'no-such-rule' in err, f'exit {rc} {err}')
 
+# --- KPIs and the slow-setup threshold (issue 16) ----------------------------
+KPI = os.path.join(ROOT, 'testdata/captures/kpi')
+rc, out, _ = run(['--kpis', '--fail-on', 'never', cap('busy-trunk'), os.path.join(KPI, 'kpi-mix.pcap')])
+check('--kpis: a block per input, over all inputs, then the group tables',
+      rc == 0 and 'calls: 300 attempted, 0 answered: ASR 0.0 %, NER 50.0 %' in out
+      and 'calls: 43 attempted, 23 answered: ASR 53.5 %, NER 81.4 %' in out and 'all 2 inputs:' in out
+      and 'calls: 343 attempted, 23 answered' in out and 'registrations: 3 attempted, 2 successful' in out
+      and '\nby peer host:' in out and '\nby host pair' in out and 'Server: PBX-North/4.2' in out
+      and 'triage' not in out and 'frames:' not in out, out[:2000])
+rc, out, _ = run(['--fail-on', 'never', os.path.join(KPI, 'kpi-mix.pcap')])
+check('text report: the KPI block under the summary line',
+      re.search(r'kpi-mix.pcap: .*\n  calls: 43 attempted, 23 answered: ASR 53\.5 %, NER 81\.4 %, ACD 2\.0 s '
+                r'\(23 ended by BYE\), 4 cancelled \(9\.3 %\)\n    post-dial delay p50 [0-9.]+ ms, p95 6\.5 s, '
+                r'max 7\.0 s \(29\); setup p50 [0-9]+ ms, p95 7\.5 s, max 8\.0 s \(23\)\n    final responses: '
+                r'200 \(23\), 404 \(3\), 480 \(1\), 486 \(5\), 487 \(4\), 503 \(3\), 603 \(2\), no response \(2\)\n'
+                r'  registrations: 3 attempted, 2 successful\n  retransmissions: 12 of 267 messages \(4\.5 %\)\n', out)
+      is not None, out[:1500])
+rc, _, err = run(['--kpis', '--format', 'json', cap('call-ok')])
+check('--kpis with --format json is a usage error', rc == 2 and 'summary.kpis' in err, f'exit {rc} {err}')
+PDD = os.path.join(KPI, 'slow-setup-pdd.pcap')
+rc, out, _ = run(['--fail-on', 'warning', PDD])
+check('slow-setup: a 6 s post-dial delay is over the default 5 s', rc == 1 and 'warning[slow-setup]: post-dial delay 6.0 s' in out, out[:600])
+rc, out, _ = run(['--fail-on', 'warning', '--pdd-threshold', '6.5', PDD])
+check('--pdd-threshold 6.5: no slow-setup', rc == 0 and '[slow-setup]' not in out, out[:600])
+conf = os.path.join(EMPTY_CONF, 'pdd.conf')
+with open(conf, 'w') as fh:
+    fh.write('pdd-threshold = 7s   # a slow network\n')
+rc, out, _ = run(['--fail-on', 'warning', '--config', conf, PDD])
+check('config pdd-threshold = 7s: no slow-setup', rc == 0 and '[slow-setup]' not in out, out[:600])
+rc, out, _ = run(['--fail-on', 'warning', '--config', conf, '--pdd-threshold', '3', PDD])
+check('the command line wins over the config file', rc == 1 and 'more than the 3.0 s' in out, out[:900])
+for bad in ('0', 'abc', '5 min', '99999'):
+    rc, _, err = run(['--pdd-threshold', bad, PDD])
+    check(f'--pdd-threshold {bad!r} is a usage error', rc == 2 and 'pdd-threshold' in err, f'exit {rc} {err}')
+with open(conf, 'w') as fh:
+    fh.write('pdd-threshold = soon\n')
+rc, _, err = run(['--config', conf, PDD])
+check('config pdd-threshold = soon: FILE:LINE error', rc == 2 and 'pdd.conf:1' in err, f'exit {rc} {err}')
+
 rc, out, _ = run(['--list-rules'])
 ids = [l.split()[0] for l in out.splitlines() if l.strip()]
 check('--list-rules lists every FAULTS.md rule', rc == 0 and set(FAULTS_IDS) <= set(ids), str(ids))

@@ -92,6 +92,10 @@ tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/rule
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/media 2>&1)
 # the issue-11 field-traffic captures (testdata/gen/prod/prod.sh) likewise
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/prod 2>&1)
+# the issue-16 captures (testdata/gen/kpi.sh): slow-setup and its clean counterparts
+tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/kpi 2>&1)
+# and the KPIs against an independent count (tshark; SIPp's statistics when made)
+tap < <(python3 tests/kpi_check.py "$build/sipaudit" testdata/captures/kpi 2>&1)
 # the TLS captures (testdata/gen/tls/tls.sh), each read with its key log
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/tls 2>&1)
 # and their messages and Call-IDs against tshark -o tls.keylog_file
