@@ -918,6 +918,7 @@ static size_t call_mem(const struct call *c)
 	return sizeof *c + c->call_id_len + 1 + (size_t)c->msgs_cap * sizeof *c->msgs +
 	       (size_t)c->txns_cap * sizeof *c->txns + (size_t)c->txn_tab_size * sizeof *c->txn_tab +
 	       (size_t)c->dialogs_cap * sizeof *c->dialogs + (size_t)c->dlg_tab_size * sizeof *c->dlg_tab +
+	       (size_t)c->copy_tab_size * sizeof *c->copy_tab +
 	       (size_t)c->sdp_cap * sizeof *c->sdp +
 	       (size_t)c->links_cap * sizeof *c->links + c->msg_bytes;
 }

@@ -122,6 +122,7 @@ void call_release(struct call *c)
 	free(c->txns);
 	free(c->txn_tab);
 	free(c->dlg_tab);
+	free(c->copy_tab);
 	free(c->dialogs);
 	free(c->sdp);
 	free(c->links);
@@ -296,6 +297,8 @@ static int32_t txn_new(struct call *c, const struct txn_key *k, const struct sip
 	return (int32_t)c->ntxns++;
 }
 
+static void copy_put(struct call *c, int32_t idx);
+
 static void txn_link(struct call *c, int32_t ti, int32_t idx)
 {
 	struct txn *t = &c->txns[ti];
@@ -303,6 +306,8 @@ static void txn_link(struct call *c, int32_t ti, int32_t idx)
 	c->msgs[idx].prev_in_txn = t->last_msg;
 	t->last_msg = idx;
 	t->end_ns = msg_ns(c->msgs[idx].m);
+	if (c->copy_tab)
+		copy_put(c, idx);
 }
 
 static bool same_bytes(const struct sip_msg *a, const struct sip_msg *b)
@@ -315,17 +320,120 @@ static bool same_bytes(const struct sip_msg *a, const struct sip_msg *b)
  * not a retransmission: SIP timers never fire that fast. */
 #define DUP_WINDOW_NS 5000000LL
 
-/* Is message o the same message as m (same request method, or same status
- * and To tag)? */
-static bool is_twin(struct call_msg *o, struct sip_msg *m, enum sip_method method)
+/* Is message o the same message as cm (same request method, or same
+ * status and To tag)? */
+static bool is_twin(const struct call_msg *o, const struct call_msg *cm)
 {
-	if (o->m->start.is_request != m->start.is_request)
+	if (o->m->start.is_request != cm->m->start.is_request)
 		return false;
-	if (m->start.is_request)
-		return o->method == method;
-	if (o->m->start.status != m->start.status || o->to_tag_hash != hash_bytes(sip_msg_to(m)->tag.p, sip_msg_to(m)->tag.len, 0))
+	if (cm->m->start.is_request)
+		return o->method == cm->method;
+	if (o->m->start.status != cm->m->start.status || o->to_tag_hash != cm->to_tag_hash)
 		return false;
-	return sv_eq(sip_msg_to(o->m)->tag, sip_msg_to(m)->tag);
+	return sv_eq(sip_msg_to(o->m)->tag, sip_msg_to(cm->m)->tag);
+}
+
+static bool same_hop(const struct sip_msg *a, const struct sip_msg *b)
+{
+	return endpoint_eq(&a->src, &b->src) && endpoint_eq(&a->dst, &b->dst);
+}
+
+/* ---- the index of copies ----
+ *
+ * mark_copy wants, of the earlier messages of the transaction that are the
+ * same message (twins), the first, and the latest on the same hop. The
+ * transaction's chain has them, at the cost of its length per message: a
+ * transaction answered 100,000 times (each a new To tag: a forking flood)
+ * made that quadratic. A call one of whose transactions passes
+ * COPY_INDEX_MIN messages gets an index instead: per transaction and twin
+ * class, the class's first message (hash with the low bit clear); per class
+ * and hop, its latest (low bit set). Open addressing, at most half full;
+ * keys are checked on the messages themselves, not only their hashes. */
+#define COPY_INDEX_MIN 32
+
+static uint32_t mix32(uint32_t h, uint32_t v)
+{
+	h = (h ^ v) * 0x9e3779b1u;
+	return h ^ (h >> 16);
+}
+
+static uint32_t copy_class_hash(const struct call_msg *cm, int32_t ti)
+{
+	uint32_t h = mix32(0x811c9dc5u, (uint32_t)ti);
+	if (cm->m->start.is_request)
+		h = mix32(h, 0x10000u | (uint32_t)cm->method);
+	else
+		h = mix32(mix32(h, (uint32_t)cm->m->start.status), cm->to_tag_hash);
+	return h & ~1u;
+}
+
+static uint32_t copy_hop_hash(uint32_t class_hash, const struct sip_msg *m)
+{
+	uint32_t h = hash_bytes(m->src.ip, sizeof m->src.ip, mix32(class_hash, (uint32_t)m->src.family << 16 | m->src.port));
+	h = hash_bytes(m->dst.ip, sizeof m->dst.ip, mix32(h, (uint32_t)m->dst.family << 16 | m->dst.port));
+	return h | 1u;
+}
+
+/* The slot of cm's class (hop false) or class and hop in transaction ti,
+ * or the empty slot where it would go. */
+static uint32_t copy_find(const struct call *c, int32_t ti, const struct call_msg *cm, uint32_t h, bool hop)
+{
+	uint32_t mask = c->copy_tab_size - 1;
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		const struct copy_slot *s = &c->copy_tab[i];
+		if (!s->msg)
+			return i;
+		if (s->hash != h)
+			continue;
+		const struct call_msg *o = &c->msgs[s->msg - 1];
+		if (o->txn == ti && is_twin(o, cm) && (!hop || same_hop(o->m, cm->m)))
+			return i;
+	}
+}
+
+static void copy_grow(struct call *c)
+{
+	struct copy_slot *old = c->copy_tab;
+	uint32_t n = c->copy_tab_size;
+	c->copy_tab_size = n ? n * 2 : 64;
+	c->copy_tab = xcalloc(c->copy_tab_size, sizeof *c->copy_tab);
+	uint32_t mask = c->copy_tab_size - 1;
+	for (uint32_t k = 0; k < n; k++) {
+		if (!old[k].msg)
+			continue;
+		uint32_t i = old[k].hash & mask;
+		while (c->copy_tab[i].msg)
+			i = (i + 1) & mask;
+		c->copy_tab[i] = old[k];
+	}
+	free(old);
+}
+
+/* Message idx, just linked to its transaction, into the index: the first
+ * of its class stays, it is the latest on its hop. */
+static void copy_put(struct call *c, int32_t idx)
+{
+	const struct call_msg *cm = &c->msgs[idx];
+	if ((c->copy_tab_n + 2) * 2 > c->copy_tab_size)
+		copy_grow(c);
+	uint32_t ch = copy_class_hash(cm, cm->txn), hh = copy_hop_hash(ch, cm->m);
+	uint32_t i = copy_find(c, cm->txn, cm, ch, false);
+	if (!c->copy_tab[i].msg) {
+		c->copy_tab[i] = (struct copy_slot){ ch, (uint32_t)idx + 1 };
+		c->copy_tab_n++;
+	}
+	i = copy_find(c, cm->txn, cm, hh, true);
+	if (!c->copy_tab[i].msg)
+		c->copy_tab_n++;
+	c->copy_tab[i] = (struct copy_slot){ hh, (uint32_t)idx + 1 };
+}
+
+/* The index, of every message linked so far, in their order. */
+static void copy_index(struct call *c)
+{
+	for (uint32_t i = 0; i < c->nmsgs; i++)
+		if (c->msgs[i].txn >= 0)
+			copy_put(c, (int32_t)i);
 }
 
 /* Marks message idx of transaction ti as a retransmission (an earlier copy
@@ -336,12 +444,25 @@ static bool mark_copy(struct call *c, int32_t ti, int32_t idx)
 	struct call_msg *cm = &c->msgs[idx];
 	struct sip_msg *m = cm->m;
 	int32_t first = -1, hop = -1;
-	for (int32_t i = c->txns[ti].last_msg; i >= 0; i = c->msgs[i].prev_in_txn) {
-		if (!is_twin(&c->msgs[i], m, cm->method))
-			continue;
-		first = i;
-		if (hop < 0 && endpoint_eq(&c->msgs[i].m->src, &m->src) && endpoint_eq(&c->msgs[i].m->dst, &m->dst))
-			hop = i;
+	if (c->copy_tab) {
+		uint32_t ch = copy_class_hash(cm, ti);
+		uint32_t i = copy_find(c, ti, cm, ch, false);
+		first = (int32_t)c->copy_tab[i].msg - 1;
+		if (first >= 0) {
+			i = copy_find(c, ti, cm, copy_hop_hash(ch, m), true);
+			hop = (int32_t)c->copy_tab[i].msg - 1;
+		}
+	} else {
+		uint32_t steps = 0;
+		for (int32_t i = c->txns[ti].last_msg; i >= 0; i = c->msgs[i].prev_in_txn, steps++) {
+			if (!is_twin(&c->msgs[i], cm))
+				continue;
+			first = i;
+			if (hop < 0 && same_hop(c->msgs[i].m, m))
+				hop = i;
+		}
+		if (steps >= COPY_INDEX_MIN)
+			copy_index(c);
 	}
 	if (first < 0)
 		return false;

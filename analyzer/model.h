@@ -74,6 +74,14 @@ struct call_msg {
 	bool caller_dir;   /* in a dialog: sent by the caller (From tag = caller tag) */
 };
 
+/* The index of a call's copies of messages (model.c, mark_copy): per
+ * transaction and message (request method, or status and To tag) its
+ * first message, per hop its latest. */
+struct copy_slot {
+	uint32_t hash;
+	uint32_t msg; /* message index + 1, 0 empty */
+};
+
 struct txn {
 	enum sip_method method; /* INVITE for the ACK of a non-2xx */
 	struct sv branch;       /* slices into the first message's bytes */
@@ -168,6 +176,8 @@ struct call {
 	uint32_t ndialogs, dialogs_cap;
 	uint32_t *dlg_tab; /* index of the dialogs by their tags (from DLG_INDEX_MIN of them) */
 	uint32_t dlg_tab_size;
+	struct copy_slot *copy_tab; /* from a transaction of COPY_INDEX_MIN messages */
+	uint32_t copy_tab_size, copy_tab_n;
 	struct sdp_exchange *sdp;
 	uint32_t nsdp, sdp_cap;
 	struct call_link *links;

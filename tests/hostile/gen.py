@@ -35,7 +35,7 @@ ALICE, BOB = "192.0.2.10", "192.0.2.20"
 SCALES = {
     # case parameter: (small, large)
     "calls": (10000, 200000),          # callid-flood: unanswered INVITEs, unique Call-ID/tag/branch
-    "tags": (16000, 100000),           # tag-flood: 2xx with unique To tags to one INVITE
+    "tags": (32000, 100000),           # tag-flood: 2xx with unique To tags to one INVITE
     "branches": (16000, 100000),
     "reinvites": (32000, 300000),     # dialog-flood: re-INVITE/200/ACK in one dialog       # branch-flood: requests with unique branches/From tags, one Call-ID
     "headers": (10000, 100000),       # many-headers: header fields in one TCP message
