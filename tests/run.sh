@@ -96,6 +96,9 @@ tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/prod
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/kpi 2>&1)
 # and the KPIs against an independent count (tshark; SIPp's statistics when made)
 tap < <(python3 tests/kpi_check.py "$build/sipaudit" testdata/captures/kpi 2>&1)
+# SIPVicious scans, enumerations and password guessing against Kamailio, and
+# their clean counterparts (testdata/gen/scan/scan.sh): sip-scan
+tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/scan 2>&1)
 # the TLS captures (testdata/gen/tls/tls.sh), each read with its key log
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/tls 2>&1)
 # and their messages and Call-IDs against tshark -o tls.keylog_file

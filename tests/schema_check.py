@@ -295,12 +295,26 @@ def sample_report():
                                   "tcp_gap_bytes", "tcp_partial_messages", "tcp_capped_streams")},
         "errors": [], "calls": 1, "calls_by_kind": {"call": 1}, "calls_by_state": {"rejected": 1},
         "rtp_packets": 1, "rtcp_packets": 0, "unmatched_media": [], "unmatched_media_not_listed": 0,
+        "kpis": sample_kpis(),
     }
     return {
         "schema": "sipaudit.report/1", "tool": {"name": "sipaudit", "version": "0.1.0"},
         "calls": [call], "inputs": [inp], "findings": [finding],
-        "summary": {"calls": 1, "findings": {"error": 0, "warning": 0, "info": 1}},
+        "summary": {"calls": 1, "findings": {"error": 0, "warning": 0, "info": 1}, "kpis": sample_kpis(),
+                    "kpis_by_peer": [dict(sample_kpis(), host="192.0.2.10"), dict(sample_kpis(), others=True)],
+                    "kpis_by_pair": [dict(sample_kpis(), src="192.0.2.10", dst="2001:db8::1")],
+                    "kpis_by_agent": [dict(sample_kpis(), agent="PhoneA/1.0", header="User-Agent")]},
     }
+
+
+def sample_kpis():
+    q = {"n": 1, "p50": 120.5, "p95": 120.5, "max": 120.5}
+    none = {"n": 0, "p50": None, "p95": None, "max": None}
+    return {"calls_attempted": 1, "calls_answered": 0, "calls_in_progress": 0, "asr": 0.0, "ner": 1.0,
+            "acd_s": None, "acd_calls": 0, "pdd_ms": q, "setup_ms": none, "codes": {"486": 1},
+            "classes": {"4xx": 1}, "no_response": 0, "no_final": 0, "cancelled": 0, "cancel_share": 0.0,
+            "registrations": {"attempted": 0, "successful": 0, "refresh_s": none},
+            "retransmissions": {"messages": 2, "retransmitted": 0, "rate": 0.0}}
 
 
 def self_checks(checker):
