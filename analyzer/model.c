@@ -778,7 +778,9 @@ static void on_response(struct call *c, int32_t idx)
 		}
 	} else if (di >= 0 && !copy) {
 		struct dialog *d = &c->dialogs[di];
-		if (st >= 200 && (t->method == M_BYE || st == 481 || st == 408)) {
+		/* a 481 to a PRACK says its RAck matched no reliable provisional
+		 * (RFC 3262 §3), not that the dialog is gone */
+		if (st >= 200 && (t->method == M_BYE || ((st == 481 || st == 408) && t->method != M_PRACK))) {
 			if (d->state != DLG_TERMINATED)
 				dialog_end(c, di, idx);
 			else if (t->method == M_BYE && d->end_msg == d->end_req)

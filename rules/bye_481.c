@@ -79,7 +79,9 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 
 	for (uint32_t ti = 0; ti < c->ntxns; ti++) {
 		const struct txn *t = &c->txns[ti];
-		if (t->status != 481 || t->req < 0 || !t->in_dialog || t->method == M_ACK || t->method == M_CANCEL)
+		/* a 481 to a PRACK: its RAck matched nothing (RFC 3262 §3), prack's finding */
+		if (t->status != 481 || t->req < 0 || !t->in_dialog || t->method == M_ACK || t->method == M_CANCEL ||
+		    t->method == M_PRACK)
 			continue;
 		int32_t idx = t->req, d = c->msgs[idx].dialog;
 		struct sip_msg *req = c->msgs[idx].m;
