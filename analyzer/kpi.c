@@ -105,6 +105,27 @@ void kpi_dist_quant(const struct kpi_dist *d, struct kpi_quant *q)
 	}
 }
 
+static size_t bin_of(int64_t v, const int64_t *edges, size_t n)
+{
+	size_t i = 0;
+	while (i < n && v >= edges[i])
+		i++;
+	return i;
+}
+
+void kpi_dist_bins(const struct kpi_dist *d, const int64_t *edges, size_t n, uint64_t *counts)
+{
+	memset(counts, 0, (n + 1) * sizeof *counts);
+	if (!d->hist) {
+		for (uint32_t i = 0; i < d->nv; i++)
+			counts[bin_of(d->v[i], edges, n)]++;
+		return;
+	}
+	for (uint32_t b = 0; b < HIST_N; b++)
+		if (d->hist[b])
+			counts[bin_of(bucket_mid(b), edges, n)] += d->hist[b];
+}
+
 void kpi_dist_free(struct kpi_dist *d)
 {
 	free(d->v);

@@ -60,6 +60,10 @@ struct kpi_quant {
 void kpi_dist_add(struct kpi_dist *d, int64_t us);
 void kpi_dist_quant(const struct kpi_dist *d, struct kpi_quant *q);
 void kpi_dist_free(struct kpi_dist *d);
+/* Counts of samples in [edges[i-1], edges[i]) for i in 0..n (edges[-1] = 0,
+ * the last bin open-ended): counts has n + 1 entries. Exact while the
+ * samples are kept; from the histogram's bucket middles beyond. */
+void kpi_dist_bins(const struct kpi_dist *d, const int64_t *edges, size_t n, uint64_t *counts);
 
 struct kpi_code {
 	uint16_t code;

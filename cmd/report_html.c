@@ -330,6 +330,92 @@ static json_t *inputs_json(struct report *r)
 	return a;
 }
 
+/* ---- KPIs: the page's "kpis" (sets as compact objects, the PDD histogram) ---- */
+
+static json_t *quant_json(const struct kpi_dist *d)
+{
+	struct kpi_quant q;
+	kpi_dist_quant(d, &q);
+	if (!q.n)
+		return json_null();
+	return json_pack("[f,f,f,I]", (double)q.p50 / 1e3, (double)q.p95 / 1e3, (double)q.max / 1e3, (json_int_t)q.n);
+}
+
+static json_t *kset_json(const struct kpi_set *s)
+{
+	json_t *o = json_object();
+	double v;
+	json_object_set_new(o, "att", json_integer((json_int_t)s->attempted));
+	json_object_set_new(o, "ans", json_integer((json_int_t)s->answered));
+	json_object_set_new(o, "prog", json_integer((json_int_t)s->in_progress));
+	json_object_set_new(o, "asr", kpi_asr(s, &v) ? json_real(v) : json_null());
+	json_object_set_new(o, "ner", kpi_ner(s, &v) ? json_real(v) : json_null());
+	json_object_set_new(o, "acd", kpi_acd(s, &v) ? json_real(v) : json_null());
+	json_object_set_new(o, "pdd", quant_json(&s->pdd));
+	json_object_set_new(o, "setup", quant_json(&s->setup));
+	json_t *codes = json_object();
+	for (uint32_t i = 0; i < s->ncodes; i++) {
+		char b[8];
+		snprintf(b, sizeof b, "%u", (unsigned)s->codes[i].code);
+		json_object_set_new(codes, b, json_integer((json_int_t)s->codes[i].n));
+	}
+	json_object_set_new(o, "codes", codes);
+	json_object_set_new(o, "cancelled", json_integer((json_int_t)s->cancelled));
+	json_object_set_new(o, "noResponse", json_integer((json_int_t)s->no_response));
+	json_object_set_new(o, "regAtt", json_integer((json_int_t)s->reg_attempted));
+	json_object_set_new(o, "regOk", json_integer((json_int_t)s->reg_successful));
+	json_object_set_new(o, "msgs", json_integer((json_int_t)s->messages));
+	json_object_set_new(o, "retr", json_integer((json_int_t)s->retransmitted));
+	return o;
+}
+
+/* PDD histogram edges, ms */
+static const int64_t pdd_edges_ms[] = {100, 250, 500, 1000, 2000, 3000, 5000, 10000};
+#define PDD_EDGES (sizeof pdd_edges_ms / sizeof *pdd_edges_ms)
+#define KPI_PEERS_SHOWN 50
+
+static json_t *kpis_page_json(struct report *r)
+{
+	json_t *o = json_object();
+	if (!r->kpis)
+		return o;
+	json_object_set_new(o, "total", kset_json(kpis_total(r->kpis)));
+	json_t *in = json_array();
+	for (size_t i = 0; i < r->ninputs; i++)
+		json_array_append_new(in, kset_json(kpis_input(r->kpis, (uint32_t)i)));
+	json_object_set_new(o, "inputs", in);
+	const struct kpi_group *const *g;
+	size_t n = kpis_groups(r->kpis, KPI_PEER, &g);
+	json_t *peers = json_array();
+	for (size_t i = 0; i < n && i < KPI_PEERS_SHOWN; i++) {
+		if (!g[i]->k.attempted && !g[i]->k.reg_attempted)
+			continue;
+		char b[ENDPOINT_STRLEN];
+		if (g[i]->others)
+			snprintf(b, sizeof b, "(others)");
+		else
+			endpoint_format_ip(&g[i]->a, b, sizeof b);
+		json_t *e = kset_json(&g[i]->k);
+		json_object_set_new(e, "key", json_string(b));
+		json_array_append_new(peers, e);
+	}
+	json_object_set_new(o, "peers", peers);
+	json_object_set_new(o, "peersNotShown", json_integer(n > KPI_PEERS_SHOWN ? (json_int_t)(n - KPI_PEERS_SHOWN) : 0));
+	int64_t edges[PDD_EDGES];
+	uint64_t counts[PDD_EDGES + 1];
+	json_t *e = json_array(), *c = json_array();
+	for (size_t i = 0; i < PDD_EDGES; i++) {
+		edges[i] = pdd_edges_ms[i] * 1000;
+		json_array_append_new(e, json_integer((json_int_t)pdd_edges_ms[i]));
+	}
+	kpi_dist_bins(&kpis_total(r->kpis)->pdd, edges, PDD_EDGES, counts);
+	for (size_t i = 0; i <= PDD_EDGES; i++)
+		json_array_append_new(c, json_integer((json_int_t)counts[i]));
+	json_object_set_new(o, "pddEdges", e);
+	json_object_set_new(o, "pddBins", c);
+	return o;
+}
+
 static int copy_bytes(FILE *from, FILE *to, long len)
 {
 	char buf[65536];
@@ -365,6 +451,7 @@ void report_html_end(struct report *r)
 	json_object_set_new(page, "summary", sum);
 	json_object_set_new(page, "groups", groups_json(r));
 	json_object_set_new(page, "hosts", hosts_json(r));
+	json_object_set_new(page, "kpis", kpis_page_json(r));
 	json_t *b = json_object();
 	json_object_set_new(b, "limit", json_integer(HTML_LADDER_BUDGET));
 	json_object_set_new(b, "bytes", json_integer(h->ladders_len));

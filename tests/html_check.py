@@ -352,6 +352,17 @@ def check_report(b):
     peers = [c["number"] for c in calls if c["input"] == leg["input"] and c["number"] != leg["number"] and
              any(l["call_id"] == c["call_id"] for l in leg["linked_calls"])]
     ok(other in peers, "report: a click on a B2BUA leg in call #%d opens call #%d" % (leg["number"], other))
+    # the KPIs: the table's totals are the JSON's, the PDD histogram holds every measured call
+    k = rep["summary"]["kpis"]
+    row = b.js("Array.from(document.querySelectorAll('#kpis table.kpi tbody tr')[0].querySelectorAll('td')).map(function(t){return t.textContent})")
+    ok(row and row[0] == str(k["calls_attempted"]) and row[1] == str(k["calls_answered"])
+       and row[2] == "%.1f %%" % (100 * k["asr"]) and row[3] == "%.1f %%" % (100 * k["ner"]),
+       "report: the KPI table's totals are summary.kpis (%s)" % (row[:4] if row else row))
+    peers = b.js("document.querySelectorAll('#kpis tbody.peers tr').length - 1")
+    want_peers = len([g for g in rep["summary"]["kpis_by_peer"] if g["calls_attempted"] or g["registrations"]["attempted"]])
+    ok(peers == min(50, want_peers), "report: the KPI table lists the %d peers with attempts" % want_peers)
+    bars = b.js("Array.from(document.querySelectorAll('#kpis svg.pdd rect')).reduce(function(a,r){return a + +r.getAttribute('data-n')},0)")
+    ok(bars == k["pdd_ms"]["n"], "report: the post-dial delay histogram holds the %d calls that rang (%s)" % (k["pdd_ms"]["n"], bars))
     ok(not b.errors(), "report: no script errors")
     ok(not b.requests(page), "report: no request leaves the page")
     b.js("document.getElementById('ladderview').scrollIntoView()")

@@ -423,6 +423,58 @@
 		document.body.setAttribute('data-ready', '1');
 	}
 
+	/* KPIs: a table (all inputs, each input, the peers with most attempts)
+	 * and the post-dial delay histogram, from the page's "kpis" */
+	function msTxt(v) { return v === null || v === undefined ? '-' : v < 1000 ? v.toFixed(v < 10 ? 1 : 0) + ' ms' : (v / 1000).toFixed(1) + ' s'; }
+	function pct(v) { return v === null || v === undefined ? '-' : (100 * v).toFixed(1) + ' %'; }
+	function kpiRow(label, k) {
+		var q = function (a, i) { return a ? msTxt(a[i]) : '-'; };
+		var codes = Object.keys(k.codes || {}).sort().map(function (c) { return c + '\u00d7' + k.codes[c]; }).join(' ');
+		return el('tr', {}, el('th', { text: label }), [k.att, k.ans, pct(k.asr), pct(k.ner), k.acd === null ? '-' : k.acd.toFixed(1) + ' s',
+			q(k.pdd, 0), q(k.pdd, 1), q(k.pdd, 2), q(k.setup, 0), q(k.setup, 1), k.regAtt ? k.regOk + '/' + k.regAtt : '-',
+			k.msgs ? (100 * k.retr / k.msgs).toFixed(1) + ' %' : '-', codes || '-'].map(function (v) { return el('td', { text: v }); }));
+	}
+	function pddChart(edges, bins) {
+		var total = bins.reduce(function (a, b) { return a + b; }, 0);
+		if (!total) return el('p', { 'class': 'muted', text: 'No post-dial delay measured (no call got an 18x).' });
+		/* "< 100 ms", "100-250 ms", "0.5-1 s", ">= 10 s" */
+		var unit = function (a, b) { return b <= 1000 ? ' ms' : ' s'; };
+		var v = function (a, b) { return b <= 1000 ? String(a) : String(a / 1000); };
+		var labels = bins.map(function (b, i) {
+			if (!i) return '< ' + v(edges[0], edges[0]) + unit(0, edges[0]);
+			if (i === edges.length) return '\u2265 ' + v(edges[i - 1], edges[i - 1]) + unit(0, edges[i - 1]);
+			return v(edges[i - 1], edges[i]) + '\u2013' + v(edges[i], edges[i]) + unit(0, edges[i]);
+		});
+		var W = 76, H = 120, max = Math.max.apply(null, bins);
+		var svg = sv('svg', { 'class': 'pdd', width: W * bins.length + 10, height: H + 40, role: 'img',
+			'aria-label': 'post-dial delay histogram' });
+		bins.forEach(function (b, i) {
+			var h = max ? Math.round(H * b / max) : 0;
+			svg.appendChild(sv('rect', { x: 5 + i * W + 6, y: 10 + H - h, width: W - 12, height: h, 'data-n': b },
+				sv('title', { text: labels[i] + ': ' + plural(b, 'call') })));
+			svg.appendChild(sv('text', { x: 5 + i * W + W / 2, y: 8 + H - h, 'text-anchor': 'middle', text: b }));
+			svg.appendChild(sv('text', { x: 5 + i * W + W / 2, y: H + 28, 'text-anchor': 'middle', 'class': 'axis', text: labels[i] }));
+		});
+		return el('figure', { 'class': 'pdd' }, svg, el('figcaption', { text: 'Post-dial delay (INVITE to first 18x) of ' + plural(total, 'call') }));
+	}
+	function kpiSection(k, inputs) {
+		var sec = el('section', { 'class': 'kpis', id: 'kpis' }, el('h2', { text: 'KPIs' }));
+		if (!k.total) return sec;
+		var head = ['', 'attempts', 'answered', 'ASR', 'NER', 'ACD', 'PDD p50', 'PDD p95', 'PDD max', 'setup p50', 'setup p95',
+			'reg ok', 'retrans', 'final responses'];
+		var rows = [kpiRow(inputs.length > 1 ? 'all inputs' : 'all', k.total)];
+		if (inputs.length > 1)
+			(k.inputs || []).forEach(function (x, i) { rows.push(kpiRow(inputs[i].path, x)); });
+		var peers = (k.peers || []).map(function (x) { return kpiRow(x.key, x); });
+		sec.appendChild(el('div', { 'class': 'tablebox' }, el('table', { 'class': 'figures kpi' },
+			el('thead', {}, el('tr', {}, head.map(function (h) { return el('th', { text: h }); }))),
+			el('tbody', {}, rows),
+			peers.length ? el('tbody', { 'class': 'peers' }, el('tr', {}, el('th', { colspan: head.length, text: 'by peer host' })), peers) : null)));
+		if (k.peersNotShown) sec.appendChild(el('p', { 'class': 'muted', text: plural(k.peersNotShown, 'more host') + ' not shown (the JSON report has them all).' }));
+		sec.appendChild(pddChart(k.pddEdges || [], k.pddBins || []));
+		return sec;
+	}
+
 	function reportPage() {
 		var rows = data('sa-rows') || [];
 		rows.sort(function (a, b) { return a[1] - b[1] || a[0] - b[0]; });
@@ -443,6 +495,7 @@
 					el('p', { text: inputs.map(function (i) { return i.path; }).join(', ') })) :
 				el('p', { 'class': 'muted', text: 'sipaudit ' + (page.version || '') + ' \u00b7 ' + inputs.map(function (i) { return i.path; }).join(', ') }),
 			el('nav', { 'class': 'toc' }, el('a', { href: '#triage', text: 'Triage' }), ' \u00b7 ',
+				el('a', { href: '#kpis', text: 'KPIs' }), ' \u00b7 ',
 				el('a', { href: '#inputs', text: inputs.length > 1 ? 'Inputs and findings' : 'Findings' }), ' \u00b7 ',
 				el('a', { href: '#calls', text: 'Calls' }))));
 
@@ -471,6 +524,7 @@
 					return [i ? ', ' : '', el('code', { text: h[0] }), ' (' + parts.join(', ') + ')'];
 				})));
 		app.appendChild(tri);
+		app.appendChild(kpiSection(page.kpis || {}, inputs));
 
 		/* per input: summary line, problems, findings grouped by cause */
 		app.appendChild(el('span', { id: 'inputs' }));
