@@ -114,11 +114,12 @@ struct rtp_live {
 	uint8_t cur_pt;        /* the payload type the timing figures follow */
 	uint8_t cand_pt, cand_run; /* another one seen in a row */
 	uint32_t clock;        /* of cur_pt */
-	uint8_t pts[4];        /* payload types seen, with their packets */
-	uint64_t ptn[4];
+	uint8_t pts[MEDIA_MAX_PTS]; /* payload types seen, with their packets */
+	uint64_t ptn[MEDIA_MAX_PTS];
 	unsigned npts;
 	uint64_t answered[FLOW_MAX_CALLS]; /* per member: packets after its answer */
-	int64_t pt_ns[4];      /* when each of pts[] was first seen */
+	int64_t pt_ns[MEDIA_MAX_PTS]; /* when each of pts[] was first seen */
+	uint64_t pt_frame[MEDIA_MAX_PTS]; /* and in which frame */
 	uint8_t owners;        /* bit i: the stream is member i's (its span covered it) */
 	bool sealed;           /* ended by a span boundary: later packets start another */
 	bool from_seal;        /* started when a span boundary sealed the previous one */
@@ -897,16 +898,17 @@ void media_series_add(struct media_series *t, int64_t ns, uint32_t gap, bool lat
 	}
 }
 
-static void pt_count(struct rtp_live *L, uint8_t pt, int64_t ns)
+static void pt_count(struct rtp_live *L, uint8_t pt, int64_t ns, uint64_t frame)
 {
 	for (unsigned i = 0; i < L->npts; i++)
 		if (L->pts[i] == pt) {
 			L->ptn[i]++;
 			return;
 		}
-	if (L->npts < 4) {
+	if (L->npts < MEDIA_MAX_PTS) {
 		L->pts[L->npts] = pt;
 		L->pt_ns[L->npts] = ns;
+		L->pt_frame[L->npts] = frame;
 		L->ptn[L->npts++] = 1;
 	}
 }
@@ -945,7 +947,7 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 	} else if (h->pt == L->cur_pt) {
 		L->cand_run = 0;
 	}
-	pt_count(L, h->pt, p->ns);
+	pt_count(L, h->pt, p->ns, p->frame);
 	bool same_pt = h->pt == L->cur_pt;
 	bool fresh = true;
 	/* Like Wireshark's analysis, the figures leave out a talkspurt's first
@@ -1217,6 +1219,9 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 		s->clock = pt_clock(f, s->pt, &ev);
 		s->other_pt_packets = s->packets - L->ptn[top];
 	}
+	s->npts = (uint8_t)L->npts;
+	for (unsigned i = 0; i < L->npts; i++)
+		s->pts[i] = (struct media_pt){ L->pts[i], L->ptn[i], L->pt_frame[i], L->pt_ns[i] };
 	pt_name(f, s->pt, s->codec, sizeof s->codec);
 	/* a dynamic payload type means what the offer/answer in force when its
 	 * packets flowed said (the receiver's SDP, RFC 3264 §5.1, else the

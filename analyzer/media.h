@@ -59,6 +59,15 @@ struct media_series {
  * filled an earlier gap, jitter_ms the jitter after it (< 0: no sample). */
 void media_series_add(struct media_series *t, int64_t ns, uint32_t gap, bool late, double jitter_ms);
 
+/* One payload type a stream carried: its packets and its first packet. */
+#define MEDIA_MAX_PTS 4
+struct media_pt {
+	uint8_t pt;
+	uint64_t packets;
+	uint64_t first_frame;
+	int64_t first_ns;
+};
+
 struct media_stream {
 	struct endpoint src, dst;
 	uint32_t ssrc;
@@ -70,6 +79,11 @@ struct media_stream {
 	int64_t start_ns, end_ns;
 	uint64_t packets, bytes;     /* payload bytes */
 	uint64_t other_pt_packets;   /* packets with another payload type (DTMF, CN, a switch) */
+	/* The payload types its packets carried, the first MEDIA_MAX_PTS in
+	 * order of appearance: rules tell RFC 4733 events among the media by
+	 * what the SDP maps them to (not in the report). */
+	struct media_pt pts[MEDIA_MAX_PTS];
+	uint8_t npts;
 	uint64_t expected, lost, duplicates, out_of_order;
 	uint32_t seq_restarts;       /* sequence jumps taken as a new start (A.1) */
 	uint64_t answered_packets;   /* packets after the call was answered */

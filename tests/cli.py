@@ -13,7 +13,8 @@ RULES = os.path.join(ROOT, 'testdata/captures/rules')
 FAULTS_IDS = ['malformed', 'cseq-order', 'ack-cseq', 'ack-missing', 'bye-481', 'no-response',
               'registration-failed', 'auth-failed', 'invite-overlap', 'forked-2xx', 'sdp-nat',
               'codec-mismatch', 'udp-too-large', 'call-failed', 'call-not-ended', 'one-way-rtp', 'rtp-quality',
-              'slow-setup', 'sip-scan', 'prack', 'session-timer']
+              'slow-setup', 'sip-scan', 'prack', 'session-timer',
+              'dtmf-mismatch']
 
 
 def cap(name):
