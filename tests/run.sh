@@ -141,6 +141,9 @@ tap < <(python3 tests/audio_check.py "$build" testdata/captures/audio "$shared/c
 # hostile inputs (issue 15): floods, absurd sizes, lying lengths, bombs; each within
 # its time and memory bound, reported with file and frame, the ordinary call still analysed
 tap < <(python3 tests/hostile/check.py "$build" 2>&1)
+# the unit tests, every golden command and the outputs they leave out under Valgrind's
+# memcheck (errors and leaks), with the normal build: the sanitizers' build cannot run there
+tap < <(bash tests/valgrind.sh "$build" 2>&1)
 
 if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
