@@ -14,7 +14,7 @@ FAULTS_IDS = ['malformed', 'cseq-order', 'ack-cseq', 'ack-missing', 'bye-481', '
               'registration-failed', 'auth-failed', 'invite-overlap', 'forked-2xx', 'sdp-nat',
               'codec-mismatch', 'udp-too-large', 'call-failed', 'call-not-ended', 'one-way-rtp', 'rtp-quality',
               'slow-setup', 'sip-scan', 'prack', 'session-timer',
-              'dtmf-mismatch']
+              'dtmf-mismatch', 'route-set']
 
 
 def cap(name):

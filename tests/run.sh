@@ -99,6 +99,9 @@ tap < <(python3 tests/kpi_check.py "$build/sipaudit" testdata/captures/kpi 2>&1)
 # SIPVicious scans, enumerations and password guessing against Kamailio, and
 # their clean counterparts (testdata/gen/scan/scan.sh): sip-scan
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/scan 2>&1)
+# a record-routing Kamailio and UAs that bypass it, reliable provisionals, session
+# timers and DTMF (testdata/gen/dialog2/dialog2.sh): route-set, prack, session-timer, dtmf-mismatch
+tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/dialog2 2>&1)
 # the TLS captures (testdata/gen/tls/tls.sh), each read with its key log
 tap < <(python3 tests/rules_expected.py "$build/sipaudit" testdata/captures/tls 2>&1)
 # and their messages and Call-IDs against tshark -o tls.keylog_file
