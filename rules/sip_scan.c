@@ -32,7 +32,7 @@
 #define GUESS_WINDOW_NS (60 * 1000000000LL)
 #define MAX_SOURCES 4096
 #define MAX_SET 1024      /* per source and kind */
-#define MAX_ENTRIES 65536 /* over all sources: the memory bound (about 12 MB) */
+#define MAX_ENTRIES 65536 /* over all sources: the memory bound (about 14 MB) */
 #define MAX_STANDING 65536
 #define UA_MAX 64
 
@@ -46,7 +46,7 @@ struct ent {
 	bool burst;           /* AoR: GUESS_FAILS within GUESS_WINDOW_NS */
 	bool cracked;         /* AoR: 2xx to credentials after a burst */
 	uint64_t crack_frame;
-	char name[24];        /* host, user or AoR, for the report (cut) */
+	char name[40];        /* host, user or AoR, for the report (cut) */
 };
 
 struct set {
@@ -264,16 +264,6 @@ static bool scanner_agent(struct sv ua)
 	return false;
 }
 
-static void copy_name(char *dst, size_t size, struct sv v)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < v.len && n + 1 < size; i++) {
-		unsigned char ch = (unsigned char)v.p[i];
-		dst[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-	}
-	dst[n] = 0;
-}
-
 /* One out-of-dialog request transaction of the call. */
 static void observe_txn(struct state *st, const struct call *c, const struct txn *t)
 {
@@ -307,7 +297,7 @@ static void observe_txn(struct state *st, const struct call *c, const struct txn
 	if (!s->ua[0]) {
 		struct sv ua = sip_msg_hdr(req, SIP_H_USER_AGENT);
 		if (ua.p && ua.len) {
-			copy_name(s->ua, sizeof s->ua, ua);
+			sv_print(s->ua, sizeof s->ua, ua);
 			s->scanner_ua = scanner_agent(ua);
 		}
 	}
@@ -334,7 +324,7 @@ static void observe_txn(struct state *st, const struct call *c, const struct txn
 		struct ent *u = set_get(&s->users, hash_mem(user.p, user.len, 7), &fresh);
 		if (u) {
 			if (fresh) {
-				copy_name(u->name, sizeof u->name, user);
+				sv_print(u->name, sizeof u->name, user);
 				u->challenged_only = 1;
 			}
 			u->requests++;
@@ -352,7 +342,7 @@ static void observe_txn(struct state *st, const struct call *c, const struct txn
 		struct ent *a = set_get(&s->aors, hash_mem(to->uri.p, to->uri.len, 9), &fresh);
 		if (a) {
 			if (fresh)
-				copy_name(a->name, sizeof a->name, to->uri);
+				sv_print(a->name, sizeof a->name, to->uri);
 			a->requests++;
 			if (t->status == 401 || t->status == 403 || t->status == 407) {
 				a->fail_ns[a->fails % GUESS_FAILS] = ns;
