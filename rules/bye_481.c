@@ -245,23 +245,14 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 				const struct call_msg *cm = &c->msgs[k];
 				if (cm->dialog != d && !(dl->create_txn >= 0 && cm->txn == dl->create_txn))
 					continue;
-				struct sv v = sip_msg_hdr(cm->m, SIP_H_SESSION_EXPIRES);
 				uint64_t n;
-				if (v.p) {
-					struct sv num = sv_trim(v);
-					ptrdiff_t semi = sv_find(num, ';');
-					if (semi >= 0)
-						num.len = (size_t)semi;
-					if (sv_to_u64(sv_trim(num), 86400 * 7, &n)) {
-						se = (int64_t)n;
-						se_msg = (int32_t)k;
-						struct sv who;
-						refresher[0] = 0;
-						struct sv all = sv_trim(v); /* "90;refresher=uac": params from the ';' */
-						if (semi >= 0 &&
-						    sip_param(sv_make(all.p + semi, all.len - (size_t)semi), "refresher", &who))
-							sv_print(refresher, sizeof refresher, sv_trim(who));
-					}
+				struct sv who;
+				if (session_expires(cm->m, &n, &who) && n <= 86400 * 7) {
+					se = (int64_t)n;
+					se_msg = (int32_t)k;
+					refresher[0] = 0;
+					if (who.p)
+						sv_print(refresher, sizeof refresher, who);
 				}
 				/* a re-INVITE or UPDATE answered 2xx in the dialog is a refresh;
 				 * the initial INVITE's 2xx relayed on another hop is not */

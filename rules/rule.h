@@ -153,6 +153,9 @@ static inline bool msg_is_first(const struct call *c, int32_t idx)
 {
 	return !(c->msgs[idx].flags & (CM_RETRANS | CM_DUPLICATE));
 }
+/* Session-Expires (RFC 4028): its delta-seconds and refresher parameter
+ * (SV_NULL when none); false when absent or not a number. */
+bool session_expires(const struct sip_msg *m, uint64_t *secs, struct sv *refresher);
 /* Does the request carry Authorization or Proxy-Authorization? */
 bool msg_has_credentials(const struct sip_msg *m);
 /* "INVITE (CSeq 5)" style label of message idx. */

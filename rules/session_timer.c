@@ -28,22 +28,15 @@ struct timer {
 };
 
 /* Session-Expires: 1800;refresher=uac */
-static bool session_expires(const struct sip_msg *m, int64_t *secs, bool *uac, bool *known)
+static bool timer_of(const struct sip_msg *m, int64_t *secs, bool *uac, bool *known)
 {
-	struct sv v = sip_msg_hdr(m, SIP_H_SESSION_EXPIRES);
-	if (!v.p)
-		return false;
-	int64_t n = sip_msg_int(m, SIP_H_SESSION_EXPIRES);
-	if (n <= 0)
-		return false;
-	*secs = n > 86400 * 365 ? 86400 * 365 : n;
-	*known = false;
-	ptrdiff_t semi = sv_find(v, ';');
+	uint64_t n;
 	struct sv r;
-	if (semi >= 0 && sip_param(sv_make(v.p + semi, v.len - (size_t)semi), "refresher", &r)) {
-		*known = sv_eq_cstr_ci(r, "uac") || sv_eq_cstr_ci(r, "uas");
-		*uac = sv_eq_cstr_ci(r, "uac");
-	}
+	if (!session_expires(m, &n, &r) || n == 0)
+		return false;
+	*secs = (int64_t)n;
+	*known = r.p && (sv_eq_cstr_ci(r, "uac") || sv_eq_cstr_ci(r, "uas"));
+	*uac = r.p && sv_eq_cstr_ci(r, "uac");
 	return true;
 }
 
@@ -161,7 +154,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		}
 		int64_t secs;
 		bool uac = false, known = false;
-		if (!session_expires(m, &secs, &uac, &known)) {
+		if (!timer_of(m, &secs, &uac, &known)) {
 			/* a 2xx without Session-Expires: no timer from here on (§9) */
 			t->interval_ns = 0;
 			continue;

@@ -26,6 +26,23 @@ void sv_print(char *buf, size_t size, struct sv v)
 	buf[o] = 0;
 }
 
+bool session_expires(const struct sip_msg *m, uint64_t *secs, struct sv *refresher)
+{
+	struct sv v = sv_trim(sip_msg_hdr(m, SIP_H_SESSION_EXPIRES));
+	if (!v.p)
+		return false;
+	struct sv num = v;
+	ptrdiff_t semi = sv_find(v, ';');
+	if (semi >= 0)
+		num.len = (size_t)semi;
+	if (!sv_to_u64(sv_trim(num), UINT32_MAX, secs))
+		return false;
+	*refresher = SV_NULL;
+	if (semi >= 0 && sip_param(sv_make(v.p + semi, v.len - (size_t)semi), "refresher", refresher))
+		*refresher = sv_trim(*refresher);
+	return true;
+}
+
 int quote_causes(char *buf, size_t size, const struct sip_msg *m)
 {
 	static const enum sip_hdr_id ids[] = { SIP_H_REASON, SIP_H_WARNING, SIP_H_X_ASTERISK_HANGUPCAUSE,
