@@ -71,6 +71,9 @@ struct callstore {
 	uint64_t nearly, nt4;
 	int64_t jump_ns; /* a message far ahead of now, waiting for another to agree (INT64_MIN none) */
 	struct tomb *tombs; /* TOMBS entries, direct-mapped by hash */
+	/* callstore_hand_over: done() keeps the calls (another thread may
+	 * read them while this store goes on) */
+	bool hand_over;
 };
 
 /* A call finalised early: until when a message of its Call-ID continues it. */
@@ -965,6 +968,22 @@ static void finalise(struct callstore *cs, struct call *c)
 	link_unindex(cs, c);
 	media_finish_call(cs->media, c);
 	call_finish(c);
+	if (cs->hand_over) {
+		/* nothing of the store may point at the call, nor the call at
+		 * the store's calls, and its messages' header indexes are on no
+		 * thread's list (they stay): done() may give it to another
+		 * thread */
+		for (uint32_t i = 0; i < c->nlinks; i++) {
+			struct call *peer = c->links[i].peer;
+			for (uint32_t k = 0; peer && k < peer->nlinks; k++)
+				if (peer->links[k].peer == c)
+					peer->links[k].peer = NULL;
+			c->links[i].peer = NULL;
+		}
+		call_unlist(c);
+		cs->done(cs->ud, c);
+		return;
+	}
 	cs->done(cs->ud, c);
 	for (uint32_t i = 0; i < c->nlinks; i++) {
 		/* every link of the other leg that points here, whatever its
@@ -1217,6 +1236,36 @@ void callstore_media(struct callstore *cs, const struct media_pkt *p)
 void callstore_set_media_orphan(struct callstore *cs, media_orphan_fn fn)
 {
 	media_table_set_orphan(cs->media, fn, cs->ud);
+}
+
+void callstore_hand_over(struct callstore *cs, bool on)
+{
+	cs->hand_over = on;
+}
+
+uint64_t callstore_next_seq(const struct callstore *cs)
+{
+	return cs->seq;
+}
+
+void call_unlist(struct call *c)
+{
+	for (uint32_t i = 0; i < c->nmsgs; i++)
+		sip_msg_unlist(c->msgs[i].m);
+}
+
+void call_compact_listed(struct call *c)
+{
+	for (uint32_t i = 0; i < c->nmsgs; i++)
+		sip_msg_compact_listed(c->msgs[i].m);
+}
+
+void call_free(struct call *c)
+{
+	if (!c)
+		return;
+	call_release(c);
+	free(c);
 }
 
 void callstore_free(struct callstore *cs)

@@ -276,6 +276,19 @@ void callstore_add(struct callstore *cs, struct sip_msg *m);
  * their first message, and reports lapsed bindings. */
 void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns);
 void callstore_free(struct callstore *cs);
+/* Hand-over (for a reader thread): done() keeps each finalised call, which
+ * nothing in the store refers to any more (links to live calls cleared,
+ * header indexes dropped), and frees it with call_free() when it is done,
+ * on any thread. */
+void callstore_hand_over(struct callstore *cs, bool on);
+void call_free(struct call *c);
+/* A call going to another thread: its messages' header indexes off this
+ * thread's list (sip_msg_unlist); coming back: those this thread built
+ * dropped (sip_msg_compact_listed). */
+void call_unlist(struct call *c);
+void call_compact_listed(struct call *c);
+/* The seq the next call will get (calls are numbered in creation order). */
+uint64_t callstore_next_seq(const struct callstore *cs);
 /* A packet that may be RTP or RTCP (from the analyzer's media sink). */
 void callstore_media(struct callstore *cs, const struct media_pkt *p);
 /* Streams no call's SDP explains go to fn (with the store's ud). */
@@ -285,7 +298,8 @@ void callstore_set_media_orphan(struct callstore *cs, media_orphan_fn fn);
  * group in it, else its whole match) is equal are legs of one call, by
  * "header:NAME". false with the reason in err when SPEC is wrong. The store
  * keeps the "header:NAME" strings its links point to: it must outlive the
- * calls handed to the done-callback (it does: they are freed right after). */
+ * calls handed to the done-callback (they are freed right after it, or, in
+ * hand-over, before the store). */
 bool callstore_link_header(struct callstore *cs, const char *spec, char *err, size_t errsize);
 /* The same check without a store (for the option parser). */
 bool link_header_check(const char *spec, char *err, size_t errsize);

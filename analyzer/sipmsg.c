@@ -81,6 +81,22 @@ void sip_msg_compact(struct sip_msg *m)
 	x_drop(m);
 }
 
+void sip_msg_unlist(struct sip_msg *m)
+{
+	if (!m->x || m->xslot == XSLOT_NONE)
+		return;
+	struct sip_msg *last = xlist[--xlist_n];
+	xlist[m->xslot] = last;
+	last->xslot = m->xslot;
+	m->xslot = XSLOT_NONE;
+}
+
+void sip_msg_compact_listed(struct sip_msg *m)
+{
+	if (m->x && m->xslot != XSLOT_NONE)
+		x_drop(m);
+}
+
 /* The header index again, from the bytes: the parse that built the
  * message, repeated on the same bytes, gives the same headers. */
 static struct sip_msg_x *expand(const struct sip_msg *cm)
@@ -109,6 +125,14 @@ void sip_msg_compact_all(void)
 		xlist = NULL;
 		xlist_cap = 0;
 	}
+}
+
+void sip_msg_thread_end(void)
+{
+	sip_msg_compact_all();
+	free(xlist);
+	xlist = NULL;
+	xlist_cap = 0;
 }
 
 enum {

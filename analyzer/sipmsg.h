@@ -120,6 +120,15 @@ void sip_msg_compact_all(void);
  * message's index is not on any thread's list: sip_msg_compact_all does
  * not see it). */
 void sip_msg_compact(struct sip_msg *m);
+/* For a message given to another thread: takes its header index off this
+ * thread's list (the index stays, freed with the message or by
+ * sip_msg_compact)... */
+void sip_msg_unlist(struct sip_msg *m);
+/* ...and drops it only if it is on this thread's list (this thread built it). */
+void sip_msg_compact_listed(struct sip_msg *m);
+/* A thread that built or read messages ends: its list goes (compacting
+ * what is on it). */
+void sip_msg_thread_end(void);
 
 /* Whether the message has a header of id. */
 bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id);

@@ -2,6 +2,7 @@
  * time, rules run on each, findings filtered and handed to the renderer the
  * user chose; the exit status gates CI. */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "export.h"
 #include "html.h"
 #include "inputs.h"
+#include "pipeline.h"
 #include "ladder.h"
 #include "options.h"
 #include "report.h"
@@ -75,12 +77,26 @@ struct app {
 	struct callview **views;
 	size_t nviews, views_cap;
 
+	/* -j: the inputs read on reader threads (NULL: all on this one) */
+	struct pipeline *pipe;
+	bool read_failed; /* an input could not be read (exit status 2) */
+
 	/* progress */
+	uint32_t progress_input;
 	bool progress;
 	const char *progress_path;
 	struct timespec progress_start, progress_last;
 	bool progress_shown;
 };
+
+/* The report cannot be written any more: stop reading. */
+static void stop_reading(struct app *a)
+{
+	if (a->pipe)
+		pipeline_stop(a->pipe);
+	else
+		analyzer_stop(a->an);
+}
 
 static void bit_set(struct bitset *b, uint64_t seq)
 {
@@ -303,7 +319,7 @@ static void on_call(void *ud, struct call *c)
 	if (ferror(r->out)) {
 		if (!r->werrno)
 			r->werrno = errno;
-		analyzer_stop(a->an);
+		stop_reading(a);
 	}
 }
 
@@ -372,6 +388,60 @@ static void on_progress(void *ud, uint64_t done, uint64_t total)
 	else
 		fprintf(stderr, "\r\033[Ksipaudit: %s: %.0f MB", a->progress_path, (double)done / 1e6);
 	fflush(stderr);
+}
+
+static void tls_warning(const struct input_stats *st);
+
+/* An input has been read and its calls finalised: the rules that judge
+ * the input as a whole, then its problems on standard error. */
+static void input_done(struct app *a, uint32_t i, bool ok)
+{
+	struct input_stats *st = &a->rep.inputs[i];
+	rules_input_end(&a->opt.rs, i, st->last_ns, on_finding, a);
+	if (!ok)
+		a->read_failed = true;
+	if (st->fatal)
+		fprintf(stderr, "sipaudit: error: %s: %s\n", st->path, st->fatal);
+	if (!a->opt.quiet) {
+		for (unsigned k = 0; k < st->nerrors; k++)
+			fprintf(stderr, "sipaudit: warning: %s: %s\n", st->path, st->errors[k]);
+		if (st->errors_dropped)
+			fprintf(stderr, "sipaudit: warning: %s: %llu more problems not listed\n", st->path,
+				(unsigned long long)st->errors_dropped);
+		tls_warning(st);
+	}
+}
+
+/* ---- -j: the inputs read on reader threads (pipeline.h) ---- */
+
+/* Finished calls a reader may have queued ahead of this thread, without
+ * --max-memory (with it: an eighth of it). */
+#define QUEUE_BYTES_UNBOUNDED ((size_t)16 << 20)
+
+static void pipe_input_end(void *ud, uint32_t input, bool ok)
+{
+	input_done(ud, input, ok);
+}
+
+static void pipe_progress(void *ud, uint32_t input, uint64_t done, uint64_t total)
+{
+	struct app *a = ud;
+	if (!a->progress_path || a->progress_input != input) {
+		a->progress_input = input;
+		a->progress_path = a->rep.inputs[input].path;
+		clock_gettime(CLOCK_MONOTONIC, &a->progress_start);
+	}
+	on_progress(ud, done, total);
+}
+
+/* The cores this process may run on. */
+static unsigned cores(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
 }
 
 static void list_rules(const struct options *o)
@@ -670,27 +740,51 @@ int main(int argc, char **argv)
 		report_json_begin(rep);
 	rules_begin(&app.opt.rs);
 
-	for (size_t i = 0; i < ninputs; i++) {
-		struct input_stats *st = &rep->inputs[i];
-		st->path = app.opt.inputs[i];
-		app.progress_path = st->path;
-		clock_gettime(CLOCK_MONOTONIC, &app.progress_start);
-		bool ok = analyzer_read_file(app.an, app.paths[i], (uint32_t)i, st);
-		callstore_end_input(app.store, (uint32_t)i, st->last_ns);
-		rules_input_end(&app.opt.rs, (uint32_t)i, st->last_ns, on_finding, &app);
-		if (!ok)
-			status = EXIT_USAGE;
-		if (st->fatal)
-			fprintf(stderr, "sipaudit: error: %s: %s\n", st->path, st->fatal);
-		if (!app.opt.quiet) {
-			for (unsigned k = 0; k < st->nerrors; k++)
-				fprintf(stderr, "sipaudit: warning: %s: %s\n", st->path, st->errors[k]);
-			if (st->errors_dropped)
-				fprintf(stderr, "sipaudit: warning: %s: %llu more problems not listed\n", st->path,
-					(unsigned long long)st->errors_dropped);
-			tls_warning(st);
+	for (size_t i = 0; i < ninputs; i++)
+		rep->inputs[i].path = app.opt.inputs[i];
+	unsigned jobs = app.opt.jobs ? app.opt.jobs : cores();
+	/* exporting follows frames in a second pass, the viewer and ladders
+	 * keep calls: those read on this thread */
+	if (jobs > 1 && !app.ex && !app.opt.view && !app.opt.ladder && app.opt.format != FMT_MESSAGES) {
+		struct pipeline_conf pc = {
+			/* a key log: TLS sessions resumed in a later input are
+			 * found in the one reader's session cache */
+			.readers = keylog_stats(app.keylog)->entries ? 1 : jobs,
+			.ninputs = ninputs,
+			.paths = (const char *const *)app.paths,
+			.stats = rep->inputs,
+			.max_memory = app.opt.max_memory,
+			.link_headers = (const char *const *)app.opt.link_headers,
+			.nlink_headers = app.opt.nlink_headers,
+			.keylog = app.keylog,
+			.queue_bytes = app.opt.max_memory ? app.opt.max_memory / 8 : QUEUE_BYTES_UNBOUNDED,
+		};
+		struct pipeline_sink sk = {
+			.ud = &app,
+			.call = on_call,
+			.lapse = on_lapse,
+			.orphan = on_orphan,
+			.input_end = pipe_input_end,
+			.progress = app.progress ? pipe_progress : NULL,
+		};
+		app.pipe = pipeline_start(&pc, &sk);
+	}
+	if (app.pipe) {
+		pipeline_drain(app.pipe);
+		pipeline_free(app.pipe);
+		app.pipe = NULL;
+	} else {
+		for (size_t i = 0; i < ninputs; i++) {
+			struct input_stats *st = &rep->inputs[i];
+			app.progress_path = st->path;
+			clock_gettime(CLOCK_MONOTONIC, &app.progress_start);
+			bool ok = analyzer_read_file(app.an, app.paths[i], (uint32_t)i, st);
+			callstore_end_input(app.store, (uint32_t)i, st->last_ns);
+			input_done(&app, (uint32_t)i, ok);
 		}
 	}
+	if (app.read_failed)
+		status = EXIT_USAGE;
 	analyzer_free(app.an);
 
 	if (app.opt.view) {

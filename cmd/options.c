@@ -104,6 +104,13 @@ void options_usage(FILE *f, bool view)
 	      "                        matches GLOB (repeatable: any may match)\n"
 	      "      --exclude GLOB    not files or directories that match GLOB (repeatable)\n"
 	      "\n"
+	      "Threads:\n"
+	      "  -j, --jobs N          N threads read inputs (default: the number of cores;\n"
+	      "                        1: everything on one thread). One input is read on\n"
+	      "                        one thread while the calls are judged and reported\n"
+	      "                        on another; several inputs are read at once. The\n"
+	      "                        report is the same whatever N\n"
+	      "\n"
 	      "Memory (the calls in progress; the rest of sipaudit holds a few MB):\n"
 	      "      --max-memory SIZE  at most SIZE bytes (K, M, G: binary units; default\n"
 	      "                        128M; 0: no bound). Calls that are over may hold a\n"
@@ -494,12 +501,13 @@ static const struct option longopts[] = {
 	{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "pdd-threshold", required_argument, NULL, OPT_PDD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char shortopts[] = "+f:o:l:qhV";
+static const char shortopts[] = "+f:o:l:j:qhV";
 
 int options_parse(struct options *o, int argc, char **argv)
 {
@@ -666,6 +674,16 @@ int options_parse(struct options *o, int argc, char **argv)
 			if (!parse_size(optarg, &o->max_memory))
 				r = usage_error("--max-memory: '%s' is not a size (a number, then K, M or G)", optarg);
 			break;
+		case 'j': {
+			char *end;
+			errno = 0;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || n < 1 || n > 256 || optarg[0] == '-')
+				r = usage_error("--jobs: '%s' is not a number of threads from 1 to 256", optarg);
+			else
+				o->jobs = (unsigned)n;
+			break;
+		}
 		case 'h':
 			options_usage(stdout, o->view);
 			return -1;

@@ -53,6 +53,7 @@ struct options {
 	bool with_linked;       /* --with-linked: B2BUA legs go with the call */
 	const char *audio;      /* --audio DIR: RTP streams as WAV */
 	size_t max_memory;      /* --max-memory: bound on the calls in progress, 0 none */
+	unsigned jobs;          /* -j: threads reading inputs, 0 the number of cores */
 	const char **keylogs;   /* --keylog FILE..., NULL: $SSLKEYLOGFILE */
 	size_t nkeylogs;
 	const char *baseline, *write_baseline; /* --baseline, --write-baseline FILE */

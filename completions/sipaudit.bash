@@ -21,9 +21,9 @@ _sipaudit()
 	fi
 	local opts="--format --output --ladder --no-table --each --kpis --color --progress --quiet
 		--fail-on --disable --enable --severity --baseline --write-baseline --list-rules --config --no-config
-		--link-header --write --split --with-linked --audio --include --exclude --keylog --max-memory --pdd-threshold
+		--link-header --write --split --with-linked --audio --include --exclude --keylog --max-memory --jobs --pdd-threshold
 		--call-id --user --method --status --rule --only --help --version
-		-f -o -l -q -h -V"
+		-f -o -l -j -q -h -V"
 	local list
 
 	case $prev in
@@ -64,7 +64,7 @@ _sipaudit()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return ;;
-	-l | --ladder | --link-header | --include | --exclude | --call-id | --user | --status | --max-memory | --pdd-threshold)
+	-l | --ladder | --link-header | --include | --exclude | --call-id | --user | --status | --max-memory | --pdd-threshold | -j | --jobs)
 		return ;; # free text
 	esac
 

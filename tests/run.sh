@@ -110,6 +110,8 @@ tap < <(python3 tests/tls_parity.py "$build/sipaudit" testdata/captures/tls 2>&1
 tap < <(python3 tests/tls_cli.py "$build/sipaudit" 2>&1)
 # directories as inputs: by content, --include/--exclude, combined exit status
 tap < <(python3 tests/dirs_cli.py "$build/sipaudit" 2>&1)
+# -j N: the report of reader threads the same as one thread's (captures, directories, formats)
+tap < <(python3 tests/jobs_check.py "$build/sipaudit" "$shared" 2>&1)
 # accepted findings: --write-baseline, --baseline
 tap < <(python3 tests/baseline_cli.py "$build/sipaudit" 2>&1)
 # the memory bound: floods finalised early, one Call-ID in parts, T4 closes
@@ -152,6 +154,8 @@ if [ -n "$asan" ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	run_units "$asan" asan-unit
 	run_golden "$asan" asan-golden
+	# reader threads under the sanitizers
+	tap < <(python3 tests/jobs_check.py "$asan/sipaudit" "$shared" 2>&1)
 	# the hostile inputs again under the sanitizers (bounds scaled for a debug ASan build)
 	tap < <(python3 tests/hostile/check.py "$asan" 2>&1)
 	# every public capture once under the sanitizers: no crash, no report
