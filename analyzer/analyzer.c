@@ -11,18 +11,6 @@
 #include "keylog.h"
 #include "xalloc.h"
 
-uint32_t hash_bytes(const void *p, size_t n, uint32_t seed)
-{
-	/* FNV-1a, seeded */
-	const uint8_t *b = p;
-	uint32_t h = 2166136261u ^ seed;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud)
 {
 	struct analyzer *an = xcalloc(1, sizeof *an);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "analyzer.h"
+#include "hash.h" /* hash_bytes: flow and table hashing */
 
 /* LINKTYPE_* values (tcpdump.org/linktypes.html); capture.c maps DLT_* to these. */
 enum {
@@ -150,8 +151,5 @@ enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len,
 ptrdiff_t sipframe_find_start(const uint8_t *p, size_t len);
 /* Leading CR/LF keep-alives (RFC 5626 §3.5.1) to skip. */
 size_t sipframe_skip_crlf(const uint8_t *p, size_t len);
-
-/* flow hashing */
-uint32_t hash_bytes(const void *p, size_t n, uint32_t seed);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hash.h"
 #include "internal.h"
 #include "model.h"
 #include "sdp.h"
@@ -184,21 +185,9 @@ struct media_table {
 	int64_t now;
 };
 
-/* 64-bit finaliser (MurmurHash3 fmix64): every input bit reaches the low
- * bits that pick a bucket. */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 static uint32_t mix(uint32_t h)
 {
-	return (uint32_t)mix64(h);
+	return (uint32_t)hash_mix64(h);
 }
 
 static uint32_t ep_hash(const struct endpoint *e, uint32_t input)
@@ -207,12 +196,12 @@ static uint32_t ep_hash(const struct endpoint *e, uint32_t input)
 	memcpy(&a, e->ip, 8);
 	memcpy(&b, e->ip + 8, 8);
 	uint64_t c = (uint64_t)e->port | (uint64_t)e->family << 16 | (uint64_t)input << 32;
-	return (uint32_t)mix64(a * 0x9E3779B97F4A7C15ULL ^ mix64(b ^ c * 0xD6E8FEB86659FD93ULL));
+	return (uint32_t)hash_mix64(a * 0x9E3779B97F4A7C15ULL ^ hash_mix64(b ^ c * 0xD6E8FEB86659FD93ULL));
 }
 
 static uint32_t flow_hash(const struct endpoint *s, const struct endpoint *d, uint32_t input)
 {
-	return (uint32_t)mix64((uint64_t)ep_hash(s, input) << 32 | ep_hash(d, input));
+	return (uint32_t)hash_mix64((uint64_t)ep_hash(s, input) << 32 | ep_hash(d, input));
 }
 
 void media_table_set_orphan(struct media_table *mt, media_orphan_fn orphan, void *ud)

@@ -198,9 +198,7 @@ static bool txn_matches(const struct txn *t, const struct txn_key *k)
 
 static uint32_t txn_hash(const struct txn_key *k)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)k->method;
-	for (size_t i = 0; i < k->branch.len; i++)
-		h = (h ^ (uint8_t)k->branch.p[i]) * 16777619u;
+	uint32_t h = hash_bytes(k->branch.p, k->branch.len, (uint32_t)k->method);
 	h = (h ^ k->cseq) * 16777619u;
 	return h ? h : 1;
 }

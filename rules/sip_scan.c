@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../analyzer/hash.h"
 #include "../analyzer/xalloc.h"
 #include "rule.h"
 
@@ -78,25 +79,16 @@ struct state {
 	uint32_t budget;    /* set entries left (MAX_ENTRIES in all) */
 };
 
+/* never 0: 0 marks an empty slot */
 static uint64_t mix(uint64_t h)
 {
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
+	h = hash_mix64(h);
 	return h ? h : 1;
 }
 
 static uint64_t hash_mem(const void *p, size_t n, uint64_t seed)
 {
-	const unsigned char *b = p;
-	uint64_t h = 1469598103934665603ULL ^ seed;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
-	return mix(h);
+	return mix(hash_bytes64(p, n, seed));
 }
 
 static uint64_t host_key(const struct endpoint *e)
