@@ -479,12 +479,7 @@ static bool is_busy_or_terminal(int code)
 
 static void add_invite(struct kpis *k, const struct call *c)
 {
-	int32_t first = -1;
-	for (uint32_t i = 0; i < c->ntxns && first < 0; i++) {
-		const struct txn *t = &c->txns[i];
-		if (t->method == M_INVITE && !t->in_dialog && t->req >= 0 && c->msgs[t->req].method == M_INVITE)
-			first = (int32_t)i;
-	}
+	int32_t first = call_first_invite(c);
 	if (first < 0 || c->continues)
 		return;
 	const struct txn *ft = &c->txns[first];

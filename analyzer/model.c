@@ -947,6 +947,20 @@ int call_activity(const struct call *c)
 	return c->live_dialogs ? 3 : c->ringing_txns ? 2 : c->open_txns ? 1 : 0;
 }
 
+bool txn_initial_invite(const struct call *c, const struct txn *t)
+{
+	return t->method == M_INVITE && !t->in_dialog && t->req >= 0 && c->msgs[t->req].method == M_INVITE &&
+	       c->msgs[t->req].m->start.is_request;
+}
+
+int32_t call_first_invite(const struct call *c)
+{
+	for (uint32_t i = 0; i < c->ntxns; i++)
+		if (txn_initial_invite(c, &c->txns[i]))
+			return (int32_t)i;
+	return -1;
+}
+
 const struct sip_nameaddr *call_party(const struct call *c, bool to)
 {
 	int32_t idx = c->main_txn >= 0 ? c->txns[c->main_txn].req : -1;

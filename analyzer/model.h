@@ -317,6 +317,11 @@ void call_release(struct call *c);
 /* From (to=false) or To header of the call's main request (else of its
  * first message); NULL when not known. */
 const struct sip_nameaddr *call_party(const struct call *c, bool to);
+/* Whether transaction t of c is an initial INVITE: out of any dialog (no
+ * To tag), its request captured. */
+bool txn_initial_invite(const struct call *c, const struct txn *t);
+/* The first initial INVITE transaction of c (the call attempt), -1 none. */
+int32_t call_first_invite(const struct call *c);
 /* Whether the call could be finalised: 0 complete, 1 waiting for responses,
  * 2 ringing, 3 live dialog (never times out). */
 int call_activity(const struct call *c);

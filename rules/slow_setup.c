@@ -12,12 +12,6 @@
 
 #include "rule.h"
 
-static bool initial_invite(const struct call *c, const struct txn *t)
-{
-	return t->method == M_INVITE && !t->in_dialog && t->req >= 0 && c->msgs[t->req].method == M_INVITE &&
-	       c->msgs[t->req].m->start.is_request;
-}
-
 /* The first 180-189 of transaction ti, -1 none. */
 static int32_t first_18x(const struct call *c, uint32_t ti)
 {
@@ -38,7 +32,7 @@ static void pdd_check(struct rule_ctx *ctx, const struct call *c)
 	int64_t first_pdd = 0;
 	for (uint32_t i = 0; i < c->ntxns; i++) {
 		const struct txn *t = &c->txns[i];
-		if (!initial_invite(c, t))
+		if (!txn_initial_invite(c, t))
 			continue;
 		int32_t r = first_18x(c, i);
 		if (r < 0)
@@ -100,7 +94,7 @@ static void trying_check(struct rule_ctx *ctx, const struct call *c)
 {
 	for (uint32_t i = 0; i < c->ntxns; i++) {
 		const struct txn *t = &c->txns[i];
-		if (!initial_invite(c, t) || t->first_resp < 0 || t->req_count < 2)
+		if (!txn_initial_invite(c, t) || t->first_resp < 0 || t->req_count < 2)
 			continue;
 		const struct sip_msg *inv = c->msgs[t->req].m;
 		if (inv->transport != TRANSPORT_UDP)
