@@ -3,7 +3,8 @@
  *  - no refresh (a re-INVITE or UPDATE answered 2xx) came before the
  *    session expired, and the dialog was then ended by a BYE (§10: the side
  *    that is not the refresher sends BYE at expiry minus min(32, interval/3)
- *    s): the call dropped because nobody refreshed;
+ *    s; a refresher that never refreshes may hang up itself): the call
+ *    dropped because nobody refreshed, and the text says which side ended it;
  *  - a refresh was refused (481, 408, 5xx...: not the 491 of glare, not the
  *    422 that asks for a longer interval, not a challenge): the refresher
  *    cannot keep the session, and it ends at expiry.
@@ -11,6 +12,7 @@
  * working (§6), never a finding. One pass over the call's messages. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../analyzer/xalloc.h"
 #include "rule.h"
@@ -51,6 +53,11 @@ static void who(char *buf, size_t size, const struct timer *t)
 	snprintf(buf, size, "%s (refresher=%s)", a, t->refresher_uac ? "uac" : "uas");
 }
 
+static bool same_host(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && memcmp(a->ip, b->ip, 16) == 0;
+}
+
 static void expired(struct rule_ctx *ctx, const struct call *c, int32_t d, struct timer *t, int32_t bye)
 {
 	t->reported = true;
@@ -73,16 +80,39 @@ static void expired(struct rule_ctx *ctx, const struct call *c, int32_t d, struc
 	}
 	finding_summary(f, "session timer of %.0f s ran out with no refresh: BYE from %s %.0f s after the %s%s", iv, from,
 			after, t->refreshes ? "last refresh" : "2xx", reason);
+	/* who ended it: the refresher itself, or the side waiting for its
+	 * refresh (by host: the BYE may leave from another port) */
+	const struct endpoint *rf = t->refresher_uac ? &t->uac : &t->uas, *other = t->refresher_uac ? &t->uas : &t->uac;
+	char host[ENDPOINT_STRLEN], ended[400];
+	endpoint_format_ip(&b->src, host, sizeof host);
+	const char *since = t->refreshes ? "the last refresh" : "the 2xx that set it";
+	if (t->refresher_known && same_host(&b->src, rf))
+		snprintf(ended, sizeof ended,
+			 "The BYE came from %s, the refresher itself: it let the session run out instead of refreshing "
+			 "it and then ended the call (RFC 4028 §10: it is the one that must refresh; a refresher that "
+			 "treats the interval as a call-length limit, or whose refreshes failed out of sight, hangs up "
+			 "like this)",
+			 host);
+	else if (t->refresher_known && same_host(&b->src, other))
+		snprintf(ended, sizeof ended,
+			 "The BYE came from %s, the side that is not the refresher: with no refresh before expiry it "
+			 "tears the session down, as RFC 4028 §10 asks (at the interval minus min(32, interval/3) s)",
+			 host);
+	else if (t->refresher_known)
+		snprintf(ended, sizeof ended,
+			 "The BYE came from %s, neither the refresher nor its peer as captured (a proxy or B2BUA "
+			 "between them ended the call at expiry)",
+			 host);
+	else
+		snprintf(ended, sizeof ended,
+			 "The BYE came from %s; the 2xx named no refresher, so whether it was the side that should have "
+			 "refreshed or the one tearing the session down at expiry (RFC 4028 §10) is not known",
+			 host);
 	finding_explain(f,
 			"The session timer was negotiated (Session-Expires: %.0f, RFC 4028): %s must refresh the "
 			"session with a re-INVITE or UPDATE before it expires, usually at half the interval (§10). "
-			"None came after %s, and at expiry the other side ends the call with a BYE (§10: at the "
-			"interval minus min(32, interval/3) s): callers hear the call drop after a fixed time.",
-			iv, r, t->refreshes ? "the last refresh" : "the 2xx that set it");
-	finding_hint(f, "Check why %s did not refresh: it may not implement RFC 4028 although it agreed to be "
-			"the refresher, its refresh may be lost or sent to the wrong target, or a B2BUA may not "
-			"pass it on. Raising Session-Expires or disabling the timer hides it.",
-		     r);
+			"None came after %s, so the call dropped after a fixed time. %s.",
+			iv, r, since, ended);
 	finding_host(f, t->refresher_known ? (t->refresher_uac ? &t->uac : &t->uas) : &b->dst);
 	finding_group(f, "session timer expired without refresh from %s", f->host);
 	finding_emit(ctx, f);
