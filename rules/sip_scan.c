@@ -5,7 +5,10 @@
  *    SWEEP_HOSTS hosts that have no standing with the source (never had a
  *    request to it answered 2xx: a registrar's keep-alives go to contacts
  *    that registered with it), most of them silent or refusing - or any
- *    such sweep from a known scanner's User-Agent;
+ *    such sweep from a known scanner's User-Agent. Not a sweep: OPTIONS
+ *    only from a host seen accepting registrations (2xx to a REGISTER) -
+ *    a registrar's keep-alives to contacts that registered before the
+ *    capture began, many of them gone;
  *  - enumeration: requests for at least ENUM_USERS users of which most were
  *    only told they do not exist (404, 484, 604) or only challenged (a
  *    challenge never answered with credentials): an office behind one NAT
@@ -163,6 +166,12 @@ static bool standing_has(const struct state *st, uint64_t h)
 	return false;
 }
 
+/* the standing table also holds the hosts that answered a REGISTER 2xx */
+static uint64_t registrar_key(const struct endpoint *e)
+{
+	return mix(host_key(e) ^ 0x5245474953544552ULL);
+}
+
 static uint64_t pair_keyk(uint64_t a, uint64_t b)
 {
 	return mix(a * 31 + b);
@@ -263,6 +272,8 @@ static void observe_txn(struct state *st, const struct call *c, const struct txn
 	bool ok = t->status >= 200 && t->status < 300;
 	if (ok)
 		standing_add(st, pair_key(&t->src, &t->dst));
+	if (ok && t->method == M_REGISTER)
+		standing_add(st, registrar_key(&t->dst));
 	struct source *s = source_of(st, &t->src);
 	if (!s)
 		return;
@@ -432,7 +443,12 @@ static void report_source(struct rule_ctx *ctx, struct state *st, struct source 
 	for (uint32_t i = 0; i < s->users.size; i++)
 		if (s->users.e[i].key && user_probed(&s->users.e[i]))
 			failed_users++;
-	bool sweep = hosts >= SWEEP_HOSTS && (2 * quiet >= hosts || s->scanner_ua);
+	/* a registrar pinging its contacts (nathelper, Asterisk's qualify):
+	 * those registered before the capture have no standing, and the ones
+	 * gone offline stay silent */
+	bool keepalive = !s->scanner_ua && s->requests && s->by_method[M_OPTIONS] == s->requests &&
+			 standing_has(st, registrar_key(&s->host));
+	bool sweep = !keepalive && hosts >= SWEEP_HOSTS && (2 * quiet >= hosts || s->scanner_ua);
 	bool enumeration = users >= ENUM_USERS && 2 * failed_users >= users;
 	const struct ent *guessed = NULL, *cracked = NULL;
 	for (uint32_t i = 0; i < s->aors.size; i++) {

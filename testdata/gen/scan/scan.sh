@@ -3,7 +3,8 @@
 # svmap, svwar, svcrack) attacking Kamailio 5.6 (pbx.cfg), and the clean
 # counterparts a scan detector must leave alone (41 phones registering
 # through the usual 401 challenge, from 41 addresses or from one NAT
-# address; a registrar's nathelper OPTIONS keep-alives to its 24 contacts).
+# address; a registrar's nathelper OPTIONS keep-alives to its 24 contacts,
+# and to contacts that registered before the capture, most of them gone).
 # testdata/captures/scan/README.md describes each capture, the commands and
 # the counts. Files here: pbx.cfg (Kamailio), passwords.txt /
 # passwords-hit.txt (svcrack dictionaries, the second ends with the right
@@ -44,7 +45,7 @@ mkdir -p "$OUT"
 CAPTURES=(
   scan-svmap scan-svmap-invite scan-svwar scan-svwar-invite
   scan-svcrack scan-svcrack-403 scan-svcrack-success
-  scan-ok-phones scan-ok-phones-nat scan-ok-keepalive
+  scan-ok-phones scan-ok-phones-nat scan-ok-keepalive scan-ok-keepalive-gone
 )
 
 scan_cleanup() {
@@ -309,6 +310,41 @@ one() {
       clean "Kamailio registrar $PBX with nathelper SIP pings (natping_interval 5, sipping_bflag, sipping_from sip:pinger@$PBX, ping_nated_only 0): 24 contacts (SIPp, users 2001..2024 at 203.0.113.101..124, port 5060) register (401 -> credentials -> 200, 48 REGISTERs, 24x 401, 24x 200), then the registrar sends each contact an OPTIONS keep-alive every 5 s ($per per contact), spread over the interval by usrloc hash slot: $s. The OPTIONS have From sip:pinger@$PBX;tag=uloc-..., To/R-URI the registered contact, a new Call-ID each, CSeq 1, no Max-Forwards, no Contact, no User-Agent; all answered 200 by the contacts. A registrar's own keep-alives to its registered contacts: no sip-scan finding."
       expect malformed warning "$(fr "sip.Method == \"OPTIONS\" && ip.src == $PBX")" \
         "Not a scan finding: nathelper's keep-alive OPTIONS carry no Max-Forwards header (RFC 3261 8.1.1), the same shape as prod/maxfwd-missing-200 (a warning there, the peer accepts them with 200). Listed so that this capture checks only the absence of sip-scan; drop this line if sipaudit stops warning about nathelper's pings."
+      ;;
+    scan-ok-keepalive-gone)
+      # the registrations happen before the capture (it is restarted after
+      # them); then 16 of the 24 contacts go away (R sends what is for them
+      # to a MAC nobody has: silent, no ICMP), and one more contact
+      # registers while the capture runs
+      begin "$1"
+      kamailio_start -A KEEPALIVE -- $PBX
+      PHONES=()
+      local i
+      for i in $(seq 101 124); do
+        nsx "$NS_A" ip addr add 203.0.113.$i/24 dev vA
+        phone 203.0.113.$i 5060 $((1900 + i)) contact.uac.xml -oocsf "$SF/keepalive.oocsf.xml"
+        sleep 0.05
+      done
+      sleep 1.5
+      stop_cap; rm -f "$CAP"
+      for i in $(seq 109 124); do
+        nsx "$NS_R" ip neigh replace 203.0.113.$i lladdr 02:00:00:00:00:ee nud permanent dev rA
+      done
+      start_cap "$NS_A" vA "$CAP"
+      nsx "$NS_A" ip addr add 203.0.113.125/24 dev vA
+      phone 203.0.113.125 5060 2025 contact.uac.xml -oocsf "$SF/keepalive.oocsf.xml"
+      # three 5 s keep-alive cycles, ended before the first contacts' SIPp
+      # (21 s after their REGISTER) stop listening
+      sleep 15
+      kamailio_stop; sleep 0.3
+      finish
+      check "[ \$(count 'sip.Method == \"REGISTER\"') = 2 ] && [ \$(count 'sip.Status-Code == 200 && sip.CSeq.method == \"REGISTER\"') = 1 ]" "expected one registration (401, 200) in the capture"
+      check "[ \$(sm $PBX hosts) = 25 ] && [ \$(sm $PBX answering) = 9 ]" "expected OPTIONS to 25 contacts, 9 of them answering"
+      check "[ \$(tshark -r \"\$CAP\" -Y icmp 2>/dev/null | wc -l) = 0 ]" "expected no ICMP"
+      s=$(sm $PBX)
+      clean "Kamailio registrar $PBX with nathelper SIP pings as in scan-ok-keepalive, but the capture starts after 24 contacts (203.0.113.101..124) registered, and 16 of them (.109..124) are then gone (the router sends what is for them to a MAC nobody has: no answer, no ICMP); one more contact (2025 at 203.0.113.125) registers while the capture runs (401 -> credentials -> 200). The registrar's keep-alives: $s. From one host, OPTIONS to 25 hosts of which 16 never answer and 24 never registered in the capture - the shape of an OPTIONS sweep, except that the sender is the registrar (it answers a REGISTER 200 in the capture) and sends nothing but OPTIONS, with no scanner User-Agent: keep-alives to contacts registered before the capture, no sip-scan finding. (The same shape as snort3_demo__SIP_Eyebeam2Eyebeam_Video_Audio.pcap in the public corpus, a PBX pinging 13 phones.)"
+      expect malformed warning "$(fr "sip.Method == \"OPTIONS\" && ip.src == $PBX" | cut -d, -f1-3)" \
+        "Not a scan finding: nathelper's keep-alive OPTIONS carry no Max-Forwards header (as in scan-ok-keepalive). Listed so that this capture checks only the absence of sip-scan."
       ;;
     *) echo "unknown capture: $1" >&2; exit 2 ;;
   esac
