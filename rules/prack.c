@@ -123,8 +123,14 @@ static void unmatched(struct rule_ctx *ctx, const struct call *c, int32_t pi, ui
 	for (size_t i = 0; i < nrp && o + 1 < sizeof have; i++)
 		if (rp[i].dialog == cm->dialog) {
 			finding_msg(f, c, rp[i].idx);
-			o += (size_t)snprintf(have + o, sizeof have - o, "%s%u %u INVITE", o ? ", " : "", rp[i].rseq,
-					      rp[i].cseq);
+			/* each RAck once: the same provisional relayed by a proxy is
+			 * another transaction with the same RSeq and CSeq */
+			bool listed = false;
+			for (size_t j = 0; j < i && !listed; j++)
+				listed = rp[j].dialog == cm->dialog && rp[j].rseq == rp[i].rseq && rp[j].cseq == rp[i].cseq;
+			if (!listed)
+				o += (size_t)snprintf(have + o, sizeof have - o, "%s%u %u INVITE", o ? ", " : "",
+						      rp[i].rseq, rp[i].cseq);
 		}
 	char label[96], rl[96] = "", meth[24];
 	msg_label(label, sizeof label, c, pi);
