@@ -146,6 +146,20 @@ wait_phones() {
   [ $bad = 0 ] || { cat "$WORK"/phone-*.err >&2 2>/dev/null || true; fail "$bad phone(s) failed"; }
 }
 
+# keepalive_contacts: Kamailio with nathelper pings (-A KEEPALIVE) and 24
+# contacts 203.0.113.101..124 (users 2001..2024) registering, 0.05 s apart;
+# each answers the pings for 21 s after its registration
+keepalive_contact() {
+  nsx "$NS_A" ip addr add 203.0.113.$1/24 dev vA
+  phone 203.0.113.$1 5060 $((1900 + $1)) contact.uac.xml -oocsf "$SF/keepalive.oocsf.xml"
+}
+keepalive_contacts() {
+  kamailio_start -A KEEPALIVE -- $PBX
+  PHONES=()
+  local i
+  for i in $(seq 101 124); do keepalive_contact $i; sleep 0.05; done
+}
+
 # finish: stop the capture, print the per-source counts
 finish() {
   stop_cap
@@ -289,14 +303,7 @@ one() {
       ;;
     scan-ok-keepalive)
       begin "$1"
-      kamailio_start -A KEEPALIVE -- $PBX
-      PHONES=()
-      local i
-      for i in $(seq 101 124); do
-        nsx "$NS_A" ip addr add 203.0.113.$i/24 dev vA
-        phone 203.0.113.$i 5060 $((1900 + i)) contact.uac.xml -oocsf "$SF/keepalive.oocsf.xml"
-        sleep 0.05
-      done
+      keepalive_contacts
       # three 5 s keep-alive cycles, then stop the registrar while the contacts
       # still listen (so no ping meets a closed port)
       sleep 16
@@ -317,22 +324,15 @@ one() {
       # to a MAC nobody has: silent, no ICMP), and one more contact
       # registers while the capture runs
       begin "$1"
-      kamailio_start -A KEEPALIVE -- $PBX
-      PHONES=()
+      keepalive_contacts
       local i
-      for i in $(seq 101 124); do
-        nsx "$NS_A" ip addr add 203.0.113.$i/24 dev vA
-        phone 203.0.113.$i 5060 $((1900 + i)) contact.uac.xml -oocsf "$SF/keepalive.oocsf.xml"
-        sleep 0.05
-      done
       sleep 1.5
       stop_cap; rm -f "$CAP"
       for i in $(seq 109 124); do
         nsx "$NS_R" ip neigh replace 203.0.113.$i lladdr 02:00:00:00:00:ee nud permanent dev rA
       done
       start_cap "$NS_A" vA "$CAP"
-      nsx "$NS_A" ip addr add 203.0.113.125/24 dev vA
-      phone 203.0.113.125 5060 2025 contact.uac.xml -oocsf "$SF/keepalive.oocsf.xml"
+      keepalive_contact 125
       # three 5 s keep-alive cycles, ended before the first contacts' SIPp
       # (21 s after their REGISTER) stop listening
       sleep 15
