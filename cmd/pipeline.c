@@ -33,6 +33,8 @@ struct ev {
 /* What a reader may queue ahead of the calling thread on the input it
  * gives (pipeline_conf.queue_bytes for later inputs). */
 #define NEAR_BYTES ((size_t)4 << 20)
+/* A batch is given as soon as its calls hold this much. */
+#define BATCH_BYTES ((size_t)1 << 20)
 
 struct batch {
 	struct batch *next;
@@ -185,6 +187,10 @@ static void on_call(void *ud, struct call *c)
 	struct ev *e = push(r, EV_CALL);
 	e->u.c = c;
 	r->cur->bytes += sizeof *c + c->mem;
+	/* big calls (a long subscription in parts, calls cut by the memory
+	 * bound) go at once: a batch holds a bounded number of bytes too */
+	if (r->cur->bytes >= BATCH_BYTES)
+		publish(r);
 }
 
 static char *dup_or_null(const char *s)
@@ -201,6 +207,7 @@ static void on_lapse(void *ud, const struct binding *b, uint32_t input, uint64_t
 	e->u.lapse.b.aor = dup_or_null(b->aor);
 	e->u.lapse.b.call_id = dup_or_null(b->call_id);
 	e->u.lapse.b.next = NULL;
+	e->u.lapse.b.onext = NULL;
 	e->u.lapse.late_frame = late_frame;
 	e->u.lapse.late_ns = late_ns;
 }
