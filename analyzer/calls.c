@@ -55,8 +55,9 @@ struct callstore {
 	struct link_ent *lq_head, *lq_tail; /* entries by closing time */
 	struct link_header *lheaders; /* --link-header */
 	size_t nlheaders;
-	struct binding **bbucket; /* AoR → binding */
-	size_t nbbuckets;
+	struct binding **bbucket; /* AoR → binding (grows with them: one per bucket at most) */
+	size_t nbbuckets, nbindings;
+	struct binding *bfirst, *blast; /* in the order the AoRs were first bound */
 	uint32_t binput; /* input the bindings belong to */
 	struct media_table *media;
 	/* Media is looked at once the input shows its first RTP/RTCP packet:
@@ -819,16 +820,43 @@ static void on_links(struct callstore *cs, struct call *c, struct call_msg *cm)
 
 static void bindings_clear(struct callstore *cs)
 {
-	for (size_t i = 0; i < cs->nbbuckets; i++) {
-		struct binding *b = cs->bbucket[i], *next;
-		for (; b; b = next) {
-			next = b->next;
-			free(b->aor);
-			free(b->call_id);
-			free(b);
-		}
-		cs->bbucket[i] = NULL;
+	struct binding *b = cs->bfirst, *next;
+	for (; b; b = next) {
+		next = b->onext;
+		free(b->aor);
+		free(b->call_id);
+		free(b);
 	}
+	cs->bfirst = cs->blast = NULL;
+	cs->nbindings = 0;
+	memset(cs->bbucket, 0, cs->nbbuckets * sizeof *cs->bbucket);
+}
+
+/* AoRs compare without regard to case (strncasecmp): so does their hash. */
+static uint32_t aor_hash(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch + 32);
+		h = (h ^ ch) * 16777619u;
+	}
+	return h;
+}
+
+static void bindings_grow(struct callstore *cs)
+{
+	size_t n = cs->nbbuckets * 2;
+	struct binding **nb = xcalloc(n, sizeof *nb);
+	for (struct binding *b = cs->bfirst; b; b = b->onext) {
+		struct binding **slot = &nb[aor_hash(b->aor, b->aor_len) & (n - 1)];
+		b->next = *slot;
+		*slot = b;
+	}
+	free(cs->bbucket);
+	cs->bbucket = nb;
+	cs->nbbuckets = n;
 }
 
 /* AoR: the To URI without parameters or brackets, scheme and host lowercased. */
@@ -887,20 +915,31 @@ static void on_register(struct callstore *cs, struct call *c, struct call_msg *c
 		bindings_clear(cs);
 		cs->binput = c->input;
 	}
-	uint32_t h = hash_bytes(aor.p, aor.len, 0);
+	uint32_t h = aor_hash(aor.p, aor.len);
 	struct binding **slot = &cs->bbucket[h & (cs->nbbuckets - 1)], *b;
 	for (b = *slot; b; b = b->next)
-		if (strlen(b->aor) == aor.len && strncasecmp(b->aor, aor.p, aor.len) == 0)
+		if (b->aor_len == aor.len && strncasecmp(b->aor, aor.p, aor.len) == 0)
 			break;
 	int64_t now = msg_ns(m);
 	int64_t req_ns = req ? msg_ns(req) : now;
 	if (b && b->expires_ns >= 0 && req_ns > b->expires_ns + 1000000000LL && cs->lapse)
 		cs->lapse(cs->ud, b, c->input, req ? req->frame : m->frame, req_ns);
 	if (!b) {
+		if (cs->nbindings >= cs->nbbuckets) {
+			bindings_grow(cs);
+			slot = &cs->bbucket[h & (cs->nbbuckets - 1)];
+		}
 		b = xcalloc(1, sizeof *b);
 		b->aor = xstrndup(aor.p, aor.len);
+		b->aor_len = aor.len;
 		b->next = *slot;
 		*slot = b;
+		if (cs->blast)
+			cs->blast->onext = b;
+		else
+			cs->bfirst = b;
+		cs->blast = b;
+		cs->nbindings++;
 	}
 	free(b->call_id);
 	b->call_id = xstrdup(c->call_id);
@@ -1204,10 +1243,9 @@ void callstore_end_input(struct callstore *cs, uint32_t input, int64_t end_ns)
 	}
 	free(v);
 	if (cs->binput == input) {
-		for (size_t i = 0; i < cs->nbbuckets; i++)
-			for (struct binding *b = cs->bbucket[i]; b; b = b->next)
-				if (b->expires_ns >= 0 && b->expires_ns + 1000000000LL < end_ns && cs->lapse)
-					cs->lapse(cs->ud, b, input, 0, end_ns);
+		for (struct binding *b = cs->bfirst; b; b = b->onext)
+			if (b->expires_ns >= 0 && b->expires_ns + 1000000000LL < end_ns && cs->lapse)
+				cs->lapse(cs->ud, b, input, 0, end_ns);
 		bindings_clear(cs);
 	}
 	media_end_input(cs->media, input);

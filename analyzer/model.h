@@ -238,7 +238,9 @@ struct binding {
 	uint64_t req_frame, ok_frame;
 	int64_t ok_ns, expires_ns; /* absolute capture time the binding lapses */
 	bool lapsed_reported;
-	struct binding *next;
+	struct binding *next;   /* in its hash bucket */
+	struct binding *onext;  /* in the order the AoRs were first bound */
+	size_t aor_len;
 };
 
 typedef void (*call_done_fn)(void *ud, struct call *c);

@@ -18,7 +18,7 @@ OUT_DIR=$OUT_ROOT/shapes
 HELPERS=$BENCH_DIR/shapes
 
 ALL_SHAPES=plain,big,same-sdp,one-callid,register,tcp-1conn,tcp-split,flood,no-bye,rtp
-ALL_TOOLS=loop,text,jsonl,tshark,sngrep
+ALL_TOOLS=loop,text,jsonl,text1,jsonl1,tshark,sngrep
 SHAPES=$ALL_SHAPES
 TOOLS=$ALL_TOOLS
 SCALE=small
@@ -45,7 +45,8 @@ Usage: bench/shapes.sh [options]      (as root: network namespaces, tcpdump, apt
   --repeat N           timed runs per tool and capture, the best is kept (default 3)
   --sipaudit PATH      sipaudit binary (default: build/sipaudit)
   --tools LIST         comma list from $ALL_TOOLS (default all;
-                       "sipaudit" = text,jsonl, "pcaploop" = loop)
+                       "sipaudit" = text,jsonl,text1,jsonl1, "pcaploop" = loop;
+                       text1/jsonl1: the same with -j 1, one thread)
   --timeout S          per run of tshark and sngrep (default 300): longer shows "> S s"
   --mem-limit GB       address-space limit (prlimit --as) of every timed run and of
                        the checks (default 8): a tool over it fails, the machine stays up
@@ -94,7 +95,7 @@ die()  { printf 'shapes.sh: %s\n' "$*" >&2; exit 1; }
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a number of seconds"
 [[ $MEM_LIMIT_GB =~ ^[1-9][0-9]*$ ]] || die "--mem-limit must be a whole number of GB"
 MEM_LIMIT_BYTES=$((MEM_LIMIT_GB * 1024 * 1024 * 1024))
-TOOLS=${TOOLS//sipaudit/text,jsonl}
+TOOLS=${TOOLS//sipaudit/text,jsonl,text1,jsonl1}
 TOOLS=${TOOLS//pcaploop/loop}
 for t in ${TOOLS//,/ }; do
     [[ ",$ALL_TOOLS," == *",$t,"* ]] || die "unknown tool in --tools: $t"
@@ -527,9 +528,10 @@ bench_tool() {   # bench_tool SHAPE TOOL FILE
     errlog=$WORK/$tool-$shape.stderr
     case $tool in
         loop)   cmd=("$PCAPLOOP" "$f") ;;
-        text|jsonl)
+        text|jsonl|text1|jsonl1)
             if [[ $SIPAUDIT_OK -ne 1 ]]; then RESULTS+=("$shape|$tool|||| sipaudit not found"); return; fi
-            sa_cmd "$tool" "$f"; cmd=("${SA_CMD[@]}") ;;
+            sa_cmd "${tool%1}" "$f"; cmd=("${SA_CMD[@]}")
+            [[ $tool == *1 ]] && cmd=("${cmd[0]}" -j 1 "${cmd[@]:1}") ;;
         tshark) cmd=(tshark -r "$f" -Y sip); limit=$TIMEOUT ;;
         sngrep) cmd=(sngrep -N -q -F -l "$SNGREP_LIMIT" -I "$f"); limit=$TIMEOUT ;;
     esac
@@ -693,7 +695,8 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null ||
     echo "host: ${cpu:-?}, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
     echo "load average: $LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end${FUZZERS:+; $FUZZERS fuzz_* processes at start}"
     echo "tools: $(tshark --version 2>/dev/null | head -n1); $(sngrep -V 2>/dev/null | head -n1 || true); sipaudit $SIPAUDIT"
-    echo "text: sipaudit -q --fail-on never F; jsonl: the same with --format jsonl; loop: bench/pcaploop.c;"
+    echo "text: sipaudit -q --fail-on never F (default -j: the cores); jsonl: the same with --format jsonl;"
+    echo "  text1, jsonl1: the same with -j 1 (one thread); loop: bench/pcaploop.c;"
     echo "  tshark -r F -Y sip; sngrep -N -q -F -l $SNGREP_LIMIT -I F (all to /dev/null)"
     echo "best of $REPEAT runs, warm cache; wall = wall clock minus $(awk -v o="$T_OVERHEAD" 'BEGIN { printf "%.1f", o * 1000 }') ms wrapper;" \
          "CPU = user+sys of that run; msg/s = sipaudit's SIP message count / wall; RSS = highest peak (MB = 10^6 bytes)"
