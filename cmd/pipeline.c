@@ -32,9 +32,9 @@ struct ev {
 #define EV_BATCH 128
 /* What a reader may queue ahead of the calling thread on the input it
  * gives (pipeline_conf.queue_bytes for later inputs). */
-#define NEAR_BYTES ((size_t)4 << 20)
+#define NEAR_BYTES ((size_t)1 << 20)
 /* A batch is given as soon as its calls hold this much. */
-#define BATCH_BYTES ((size_t)1 << 20)
+#define BATCH_BYTES ((size_t)256 << 10)
 
 struct batch {
 	struct batch *next;
