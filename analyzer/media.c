@@ -1,7 +1,7 @@
 /* media.c - the media table: RTP/RTCP packets gathered into streams
  * (RFC 3550 A.1 sequence accounting, A.8 interarrival jitter), tied to the
  * calls whose SDP announced their addresses (RFC 3264 offer/answer, RFC 8839
- * candidates), with G.107 quality estimates.
+ * candidates), with G.107 quality estimates (emodel.c).
  *
  * Memory: a flow per (src, dst) pair, a few per call, freed when the call is
  * finalised; flows no SDP explains are reported and freed after 30 s of
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "emodel.h"
 #include "hash.h"
 #include "internal.h"
 #include "model.h"
@@ -1113,57 +1114,6 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 
 /* ---- final figures ---- */
 
-void media_quality(struct media_stream *s, double ptime_ms)
-{
-	bool audio = s->media[0] ? strcmp(s->media, "audio") == 0 : s->pt < 24 && s->clock && s->clock <= 48000;
-	if (!audio || !s->expected) {
-		s->r_factor = s->mos = -1;
-		return;
-	}
-	/* G.113 Appendix I equipment impairment Ie and packet-loss robustness Bpl */
-	static const struct {
-		const char *prefix;
-		double ie, bpl;
-	} codecs[] = {
-		{ "PCMU", 0, 25.1 }, { "PCMA", 0, 25.1 }, { "G711", 0, 25.1 }, { "G729", 11, 19.0 },
-		{ "G723", 15, 16.1 }, { "GSM", 20, 10.0 }, { "iLBC", 10, 32.0 }, { "G722", 0, 25.1 },
-	};
-	double ie = 0, bpl = 25.1;
-	for (size_t i = 0; i < sizeof codecs / sizeof *codecs; i++)
-		if (strncasecmp(s->codec, codecs[i].prefix, strlen(codecs[i].prefix)) == 0) {
-			ie = codecs[i].ie;
-			bpl = codecs[i].bpl;
-			break;
-		}
-	double ppl = 100.0 * (double)s->lost / (double)s->expected;
-	double jb = s->jitter_mean_ms > 10 ? 2 * s->jitter_mean_ms : 20;
-	double d = ptime_ms + jb;
-	double id = 0.024 * d + (d > 177.3 ? 0.11 * (d - 177.3) : 0);
-	double burst = s->burst_ratio > 0 ? s->burst_ratio : 1;
-	double ie_eff = ie + (95 - ie) * ppl / (ppl / burst + bpl);
-	double r = 93.2 - id - ie_eff;
-	if (!(r > 0)) /* also NaN */
-		r = 0;
-	if (r > 100)
-		r = 100;
-	s->r_factor = r;
-	s->mos = media_mos(r);
-}
-
-/* G.107 Annex B (B.4): MOS_CQE = 1 for R < 0, 4.5 for R > 100, and
- * 1 + 0.035 R + R (R - 60) (100 - R) 7e-6 between. That cubic dips below
- * 1 for 0 < R < 6.5 (0.989 at R = 3.1): MOS is a 1..4.5 scale, so the
- * floor of the R < 0 case holds there too. */
-double media_mos(double r)
-{
-	if (!(r > 0))
-		return 1;
-	if (r > 100)
-		return 4.5;
-	double mos = 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
-	return mos < 1 ? 1 : mos > 4.5 ? 4.5 : mos;
-}
-
 /* The encoding of payload type pt as the SDP of ann a maps it (RFC 4566
  * a=rtpmap); false when that SDP does not map it. */
 static bool ann_rtpmap(const struct call *c, const struct media_ann *a, uint8_t pt, char *buf, size_t size,
@@ -1251,11 +1201,7 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 		s->jitter_max_ms = -1;
 	else if (s->jitter_max_ms < 0)
 		s->jitter_max_ms = 0;
-	s->burst_ratio = 1;
-	if (s->lost && L->loss_runs && received) {
-		double pp = (double)L->loss_runs / (double)received, q = (double)L->loss_runs / (double)s->lost;
-		s->burst_ratio = 1 / (pp + q);
-	}
+	s->burst_ratio = emodel_burst_ratio(s->lost, L->loss_runs, received);
 	double ptime = L->clock && L->ts_step ? L->ts_step * 1000.0 / L->clock : 20;
 	media_quality(s, ptime);
 

@@ -117,7 +117,8 @@ struct media_stream {
 
 /* ITU-T G.107 E-model, simplified as passive monitors do: R from the loss
  * (with its burstiness), the codec's impairment, and a delay made of the
- * packetisation and a jitter buffer twice the mean jitter. */
+ * packetisation and a jitter buffer twice the mean jitter (emodel.c, whose
+ * pure functions emodel.h declares). */
 void media_quality(struct media_stream *s, double ptime_ms);
 /* MOS-CQE from R (G.107 Annex B), held within 1..4.5. */
 double media_mos(double r);
