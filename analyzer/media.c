@@ -1,14 +1,14 @@
-/* media.c - the media table: RTP/RTCP packets gathered into streams
- * (RFC 3550 A.1 sequence accounting, A.8 interarrival jitter), tied to the
- * calls whose SDP announced their addresses (RFC 3264 offer/answer, RFC 8839
- * candidates), with G.107 quality estimates (emodel.c).
+/* media.c - the media table: RTP/RTCP packets gathered into flows and
+ * streams, tied to the calls whose SDP announced their addresses (RFC 3264
+ * offer/answer, RFC 8839 candidates). Each stream's RFC 3550 figures (A.1
+ * sequence accounting, A.8 interarrival jitter, the series) are kept by
+ * rtpstats.c, its G.107 quality estimate made by emodel.c.
  *
  * Memory: a flow per (src, dst) pair, a few per call, freed when the call is
  * finalised; flows no SDP explains are reported and freed after 30 s of
  * silence (capture time). Nothing is allocated per packet. */
 #include "media.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +18,13 @@
 #include "hash.h"
 #include "internal.h"
 #include "model.h"
+#include "rtpstats.h"
 #include "sdp.h"
 #include "xalloc.h"
 
 #define ORPHAN_IDLE_NS 30000000000LL
 #define MAX_SSRC_PER_FLOW 16
 #define MIN_SEQUENTIAL 4 /* in-order packets before a stream without SDP counts as RTP */
-#define MAX_DROPOUT 3000
-#define MAX_MISORDER 100
 #define ANN_MAX_KEYS (2 + SDP_MAX_CAND)
 #define FLOW_MAX_CALLS 4 /* calls one flow may belong to */
 #define MATCH_INTERVAL_NS 200000000LL
@@ -34,9 +33,6 @@
  * take this much: RTP in flight at the BYE, media that overtakes the SDP
  * (RTP sent directly, SIP through proxies). */
 #define SPAN_GRACE_NS 2000000000LL
-/* A transit-time jump this large (in seconds) is a pause or a restart of
- * the sender's clock, not network jitter: that sample is left out. */
-#define JITTER_RESYNC_S 2
 
 const char *media_match_name(enum media_match m)
 {
@@ -94,28 +90,12 @@ struct media_call {
 
 struct rtp_live {
 	struct media_stream s;
-	uint16_t max_seq;
-	uint32_t cycles, base_ext, bad_seq;
-	uint64_t seg_expected; /* expected packets of segments before a restart */
-	uint64_t ignored;      /* packets left out of the sequence accounting */
-	uint64_t win[2];       /* bit i: seq max_seq - i was received */
+	struct rtp_seq seq;    /* RFC 3550 A.1 (rtpstats.c) */
+	struct rtp_jitter jit; /* A.8, of cur_pt and with its clock */
 	int64_t last_ns;       /* previous packet (any payload type) */
-	int64_t jprev_ns;      /* previous packet of the main payload type */
-	uint32_t jprev_ts;
-	uint16_t jprev_seq;
-	bool jprev;
-	double jitter;         /* timestamp units */
-	double jitter_sum_ms;
-	uint64_t jitter_n;
-	uint64_t loss_runs;
-	uint32_t gap;          /* sequence numbers the latest packet skipped */
-	bool late;             /* the latest packet filled a gap */
-	uint32_t ts_step;      /* timestamp step between consecutive packets */
-	uint32_t probation;
 	bool valid, noted, after_cn;
 	uint8_t cur_pt;        /* the payload type the timing figures follow */
 	uint8_t cand_pt, cand_run; /* another one seen in a row */
-	uint32_t clock;        /* of cur_pt */
 	uint8_t pts[MEDIA_MAX_PTS]; /* payload types seen, with their packets */
 	uint64_t ptn[MEDIA_MAX_PTS];
 	unsigned npts;
@@ -653,15 +633,6 @@ static void pt_name(const struct mflow *f, uint8_t pt, char *buf, size_t size)
 		buf[0] = 0;
 }
 
-/* The payload type whose timing the jitter follows changed, or its clock
- * became known: the estimate starts again. */
-static void jitter_restart(struct rtp_live *L, uint32_t clock)
-{
-	L->clock = clock;
-	L->jprev = false;
-	L->jitter = 0;
-}
-
 /* Does member m's span cover time t: from its SDP (less the grace) until
  * its call ended (plus the grace)? A finalised member covers nothing. */
 static bool member_covers(const struct fmember *m, int64_t t)
@@ -749,145 +720,6 @@ static struct rtp_live *stream_of(struct mflow *f, uint32_t ssrc, int64_t t)
 	return L;
 }
 
-static void win_shift(uint64_t w[2], unsigned n)
-{
-	if (n >= 128) {
-		w[0] = w[1] = 0;
-	} else if (n >= 64) {
-		w[1] = w[0] << (n - 64);
-		w[0] = 0;
-	} else if (n > 0) {
-		w[1] = w[1] << n | w[0] >> (64 - n);
-		w[0] <<= n;
-	}
-}
-
-static bool win_get(const uint64_t w[2], unsigned i)
-{
-	return i < 128 && (w[i / 64] >> (i % 64) & 1);
-}
-
-static void win_set(uint64_t w[2], unsigned i)
-{
-	if (i < 128)
-		w[i / 64] |= 1ULL << (i % 64);
-}
-
-/* RFC 3550 A.1, with duplicates told apart from late packets by a window
- * of the last 128 sequence numbers. Returns false for a duplicate. */
-static bool seq_update(struct rtp_live *L, uint16_t seq, bool same_pt)
-{
-	struct media_stream *s = &L->s;
-	uint16_t udelta = (uint16_t)(seq - L->max_seq);
-	if (udelta == 0) {
-		/* RFC 4733 §2.5.1.4: an event's end packet is sent three times
-		 * with one sequence number; only the media counts as duplicated */
-		if (same_pt)
-			s->duplicates++;
-		else
-			L->ignored++;
-		return false;
-	}
-	if (udelta < MAX_DROPOUT) {
-		if (seq < L->max_seq)
-			L->cycles += 65536;
-		win_shift(L->win, udelta);
-		win_set(L->win, 0);
-		if (udelta > 1)
-			L->loss_runs++;
-		L->gap = (uint32_t)udelta - 1;
-		L->max_seq = seq;
-		L->probation = udelta == 1 && same_pt ? L->probation + 1 : 0;
-		L->bad_seq = 0x10000;
-		return true;
-	}
-	if (udelta <= 65536 - MAX_MISORDER) {
-		/* a jump: taken as a restart when the next packet follows it */
-		if (seq == L->bad_seq) {
-			L->seg_expected += (uint64_t)L->cycles + L->max_seq - L->base_ext + 1;
-			L->cycles = 0;
-			L->base_ext = seq;
-			L->max_seq = seq;
-			L->win[0] = 1;
-			L->win[1] = 0;
-			s->seq_restarts++;
-			L->probation = 0;
-			/* the packet that announced the jump was left out */
-			L->ignored--;
-			L->seg_expected++;
-		} else {
-			L->bad_seq = (uint32_t)((seq + 1) & 0xFFFF);
-			L->ignored++;
-		}
-		return true;
-	}
-	unsigned back = (uint16_t)(L->max_seq - seq);
-	if (win_get(L->win, back)) {
-		if (same_pt)
-			s->duplicates++;
-		else
-			L->ignored++;
-		return false;
-	}
-	win_set(L->win, back);
-	s->out_of_order++;
-	L->late = true;
-	/* a late packet changes the gaps: it fills a gap of one (both
-	 * neighbours received), or splits a gap in two (neither) */
-	if (back + 1 < 128) {
-		bool after = win_get(L->win, back - 1), before = win_get(L->win, back + 1);
-		if (after && before && L->loss_runs)
-			L->loss_runs--;
-		else if (!after && !before)
-			L->loss_runs++;
-	}
-	return true;
-}
-
-void media_series_add(struct media_series *t, int64_t ns, uint32_t gap, bool late, double jitter_ms)
-{
-	if (!t->width_ns)
-		t->width_ns = MEDIA_BIN0_NS;
-	int64_t off = ns > t->t0_ns ? ns - t->t0_ns : 0;
-	while (off / t->width_ns >= MEDIA_BINS) {
-		/* merge pairs: bin i becomes bins 2i and 2i+1 */
-		for (uint32_t i = 0; i < MEDIA_BINS / 2; i++) {
-			struct media_bin *a = &t->bin[2 * i], *b = &t->bin[2 * i + 1], m;
-			m.packets = a->packets + b->packets;
-			m.lost = a->lost + b->lost;
-			m.jitter_n = a->jitter_n + b->jitter_n;
-			m.jitter_sum_ms = a->jitter_sum_ms + b->jitter_sum_ms;
-			m.jitter_max_ms = a->jitter_max_ms > b->jitter_max_ms ? a->jitter_max_ms : b->jitter_max_ms;
-			t->bin[i] = m;
-		}
-		memset(&t->bin[MEDIA_BINS / 2], 0, sizeof t->bin / 2);
-		t->width_ns *= 2;
-		t->nbins = (t->nbins + 1) / 2;
-	}
-	uint32_t i = (uint32_t)(off / t->width_ns);
-	struct media_bin *b = &t->bin[i];
-	if (i + 1 > t->nbins)
-		t->nbins = i + 1;
-	b->packets++;
-	if (UINT32_MAX - b->lost > gap)
-		b->lost += gap;
-	if (late) {
-		/* it arrived after the gap was counted: take it back from the
-		 * latest bin that counted one */
-		for (uint32_t k = i + 1; k-- > 0;)
-			if (t->bin[k].lost) {
-				t->bin[k].lost--;
-				break;
-			}
-	}
-	if (jitter_ms >= 0) {
-		b->jitter_n++;
-		b->jitter_sum_ms += (float)jitter_ms;
-		if ((float)jitter_ms > b->jitter_max_ms)
-			b->jitter_max_ms = (float)jitter_ms;
-	}
-}
-
 static void pt_count(struct rtp_live *L, uint8_t pt, int64_t ns, uint64_t frame)
 {
 	for (unsigned i = 0; i < L->npts; i++)
@@ -920,19 +752,16 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 		s->start_ns = p->ns;
 		s->end_ns = p->ns;
 		s->jitter_mean_ms = s->jitter_max_ms = -1;
-		L->max_seq = h->seq;
-		L->base_ext = h->seq;
-		L->bad_seq = 0x10000;
-		L->win[0] = 1;
+		rtp_seq_init(&L->seq, h->seq);
 		L->cur_pt = h->pt;
-		L->clock = clock;
+		rtp_jitter_init(&L->jit, clock);
 	} else if (h->pt != L->cur_pt && !aside) {
 		/* a payload type switch once three packets in a row carry it */
 		L->cand_run = h->pt == L->cand_pt ? L->cand_run + 1 : 1;
 		L->cand_pt = h->pt;
 		if (L->cand_run >= 3) {
 			L->cur_pt = h->pt;
-			jitter_restart(L, clock);
+			rtp_jitter_restart(&L->jit, clock);
 		}
 	} else if (h->pt == L->cur_pt) {
 		L->cand_run = 0;
@@ -952,9 +781,9 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 			s->max_delta_ms = delta / 1e6;
 			s->max_delta_frame = p->frame;
 		}
-		L->gap = 0;
-		L->late = false;
-		fresh = seq_update(L, h->seq, same_pt);
+		L->seq.gap = 0;
+		L->seq.late = false;
+		fresh = rtp_seq_update(&L->seq, h->seq, same_pt);
 	}
 	double jsample = -1;
 	L->last_ns = p->ns;
@@ -968,35 +797,13 @@ static void rtp_update(struct media_table *mt, struct mflow *f, struct rtp_live 
 		if (c && L->owners >> i & 1 && c->media_live && c->media_live->answer_ns >= 0 && p->ns >= c->media_live->answer_ns)
 			L->answered[i]++;
 	}
-	/* RFC 3550 A.8: D(i-1,i) = (Rj - Ri) - (Sj - Si) in timestamp units */
-	if (same_pt && fresh && L->clock) {
-		if (L->jprev) {
-			double d = (double)(p->ns - L->jprev_ns) * L->clock / 1e9 - (double)(int32_t)(h->ts - L->jprev_ts);
-			d = fabs(d);
-			if (d < (double)L->clock * JITTER_RESYNC_S) {
-				L->jitter += (d - L->jitter) / 16;
-				double ms = L->jitter * 1000 / L->clock;
-				if (regular) {
-					jsample = ms;
-					L->jitter_sum_ms += ms;
-					L->jitter_n++;
-					if (ms > s->jitter_max_ms)
-						s->jitter_max_ms = ms;
-				}
-			}
-			uint32_t step = h->ts - L->jprev_ts;
-			if (step && step < L->clock && (uint16_t)(h->seq - L->jprev_seq) == 1)
-				L->ts_step = step;
-		}
-		L->jprev = true;
-		L->jprev_ns = p->ns;
-		L->jprev_ts = h->ts;
-		L->jprev_seq = h->seq;
-	}
+	/* RFC 3550 A.8 on the main payload type's packets */
+	if (same_pt && fresh)
+		jsample = rtp_jitter_update(&L->jit, p->ns, h->ts, h->seq, regular);
 	if (first)
 		s->series.t0_ns = p->ns;
-	media_series_add(&s->series, p->ns, L->gap, L->late, jsample);
-	if (!L->valid && (f->nmem || L->probation + 1 >= MIN_SEQUENTIAL))
+	media_series_add(&s->series, p->ns, L->seq.gap, L->seq.late, jsample);
+	if (!L->valid && (f->nmem || L->seq.probation + 1 >= MIN_SEQUENTIAL))
 		L->valid = true;
 	if (L->valid && !L->noted) {
 		L->noted = true;
@@ -1091,8 +898,8 @@ void media_packet(struct media_table *mt, const struct media_pkt *p)
 			for (uint32_t i = 0; i < f->nst; i++) {
 				bool ev;
 				uint32_t clock = pt_clock(f, f->st[i].cur_pt, &ev);
-				if (clock != f->st[i].clock)
-					jitter_restart(&f->st[i], clock);
+				if (clock != f->st[i].jit.clock)
+					rtp_jitter_restart(&f->st[i].jit, clock);
 			}
 		}
 	}
@@ -1193,16 +1000,16 @@ static void stream_final(struct mflow *f, struct rtp_live *L, int k)
 	s->relay_in_sdp = false;
 	memset(&s->relay, 0, sizeof s->relay);
 	memset(&s->rtcp, 0, sizeof s->rtcp);
-	s->expected = L->seg_expected + (uint64_t)L->cycles + L->max_seq - L->base_ext + 1;
-	uint64_t received = s->packets - s->duplicates - L->ignored;
+	s->duplicates = L->seq.duplicates;
+	s->out_of_order = L->seq.out_of_order;
+	s->seq_restarts = L->seq.restarts;
+	s->expected = rtp_seq_expected(&L->seq);
+	uint64_t received = s->packets - s->duplicates - L->seq.ignored;
 	s->lost = s->expected > received ? s->expected - received : 0;
-	s->jitter_mean_ms = !L->clock ? -1 : L->jitter_n ? L->jitter_sum_ms / (double)L->jitter_n : 0;
-	if (!L->clock)
-		s->jitter_max_ms = -1;
-	else if (s->jitter_max_ms < 0)
-		s->jitter_max_ms = 0;
-	s->burst_ratio = emodel_burst_ratio(s->lost, L->loss_runs, received);
-	double ptime = L->clock && L->ts_step ? L->ts_step * 1000.0 / L->clock : 20;
+	s->jitter_mean_ms = rtp_jitter_mean_ms(&L->jit);
+	s->jitter_max_ms = !L->jit.clock ? -1 : L->jit.max_ms < 0 ? 0 : L->jit.max_ms;
+	s->burst_ratio = emodel_burst_ratio(s->lost, L->seq.loss_runs, received);
+	double ptime = L->jit.clock && L->jit.ts_step ? L->jit.ts_step * 1000.0 / L->jit.clock : 20;
 	media_quality(s, ptime);
 
 	if (!fm || !fm->call->media_live || fm->from_caller < 0)

@@ -56,7 +56,8 @@ struct media_series {
 	struct media_bin bin[MEDIA_BINS];
 };
 /* Counts a packet at ns: gap sequence numbers skipped before it, late: it
- * filled an earlier gap, jitter_ms the jitter after it (< 0: no sample). */
+ * filled an earlier gap, jitter_ms the jitter after it (< 0: no sample).
+ * In rtpstats.c with the rest of a stream's RFC 3550 accounting. */
 void media_series_add(struct media_series *t, int64_t ns, uint32_t gap, bool late, double jitter_ms);
 
 /* One payload type a stream carried: its packets and its first packet. */
