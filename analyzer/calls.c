@@ -1019,7 +1019,9 @@ static void finalise(struct callstore *cs, struct call *c)
 					peer->links[k].peer = NULL;
 			c->links[i].peer = NULL;
 		}
-		call_unlist(c);
+		/* what the bound does not count goes with it: header indexes
+		 * kept (built while finalising), the streams */
+		c->mem += call_unlist(c) + (size_t)c->nmedia * sizeof *c->media;
 		cs->done(cs->ud, c);
 		return;
 	}
@@ -1286,10 +1288,14 @@ uint64_t callstore_next_seq(const struct callstore *cs)
 	return cs->seq;
 }
 
-void call_unlist(struct call *c)
+size_t call_unlist(struct call *c)
 {
-	for (uint32_t i = 0; i < c->nmsgs; i++)
+	size_t bytes = 0;
+	for (uint32_t i = 0; i < c->nmsgs; i++) {
 		sip_msg_unlist(c->msgs[i].m);
+		bytes += sip_msg_index_bytes(c->msgs[i].m);
+	}
+	return bytes;
 }
 
 void call_compact_listed(struct call *c)

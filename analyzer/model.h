@@ -287,7 +287,7 @@ void call_free(struct call *c);
 /* A call going to another thread: its messages' header indexes off this
  * thread's list (sip_msg_unlist); coming back: those this thread built
  * dropped (sip_msg_compact_listed). */
-void call_unlist(struct call *c);
+size_t call_unlist(struct call *c); /* the bytes of the indexes it keeps */
 void call_compact_listed(struct call *c);
 /* The seq the next call will get (calls are numbered in creation order). */
 uint64_t callstore_next_seq(const struct callstore *cs);

@@ -81,6 +81,11 @@ void sip_msg_compact(struct sip_msg *m)
 	x_drop(m);
 }
 
+size_t sip_msg_index_bytes(const struct sip_msg *m)
+{
+	return m->x ? sizeof *m->x + m->x->nhdrs * sizeof m->x->hdrs[0] : 0;
+}
+
 void sip_msg_unlist(struct sip_msg *m)
 {
 	if (!m->x || m->xslot == XSLOT_NONE)

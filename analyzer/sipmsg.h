@@ -124,6 +124,8 @@ void sip_msg_compact(struct sip_msg *m);
  * thread's list (the index stays, freed with the message or by
  * sip_msg_compact)... */
 void sip_msg_unlist(struct sip_msg *m);
+/* What its header index holds (0 when it has none). */
+size_t sip_msg_index_bytes(const struct sip_msg *m);
 /* ...and drops it only if it is on this thread's list (this thread built it). */
 void sip_msg_compact_listed(struct sip_msg *m);
 /* A thread that built or read messages ends: its list goes (compacting

@@ -746,10 +746,14 @@ int main(int argc, char **argv)
 	/* exporting follows frames in a second pass, the viewer and ladders
 	 * keep calls: those read on this thread */
 	if (jobs > 1 && !app.ex && !app.opt.view && !app.opt.ladder && app.opt.format != FMT_MESSAGES) {
+		size_t stdins = 0;
+		for (size_t i = 0; i < ninputs; i++)
+			stdins += strcmp(app.paths[i], "-") == 0;
 		struct pipeline_conf pc = {
 			/* a key log: TLS sessions resumed in a later input are
-			 * found in the one reader's session cache */
-			.readers = keylog_stats(app.keylog)->entries ? 1 : jobs,
+			 * found in the one reader's session cache; standard input
+			 * named twice is read once, then found empty */
+			.readers = keylog_stats(app.keylog)->entries || stdins > 1 ? 1 : jobs,
 			.ninputs = ninputs,
 			.paths = (const char *const *)app.paths,
 			.stats = rep->inputs,

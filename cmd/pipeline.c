@@ -166,6 +166,7 @@ static struct ev *push(struct reader *r, enum ev_kind kind)
 	}
 	struct ev *e = &r->cur->ev[r->cur->n++];
 	e->kind = kind;
+	r->cur->bytes += sizeof *e; /* a lapse or an orphan stream holds this much too */
 	return e;
 }
 
@@ -206,6 +207,7 @@ static void on_lapse(void *ud, const struct binding *b, uint32_t input, uint64_t
 	e->u.lapse.b = *b;
 	e->u.lapse.b.aor = dup_or_null(b->aor);
 	e->u.lapse.b.call_id = dup_or_null(b->call_id);
+	r->cur->bytes += (b->aor ? strlen(b->aor) + 1 : 0) + (b->call_id ? strlen(b->call_id) + 1 : 0);
 	e->u.lapse.b.next = NULL;
 	e->u.lapse.b.onext = NULL;
 	e->u.lapse.late_frame = late_frame;
@@ -313,7 +315,12 @@ void pipeline_drain(struct pipeline *p)
 	uint64_t base = 0; /* the seq a single store would give the input's first call */
 	for (size_t i = 0; i < p->conf.ninputs; i++) {
 		struct inq *q = &p->q[i];
+		/* a reader of input i may be waiting on the bound for inputs
+		 * ahead: under the lock, so that it cannot miss the change */
+		pthread_mutex_lock(&p->mu);
 		atomic_store(&p->waiting, (uint32_t)i);
+		pthread_cond_broadcast(&p->taken);
+		pthread_mutex_unlock(&p->mu);
 		bool end = false;
 		while (!end) {
 			pthread_mutex_lock(&p->mu);

@@ -59,6 +59,28 @@ def main():
                 same = got == ref
                 print(("ok" if same else "not ok") + f" - jobs: {d} -f {fmt} -j {j} as -j 1"
                       + ("" if same else f" (status {got[0]} vs {ref[0]}, {len(got[1])} vs {len(ref[1])} bytes)"))
+    # the memory bound acting everywhere: calls cut in parts, readers held
+    # back by the bound on what waits for the report (a reader waiting on it
+    # must see the report move on to its input)
+    for mm in ("64K", "1M"):
+        for d in dirs[-2:]:
+            ref = run(sa, ["-j", "1", "-f", "json", "--max-memory", mm, "--fail-on", "warning", d])
+            for j in ("2", "8"):
+                got = run(sa, ["-j", j, "-f", "json", "--max-memory", mm, "--fail-on", "warning", d])
+                same = got == ref
+                print(("ok" if same else "not ok") + f" - jobs: {d} --max-memory {mm} -j {j} as -j 1")
+    # standard input named twice: read once, then empty (one reader)
+    cap = os.path.join(roots[0], "rules")
+    caps = sorted(os.path.join(cap, n) for n in os.listdir(cap) if n.endswith(".pcap"))
+    if caps:
+        data = open(caps[0], "rb").read()
+        outs = []
+        for j in ("1", "2"):
+            p = subprocess.run([sa, "-j", j, "-f", "json", "--fail-on", "never", "-", "-"], input=data,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+            outs.append((p.returncode, p.stdout, p.stderr))
+        same = outs[0] == outs[1]
+        print(("ok" if same else "not ok") + " - jobs: '- -' (standard input twice) with -j 2 as -j 1")
     # the option itself
     for bad_n in ("0", "-1", "x", "257"):
         rc, _, err = run(sa, ["-j", bad_n, "testdata/captures/rules"])
