@@ -774,7 +774,7 @@ int main(int argc, char **argv)
 		app.pipe = pipeline_start(&pc, &sk);
 	}
 	if (app.pipe) {
-		pipeline_drain(app.pipe);
+		pipeline_run(app.pipe);
 		pipeline_free(app.pipe);
 		app.pipe = NULL;
 	} else {

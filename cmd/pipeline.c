@@ -1,4 +1,4 @@
-/* pipeline.c - reader threads build the calls, the calling thread judges
+/* pipeline.c - reader threads build the calls, the report's thread judges
  * and reports them in serial order (pipeline.h). */
 #include "pipeline.h"
 
@@ -30,7 +30,7 @@ struct ev {
 
 /* Events go over in batches: one lock per EV_BATCH events. */
 #define EV_BATCH 128
-/* What a reader may queue ahead of the calling thread on the input it
+/* What a reader may queue ahead of the report's thread on the input it
  * gives (pipeline_conf.queue_bytes for later inputs). */
 #define NEAR_BYTES ((size_t)1 << 20)
 /* A batch is given as soon as its calls hold this much. */
@@ -59,7 +59,7 @@ struct reader {
 	struct callstore *cs;
 	uint32_t input;     /* being read */
 	struct batch *cur;  /* being filled, for input */
-	/* Batches the calling thread is done with, given back so that the
+	/* Batches the report's thread is done with, given back so that the
 	 * calls are freed where they were allocated (a free on another
 	 * thread contends for this thread's malloc arena), and kept for
 	 * reuse (under the pipeline's lock). */
@@ -77,10 +77,14 @@ struct pipeline {
 	struct inq *q;            /* per input */
 	size_t next;              /* next input to take */
 	size_t queued;            /* bytes in all queues */
-	_Atomic uint32_t waiting; /* the input the calling thread waits for */
+	_Atomic uint32_t waiting; /* the input the report's thread waits for */
 	struct reader *r;
 	size_t nreaders;
+	pthread_t drain_th; /* gives the events to the sink */
+	bool drain_started;
 };
+
+static void *drain_main(void *arg);
 
 /* ---- reader side ---- */
 
@@ -259,7 +263,7 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* ---- calling thread ---- */
+/* ---- set-up, the report's thread ---- */
 
 struct pipeline *pipeline_start(const struct pipeline_conf *conf, const struct pipeline_sink *sink)
 {
@@ -297,20 +301,40 @@ struct pipeline *pipeline_start(const struct pipeline_conf *conf, const struct p
 		analyzer_set_media(r->an, on_media, r);
 		analyzer_set_progress(r->an, on_progress, r);
 	}
-	for (size_t k = 0; k < n; k++) {
-		if (pthread_create(&p->r[k].th, NULL, reader_main, &p->r[k]) != 0) {
-			if (k == 0) { /* nothing started: the caller reads serially */
-				pipeline_free(p);
-				return NULL;
-			}
-			break; /* fewer readers */
-		}
+	/* the first reader is the calling thread (pipeline_run): the reading
+	 * side does nearly all the allocating, and in the main malloc arena
+	 * the peak memory is that of one thread's run; the sink's side gets
+	 * a thread and a small arena of its own */
+	if (pthread_create(&p->drain_th, NULL, drain_main, p) != 0) {
+		pipeline_free(p); /* the caller reads serially */
+		return NULL;
+	}
+	p->drain_started = true;
+	for (size_t k = 1; k < n; k++) {
+		if (pthread_create(&p->r[k].th, NULL, reader_main, &p->r[k]) != 0)
+			break; /* fewer readers: inputs go to whichever is free */
 		p->r[k].started = true;
 	}
 	return p;
 }
 
-void pipeline_drain(struct pipeline *p)
+void pipeline_run(struct pipeline *p)
+{
+	reader_main(&p->r[0]);
+	pthread_join(p->drain_th, NULL);
+	p->drain_started = false;
+}
+
+static void drain(struct pipeline *p);
+
+static void *drain_main(void *arg)
+{
+	drain(arg);
+	sip_msg_thread_end(); /* the indexes the rules built, compacted per call already */
+	return NULL;
+}
+
+static void drain(struct pipeline *p)
 {
 	uint64_t base = 0; /* the seq a single store would give the input's first call */
 	for (size_t i = 0; i < p->conf.ninputs; i++) {
@@ -384,6 +408,8 @@ void pipeline_free(struct pipeline *p)
 {
 	if (!p)
 		return;
+	if (p->drain_started)
+		pthread_join(p->drain_th, NULL); /* pipeline_run not called: cannot happen once started */
 	for (size_t k = 0; k < p->nreaders; k++)
 		if (p->r[k].started)
 			pthread_join(p->r[k].th, NULL);

@@ -1,11 +1,11 @@
 /* pipeline.h - the inputs read on reader threads, the calls judged and
- * reported on the calling thread, in the order a single thread would.
+ * reported on one thread, in the order a single thread would.
  *
  * Each reader thread has its own analyzer and call store and takes the
  * next input not yet taken: it decodes, reassembles, parses and builds
  * the calls, and hands every finalised call over (with the lapsed
  * registrations, the orphan streams and the end of the input) to the
- * input's queue. The calling thread empties the queues input by input,
+ * input's queue. The report's thread empties the queues input by input,
  * so the sink sees what a serial run would have made it see, in the same
  * order, with call seqs renumbered as one store would have numbered them.
  * One input on one reader is a two-stage pipeline (reading | rules and
@@ -23,7 +23,9 @@
 
 struct keylog;
 
-/* Called on the calling thread, in input order (progress excepted). */
+/* Called on one thread of the pipeline, in input order (progress: on a
+ * reader thread, one call at a time); the caller's thread touches nothing
+ * the sink touches until pipeline_run returns. */
 struct pipeline_sink {
 	void *ud;
 	/* a finalised call, seq renumbered (the pipeline frees it after) */
@@ -32,7 +34,7 @@ struct pipeline_sink {
 	void (*orphan)(void *ud, uint32_t input, const struct media_stream *s);
 	/* the input's calls have all been given; ok as analyzer_read_file */
 	void (*input_end)(void *ud, uint32_t input, bool ok);
-	/* reading progress of the input the calling thread waits for, from
+	/* reading progress of the input the report's thread waits for, from
 	 * a reader thread (one call at a time), or NULL */
 	void (*progress)(void *ud, uint32_t input, uint64_t done, uint64_t total);
 };
@@ -47,7 +49,7 @@ struct pipeline_conf {
 	size_t nlink_headers;
 	struct keylog *keylog;      /* read only */
 	/* calls handed over and not yet given to the sink, all inputs
-	 * together: a reader ahead of the calling thread waits beyond this
+	 * together: a reader ahead of the report's thread waits beyond this
 	 * many bytes */
 	size_t queue_bytes;
 };
@@ -56,8 +58,10 @@ struct pipeline;
 
 /* NULL when a thread cannot be started (the caller reads serially). */
 struct pipeline *pipeline_start(const struct pipeline_conf *conf, const struct pipeline_sink *sink);
-/* Gives every input's events to the sink; returns when all have ended. */
-void pipeline_drain(struct pipeline *p);
+/* Reads inputs on the calling thread too (as the first reader) while a
+ * thread of the pipeline gives every input's events to the sink; returns
+ * when all have ended. */
+void pipeline_run(struct pipeline *p);
 /* The reader threads stop reading (what is read is still given). */
 void pipeline_stop(struct pipeline *p);
 /* Joins the threads; frees the stores and analyzers. */
