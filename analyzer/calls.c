@@ -6,7 +6,6 @@
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 #include <string.h>
 
 #include "internal.h"
@@ -832,25 +831,12 @@ static void bindings_clear(struct callstore *cs)
 	memset(cs->bbucket, 0, cs->nbbuckets * sizeof *cs->bbucket);
 }
 
-/* AoRs compare without regard to case (strncasecmp): so does their hash. */
-static uint32_t aor_hash(const char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (unsigned char)(ch + 32);
-		h = (h ^ ch) * 16777619u;
-	}
-	return h;
-}
-
 static void bindings_grow(struct callstore *cs)
 {
 	size_t n = cs->nbbuckets * 2;
 	struct binding **nb = xcalloc(n, sizeof *nb);
 	for (struct binding *b = cs->bfirst; b; b = b->onext) {
-		struct binding **slot = &nb[aor_hash(b->aor, b->aor_len) & (n - 1)];
+		struct binding **slot = &nb[hash_bytes(b->aor, b->aor_len, 0) & (n - 1)];
 		b->next = *slot;
 		*slot = b;
 	}
@@ -915,10 +901,10 @@ static void on_register(struct callstore *cs, struct call *c, struct call_msg *c
 		bindings_clear(cs);
 		cs->binput = c->input;
 	}
-	uint32_t h = aor_hash(aor.p, aor.len);
+	uint32_t h = hash_bytes(aor.p, aor.len, 0);
 	struct binding **slot = &cs->bbucket[h & (cs->nbbuckets - 1)], *b;
 	for (b = *slot; b; b = b->next)
-		if (b->aor_len == aor.len && strncasecmp(b->aor, aor.p, aor.len) == 0)
+		if (b->aor_len == aor.len && memcmp(b->aor, aor.p, aor.len) == 0)
 			break;
 	int64_t now = msg_ns(m);
 	int64_t req_ns = req ? msg_ns(req) : now;
@@ -1035,8 +1021,7 @@ static void finalise(struct callstore *cs, struct call *c)
 			if (peer->links[k].peer == c)
 				peer->links[k].peer = NULL;
 	}
-	call_release(c);
-	free(c);
+	call_free(c);
 }
 
 static void expire(struct callstore *cs)
@@ -1322,8 +1307,7 @@ void callstore_free(struct callstore *cs)
 			next = c->lnext;
 			link_unindex(cs, c);
 			media_finish_call(cs->media, c);
-			call_release(c);
-			free(c);
+			call_free(c);
 		}
 	}
 	for (size_t i = 0; i < cs->nlheaders; i++)

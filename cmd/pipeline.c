@@ -81,7 +81,6 @@ struct pipeline {
 	struct reader *r;
 	size_t nreaders;
 	pthread_t drain_th; /* gives the events to the sink */
-	bool drain_started;
 };
 
 static void *drain_main(void *arg);
@@ -309,7 +308,6 @@ struct pipeline *pipeline_start(const struct pipeline_conf *conf, const struct p
 		pipeline_free(p); /* the caller reads serially */
 		return NULL;
 	}
-	p->drain_started = true;
 	for (size_t k = 1; k < n; k++) {
 		if (pthread_create(&p->r[k].th, NULL, reader_main, &p->r[k]) != 0)
 			break; /* fewer readers: inputs go to whichever is free */
@@ -322,7 +320,6 @@ void pipeline_run(struct pipeline *p)
 {
 	reader_main(&p->r[0]);
 	pthread_join(p->drain_th, NULL);
-	p->drain_started = false;
 }
 
 static void drain(struct pipeline *p);
@@ -408,19 +405,9 @@ void pipeline_free(struct pipeline *p)
 {
 	if (!p)
 		return;
-	if (p->drain_started)
-		pthread_join(p->drain_th, NULL); /* pipeline_run not called: cannot happen once started */
 	for (size_t k = 0; k < p->nreaders; k++)
 		if (p->r[k].started)
 			pthread_join(p->r[k].th, NULL);
-	/* what was not drained (pipeline_drain not run to its end) */
-	for (size_t i = 0; i < p->conf.ninputs; i++)
-		while (p->q[i].head) {
-			struct batch *b = p->q[i].head;
-			p->q[i].head = b->next;
-			b->next = b->r->dead;
-			b->r->dead = b;
-		}
 	for (size_t k = 0; k < p->nreaders; k++) {
 		bury(&p->r[k], p->r[k].dead);
 		while (p->r[k].spare) {

@@ -64,7 +64,8 @@ struct pipeline *pipeline_start(const struct pipeline_conf *conf, const struct p
 void pipeline_run(struct pipeline *p);
 /* The reader threads stop reading (what is read is still given). */
 void pipeline_stop(struct pipeline *p);
-/* Joins the threads; frees the stores and analyzers. */
+/* After pipeline_run (or a failed start): joins the reader threads, frees
+ * the stores and analyzers. */
 void pipeline_free(struct pipeline *p);
 
 #endif
