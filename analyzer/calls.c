@@ -546,13 +546,13 @@ done:
  * 'a' ACK): an answer that echoes its offer ties nothing. */
 static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg *m, char kind)
 {
-	struct sdp s;
-	if (!m->body.len || !sip_msg_sdp_parse(m, &s) || !s.o_sess_id.len || !s.nmedia)
+	const struct sdp *s = m->body.len ? sip_msg_sdp_get(m) : NULL;
+	if (!s || !s->o_sess_id.len || !s->nmedia)
 		return;
 	char k[LINK_KEY_MAX];
-	int n = snprintf(k, sizeof k, "%c %.*s %.*s %.*s %.*s %u", kind, (int)s.o_user.len, s.o_user.p, (int)s.o_sess_id.len,
-			 s.o_sess_id.p, (int)s.o_sess_version.len, s.o_sess_version.p, (int)s.o_conn.addr.len,
-			 s.o_conn.addr.p, s.media[0].port);
+	int n = snprintf(k, sizeof k, "%c %.*s %.*s %.*s %.*s %u", kind, (int)s->o_user.len, s->o_user.p,
+			 (int)s->o_sess_id.len, s->o_sess_id.p, (int)s->o_sess_version.len, s->o_sess_version.p,
+			 (int)s->o_conn.addr.len, s->o_conn.addr.p, s->media[0].port);
 	if (n > 0 && (size_t)n < sizeof k)
 		link_value(cs, c, m, LINK_HOW_SDP, k, (size_t)n);
 }

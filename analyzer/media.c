@@ -331,15 +331,15 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 		else if (mc->end_ns == INT64_MAX)
 			mc->end_ns = msg_ns(m);
 	}
-	struct sdp sdp;
-	if (!m->body.len || !sip_msg_sdp_parse(m, &sdp))
+	const struct sdp *sdp = m->body.len ? sip_msg_sdp_get(m) : NULL;
+	if (!sdp)
 		return;
 	/* Requests are sent by the side their From tag names; responses by the
 	 * other side. A response outside any dialog answers the caller. */
 	bool caller = req ? cm->caller_dir : (cm->dialog >= 0 ? !cm->caller_dir : false);
 	struct media_call *mc = live_of(c);
-	for (unsigned k = 0; k < sdp.nmedia; k++) {
-		const struct sdp_media *md = &sdp.media[k];
+	for (unsigned k = 0; k < sdp->nmedia; k++) {
+		const struct sdp_media *md = &sdp->media[k];
 		if (!md->port || !proto_is_rtp(md->proto))
 			continue;
 		struct media_ann *a = xcalloc(1, sizeof *a);

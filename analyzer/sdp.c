@@ -1,7 +1,10 @@
 /* sdp.c - SDP (RFC 8866) and multipart bodies (RFC 2046 §5.1, RFC 5621). */
 #include "sdp.h"
 
+#include <stddef.h>
 #include <string.h>
+
+#include "xalloc.h"
 
 static bool next_line(struct sv body, size_t *pos, struct sv *line)
 {
@@ -153,7 +156,7 @@ static void media_attr(struct sdp_media *m, struct sv name, struct sv val)
 
 bool sdp_parse(struct sv body, struct sdp *s)
 {
-	memset(s, 0, sizeof *s);
+	memset(s, 0, offsetof(struct sdp, media));
 	size_t pos = 0;
 	struct sv line;
 	/* The body may start with blank lines; the first real line must be v=. */
@@ -193,6 +196,7 @@ bool sdp_parse(struct sv body, struct sdp *s)
 				break;
 			}
 			m = &s->media[s->nmedia++];
+			memset(m, 0, sizeof *m);
 			m->type = field(&val);
 			struct sv port = field(&val);
 			ptrdiff_t slash = sv_find(port, '/');
@@ -245,10 +249,35 @@ bool sdp_parse(struct sv body, struct sdp *s)
 	return true;
 }
 
+static size_t sdp_size(const struct sdp *s)
+{
+	return offsetof(struct sdp, media) + s->nmedia * sizeof s->media[0];
+}
+
+const struct sdp *sip_msg_sdp_get(const struct sip_msg *m)
+{
+	bool *known;
+	void **slot = sip_msg_derived(m, &known);
+	if (!*known) {
+		static _Thread_local struct sdp scratch;
+		struct sv body;
+		*known = true;
+		*slot = NULL;
+		if (sip_msg_sdp(m, &body) && sdp_parse(body, &scratch)) {
+			size_t n = sdp_size(&scratch);
+			*slot = memcpy(xmalloc(n), &scratch, n);
+		}
+	}
+	return *slot;
+}
+
 bool sip_msg_sdp_parse(const struct sip_msg *m, struct sdp *out)
 {
-	struct sv body;
-	return sip_msg_sdp(m, &body) && sdp_parse(body, out);
+	const struct sdp *s = sip_msg_sdp_get(m);
+	if (!s)
+		return false;
+	memcpy(out, s, sdp_size(s));
+	return true;
 }
 
 const char *sdp_dir_name(enum sdp_dir d)

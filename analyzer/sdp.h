@@ -63,9 +63,11 @@ struct sdp {
 	struct sdp_conn o_conn; /* origin address */
 	struct sdp_conn conn;   /* session-level c= */
 	enum sdp_dir dir;
-	struct sdp_media media[SDP_MAX_MEDIA];
 	unsigned nmedia;
 	unsigned media_total; /* m= lines seen, may exceed SDP_MAX_MEDIA */
+	/* only media[0..nmedia) is set: the rest is not even zeroed (a media
+	 * section is 2 KB, and most SDPs have one or two of eight) */
+	struct sdp_media media[SDP_MAX_MEDIA];
 };
 
 /* Parses an SDP body. False when it is not SDP (no v= line first). */
@@ -76,7 +78,12 @@ bool sdp_parse(struct sv body, struct sdp *out);
 bool sip_msg_sdp(const struct sip_msg *m, struct sv *sdp);
 
 /* The message's SDP, parsed (sip_msg_sdp + sdp_parse): what renderers use,
- * so they never look at bodies themselves. */
+ * so they never look at bodies themselves. Parsed once per expansion of
+ * the message and kept with its header index: the pointer lives as long as
+ * the pointers of sip_msg_from() and friends (until the next compaction);
+ * NULL when the message has no SDP. */
+const struct sdp *sip_msg_sdp_get(const struct sip_msg *m);
+/* The same, copied into *out (media[0..nmedia) only). */
 bool sip_msg_sdp_parse(const struct sip_msg *m, struct sdp *out);
 
 const char *sdp_dir_name(enum sdp_dir d);

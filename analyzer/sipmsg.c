@@ -20,6 +20,8 @@ static struct sv rebase(struct sv s, const char *from, const char *to)
 struct sip_msg_x {
 	uint32_t nhdrs;
 	uint32_t cached;
+	bool derived_known;
+	void *derived; /* sip_msg_derived */
 	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
 	struct sip_cseq cseq_c;
 	struct sip_nameaddr from_c, to_c;
@@ -43,6 +45,8 @@ static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh,
 	struct sip_msg_x *x = xmalloc(sizeof *x + nh * sizeof x->hdrs[0]);
 	x->nhdrs = (uint32_t)nh;
 	x->cached = 0;
+	x->derived_known = false;
+	x->derived = NULL;
 	memset(x->first, 0, sizeof x->first);
 	for (size_t i = 0; i < nh; i++) {
 		x->hdrs[i].name = from ? rebase(tmp[i].name, from, m->raw) : tmp[i].name;
@@ -67,6 +71,7 @@ static void x_drop(struct sip_msg *m)
 {
 	if (!m->x)
 		return;
+	free(m->x->derived);
 	free(m->x);
 	m->x = NULL;
 	if (m->xslot == XSLOT_NONE)
@@ -291,6 +296,13 @@ struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id)
 	const struct sip_msg_x *x = expand(m);
 	unsigned i = x->first[id];
 	return i ? x->hdrs[i - 1].value : SV_NULL;
+}
+
+void **sip_msg_derived(const struct sip_msg *m, bool **known)
+{
+	struct sip_msg_x *x = expand(m);
+	*known = &x->derived_known;
+	return &x->derived;
 }
 
 bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id)

@@ -132,6 +132,11 @@ void sip_msg_compact_listed(struct sip_msg *m);
  * what is on it). */
 void sip_msg_thread_end(void);
 
+/* What is derived from the message as a whole and kept with its header
+ * index (its parsed SDP, sdp.h): *slot is NULL and **known false until the
+ * deriver sets them; *slot is freed (free()) when the index is dropped. */
+void **sip_msg_derived(const struct sip_msg *m, bool **known);
+
 /* Whether the message has a header of id. */
 bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id);
 /* Headers in order: how many were indexed, and the i-th. */

@@ -99,14 +99,14 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		const struct sdp_exchange *e = &c->sdp[x];
 		if (e->answer < 0)
 			continue;
-		struct sdp o, a;
-		if (!sip_msg_sdp_parse(c->msgs[e->offer].m, &o) || !sip_msg_sdp_parse(c->msgs[e->answer].m, &a))
+		const struct sdp *o = sip_msg_sdp_get(c->msgs[e->offer].m), *a = o ? sip_msg_sdp_get(c->msgs[e->answer].m) : NULL;
+		if (!a)
 			continue;
 		unsigned offered = 0, refused = 0;
 		bool bad = false;
 		char oc[160] = "", ac[160] = "";
-		for (unsigned k = 0; k < o.nmedia && k < a.nmedia; k++) {
-			const struct sdp_media *om = &o.media[k], *am = &a.media[k];
+		for (unsigned k = 0; k < o->nmedia && k < a->nmedia; k++) {
+			const struct sdp_media *om = &o->media[k], *am = &a->media[k];
 			if (om->port == 0 || (!sv_eq_cstr_ci(om->type, "audio") && !sv_eq_cstr_ci(om->type, "video")))
 				continue;
 			offered++;
@@ -169,10 +169,10 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 			char rl[96], causes[400] = "";
 			msg_label(rl, sizeof rl, c, t->final);
 			quote_causes(causes, sizeof causes, r);
-			struct sdp o;
+			const struct sdp *o = t->req >= 0 ? sip_msg_sdp_get(c->msgs[t->req].m) : NULL;
 			char oc[160] = "";
-			if (t->req >= 0 && sip_msg_sdp_parse(c->msgs[t->req].m, &o) && o.nmedia)
-				codec_list(&o.media[0], oc, sizeof oc);
+			if (o && o->nmedia)
+				codec_list(&o->media[0], oc, sizeof oc);
 			snprintf(summary, sizeof summary, "the offer was refused with %s%s%s%s%s", rl, oc[0] ? " (offered: " : "",
 				 oc, oc[0] ? ")" : "", causes[0] ? "" : "");
 			if (causes[0]) {

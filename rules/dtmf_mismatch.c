@@ -47,9 +47,9 @@ static int32_t in_force(const struct call *c, int32_t di, int64_t t)
 	return best;
 }
 
-static bool load(const struct call *c, const struct sdp_exchange *x, struct sdp *o, struct sdp *a)
+static bool load(const struct call *c, const struct sdp_exchange *x, const struct sdp **o, const struct sdp **a)
 {
-	return sip_msg_sdp_parse(c->msgs[x->offer].m, o) && sip_msg_sdp_parse(c->msgs[x->answer].m, a);
+	return (*o = sip_msg_sdp_get(c->msgs[x->offer].m)) && (*a = sip_msg_sdp_get(c->msgs[x->answer].m));
 }
 
 /* What payload type pt is in media md: 1 telephone-event, -1 something
@@ -101,17 +101,17 @@ static void stray_check(const struct call *c, const struct media_stream *s, cons
 	if (xi < 0)
 		return;
 	const struct sdp_exchange *x = &c->sdp[xi];
-	struct sdp o, a;
+	const struct sdp *o, *a;
 	if (!load(c, x, &o, &a))
 		return;
 	/* offer and answer have the same m= lines (RFC 3264 §6) */
-	int k = s->mline >= 0 && (unsigned)s->mline < o.nmedia && (unsigned)s->mline < a.nmedia ? s->mline : -1;
-	for (unsigned i = 0; k < 0 && i < o.nmedia && i < a.nmedia; i++)
-		if (is_audio(&o.media[i]))
+	int k = s->mline >= 0 && (unsigned)s->mline < o->nmedia && (unsigned)s->mline < a->nmedia ? s->mline : -1;
+	for (unsigned i = 0; k < 0 && i < o->nmedia && i < a->nmedia; i++)
+		if (is_audio(&o->media[i]))
 			k = (int)i;
 	if (k < 0)
 		return;
-	const struct sdp_media *om = &o.media[k], *am = &a.media[k];
+	const struct sdp_media *om = &o->media[k], *am = &a->media[k];
 	if (!om->port || !am->port)
 		return;
 	bool ocaller = sent_by_caller(c, x->offer);
@@ -277,12 +277,12 @@ static bool receives(const struct sdp_media *md)
  * caller (from_caller) or callee may send on? Its payload types in *opt, *apt. */
 static bool negotiated(const struct call *c, const struct sdp_exchange *x, bool from_caller, int *opt, int *apt)
 {
-	struct sdp o, a;
+	const struct sdp *o, *a;
 	if (!load(c, x, &o, &a))
 		return false;
 	bool snd_offer = from_caller == sent_by_caller(c, x->offer);
-	for (unsigned k = 0; k < o.nmedia && k < a.nmedia; k++) {
-		const struct sdp_media *om = &o.media[k], *am = &a.media[k];
+	for (unsigned k = 0; k < o->nmedia && k < a->nmedia; k++) {
+		const struct sdp_media *om = &o->media[k], *am = &a->media[k];
 		if (!is_audio(om))
 			continue;
 		const struct sdp_media *snd = snd_offer ? om : am, *rcv = snd_offer ? am : om;

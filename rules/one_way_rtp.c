@@ -20,11 +20,11 @@
  * -1 when the exchange has no RTP media line. */
 static int agreed(const struct call *c, const struct sdp_exchange *x)
 {
-	struct sdp o, a;
-	if (!sip_msg_sdp_parse(c->msgs[x->offer].m, &o) || !sip_msg_sdp_parse(c->msgs[x->answer].m, &a))
+	const struct sdp *o = sip_msg_sdp_get(c->msgs[x->offer].m), *a = o ? sip_msg_sdp_get(c->msgs[x->answer].m) : NULL;
+	if (!a)
 		return -1;
-	for (unsigned k = 0; k < o.nmedia && k < a.nmedia; k++) {
-		const struct sdp_media *om = &o.media[k], *am = &a.media[k];
+	for (unsigned k = 0; k < o->nmedia && k < a->nmedia; k++) {
+		const struct sdp_media *om = &o->media[k], *am = &a->media[k];
 		if (!sv_eq_cstr_ci(om->type, "audio") && !sv_eq_cstr_ci(om->type, "video"))
 			continue;
 		if (!om->port || !am->port)

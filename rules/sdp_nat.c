@@ -131,10 +131,10 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		if (m->malformed || !msg_is_first(c, (int32_t)i) || m->src.family == 0)
 			continue;
 		bool src_priv = ep_private(&m->src), dst_priv = ep_private(&m->dst);
-		struct sdp s;
-		if (m->body.len && sip_msg_sdp_parse(m, &s)) {
-			for (unsigned k = 0; k < s.nmedia; k++) {
-				const struct sdp_media *md = &s.media[k];
+		const struct sdp *s = m->body.len ? sip_msg_sdp_get(m) : NULL;
+		if (s) {
+			for (unsigned k = 0; k < s->nmedia; k++) {
+				const struct sdp_media *md = &s->media[k];
 				if (md->port == 0 || md->dir == SDP_SENDONLY || md->dir == SDP_RECVONLY || md->dir == SDP_INACTIVE)
 					continue;
 				uint8_t ip[16];
