@@ -862,11 +862,11 @@ static struct sv aor_of(struct sip_msg *m)
 static int64_t granted_expires(struct sip_msg *ok, struct sip_msg *req)
 {
 	int64_t best = -1;
-	size_t n = sip_msg_hdr_count(ok, SIP_H_CONTACT);
-	for (size_t i = 0; i < n; i++) {
-		struct sv v;
+	struct sv v;
+	struct sip_hdr_iter it = sip_hdr_iter(ok, SIP_H_CONTACT);
+	while (sip_hdr_next(&it, &v)) {
 		struct sip_contact ct;
-		if (!sip_msg_hdr_value(ok, SIP_H_CONTACT, i, &v) || !sip_parse_contact(v, &ct) || ct.star)
+		if (!sip_parse_contact(v, &ct) || ct.star)
 			continue;
 		int64_t e = ct.expires >= 0 ? ct.expires : sip_msg_int(ok, SIP_H_EXPIRES);
 		if (e < 0 && req)

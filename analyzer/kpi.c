@@ -546,18 +546,18 @@ static bool is_removal(const struct sip_msg *m)
 {
 	if (sip_msg_int(m, SIP_H_EXPIRES) == 0)
 		return true;
-	size_t n = sip_msg_hdr_count(m, SIP_H_CONTACT);
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		struct sv v;
+	struct sv v;
+	struct sip_hdr_iter it = sip_hdr_iter(m, SIP_H_CONTACT);
+	bool any = false;
+	while (sip_hdr_next(&it, &v)) {
 		struct sip_contact ct;
-		if (!sip_msg_hdr_value(m, SIP_H_CONTACT, i, &v) || !sip_parse_contact(v, &ct))
+		if (!sip_parse_contact(v, &ct))
 			return false;
 		if (!ct.star && ct.expires != 0)
 			return false;
+		any = true;
 	}
-	return true;
+	return any;
 }
 
 struct reg_attempt {

@@ -21,34 +21,58 @@ static const struct hdr_def hdr_defs[SIP_H_COUNT] = {
 #undef X
 };
 
-/* RFC 3261 token characters. */
-static bool is_token(unsigned char c)
+/* RFC 3261 token characters (§25.1): alphanum / "-" / "." / "!" / "%" /
+ * "*" / "_" / "+" / "`" / "'" / "~". */
+static const bool token_chars[256] = {
+	['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true,
+	['-'] = true, ['.'] = true, ['!'] = true, ['%'] = true, ['*'] = true,
+	['_'] = true, ['+'] = true, ['`'] = true, ['\''] = true, ['~'] = true,
+};
+
+static inline bool is_token(unsigned char c)
 {
-	static const char extra[] = "-.!%*_+`'~";
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	for (const char *e = extra; *e; e++)
-		if (c == (unsigned char)*e)
-			return true;
-	return false;
+	return token_chars[c];
+}
+
+/* Header names by (lowercased) name, full or compact: filled once, before
+ * main (a constructor), read-only after; open addressing, at most a
+ * quarter full. */
+#define HDR_SLOTS 256
+static uint8_t hdr_slot[HDR_SLOTS];  /* id, 0 empty */
+static uint8_t hdr_compact[256];     /* lowercase compact letter -> id */
+
+static uint32_t hdr_hash(const char *name, size_t len)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)len;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint32_t)sv_lower((unsigned char)name[i])) * 16777619u;
+	return h;
+}
+
+__attribute__((constructor)) static void hdr_table_init(void)
+{
+	_Static_assert(SIP_H_COUNT < 256 && SIP_H_COUNT * 4 <= HDR_SLOTS, "header table too small");
+	for (int i = 1; i < SIP_H_COUNT; i++) {
+		const struct hdr_def *d = &hdr_defs[i];
+		uint32_t k = hdr_hash(d->name, d->len) & (HDR_SLOTS - 1);
+		while (hdr_slot[k])
+			k = (k + 1) & (HDR_SLOTS - 1);
+		hdr_slot[k] = (uint8_t)i;
+		if (d->compact && !hdr_compact[(unsigned char)d->compact])
+			hdr_compact[(unsigned char)d->compact] = (uint8_t)i;
+	}
 }
 
 enum sip_hdr_id sip_header_lookup(const char *name, size_t len)
 {
 	if (len == 0)
 		return SIP_H_OTHER;
-	int first = sv_lower((unsigned char)name[0]);
-	if (len == 1) {
-		for (int i = 1; i < SIP_H_COUNT; i++)
-			if (hdr_defs[i].compact == first)
-				return (enum sip_hdr_id)i;
-		return SIP_H_OTHER;
-	}
-	for (int i = 1; i < SIP_H_COUNT; i++) {
-		const struct hdr_def *d = &hdr_defs[i];
-		if (d->len == len && sv_lower((unsigned char)d->name[0]) == first &&
-		    sv_eq_ci(sv_make(name, len), sv_make(d->name, d->len)))
-			return (enum sip_hdr_id)i;
+	if (len == 1)
+		return (enum sip_hdr_id)hdr_compact[sv_lower((unsigned char)name[0])];
+	for (uint32_t k = hdr_hash(name, len) & (HDR_SLOTS - 1); hdr_slot[k]; k = (k + 1) & (HDR_SLOTS - 1)) {
+		const struct hdr_def *d = &hdr_defs[hdr_slot[k]];
+		if (d->len == len && sv_eq_ci(sv_make(name, len), sv_make(d->name, d->len)))
+			return (enum sip_hdr_id)hdr_slot[k];
 	}
 	return SIP_H_OTHER;
 }
@@ -314,27 +338,33 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 	}
 }
 
-/* Index of the first `stop` at or after i that is outside quoted strings
- * and <...>, or v.len. */
+/* Index of the first `stop` (';' or ',') at or after i that is outside
+ * quoted strings and <...>, or v.len. */
 static size_t skip_to(struct sv v, size_t i, char stop)
 {
-	bool quoted = false;
+	static const bool special[256] = { ['"'] = true, ['<'] = true, ['>'] = true, [';'] = true, [','] = true };
 	int angle = 0;
-	for (; i < v.len; i++) {
-		char c = v.p[i];
-		if (quoted) {
-			if (c == '\\' && i + 1 < v.len)
+	while (i < v.len) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (!special[c]) {
+			i++;
+		} else if (c == '"') { /* to the closing quote, past escapes */
+			for (i++; i < v.len && v.p[i] != '"'; i++)
+				if (v.p[i] == '\\' && i + 1 < v.len)
+					i++;
+			if (i < v.len)
 				i++;
-			else if (c == '"')
-				quoted = false;
-		} else if (c == '"') {
-			quoted = true;
 		} else if (c == '<') {
 			angle++;
-		} else if (c == '>' && angle) {
-			angle--;
-		} else if (c == stop && !angle) {
+			i++;
+		} else if (c == '>') {
+			if (angle)
+				angle--;
+			i++;
+		} else if (c == (unsigned char)stop && !angle) {
 			break;
+		} else {
+			i++;
 		}
 	}
 	return i;

@@ -350,11 +350,37 @@ bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t idx, 
 	return false;
 }
 
+struct sip_hdr_iter sip_hdr_iter(const struct sip_msg *m, enum sip_hdr_id id)
+{
+	const struct sip_msg_x *x = expand(m);
+	unsigned first = x->first[id];
+	return (struct sip_hdr_iter){ .m = m, .id = id, .h = first ? first - 1 : x->nhdrs, .pos = 0 };
+}
+
+bool sip_hdr_next(struct sip_hdr_iter *it, struct sv *out)
+{
+	const struct sip_msg_x *x = expand(it->m);
+	for (; it->h < x->nhdrs; it->h++, it->pos = 0) {
+		const struct sip_header *h = &x->hdrs[it->h];
+		if (h->id != it->id)
+			continue;
+		if (!sip_header_is_multi(it->id)) {
+			*out = h->value;
+			it->h++;
+			return true;
+		}
+		if (sip_list_next(h->value, &it->pos, out))
+			return true;
+	}
+	return false;
+}
+
 size_t sip_msg_hdr_count(const struct sip_msg *m, enum sip_hdr_id id)
 {
 	size_t n = 0;
 	struct sv v;
-	while (sip_msg_hdr_value(m, id, n, &v))
+	struct sip_hdr_iter it = sip_hdr_iter(m, id);
+	while (sip_hdr_next(&it, &v))
 		n++;
 	return n;
 }

@@ -149,6 +149,18 @@ struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id);
 size_t sip_msg_hdr_count(const struct sip_msg *m, enum sip_hdr_id id);
 /* i-th value across all instances of a (list) header. */
 bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t i, struct sv *out);
+/* Every value across all instances of a (list) header, in order, in one
+ * pass (sip_msg_hdr_value in a loop rescans from the first header):
+ *   struct sip_hdr_iter it = sip_hdr_iter(m, id);
+ *   while (sip_hdr_next(&it, &v)) ... */
+struct sip_hdr_iter {
+	const struct sip_msg *m;
+	enum sip_hdr_id id;
+	size_t h;   /* header index; nhdrs when done */
+	size_t pos; /* within a list header's value */
+};
+struct sip_hdr_iter sip_hdr_iter(const struct sip_msg *m, enum sip_hdr_id id);
+bool sip_hdr_next(struct sip_hdr_iter *it, struct sv *out);
 
 struct sv sip_msg_call_id(const struct sip_msg *m);
 const struct sip_cseq *sip_msg_cseq(struct sip_msg *m);

@@ -25,12 +25,11 @@ struct relprov {
 /* Require or Supported (hdr) lists the option tag 100rel */
 static bool has_100rel(const struct sip_msg *m, enum sip_hdr_id hdr)
 {
-	size_t n = sip_msg_hdr_count(m, hdr);
-	for (size_t i = 0; i < n; i++) {
-		struct sv v;
-		if (sip_msg_hdr_value(m, hdr, i, &v) && sv_eq_cstr_ci(sv_trim(v), "100rel"))
+	struct sv v;
+	struct sip_hdr_iter it = sip_hdr_iter(m, hdr);
+	while (sip_hdr_next(&it, &v))
+		if (sv_eq_cstr_ci(sv_trim(v), "100rel"))
 			return true;
-	}
 	return false;
 }
 

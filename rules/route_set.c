@@ -243,9 +243,10 @@ static bool rlist_of(struct sip_msg *m, enum sip_hdr_id id, bool reverse, struct
 	if (n > MAXR)
 		return false;
 	l->n = n;
+	struct sv v;
+	struct sip_hdr_iter it = sip_hdr_iter(m, id);
 	for (size_t i = 0; i < n; i++) {
-		struct sv v;
-		if (!sip_msg_hdr_value(m, id, i, &v))
+		if (!sip_hdr_next(&it, &v))
 			return false;
 		l->u[reverse ? n - 1 - i : i] = route_uri(v);
 	}

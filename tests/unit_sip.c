@@ -62,6 +62,24 @@ static void test_request(void)
 	CHECK(sip_msg_hdr_count(msg, SIP_H_CONTACT) == 2, "two Contacts in one header");
 	CHECK(sip_msg_contact(msg)->expires == 3600, "Contact expires param");
 	CHECK(sip_msg_int(msg, SIP_H_MAX_FORWARDS) == 70, "Max-Forwards");
+	{ /* the iterator gives what sip_msg_hdr_value gives, in order */
+		struct sv a, b;
+		size_t n = 0;
+		struct sip_hdr_iter it = sip_hdr_iter(msg, SIP_H_VIA);
+		while (sip_hdr_next(&it, &a)) {
+			CHECK(sip_msg_hdr_value(msg, SIP_H_VIA, n, &b) && a.p == b.p && a.len == b.len, "Via %zu by iterator", n);
+			n++;
+		}
+		CHECK(n == 2 && !sip_hdr_next(&it, &a), "iterator: two Vias, then done");
+		it = sip_hdr_iter(msg, SIP_H_CONTACT);
+		CHECK(sip_hdr_next(&it, &a) && sv_eq(a, SV_LIT("<sip:alice@pc33.example.com>;expires=3600")) &&
+			      sip_hdr_next(&it, &a) && sv_eq(a, SV_LIT("<sip:a2@h>")) && !sip_hdr_next(&it, &a),
+		      "iterator splits a list header");
+		it = sip_hdr_iter(msg, SIP_H_CALL_ID);
+		CHECK(sip_hdr_next(&it, &a) && !sip_hdr_next(&it, &a), "iterator: a single header once");
+		it = sip_hdr_iter(msg, SIP_H_ROUTE);
+		CHECK(!sip_hdr_next(&it, &a) && sip_msg_hdr_count(msg, SIP_H_ROUTE) == 0, "iterator: absent header");
+	}
 	CHECK(sv_eq(msg->body, SV_LIT("v=0\n")), "body");
 	CHECK(sv_eq(sip_msg_call_id(msg), SV_LIT("a84b4c76e66710@pc33.example.com")), "Call-ID");
 	sip_msg_free(msg);
@@ -157,6 +175,24 @@ static void test_lists_and_params(void)
 	CHECK(sv_eq(sip_uri_user(SV_LIT("sips:+4912:pw@h;x")), SV_LIT("+4912")), "URI user without password");
 	CHECK(sip_header_lookup("CALL-id", 7) == SIP_H_CALL_ID && sip_header_lookup("K", 1) == SIP_H_SUPPORTED,
 	      "header lookup ignores case");
+	for (int id = 1; id < SIP_H_COUNT; id++) {
+		const char *name = sip_header_name((enum sip_hdr_id)id);
+		CHECK(sip_header_lookup(name, strlen(name)) == (enum sip_hdr_id)id, "lookup of %s", name);
+	}
+	CHECK(sip_header_lookup("X-Not-Known", 11) == SIP_H_OTHER && sip_header_lookup("Call-IDs", 8) == SIP_H_OTHER &&
+		      sip_header_lookup("Call-I", 6) == SIP_H_OTHER && sip_header_lookup("z", 1) == SIP_H_OTHER &&
+		      sip_header_lookup("", 0) == SIP_H_OTHER,
+	      "unknown names, prefixes and extensions of known ones are SIP_H_OTHER");
+	{ /* commas inside quotes and <> do not split a list; an unclosed quote runs to the end */
+		struct sv l = SV_LIT("\"a,\\\"b\" <sip:x;p=1,2>;q=\"1,2\", <sip:y>, \"open,"), e;
+		size_t pos = 0;
+		CHECK(sip_list_next(l, &pos, &e) && sv_eq(e, SV_LIT("\"a,\\\"b\" <sip:x;p=1,2>;q=\"1,2\"")), "list element 1: %.*s", (int)e.len, e.p);
+		CHECK(sip_list_next(l, &pos, &e) && sv_eq(e, SV_LIT("<sip:y>")), "list element 2");
+		CHECK(sip_list_next(l, &pos, &e) && sv_eq(e, SV_LIT("\"open,")) && !sip_list_next(l, &pos, &e), "list element 3, unclosed");
+		struct sv v;
+		CHECK(sip_param(SV_LIT("<sip:a;tag=no>;x=\"t;ag=1\";tag=yes"), "tag", &v) && sv_eq(v, SV_LIT("yes")),
+		      "param: ';' inside <> and quotes is not a separator");
+	}
 }
 
 static void test_malformed_messages(void)
