@@ -41,12 +41,12 @@ static inline bool is_token(unsigned char c)
 static uint8_t hdr_slot[HDR_SLOTS];  /* id, 0 empty */
 static uint8_t hdr_compact[256];     /* lowercase compact letter -> id */
 
+/* Length and the first and last letters tell the 48 names apart well
+ * enough for a probe or two; sv_eq_ci decides. */
 static uint32_t hdr_hash(const char *name, size_t len)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)len;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint32_t)sv_lower((unsigned char)name[i])) * 16777619u;
-	return h;
+	return (uint32_t)len * 97u + (uint32_t)sv_lower((unsigned char)name[0]) * 31u +
+	       (uint32_t)sv_lower((unsigned char)name[len - 1]);
 }
 
 __attribute__((constructor)) static void hdr_table_init(void)
@@ -394,13 +394,19 @@ bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
 	return true;
 }
 
-bool sip_param(struct sv params, const char *name, struct sv *value)
+unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values)
 {
-	size_t nlen = strlen(name), i = 0;
-	while (i < params.len) {
+	size_t nlen[8];
+	unsigned found = 0, all = (1u << n) - 1;
+	if (n > 8)
+		return 0;
+	for (unsigned k = 0; k < n; k++)
+		nlen[k] = strlen(names[k]);
+	size_t i = 0;
+	while (i < params.len && found != all) {
 		i = skip_to(params, i, ';'); /* the next ';' outside quotes and <> */
 		if (i >= params.len)
-			return false;
+			break;
 		i++;
 		while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
 			i++;
@@ -410,7 +416,11 @@ bool sip_param(struct sv params, const char *name, struct sv *value)
 		struct sv pname = sv_make(params.p + ns, i - ns);
 		while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
 			i++;
-		bool match = pname.len == nlen && sv_eq_ci(pname, sv_make(name, nlen));
+		int match = -1;
+		for (unsigned k = 0; k < n && match < 0; k++)
+			if (!(found & (1u << k)) && pname.len == nlen[k] && sv_eq_ci(pname, sv_make(names[k], nlen[k])))
+				match = (int)k;
+		struct sv v = sv_make(params.p + i, 0);
 		if (i < params.len && params.p[i] == '=') {
 			i++;
 			while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
@@ -423,25 +433,25 @@ bool sip_param(struct sv params, const char *name, struct sv *value)
 						i++;
 					i++;
 				}
-				if (match) {
-					*value = sv_make(params.p + vs, i - vs);
-					return true;
-				}
+				v = sv_make(params.p + vs, i - vs);
 				if (i < params.len)
 					i++;
 			} else {
 				while (i < params.len && params.p[i] != ';' && params.p[i] != ',' &&
 				       params.p[i] != '>' && !sv_is_ws((unsigned char)params.p[i]))
 					i++;
-				if (match) {
-					*value = sv_make(params.p + vs, i - vs);
-					return true;
-				}
+				v = sv_make(params.p + vs, i - vs);
 			}
-		} else if (match) {
-			*value = sv_make(params.p + i, 0);
-			return true;
+		}
+		if (match >= 0) {
+			values[match] = v;
+			found |= 1u << match;
 		}
 	}
-	return false;
+	return found;
+}
+
+bool sip_param(struct sv params, const char *name, struct sv *value)
+{
+	return sip_params(params, &name, 1, value) != 0;
 }

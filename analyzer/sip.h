@@ -87,5 +87,9 @@ bool sip_list_next(struct sv value, size_t *pos, struct sv *elem);
  * unquoted when quoted. Returns false if absent; an empty value for a bare
  * flag (";rport"). */
 bool sip_param(struct sv params, const char *name, struct sv *value);
+/* Several parameters in one pass (at most 8 names): bit k of the result
+ * is set when names[k] was found, its value in values[k] (the first one,
+ * as sip_param finds it); values of names not found are left alone. */
+unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values);
 
 #endif

@@ -562,10 +562,16 @@ bool sip_parse_via(struct sv v, struct sip_via *out)
 		if (sv_to_u64(sv_make(v.p + ps, i - ps), 65535, &port))
 			out->port = (uint16_t)port;
 	}
-	struct sv params = sv_make(v.p + i, v.len - i);
-	sip_param(params, "branch", &out->branch);
-	sip_param(params, "received", &out->received);
-	out->has_rport = sip_param(params, "rport", &out->rport);
+	static const char *const names[] = { "branch", "received", "rport" };
+	struct sv vals[3];
+	unsigned got = sip_params(sv_make(v.p + i, v.len - i), names, 3, vals);
+	if (got & 1)
+		out->branch = vals[0];
+	if (got & 2)
+		out->received = vals[1];
+	out->has_rport = got & 4;
+	if (out->has_rport)
+		out->rport = vals[2];
 	out->valid = out->transport.len && out->host.len;
 	return out->valid;
 }

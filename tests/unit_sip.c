@@ -192,6 +192,13 @@ static void test_lists_and_params(void)
 		struct sv v;
 		CHECK(sip_param(SV_LIT("<sip:a;tag=no>;x=\"t;ag=1\";tag=yes"), "tag", &v) && sv_eq(v, SV_LIT("yes")),
 		      "param: ';' inside <> and quotes is not a separator");
+		static const char *const names[] = { "branch", "received", "rport", "maddr" };
+		struct sv vals[4] = { SV_NULL, SV_NULL, SV_NULL, SV_NULL };
+		unsigned got = sip_params(SV_LIT(";RPORT;branch=z9hG4bK1;x=\"a;branch=no\";branch=second;received = 192.0.2.9"),
+					  names, 4, vals);
+		CHECK(got == 7 && sv_eq(vals[0], SV_LIT("z9hG4bK1")) && sv_eq(vals[1], SV_LIT("192.0.2.9")) &&
+			      vals[2].p && vals[2].len == 0 && !vals[3].p,
+		      "sip_params: several names in one pass, the first of each, bare flags empty, absent ones untouched");
 	}
 }
 
