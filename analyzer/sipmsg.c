@@ -30,16 +30,6 @@ struct sip_msg_x {
 	struct sip_header hdrs[];
 };
 
-/* Index blocks for up to XPOOL_HDRS headers are all one size and kept for
- * reuse, XPOOL_MAX of them per thread (a message's index is built and
- * dropped twice in its life: malloc's slow path for blocks this size was
- * the largest part of the cost). A block may be dropped on another thread
- * than the one that made it; it joins that thread's pool. */
-#define XPOOL_HDRS 32
-#define XPOOL_MAX 64
-static _Thread_local struct sip_msg_x *xpool[XPOOL_MAX];
-static _Thread_local unsigned xpool_n;
-
 /* This thread's expanded messages, so that they can be compacted at once. */
 static _Thread_local struct sip_msg **xlist;
 static _Thread_local size_t xlist_n, xlist_cap;
@@ -52,13 +42,7 @@ static _Thread_local size_t xlist_n, xlist_cap;
  * it with sip_msg_compact once it has taken the message in. */
 static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh, const char *from, bool reg)
 {
-	struct sip_msg_x *x;
-	if (nh > XPOOL_HDRS)
-		x = xmalloc(sizeof *x + nh * sizeof x->hdrs[0]);
-	else if (xpool_n)
-		x = xpool[--xpool_n];
-	else
-		x = xmalloc(sizeof *x + XPOOL_HDRS * sizeof x->hdrs[0]);
+	struct sip_msg_x *x = xmalloc(sizeof *x + nh * sizeof x->hdrs[0]);
 	x->nhdrs = (uint32_t)nh;
 	x->cached = 0;
 	x->derived_known = false;
@@ -88,10 +72,7 @@ static void x_drop(struct sip_msg *m)
 	if (!m->x)
 		return;
 	free(m->x->derived);
-	if (m->x->nhdrs <= XPOOL_HDRS && xpool_n < XPOOL_MAX)
-		xpool[xpool_n++] = m->x;
-	else
-		free(m->x);
+	free(m->x);
 	m->x = NULL;
 	if (m->xslot == XSLOT_NONE)
 		return;
@@ -159,8 +140,6 @@ void sip_msg_compact_all(void)
 void sip_msg_thread_end(void)
 {
 	sip_msg_compact_all();
-	while (xpool_n)
-		free(xpool[--xpool_n]);
 	free(xlist);
 	xlist = NULL;
 	xlist_cap = 0;
