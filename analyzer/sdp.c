@@ -254,21 +254,30 @@ static size_t sdp_size(const struct sdp *s)
 	return offsetof(struct sdp, media) + s->nmedia * sizeof s->media[0];
 }
 
+/* SDPs parsed but not kept (over SIP_DERIVED_BUDGET): a caller holds at
+ * most two at once (an offer and its answer). */
+#define SDP_RING 4
+
 const struct sdp *sip_msg_sdp_get(const struct sip_msg *m)
 {
-	bool *known;
-	void **slot = sip_msg_derived(m, &known);
-	if (!*known) {
-		static _Thread_local struct sdp scratch;
-		struct sv body;
-		*known = true;
-		*slot = NULL;
-		if (sip_msg_sdp(m, &body) && sdp_parse(body, &scratch)) {
-			size_t n = sdp_size(&scratch);
-			*slot = memcpy(xmalloc(n), &scratch, n);
-		}
+	static _Thread_local struct sdp ring[SDP_RING];
+	static _Thread_local unsigned next;
+	bool known;
+	const struct sdp *kept = sip_msg_derived(m, &known);
+	if (known)
+		return kept;
+	struct sdp *s = &ring[next];
+	struct sv body;
+	if (!sip_msg_sdp(m, &body) || !sdp_parse(body, s)) {
+		sip_msg_derived_keep(m, 0);
+		return NULL;
 	}
-	return *slot;
+	size_t n = sdp_size(s);
+	void *k = sip_msg_derived_keep(m, n);
+	if (k)
+		return memcpy(k, s, n);
+	next = (next + 1) % SDP_RING;
+	return s;
 }
 
 bool sip_msg_sdp_parse(const struct sip_msg *m, struct sdp *out)

@@ -2,6 +2,7 @@
  * Each message owns exactly one copy of its bytes; every slice points into it. */
 #include "sipmsg.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "xalloc.h"
@@ -21,6 +22,7 @@ struct sip_msg_x {
 	uint32_t nhdrs;
 	uint32_t cached;
 	bool derived_known;
+	uint32_t derived_size;
 	void *derived; /* sip_msg_derived */
 	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
 	struct sip_cseq cseq_c;
@@ -29,6 +31,10 @@ struct sip_msg_x {
 	struct sip_contact contact_c;
 	struct sip_header hdrs[];
 };
+
+/* Bytes kept by sip_msg_derived_keep on all threads (a block may be freed
+ * by another thread than the one that kept it). */
+static _Atomic size_t derived_bytes;
 
 /* This thread's expanded messages, so that they can be compacted at once. */
 static _Thread_local struct sip_msg **xlist;
@@ -46,6 +52,7 @@ static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh,
 	x->nhdrs = (uint32_t)nh;
 	x->cached = 0;
 	x->derived_known = false;
+	x->derived_size = 0;
 	x->derived = NULL;
 	memset(x->first, 0, sizeof x->first);
 	for (size_t i = 0; i < nh; i++) {
@@ -71,7 +78,10 @@ static void x_drop(struct sip_msg *m)
 {
 	if (!m->x)
 		return;
-	free(m->x->derived);
+	if (m->x->derived) {
+		atomic_fetch_sub_explicit(&derived_bytes, m->x->derived_size, memory_order_relaxed);
+		free(m->x->derived);
+	}
 	free(m->x);
 	m->x = NULL;
 	if (m->xslot == XSLOT_NONE)
@@ -88,7 +98,7 @@ void sip_msg_compact(struct sip_msg *m)
 
 size_t sip_msg_index_bytes(const struct sip_msg *m)
 {
-	return m->x ? sizeof *m->x + m->x->nhdrs * sizeof m->x->hdrs[0] : 0;
+	return m->x ? sizeof *m->x + m->x->nhdrs * sizeof m->x->hdrs[0] + m->x->derived_size : 0;
 }
 
 void sip_msg_unlist(struct sip_msg *m)
@@ -298,11 +308,30 @@ struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id)
 	return i ? x->hdrs[i - 1].value : SV_NULL;
 }
 
-void **sip_msg_derived(const struct sip_msg *m, bool **known)
+const void *sip_msg_derived(const struct sip_msg *m, bool *known)
 {
 	struct sip_msg_x *x = expand(m);
-	*known = &x->derived_known;
-	return &x->derived;
+	*known = x->derived_known;
+	return x->derived;
+}
+
+void *sip_msg_derived_keep(const struct sip_msg *m, size_t n)
+{
+	struct sip_msg_x *x = expand(m);
+	if (x->derived_known)
+		return NULL; /* kept once: the deriver asks only when not known */
+	if (n == 0 || n > UINT32_MAX) {
+		x->derived_known = n == 0;
+		return NULL;
+	}
+	if (atomic_fetch_add_explicit(&derived_bytes, n, memory_order_relaxed) + n > SIP_DERIVED_BUDGET) {
+		atomic_fetch_sub_explicit(&derived_bytes, n, memory_order_relaxed);
+		return NULL;
+	}
+	x->derived = xmalloc(n);
+	x->derived_size = (uint32_t)n;
+	x->derived_known = true;
+	return x->derived;
 }
 
 bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id)

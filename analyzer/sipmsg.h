@@ -133,9 +133,17 @@ void sip_msg_compact_listed(struct sip_msg *m);
 void sip_msg_thread_end(void);
 
 /* What is derived from the message as a whole and kept with its header
- * index (its parsed SDP, sdp.h): *slot is NULL and **known false until the
- * deriver sets them; *slot is freed (free()) when the index is dropped. */
-void **sip_msg_derived(const struct sip_msg *m, bool **known);
+ * index (its parsed SDP, sdp.h). sip_msg_derived: the block kept, NULL
+ * with *known true when the deriver found nothing, *known false when
+ * nothing was kept yet. sip_msg_derived_keep: a block of n bytes kept with
+ * the index (freed when it is dropped); n == 0 keeps "nothing" (returns
+ * NULL). NULL too when the blocks kept by all threads reach
+ * SIP_DERIVED_BUDGET bytes: the deriver then works each time without
+ * keeping (a call of 10^5 messages, each with eight m= lines, would
+ * otherwise keep 1.7 GB while its rules run). */
+#define SIP_DERIVED_BUDGET ((size_t)8 << 20)
+const void *sip_msg_derived(const struct sip_msg *m, bool *known);
+void *sip_msg_derived_keep(const struct sip_msg *m, size_t n);
 
 /* Whether the message has a header of id. */
 bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id);

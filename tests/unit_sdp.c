@@ -1,4 +1,6 @@
 /* unit_sdp.c - SDP parsing and SDP found inside multipart bodies. */
+#include <stddef.h>
+#include <stdio.h>
 #include "../analyzer/sdp.h"
 #include "tap.h"
 
@@ -62,9 +64,49 @@ static void test_multipart(void)
 	sip_msg_free(m);
 }
 
+/* Parsed SDPs are kept with the messages' indexes up to a budget for all
+ * of them; past it each is parsed again when asked, into a ring of four,
+ * and what is kept is given back when indexes are dropped. */
+static void test_kept_budget(void)
+{
+	enum { N = 6000 };
+	static struct sip_msg *m[N];
+	char buf[600];
+	size_t kept = 0;
+	bool right = true;
+	for (int i = 0; i < N; i++) {
+		int n = snprintf(buf, sizeof buf,
+				 "INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK%d\r\nMax-Forwards: 70\r\n"
+				 "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: k%d\r\nCSeq: 1 INVITE\r\n"
+				 "Content-Type: application/sdp\r\n\r\nv=0\r\nc=IN IP4 10.0.0.1\r\nm=audio %d RTP/AVP 0\r\n",
+				 i, i, 10000 + i);
+		m[i] = sip_msg_new(buf, (size_t)n, false);
+		size_t before = sip_msg_index_bytes(m[i]);
+		const struct sdp *s = sip_msg_sdp_get(m[i]);
+		right &= s && s->nmedia == 1 && s->media[0].port == 10000 + i;
+		if (sip_msg_index_bytes(m[i]) > before)
+			kept++;
+	}
+	CHECK(right, "every SDP right, kept or not");
+	CHECK(kept > 1000 && kept < N && kept * offsetof(struct sdp, media) < SIP_DERIVED_BUDGET,
+	      "kept up to the budget (%zu of %d), not past it", kept, N);
+	/* the ring: two held at once stay right while others are asked for */
+	const struct sdp *a = sip_msg_sdp_get(m[N - 1]), *b = sip_msg_sdp_get(m[N - 2]);
+	sip_msg_sdp_get(m[N - 3]);
+	CHECK(a->media[0].port == 10000 + N - 1 && b->media[0].port == 10000 + N - 2, "two not kept stay right");
+	for (int i = 0; i < N; i++)
+		sip_msg_free(m[i]);
+	m[0] = sip_msg_new(buf, strlen(buf), false);
+	size_t before = sip_msg_index_bytes(m[0]);
+	sip_msg_sdp_get(m[0]);
+	CHECK(sip_msg_index_bytes(m[0]) > before, "kept again once the others are freed");
+	sip_msg_free(m[0]);
+}
+
 int main(void)
 {
 	test_offer();
 	test_multipart();
+	test_kept_budget();
 	return tap_done();
 }
