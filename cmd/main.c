@@ -47,6 +47,7 @@ struct app {
 	struct finding **cur;
 	size_t ncur, cur_cap;
 	bool in_call;
+	bool out_failed; /* the report's output failed: nothing more is judged */
 
 	/* Per call seq: finalised, passed the call filters, reported. They
 	 * judge findings that arrive apart from their call's rules (lapsed
@@ -225,6 +226,11 @@ static void on_call(void *ud, struct call *c)
 {
 	struct app *a = ud;
 	struct report *r = &a->rep;
+	/* The reader of the report has gone: reading stopped, and the calls
+	 * still queued behind this one (reader threads run ahead) are not
+	 * judged for a report nobody reads. */
+	if (a->out_failed)
+		return;
 	a->ncur = 0;
 	a->in_call = true;
 	rules_run_call(&a->opt.rs, c, on_finding, a);
@@ -319,6 +325,7 @@ static void on_call(void *ud, struct call *c)
 	if (ferror(r->out)) {
 		if (!r->werrno)
 			r->werrno = errno;
+		a->out_failed = true;
 		stop_reading(a);
 	}
 }
