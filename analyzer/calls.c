@@ -546,7 +546,7 @@ done:
  * 'a' ACK): an answer that echoes its offer ties nothing. */
 static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg *m, char kind)
 {
-	const struct sdp *s = m->body.len ? sip_msg_sdp_get(m) : NULL;
+	const struct sdp *s = sip_msg_sdp_get(m);
 	if (!s || !s->o_sess_id.len || !s->nmedia)
 		return;
 	char k[LINK_KEY_MAX];

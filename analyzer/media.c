@@ -331,7 +331,7 @@ void media_on_msg(struct media_table *mt, struct call *c, int32_t idx)
 		else if (mc->end_ns == INT64_MAX)
 			mc->end_ns = msg_ns(m);
 	}
-	const struct sdp *sdp = m->body.len ? sip_msg_sdp_get(m) : NULL;
+	const struct sdp *sdp = sip_msg_sdp_get(m);
 	if (!sdp)
 		return;
 	/* Requests are sent by the side their From tag names; responses by the

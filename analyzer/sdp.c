@@ -262,6 +262,8 @@ const struct sdp *sip_msg_sdp_get(const struct sip_msg *m)
 {
 	static _Thread_local struct sdp ring[SDP_RING];
 	static _Thread_local unsigned next;
+	if (m->malformed || !m->body.len)
+		return NULL; /* no SDP, without expanding the index to say so */
 	bool known;
 	const struct sdp *kept = sip_msg_derived(m, &known);
 	if (known)

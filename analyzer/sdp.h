@@ -80,7 +80,8 @@ bool sip_msg_sdp(const struct sip_msg *m, struct sv *sdp);
 /* The message's SDP, parsed (sip_msg_sdp + sdp_parse): what renderers use,
  * so they never look at bodies themselves. Parsed once per expansion of
  * the message and kept with its header index (sip_msg_derived_keep), NULL
- * when the message has no SDP. The pointer lives as long as those of
+ * when the message has no SDP (at once, for a message without a body).
+ * The pointer lives as long as those of
  * sip_msg_from() and friends (until the next compaction), and at least
  * until this thread's third following call (an SDP not kept, over the
  * budget, is in a ring of four). */

@@ -397,9 +397,9 @@ bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
 unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values)
 {
 	size_t nlen[8];
-	unsigned found = 0, all = (1u << n) - 1;
 	if (n > 8)
 		return 0;
+	unsigned found = 0, all = (1u << n) - 1;
 	for (unsigned k = 0; k < n; k++)
 		nlen[k] = strlen(names[k]);
 	size_t i = 0;

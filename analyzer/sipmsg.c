@@ -320,10 +320,12 @@ void *sip_msg_derived_keep(const struct sip_msg *m, size_t n)
 	struct sip_msg_x *x = expand(m);
 	if (x->derived_known)
 		return NULL; /* kept once: the deriver asks only when not known */
-	if (n == 0 || n > UINT32_MAX) {
-		x->derived_known = n == 0;
+	if (n == 0) {
+		x->derived_known = true;
 		return NULL;
 	}
+	if (n > UINT32_MAX)
+		return NULL;
 	if (atomic_fetch_add_explicit(&derived_bytes, n, memory_order_relaxed) + n > SIP_DERIVED_BUDGET) {
 		atomic_fetch_sub_explicit(&derived_bytes, n, memory_order_relaxed);
 		return NULL;
@@ -349,36 +351,6 @@ const struct sip_header *sip_msg_header(const struct sip_msg *m, size_t i)
 	return &expand(m)->hdrs[i];
 }
 
-bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t idx, struct sv *out)
-{
-	const struct sip_msg_x *x = expand(m);
-	unsigned start = x->first[id];
-	if (!start)
-		return false;
-	for (size_t h = start - 1; h < x->nhdrs; h++) {
-		if (x->hdrs[h].id != id)
-			continue;
-		if (!sip_header_is_multi(id)) {
-			if (idx == 0) {
-				*out = x->hdrs[h].value;
-				return true;
-			}
-			idx--;
-			continue;
-		}
-		size_t pos = 0;
-		struct sv e;
-		while (sip_list_next(x->hdrs[h].value, &pos, &e)) {
-			if (idx == 0) {
-				*out = e;
-				return true;
-			}
-			idx--;
-		}
-	}
-	return false;
-}
-
 struct sip_hdr_iter sip_hdr_iter(const struct sip_msg *m, enum sip_hdr_id id)
 {
 	const struct sip_msg_x *x = expand(m);
@@ -401,6 +373,18 @@ bool sip_hdr_next(struct sip_hdr_iter *it, struct sv *out)
 		if (sip_list_next(h->value, &it->pos, out))
 			return true;
 	}
+	return false;
+}
+
+bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t idx, struct sv *out)
+{
+	struct sip_hdr_iter it = sip_hdr_iter(m, id);
+	struct sv v;
+	while (sip_hdr_next(&it, &v))
+		if (idx-- == 0) {
+			*out = v;
+			return true;
+		}
 	return false;
 }
 

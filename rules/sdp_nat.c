@@ -131,7 +131,7 @@ static void check(struct rule_ctx *ctx, const struct call *c)
 		if (m->malformed || !msg_is_first(c, (int32_t)i) || m->src.family == 0)
 			continue;
 		bool src_priv = ep_private(&m->src), dst_priv = ep_private(&m->dst);
-		const struct sdp *s = m->body.len ? sip_msg_sdp_get(m) : NULL;
+		const struct sdp *s = sip_msg_sdp_get(m);
 		if (s) {
 			for (unsigned k = 0; k < s->nmedia; k++) {
 				const struct sdp_media *md = &s->media[k];
