@@ -22,8 +22,9 @@ struct sip_msg_x {
 	uint32_t nhdrs;
 	uint32_t cached;
 	bool derived_known;
-	uint32_t derived_size;
+	uint32_t derived_size; /* bytes held (the block may be larger than asked) */
 	void *derived; /* sip_msg_derived */
+	const void *derived_home; /* the dcache of the thread that allocated it */
 	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
 	struct sip_cseq cseq_c;
 	struct sip_nameaddr from_c, to_c;
@@ -35,6 +36,39 @@ struct sip_msg_x {
 /* Bytes kept by sip_msg_derived_keep on all threads (a block may be freed
  * by another thread than the one that kept it). */
 static _Atomic size_t derived_bytes;
+
+/* Derived blocks dropped by the thread that allocated them, for its next
+ * ones: an SDP is parsed on the reading thread for every SDP message
+ * (B2BUA links, media) and dropped with the index a moment later; a block
+ * of 2 KB or more is past malloc's per-thread cache, so reusing it here
+ * saves the allocator's slow path twice per message. */
+#define DCACHE_N 8
+static _Thread_local struct dblock {
+	void *p;
+	uint32_t cap;
+} dcache[DCACHE_N];
+static _Thread_local unsigned dcache_n;
+
+static void dblock_put(void *p, uint32_t cap, const void *home)
+{
+	if (home == (const void *)dcache && dcache_n < DCACHE_N)
+		dcache[dcache_n++] = (struct dblock){ p, cap };
+	else
+		free(p);
+}
+
+/* A cached block for n bytes that wastes at most half of itself, or NULL. */
+static void *dblock_get(size_t n, uint32_t *cap)
+{
+	for (unsigned i = 0; i < dcache_n; i++)
+		if (dcache[i].cap >= n && dcache[i].cap / 2 <= n) {
+			void *p = dcache[i].p;
+			*cap = dcache[i].cap;
+			dcache[i] = dcache[--dcache_n];
+			return p;
+		}
+	return NULL;
+}
 
 /* This thread's expanded messages, so that they can be compacted at once. */
 static _Thread_local struct sip_msg **xlist;
@@ -54,6 +88,7 @@ static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh,
 	x->derived_known = false;
 	x->derived_size = 0;
 	x->derived = NULL;
+	x->derived_home = NULL;
 	memset(x->first, 0, sizeof x->first);
 	for (size_t i = 0; i < nh; i++) {
 		x->hdrs[i].name = from ? rebase(tmp[i].name, from, m->raw) : tmp[i].name;
@@ -80,7 +115,7 @@ static void x_drop(struct sip_msg *m)
 		return;
 	if (m->x->derived) {
 		atomic_fetch_sub_explicit(&derived_bytes, m->x->derived_size, memory_order_relaxed);
-		free(m->x->derived);
+		dblock_put(m->x->derived, m->x->derived_size, m->x->derived_home);
 	}
 	free(m->x);
 	m->x = NULL;
@@ -150,6 +185,8 @@ void sip_msg_compact_all(void)
 void sip_msg_thread_end(void)
 {
 	sip_msg_compact_all();
+	while (dcache_n)
+		free(dcache[--dcache_n].p);
 	free(xlist);
 	xlist = NULL;
 	xlist_cap = 0;
@@ -330,8 +367,16 @@ void *sip_msg_derived_keep(const struct sip_msg *m, size_t n)
 		atomic_fetch_sub_explicit(&derived_bytes, n, memory_order_relaxed);
 		return NULL;
 	}
-	x->derived = xmalloc(n);
-	x->derived_size = (uint32_t)n;
+	uint32_t cap;
+	x->derived = dblock_get(n, &cap);
+	if (!x->derived) {
+		x->derived = xmalloc(n);
+		cap = (uint32_t)n;
+	}
+	if (cap > n) /* the budget counts what is held */
+		atomic_fetch_add_explicit(&derived_bytes, cap - n, memory_order_relaxed);
+	x->derived_home = dcache;
+	x->derived_size = cap;
 	x->derived_known = true;
 	return x->derived;
 }
