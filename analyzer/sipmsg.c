@@ -25,6 +25,8 @@ struct sip_msg_x {
 	uint32_t derived_size; /* bytes held (the block may be larger than asked) */
 	void *derived; /* sip_msg_derived */
 	const void *derived_home; /* the dcache of the thread that allocated it */
+	uint32_t cap;             /* bytes of this block */
+	const void *home;         /* the xcache of the thread that allocated it */
 	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
 	struct sip_cseq cseq_c;
 	struct sip_nameaddr from_c, to_c;
@@ -37,37 +39,53 @@ struct sip_msg_x {
  * by another thread than the one that kept it). */
 static _Atomic size_t derived_bytes;
 
-/* Derived blocks dropped by the thread that allocated them, for its next
- * ones: an SDP is parsed on the reading thread for every SDP message
- * (B2BUA links, media) and dropped with the index a moment later; a block
- * of 2 KB or more is past malloc's per-thread cache, so reusing it here
- * saves the allocator's slow path twice per message. */
-#define DCACHE_N 8
-static _Thread_local struct dblock {
-	void *p;
-	uint32_t cap;
-} dcache[DCACHE_N];
-static _Thread_local unsigned dcache_n;
+/* Blocks dropped by the thread that allocated them, kept for its next
+ * ones. The reader builds a header index for every message and drops it a
+ * moment later, once the call store has taken the message in; it parses
+ * the SDP of every SDP message (B2BUA key, media) and drops it with the
+ * index. Sizes vary with the message, malloc's per-thread cache misses
+ * often, and a 2 KB SDP block is past it: a few blocks of the thread's own
+ * save the allocator's slow path twice per message. */
+#define BCACHE_N 8
+struct bcache {
+	struct {
+		void *p;
+		uint32_t cap;
+	} b[BCACHE_N];
+	unsigned n;
+};
+static _Thread_local struct bcache xcache, dcache; /* header indexes, derived blocks */
 
-static void dblock_put(void *p, uint32_t cap, const void *home)
+static void bcache_put(struct bcache *c, void *p, uint32_t cap, const void *home)
 {
-	if (home == (const void *)dcache && dcache_n < DCACHE_N)
-		dcache[dcache_n++] = (struct dblock){ p, cap };
-	else
+	if (home == (const void *)c && c->n < BCACHE_N) {
+		c->b[c->n].p = p;
+		c->b[c->n].cap = cap;
+		c->n++;
+	} else {
 		free(p);
+	}
 }
 
-/* A cached block for n bytes that wastes at most half of itself, or NULL. */
-static void *dblock_get(size_t n, uint32_t *cap)
+/* A block of n bytes or more: a cached one that wastes at most half of
+ * itself, or a new one. */
+static void *bcache_get(struct bcache *c, size_t n, uint32_t *cap)
 {
-	for (unsigned i = 0; i < dcache_n; i++)
-		if (dcache[i].cap >= n && dcache[i].cap / 2 <= n) {
-			void *p = dcache[i].p;
-			*cap = dcache[i].cap;
-			dcache[i] = dcache[--dcache_n];
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->b[i].cap >= n && c->b[i].cap / 2 <= n) {
+			void *p = c->b[i].p;
+			*cap = c->b[i].cap;
+			c->b[i] = c->b[--c->n];
 			return p;
 		}
-	return NULL;
+	*cap = (uint32_t)n;
+	return xmalloc(n);
+}
+
+static void bcache_free(struct bcache *c)
+{
+	while (c->n)
+		free(c->b[--c->n].p);
 }
 
 /* This thread's expanded messages, so that they can be compacted at once. */
@@ -82,7 +100,10 @@ static _Thread_local size_t xlist_n, xlist_cap;
  * it with sip_msg_compact once it has taken the message in. */
 static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh, const char *from, bool reg)
 {
-	struct sip_msg_x *x = xmalloc(sizeof *x + nh * sizeof x->hdrs[0]);
+	uint32_t cap;
+	struct sip_msg_x *x = bcache_get(&xcache, sizeof *x + nh * sizeof x->hdrs[0], &cap);
+	x->cap = cap;
+	x->home = &xcache;
 	x->nhdrs = (uint32_t)nh;
 	x->cached = 0;
 	x->derived_known = false;
@@ -115,9 +136,9 @@ static void x_drop(struct sip_msg *m)
 		return;
 	if (m->x->derived) {
 		atomic_fetch_sub_explicit(&derived_bytes, m->x->derived_size, memory_order_relaxed);
-		dblock_put(m->x->derived, m->x->derived_size, m->x->derived_home);
+		bcache_put(&dcache, m->x->derived, m->x->derived_size, m->x->derived_home);
 	}
-	free(m->x);
+	bcache_put(&xcache, m->x, m->x->cap, m->x->home);
 	m->x = NULL;
 	if (m->xslot == XSLOT_NONE)
 		return;
@@ -133,7 +154,7 @@ void sip_msg_compact(struct sip_msg *m)
 
 size_t sip_msg_index_bytes(const struct sip_msg *m)
 {
-	return m->x ? sizeof *m->x + m->x->nhdrs * sizeof m->x->hdrs[0] + m->x->derived_size : 0;
+	return m->x ? m->x->cap + m->x->derived_size : 0;
 }
 
 void sip_msg_unlist(struct sip_msg *m)
@@ -185,8 +206,8 @@ void sip_msg_compact_all(void)
 void sip_msg_thread_end(void)
 {
 	sip_msg_compact_all();
-	while (dcache_n)
-		free(dcache[--dcache_n].p);
+	bcache_free(&xcache);
+	bcache_free(&dcache);
 	free(xlist);
 	xlist = NULL;
 	xlist_cap = 0;
@@ -368,14 +389,10 @@ void *sip_msg_derived_keep(const struct sip_msg *m, size_t n)
 		return NULL;
 	}
 	uint32_t cap;
-	x->derived = dblock_get(n, &cap);
-	if (!x->derived) {
-		x->derived = xmalloc(n);
-		cap = (uint32_t)n;
-	}
+	x->derived = bcache_get(&dcache, n, &cap);
 	if (cap > n) /* the budget counts what is held */
 		atomic_fetch_add_explicit(&derived_bytes, cap - n, memory_order_relaxed);
-	x->derived_home = dcache;
+	x->derived_home = &dcache;
 	x->derived_size = cap;
 	x->derived_known = true;
 	return x->derived;
