@@ -68,7 +68,8 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/out"
 
 vg_opts=(--tool=memcheck --leak-check=full --errors-for-leak-kinds=definite,indirect
-	--show-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 -q)
+	--show-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 -q
+	--soname-synonyms=somalloc=libmimalloc.so*) # sipaudit's allocator (meson.build): memcheck replaces it as it does libc's
 [ -f tests/valgrind.supp ] && vg_opts+=(--suppressions=tests/valgrind.supp)
 
 # The runs: name, the exit statuses that are right (space-separated), and
