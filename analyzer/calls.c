@@ -550,26 +550,31 @@ static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg 
 	if (!s || !s->o_sess_id.len || !s->nmedia)
 		return;
 	/* "K user sess-id version addr port", built by hand: this runs for
-	 * every SDP message on the reading thread, where snprintf was 3 % */
-	char k[LINK_KEY_MAX];
+	 * every SDP message on the reading thread, where snprintf was 3 %.
+	 * A key of LINK_KEY_MAX bytes or more is not made (as snprintf's
+	 * truncation said before); link_value takes fewer still. */
+	char digits[5];
+	size_t nd = 0;
+	unsigned port = s->media[0].port; /* 16 bits: five digits at most */
+	do
+		digits[nd++] = (char)('0' + port % 10);
+	while ((port /= 10) && nd < sizeof digits);
 	const struct sv parts[] = { s->o_user, s->o_sess_id, s->o_sess_version, s->o_conn.addr };
+	size_t total = 1 + 1 + nd;
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		total += 1 + parts[i].len;
+	char k[LINK_KEY_MAX];
+	if (total >= sizeof k)
+		return;
 	size_t n = 0;
 	k[n++] = kind;
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-		if (n + 1 + parts[i].len + 7 > sizeof k) /* room for " port" after */
-			return;
 		k[n++] = ' ';
 		if (parts[i].len)
 			memcpy(k + n, parts[i].p, parts[i].len);
 		n += parts[i].len;
 	}
 	k[n++] = ' ';
-	char digits[5];
-	size_t nd = 0;
-	unsigned port = s->media[0].port;
-	do
-		digits[nd++] = (char)('0' + port % 10);
-	while ((port /= 10) && nd < sizeof digits);
 	while (nd)
 		k[n++] = digits[--nd];
 	link_value(cs, c, m, LINK_HOW_SDP, k, n);

@@ -46,12 +46,35 @@ static _Atomic size_t derived_bytes;
  * index. Sizes vary with the message, malloc's per-thread cache misses
  * often, and a 2 KB SDP block is past it: a few blocks of the thread's own
  * save the allocator's slow path twice per message. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BCACHE_OFF 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BCACHE_OFF 1
+#endif
+#endif
+/* Under ASan no block is kept: a pointer into an index dropped would
+ * read another message's headers instead of freed memory. Under Valgrind
+ * a kept block is no-access until it is handed out again. */
+#ifdef BCACHE_OFF
+#define BCACHE_N 0
+#else
 #define BCACHE_N 8
+#endif
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+#ifndef VALGRIND_MAKE_MEM_NOACCESS
+#define VALGRIND_MAKE_MEM_NOACCESS(p, n) ((void)(p), (void)(n))
+#define VALGRIND_MAKE_MEM_UNDEFINED(p, n) ((void)(p), (void)(n))
+#endif
 struct bcache {
 	struct {
 		void *p;
 		uint32_t cap;
-	} b[BCACHE_N];
+	} b[BCACHE_N + 1]; /* + 1: no zero-length array when off */
 	unsigned n;
 };
 static _Thread_local struct bcache xcache, dcache; /* header indexes, derived blocks */
@@ -59,6 +82,7 @@ static _Thread_local struct bcache xcache, dcache; /* header indexes, derived bl
 static void bcache_put(struct bcache *c, void *p, uint32_t cap, const void *home)
 {
 	if (home == (const void *)c && c->n < BCACHE_N) {
+		VALGRIND_MAKE_MEM_NOACCESS(p, cap);
 		c->b[c->n].p = p;
 		c->b[c->n].cap = cap;
 		c->n++;
@@ -76,6 +100,7 @@ static void *bcache_get(struct bcache *c, size_t n, uint32_t *cap)
 			void *p = c->b[i].p;
 			*cap = c->b[i].cap;
 			c->b[i] = c->b[--c->n];
+			VALGRIND_MAKE_MEM_UNDEFINED(p, *cap);
 			return p;
 		}
 	*cap = (uint32_t)n;

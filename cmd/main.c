@@ -927,5 +927,6 @@ int main(int argc, char **argv)
 	free(rep->orphans_unlisted);
 	options_free(&app.opt);
 	inputs_free(&inputs);
+	sip_msg_thread_end(); /* this thread's kept index blocks (the serial path, views, what pipeline_free left) */
 	return status;
 }
