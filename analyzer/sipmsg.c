@@ -17,6 +17,8 @@ static struct sv rebase(struct sv s, const char *from, const char *to)
 }
 
 
+struct bcache;
+
 /* What a message holds only while it is being looked at (sipmsg.h). */
 struct sip_msg_x {
 	uint32_t nhdrs;
@@ -24,9 +26,9 @@ struct sip_msg_x {
 	bool derived_known;
 	uint32_t derived_size; /* bytes held (the block may be larger than asked) */
 	void *derived; /* sip_msg_derived */
-	const void *derived_home; /* the dcache of the thread that allocated it */
-	uint32_t cap;             /* bytes of this block */
-	const void *home;         /* the xcache of the thread that allocated it */
+	const struct bcache *derived_home; /* the dcache of the thread that allocated it */
+	uint32_t cap;                      /* bytes of this block */
+	const struct bcache *home;         /* the xcache of the thread that allocated it */
 	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
 	struct sip_cseq cseq_c;
 	struct sip_nameaddr from_c, to_c;
@@ -79,9 +81,9 @@ struct bcache {
 };
 static _Thread_local struct bcache xcache, dcache; /* header indexes, derived blocks */
 
-static void bcache_put(struct bcache *c, void *p, uint32_t cap, const void *home)
+static void bcache_put(struct bcache *c, void *p, uint32_t cap, const struct bcache *home)
 {
-	if (home == (const void *)c && c->n < BCACHE_N) {
+	if (home == c && c->n < BCACHE_N) {
 		VALGRIND_MAKE_MEM_NOACCESS(p, cap);
 		c->b[c->n].p = p;
 		c->b[c->n].cap = cap;
