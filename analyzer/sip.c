@@ -21,6 +21,11 @@ static const struct hdr_def hdr_defs[SIP_H_COUNT] = {
 #undef X
 };
 
+#define HDR_NAME_MAX 32 /* the longest name known, padded (hdr_lname) */
+#define X(e, n, c, m) _Static_assert(sizeof(n) - 1 <= HDR_NAME_MAX, "raise HDR_NAME_MAX for " n);
+#include "sip_headers.def"
+#undef X
+
 /* RFC 3261 token characters (§25.1): alphanum / "-" / "." / "!" / "%" /
  * "*" / "_" / "+" / "`" / "'" / "~". */
 static const bool token_chars[256] = {
@@ -40,13 +45,39 @@ static inline bool is_token(unsigned char c)
 #define HDR_SLOTS 256
 static uint8_t hdr_slot[HDR_SLOTS];  /* id, 0 empty */
 static uint8_t hdr_compact[256];     /* lowercase compact letter -> id */
+/* Each name in lowercase, zero-padded: compared a word at a time against
+ * the candidate folded (sv_fold8) as it is read. */
+static union {
+	char c[HDR_NAME_MAX];
+	uint64_t w[HDR_NAME_MAX / 8];
+} hdr_lname[SIP_H_COUNT];
 
 /* Length and the first and last letters tell the 48 names apart well
- * enough for a probe or two; sv_eq_ci decides. */
+ * enough for a probe or two; hdr_match decides. The letters are folded
+ * with | 0x20, exact for letters and harmless for a hash. */
 static uint32_t hdr_hash(const char *name, size_t len)
 {
-	return (uint32_t)len * 97u + (uint32_t)sv_lower((unsigned char)name[0]) * 31u +
-	       (uint32_t)sv_lower((unsigned char)name[len - 1]);
+	return (uint32_t)len * 97u + ((uint32_t)(unsigned char)name[0] | 0x20u) * 31u +
+	       ((uint32_t)(unsigned char)name[len - 1] | 0x20u);
+}
+
+/* name[0..len) equals the known name whose lowercase form is l, ignoring
+ * ASCII case; len is that name's length (1..HDR_NAME_MAX). */
+static inline bool hdr_match(const char *name, size_t len, const char *l)
+{
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8)
+			if (sv_fold8(sv_load8(name + i)) != sv_load8(l + i))
+				return false;
+		return sv_fold8(sv_load8(name + len - 8)) == sv_load8(l + len - 8);
+	}
+	if (len >= 4)
+		return sv_fold8(sv_load4(name) | sv_load4(name + len - 4) << 32) ==
+		       (sv_load4(l) | sv_load4(l + len - 4) << 32);
+	for (size_t i = 0; i < len; i++)
+		if (sv_lower((unsigned char)name[i]) != l[i])
+			return false;
+	return true;
 }
 
 __attribute__((constructor)) static void hdr_table_init(void)
@@ -54,6 +85,8 @@ __attribute__((constructor)) static void hdr_table_init(void)
 	_Static_assert(SIP_H_COUNT < 256 && SIP_H_COUNT * 4 <= HDR_SLOTS, "header table too small");
 	for (int i = 1; i < SIP_H_COUNT; i++) {
 		const struct hdr_def *d = &hdr_defs[i];
+		for (size_t k = 0; k < d->len; k++)
+			hdr_lname[i].c[k] = (char)sv_lower((unsigned char)d->name[k]);
 		uint32_t k = hdr_hash(d->name, d->len) & (HDR_SLOTS - 1);
 		while (hdr_slot[k])
 			k = (k + 1) & (HDR_SLOTS - 1);
@@ -65,14 +98,14 @@ __attribute__((constructor)) static void hdr_table_init(void)
 
 enum sip_hdr_id sip_header_lookup(const char *name, size_t len)
 {
-	if (len == 0)
+	if (len == 0 || len > HDR_NAME_MAX)
 		return SIP_H_OTHER;
 	if (len == 1)
 		return (enum sip_hdr_id)hdr_compact[sv_lower((unsigned char)name[0])];
 	for (uint32_t k = hdr_hash(name, len) & (HDR_SLOTS - 1); hdr_slot[k]; k = (k + 1) & (HDR_SLOTS - 1)) {
-		const struct hdr_def *d = &hdr_defs[hdr_slot[k]];
-		if (d->len == len && sv_eq_ci(sv_make(name, len), sv_make(d->name, d->len)))
-			return (enum sip_hdr_id)hdr_slot[k];
+		unsigned id = hdr_slot[k];
+		if (hdr_defs[id].len == len && hdr_match(name, len, hdr_lname[id].c))
+			return (enum sip_hdr_id)id;
 	}
 	return SIP_H_OTHER;
 }

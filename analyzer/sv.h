@@ -38,11 +38,50 @@ static inline bool sv_eq(struct sv a, struct sv b)
 	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
 }
 
+/* sv_lower on each byte of a word (SWAR): a byte in 'A'..'Z' gains 0x20,
+ * every other byte, those with the high bit set included, is kept. */
+static inline uint64_t sv_fold8(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ULL;
+	uint64_t low7 = x & ~hi;                         /* no carry out of a byte below */
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;    /* bit 7: byte >= 'A' (0x41) */
+	uint64_t gt_z = low7 + 0x2525252525252525ULL;    /* bit 7: byte > 'Z' (0x5a) */
+	uint64_t upper = ge_a & ~gt_z & ~x & hi;         /* and the byte itself < 0x80 */
+	return x | upper >> 2;                           /* 0x80 >> 2 == 0x20 */
+}
+
+static inline uint64_t sv_load8(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline uint64_t sv_load4(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* Equal ignoring ASCII case: eight bytes at a time, the last word
+ * overlapping the one before it (header names, parameter names and
+ * schemes are compared this way on every message). */
 static inline bool sv_eq_ci(struct sv a, struct sv b)
 {
 	if (a.len != b.len)
 		return false;
-	for (size_t i = 0; i < a.len; i++)
+	size_t n = b.len; /* the literal, when one is: its branch alone is kept */
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if (sv_fold8(sv_load8(a.p + i)) != sv_fold8(sv_load8(b.p + i)))
+				return false;
+		return sv_fold8(sv_load8(a.p + n - 8)) == sv_fold8(sv_load8(b.p + n - 8));
+	}
+	if (n >= 4)
+		return sv_fold8(sv_load4(a.p) | sv_load4(a.p + n - 4) << 32) ==
+		       sv_fold8(sv_load4(b.p) | sv_load4(b.p + n - 4) << 32);
+	for (size_t i = 0; i < n; i++)
 		if (sv_lower((unsigned char)a.p[i]) != sv_lower((unsigned char)b.p[i]))
 			return false;
 	return true;
@@ -63,9 +102,13 @@ static inline bool sv_starts_ci(struct sv a, const char *s)
 static inline bool sv_contains_ci(struct sv a, const char *s)
 {
 	size_t n = strlen(s);
-	for (size_t i = 0; a.len >= n && i <= a.len - n; i++)
-		if (sv_eq_ci(sv_make(a.p + i, n), sv_make(s, n)))
+	for (size_t i = 0; a.len >= n && i <= a.len - n; i++) {
+		size_t k = 0; /* byte-wise: a search for a short word in free text */
+		while (k < n && sv_lower((unsigned char)a.p[i + k]) == sv_lower((unsigned char)s[k]))
+			k++;
+		if (k == n)
 			return true;
+	}
 	return false;
 }
 

@@ -1,5 +1,6 @@
 /* unit_sip.c - the SIP head parser, list/param splitting and typed accessors,
  * every input placed before a guard page. */
+#include <ctype.h>
 #include "../analyzer/internal.h"
 #include "../analyzer/sip.h"
 #include "../analyzer/sipmsg.h"
@@ -178,6 +179,26 @@ static void test_lists_and_params(void)
 	for (int id = 1; id < SIP_H_COUNT; id++) {
 		const char *name = sip_header_name((enum sip_hdr_id)id);
 		CHECK(sip_header_lookup(name, strlen(name)) == (enum sip_hdr_id)id, "lookup of %s", name);
+		/* in upper and lower case; with any one byte changed, not this header */
+		char up[64], lo[64], off[64];
+		size_t n = strlen(name), wrong = 0;
+		for (size_t k = 0; k <= n; k++) {
+			up[k] = (char)toupper((unsigned char)name[k]);
+			lo[k] = (char)tolower((unsigned char)name[k]);
+		}
+		for (size_t k = 0; k < n; k++) {
+			const char subst[] = { 'x', 'X', '\r', '-', '_', '@', '`', (char)(name[k] ^ 0x20), (char)0xc3 };
+			for (size_t j = 0; j < sizeof subst; j++) {
+				memcpy(off, name, n + 1);
+				if (sv_lower((unsigned char)subst[j]) == sv_lower((unsigned char)name[k]))
+					continue; /* the same letter in the other case, or the byte itself */
+				off[k] = subst[j];
+				wrong += sip_header_lookup(off, n) == (enum sip_hdr_id)id;
+			}
+		}
+		CHECK(sip_header_lookup(up, n) == (enum sip_hdr_id)id && sip_header_lookup(lo, n) == (enum sip_hdr_id)id &&
+			      wrong == 0,
+		      "lookup of %s in upper and lower case; %zu one-byte changes still match", name, wrong);
 	}
 	CHECK(sip_header_lookup("X-Not-Known", 11) == SIP_H_OTHER && sip_header_lookup("Call-IDs", 8) == SIP_H_OTHER &&
 		      sip_header_lookup("Call-I", 6) == SIP_H_OTHER && sip_header_lookup("z", 1) == SIP_H_OTHER &&
@@ -266,6 +287,57 @@ static void test_head_limit(void)
 	free(b);
 }
 
+/* sv_eq_ci (eight bytes at a time) against the byte-wise definition: every
+ * length to 40, every byte value at every place, at every alignment. */
+static bool eq_ci_ref(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sv_lower((unsigned char)a[i]) != sv_lower((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+static void test_eq_ci(void)
+{
+	char abuf[64], bbuf[64];
+	uint32_t seed = 12345;
+	size_t bad = 0, equal = 0, checks = 0;
+	for (size_t n = 0; n <= 40; n++) {
+		for (int round = 0; round < 4; round++) {
+			size_t oa = (n + (size_t)round) % 8, ob = (n * 3 + (size_t)round) % 8;
+			char *a = abuf + oa, *b = bbuf + ob;
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 1103515245u + 12345u;
+				/* rounds 0 and 1: letters and '-'; 2 and 3: any byte */
+				unsigned r = seed >> 16;
+				a[i] = round < 2 ? (r % 27 == 26 ? '-' : (char)('a' + r % 26)) : (char)(r & 0xff);
+			}
+			for (size_t i = 0; i < n; i++) /* the same in mixed case */
+				b[i] = (i + (size_t)round) % 3 == 0 && a[i] >= 'a' && a[i] <= 'z' ? (char)(a[i] - 32) : a[i];
+			for (size_t k = 0; k < n || k == 0; k++) {
+				for (int v = 0; v < 256; v++) {
+					char keep = n ? b[k] : 0;
+					if (n)
+						b[k] = (char)v;
+					bool got = sv_eq_ci(sv_make(a, n), sv_make(b, n));
+					bool want = eq_ci_ref(a, b, n);
+					bad += got != want;
+					equal += want;
+					checks++;
+					if (n)
+						b[k] = keep;
+				}
+			}
+		}
+	}
+	CHECK(bad == 0, "sv_eq_ci agrees with the byte-wise fold (%zu of %zu differ)", bad, checks);
+	CHECK(equal > 1000 && equal < checks, "sv_eq_ci: both outcomes exercised (%zu equal)", equal);
+	CHECK(!sv_eq_ci(SV_LIT("Call-ID"), SV_LIT("Call-IDx")) && sv_eq_ci(SV_LIT("CONTENT-LENGTH"), SV_LIT("content-length")) &&
+		      !sv_eq_ci(SV_LIT("content\rlength"), SV_LIT("content-length")) && !sv_eq_ci(SV_LIT("@"), SV_LIT("`")) &&
+		      !sv_eq_ci(SV_LIT("\xc1"), SV_LIT("\xe1")),
+	      "sv_eq_ci: length, case, CR against '-', '@' against '`', bytes above 0x7f");
+}
+
 int main(void)
 {
 	test_request();
@@ -274,5 +346,6 @@ int main(void)
 	test_lists_and_params();
 	test_malformed_messages();
 	test_head_limit();
+	test_eq_ci();
 	return tap_done();
 }
