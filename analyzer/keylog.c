@@ -298,12 +298,20 @@ size_t keylog_entry_lines(const struct keylog_entry *e, char *buf, size_t size)
 		size_t need = strlen(names[l]) + 1 + 64 + 1 + 2u * e->len[l] + 1;
 		if (n + need + 1 > size)
 			return 0;
-		n += (size_t)sprintf(buf + n, "%s ", names[l]);
-		for (int i = 0; i < 32; i++)
-			n += (size_t)sprintf(buf + n, "%02x", e->client_random[i]);
+		static const char hex[] = "0123456789abcdef";
+		size_t nl = strlen(names[l]);
+		memcpy(buf + n, names[l], nl);
+		n += nl;
 		buf[n++] = ' ';
-		for (unsigned i = 0; i < e->len[l]; i++)
-			n += (size_t)sprintf(buf + n, "%02x", e->secret[l][i]);
+		for (int i = 0; i < 32; i++) {
+			buf[n++] = hex[e->client_random[i] >> 4];
+			buf[n++] = hex[e->client_random[i] & 15];
+		}
+		buf[n++] = ' ';
+		for (unsigned i = 0; i < e->len[l]; i++) {
+			buf[n++] = hex[e->secret[l][i] >> 4];
+			buf[n++] = hex[e->secret[l][i] & 15];
+		}
 		buf[n++] = '\n';
 		buf[n] = 0;
 	}

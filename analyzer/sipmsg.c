@@ -83,14 +83,18 @@ static _Thread_local struct bcache xcache, dcache; /* header indexes, derived bl
 
 static void bcache_put(struct bcache *c, void *p, uint32_t cap, const struct bcache *home)
 {
+#if BCACHE_N > 0 /* (n < 0 on an unsigned n is a warning) */
 	if (home == c && c->n < BCACHE_N) {
 		VALGRIND_MAKE_MEM_NOACCESS(p, cap);
 		c->b[c->n].p = p;
 		c->b[c->n].cap = cap;
 		c->n++;
-	} else {
-		free(p);
+		return;
 	}
+#else
+	(void)c, (void)cap, (void)home;
+#endif
+	free(p);
 }
 
 /* A block of n bytes or more: a cached one that wastes at most half of
