@@ -1217,10 +1217,12 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 	list_append(cs, c, list_for(c));
 	if (cs->mem > cs->peak_mem)
 		cs->peak_mem = cs->mem;
-	/* One call may not hold it all: past an eighth it is cut where it
+	/* One call may not hold it all: past a sixteenth it is cut where it
 	 * rests (nothing pending: a keep-alive's parts end answered), past a
-	 * quarter wherever it is; the rest comes as a call that continues it. */
-	if (cs->max_mem && c->mem > cs->max_mem / 8 && (call_activity(c) == 0 || c->mem > cs->max_mem / 4))
+	 * quarter wherever it is; the rest comes as a call that continues it.
+	 * With the report on a thread of its own (-j), one part is judged
+	 * while the next is built: two parts, an eighth together. */
+	if (cs->max_mem && c->mem > cs->max_mem / 16 && (call_activity(c) == 0 || c->mem > cs->max_mem / 4))
 		cut(cs, c, true);
 	expire(cs);
 	if (cs->max_mem)

@@ -261,7 +261,7 @@ struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void 
  * then the calls that are one request without any response (a flood's
  * shape; struct call.lone), then the other calls in progress, least
  * recently active first, each finalised early (struct call.early); one
- * call alone holds an eighth of the bound (cut when
+ * call alone holds a sixteenth of the bound (cut when
  * nothing of it is pending, at a quarter in any case; the rest of it
  * comes as calls that continue it). A later message of the
  * Call-ID of a call cut short starts a call that continues it (struct

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tests/bound_cli.py BINARY - the memory bound (--max-memory): floods of
 calls in progress are finalised early, marked and counted; one call alone
-holds an eighth of the bound (a long subscription comes out in parts, each
+holds a sixteenth of the bound (a long subscription comes out in parts, each
 continuing the one before); a later message of a call finalised early starts
 a call that continues it; rules do not judge what had not happened yet; no
 message is lost. The captures are small versions of the benchmark's floods,
@@ -102,7 +102,9 @@ for i in range(1, 20001):
 one = cap.close()
 rc, calls, summary, err = jsonl(['--max-memory', '2M', one])
 parts = len(calls)
-check('one Call-ID: split in parts of at most an eighth of the bound', 4 <= parts <= 200, parts)
+# a part at rest past a sixteenth of 2M (about 180 OPTIONS and their 200s as
+# the bound counts them): some 220 parts; an eighth would make half as many
+check('one Call-ID: split in parts of a sixteenth of the bound', 150 <= parts <= 400, parts)
 check('one Call-ID: every part but the last finalised early',
       all(c.get('finalised_early') for c in calls[:-1]) and not calls[-1].get('finalised_early'),
       [c.get('finalised_early') for c in calls][:10])
