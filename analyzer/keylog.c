@@ -289,6 +289,17 @@ bool keylog_add_file(struct keylog *kl, const char *path, char *err, size_t errs
 	return ok;
 }
 
+/* bytes in lowercase hex at buf[n]; returns the new n */
+static size_t put_hex(char *buf, size_t n, const uint8_t *bytes, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		buf[n++] = hex[bytes[i] >> 4];
+		buf[n++] = hex[bytes[i] & 15];
+	}
+	return n;
+}
+
 size_t keylog_entry_lines(const struct keylog_entry *e, char *buf, size_t size)
 {
 	size_t n = 0;
@@ -298,20 +309,13 @@ size_t keylog_entry_lines(const struct keylog_entry *e, char *buf, size_t size)
 		size_t need = strlen(names[l]) + 1 + 64 + 1 + 2u * e->len[l] + 1;
 		if (n + need + 1 > size)
 			return 0;
-		static const char hex[] = "0123456789abcdef";
 		size_t nl = strlen(names[l]);
 		memcpy(buf + n, names[l], nl);
 		n += nl;
 		buf[n++] = ' ';
-		for (int i = 0; i < 32; i++) {
-			buf[n++] = hex[e->client_random[i] >> 4];
-			buf[n++] = hex[e->client_random[i] & 15];
-		}
+		n = put_hex(buf, n, e->client_random, 32);
 		buf[n++] = ' ';
-		for (unsigned i = 0; i < e->len[l]; i++) {
-			buf[n++] = hex[e->secret[l][i] >> 4];
-			buf[n++] = hex[e->secret[l][i] & 15];
-		}
+		n = put_hex(buf, n, e->secret[l], e->len[l]);
 		buf[n++] = '\n';
 		buf[n] = 0;
 	}

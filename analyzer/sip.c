@@ -45,39 +45,16 @@ static inline bool is_token(unsigned char c)
 #define HDR_SLOTS 256
 static uint8_t hdr_slot[HDR_SLOTS];  /* id, 0 empty */
 static uint8_t hdr_compact[256];     /* lowercase compact letter -> id */
-/* Each name in lowercase, zero-padded: compared a word at a time against
- * the candidate folded (sv_fold8) as it is read. */
-static union {
-	char c[HDR_NAME_MAX];
-	uint64_t w[HDR_NAME_MAX / 8];
-} hdr_lname[SIP_H_COUNT];
+/* Each name in lowercase: only the name read is folded (sv_eq_fold_n). */
+static char hdr_lname[SIP_H_COUNT][HDR_NAME_MAX];
 
 /* Length and the first and last letters tell the 48 names apart well
- * enough for a probe or two; hdr_match decides. The letters are folded
+ * enough for a probe or two; sv_eq_fold_n decides. The letters are folded
  * with | 0x20, exact for letters and harmless for a hash. */
 static uint32_t hdr_hash(const char *name, size_t len)
 {
 	return (uint32_t)len * 97u + ((uint32_t)(unsigned char)name[0] | 0x20u) * 31u +
 	       ((uint32_t)(unsigned char)name[len - 1] | 0x20u);
-}
-
-/* name[0..len) equals the known name whose lowercase form is l, ignoring
- * ASCII case; len is that name's length (1..HDR_NAME_MAX). */
-static inline bool hdr_match(const char *name, size_t len, const char *l)
-{
-	if (len >= 8) {
-		for (size_t i = 0; i + 8 < len; i += 8)
-			if (sv_fold8(sv_load8(name + i)) != sv_load8(l + i))
-				return false;
-		return sv_fold8(sv_load8(name + len - 8)) == sv_load8(l + len - 8);
-	}
-	if (len >= 4)
-		return sv_fold8(sv_load4(name) | sv_load4(name + len - 4) << 32) ==
-		       (sv_load4(l) | sv_load4(l + len - 4) << 32);
-	for (size_t i = 0; i < len; i++)
-		if (sv_lower((unsigned char)name[i]) != l[i])
-			return false;
-	return true;
 }
 
 __attribute__((constructor)) static void hdr_table_init(void)
@@ -86,7 +63,7 @@ __attribute__((constructor)) static void hdr_table_init(void)
 	for (int i = 1; i < SIP_H_COUNT; i++) {
 		const struct hdr_def *d = &hdr_defs[i];
 		for (size_t k = 0; k < d->len; k++)
-			hdr_lname[i].c[k] = (char)sv_lower((unsigned char)d->name[k]);
+			hdr_lname[i][k] = (char)sv_lower((unsigned char)d->name[k]);
 		uint32_t k = hdr_hash(d->name, d->len) & (HDR_SLOTS - 1);
 		while (hdr_slot[k])
 			k = (k + 1) & (HDR_SLOTS - 1);
@@ -104,7 +81,7 @@ enum sip_hdr_id sip_header_lookup(const char *name, size_t len)
 		return (enum sip_hdr_id)hdr_compact[sv_lower((unsigned char)name[0])];
 	for (uint32_t k = hdr_hash(name, len) & (HDR_SLOTS - 1); hdr_slot[k]; k = (k + 1) & (HDR_SLOTS - 1)) {
 		unsigned id = hdr_slot[k];
-		if (hdr_defs[id].len == len && hdr_match(name, len, hdr_lname[id].c))
+		if (hdr_defs[id].len == len && sv_eq_fold_n(name, hdr_lname[id], len, true))
 			return (enum sip_hdr_id)id;
 	}
 	return SIP_H_OTHER;

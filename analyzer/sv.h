@@ -64,27 +64,34 @@ static inline uint64_t sv_load4(const char *p)
 	return v;
 }
 
-/* Equal ignoring ASCII case: eight bytes at a time, the last word
- * overlapping the one before it (header names, parameter names and
- * schemes are compared this way on every message). */
-static inline bool sv_eq_ci(struct sv a, struct sv b)
+/* a[0..n) and b[0..n) equal ignoring ASCII case, eight bytes at a time,
+ * the last word overlapping the one before it; b_lower: b is known to be
+ * lowercase already, and only a is folded (a constant at each caller). */
+__attribute__((always_inline)) static inline bool sv_eq_fold_n(const char *a, const char *b, size_t n, bool b_lower)
 {
-	if (a.len != b.len)
-		return false;
-	size_t n = b.len; /* the literal, when one is: its branch alone is kept */
+#define SV_FOLD_B(w) (b_lower ? (w) : sv_fold8(w))
 	if (n >= 8) {
 		for (size_t i = 0; i + 8 < n; i += 8)
-			if (sv_fold8(sv_load8(a.p + i)) != sv_fold8(sv_load8(b.p + i)))
+			if (sv_fold8(sv_load8(a + i)) != SV_FOLD_B(sv_load8(b + i)))
 				return false;
-		return sv_fold8(sv_load8(a.p + n - 8)) == sv_fold8(sv_load8(b.p + n - 8));
+		return sv_fold8(sv_load8(a + n - 8)) == SV_FOLD_B(sv_load8(b + n - 8));
 	}
 	if (n >= 4)
-		return sv_fold8(sv_load4(a.p) | sv_load4(a.p + n - 4) << 32) ==
-		       sv_fold8(sv_load4(b.p) | sv_load4(b.p + n - 4) << 32);
+		return sv_fold8(sv_load4(a) | sv_load4(a + n - 4) << 32) ==
+		       SV_FOLD_B(sv_load4(b) | sv_load4(b + n - 4) << 32);
+#undef SV_FOLD_B
 	for (size_t i = 0; i < n; i++)
-		if (sv_lower((unsigned char)a.p[i]) != sv_lower((unsigned char)b.p[i]))
+		if (sv_lower((unsigned char)a[i]) != sv_lower((unsigned char)b[i]))
 			return false;
 	return true;
+}
+
+/* Equal ignoring ASCII case (header names, parameter names and schemes
+ * are compared this way on every message). */
+static inline bool sv_eq_ci(struct sv a, struct sv b)
+{
+	/* b.len: the literal's, when one is, so that its branch alone is kept */
+	return a.len == b.len && sv_eq_fold_n(a.p, b.p, b.len, false);
 }
 
 static inline bool sv_eq_cstr_ci(struct sv a, const char *s)
