@@ -1199,7 +1199,7 @@ void callstore_add(struct callstore *cs, struct sip_msg *m)
 			}
 		}
 	}
-	c->msg_bytes += sizeof *m + m->raw_len + 1 + (size_t)m->ncarriers * sizeof *m->carriers + 16;
+	c->msg_bytes += sip_msg_kept_bytes(m) + 16;
 	call_add_msg(c, m);
 	struct call_msg *cm = &c->msgs[c->nmsgs - 1];
 	on_links(cs, c, cm);

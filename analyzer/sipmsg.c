@@ -125,11 +125,9 @@ static _Thread_local size_t xlist_n, xlist_cap;
 
 #define XSLOT_NONE UINT32_MAX
 
-/* reg: put m on this thread's list (an expansion on demand). A new
- * message's index is not listed: the message may be handed to another
- * thread (the reader decodes, the analysis runs elsewhere), which drops
- * it with sip_msg_compact once it has taken the message in. */
-static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh, const char *from, bool reg)
+/* A header index for nh headers, attached to m (its headers are the
+ * caller's to fill, and x->first with them). */
+static struct sip_msg_x *x_new(struct sip_msg *m, size_t nh)
 {
 	uint32_t cap;
 	struct sip_msg_x *x = bcache_get(&xcache, sizeof *x + nh * sizeof x->hdrs[0], &cap);
@@ -142,23 +140,54 @@ static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh,
 	x->derived = NULL;
 	x->derived_home = NULL;
 	memset(x->first, 0, sizeof x->first);
-	for (size_t i = 0; i < nh; i++) {
-		x->hdrs[i].name = from ? rebase(tmp[i].name, from, m->raw) : tmp[i].name;
-		x->hdrs[i].value = from ? rebase(tmp[i].value, from, m->raw) : tmp[i].value;
-		x->hdrs[i].id = tmp[i].id;
-		if (!x->first[tmp[i].id])
-			x->first[tmp[i].id] = (uint16_t)(i + 1);
-	}
 	m->x = x;
 	m->xslot = XSLOT_NONE;
-	if (!reg)
-		return;
+	return x;
+}
+
+/* Puts m on this thread's list (an expansion on demand). A new message's
+ * index is not listed: the message may be handed to another thread (the
+ * reader decodes, the analysis runs elsewhere), which drops it with
+ * sip_msg_compact once it has taken the message in. */
+static void x_list(struct sip_msg *m)
+{
 	if (xlist_n == xlist_cap) {
 		xlist_cap = xlist_cap ? xlist_cap * 2 : 64;
 		xlist = xrealloc(xlist, xlist_cap * sizeof *xlist);
 	}
 	m->xslot = (uint32_t)xlist_n;
 	xlist[xlist_n++] = m;
+}
+
+/* The index of a message, from the parse's headers (slices into from, the
+ * bytes the message was copied from). hx: room for nh kept headers (a new
+ * message), filled in the same pass and kept if every header fits. */
+static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh, const char *from,
+		     struct sip_hidx *hx)
+{
+	struct sip_msg_x *x = x_new(m, nh);
+	bool fits = true;
+	for (size_t i = 0; i < nh; i++) {
+		struct sv n = rebase(tmp[i].name, from, m->raw), v = rebase(tmp[i].value, from, m->raw);
+		x->hdrs[i].name = n;
+		x->hdrs[i].value = v;
+		x->hdrs[i].id = tmp[i].id;
+		if (!x->first[tmp[i].id])
+			x->first[tmp[i].id] = (uint16_t)(i + 1);
+		if (hx) {
+			uintptr_t no = (uintptr_t)n.p - (uintptr_t)m->raw, vo = (uintptr_t)v.p - (uintptr_t)m->raw;
+			/* (a NULL slice is an offset far past 16 bits) */
+			fits &= (no <= UINT16_MAX) & (vo <= UINT16_MAX) & (n.len <= UINT8_MAX) & (v.len <= UINT16_MAX) &
+				(vo + v.len <= m->raw_len);
+			hx[i] = (struct sip_hidx){ .name_off = (uint16_t)no, .value_off = (uint16_t)vo,
+						   .value_len = (uint16_t)v.len, .name_len = (uint8_t)n.len,
+						   .id = (uint8_t)tmp[i].id };
+		}
+	}
+	if (hx) {
+		m->hidx = fits ? hx : NULL;
+		m->nhidx = (uint32_t)nh; /* the room, kept either way */
+	}
 }
 
 static void x_drop(struct sip_msg *m)
@@ -183,6 +212,11 @@ void sip_msg_compact(struct sip_msg *m)
 	x_drop(m);
 }
 
+size_t sip_msg_kept_bytes(const struct sip_msg *m)
+{
+	return sizeof *m + m->nhidx * sizeof *m->hidx + m->raw_len + 1 + (size_t)m->ncarriers * sizeof *m->carriers;
+}
+
 size_t sip_msg_index_bytes(const struct sip_msg *m)
 {
 	return m->x ? m->x->cap + m->x->derived_size : 0;
@@ -204,13 +238,29 @@ void sip_msg_compact_listed(struct sip_msg *m)
 		x_drop(m);
 }
 
-/* The header index again, from the bytes: the parse that built the
- * message, repeated on the same bytes, gives the same headers. */
+_Static_assert(SIP_H_COUNT <= UINT8_MAX + 1, "a header id fits struct sip_hidx");
+
+/* The header index again: from the kept one when the message has it, else
+ * from the bytes (the parse that built the message, repeated on the same
+ * bytes, gives the same headers). */
 static struct sip_msg_x *expand(const struct sip_msg *cm)
 {
 	struct sip_msg *m = (struct sip_msg *)cm; /* a cache: logically const */
 	if (m->x)
 		return m->x;
+	if (m->hidx) {
+		struct sip_msg_x *x = x_new(m, m->nhidx);
+		for (uint32_t i = 0; i < m->nhidx; i++) {
+			const struct sip_hidx *h = &m->hidx[i];
+			x->hdrs[i].name = sv_make(m->raw + h->name_off, h->name_len);
+			x->hdrs[i].value = sv_make(m->raw + h->value_off, h->value_len);
+			x->hdrs[i].id = (enum sip_hdr_id)h->id;
+			if (!x->first[h->id])
+				x->first[h->id] = (uint16_t)(i + 1);
+		}
+		x_list(m);
+		return x;
+	}
 	struct sip_header tmp[MAX_HDRS];
 	size_t nh = 0, ntotal = 0;
 	if (!m->garbled) {
@@ -219,7 +269,8 @@ static struct sip_msg_x *expand(const struct sip_msg *cm)
 		nh = MAX_HDRS;
 		sip_parse_head(m->raw, m->raw_len, &st, tmp, &nh, &ntotal, &err);
 	}
-	x_attach(m, tmp, nh, NULL, true);
+	x_attach(m, tmp, nh, m->raw, NULL);
+	x_list(m);
 	return m->x;
 }
 
@@ -332,10 +383,12 @@ struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consum
 static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int r, struct sip_start st,
 			     const struct sip_header *tmp, size_t nh, size_t ntotal, const char *err)
 {
-	char *block = xmalloc(sizeof(struct sip_msg) + len + 1);
+	/* Room for the kept index (8 bytes a header), filled by x_attach. */
+	size_t ib = nh * sizeof(struct sip_hidx);
+	char *block = xmalloc(sizeof(struct sip_msg) + ib + len + 1);
 	struct sip_msg *m = (struct sip_msg *)block;
 	memset(m, 0, sizeof *m);
-	char *raw = block + sizeof *m;
+	char *raw = block + sizeof *m + ib;
 	memcpy(raw, p, len);
 	raw[len] = 0; /* convenience for debuggers only; slices carry lengths */
 	m->raw = raw;
@@ -347,7 +400,7 @@ static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int
 	m->start.reason = rebase(st.reason, p, raw);
 	m->start.version = rebase(st.version, p, raw);
 	m->start.line = rebase(st.line, p, raw);
-	x_attach(m, tmp, nh, p, false);
+	x_attach(m, tmp, nh, p, (struct sip_hidx *)(block + sizeof *m));
 	if (r < 0) {
 		m->malformed = true;
 		m->malformed_reason = r == SIP_PARSE_PARTIAL ? "header section not terminated by a blank line" : err;

@@ -52,6 +52,13 @@ struct sip_auth {
 
 struct sip_msg_x;
 
+/* One header of a message's kept index: where its name and value lie in
+ * raw (the head is at most SIP_MAX_HEAD bytes, so 16 bits reach it). */
+struct sip_hidx {
+	uint16_t name_off, value_off, value_len;
+	uint8_t name_len, id;
+};
+
 struct sip_msg {
 	/* Provenance */
 	uint64_t frame;       /* frame that completed the message */
@@ -94,6 +101,12 @@ struct sip_msg {
 	 * sip_msg_from() and friends live until the next compaction. */
 	struct sip_msg_x *x;
 	uint32_t xslot; /* place in this thread's list of expanded messages */
+	/* Where each header lies, kept with the bytes (8 bytes a header, in
+	 * the message's own block): the index is rebuilt from it without
+	 * parsing the head again. NULL when a header did not fit (the head is
+	 * then parsed again). */
+	const struct sip_hidx *hidx;
+	uint32_t nhidx; /* headers it has room for (held even when hidx is NULL) */
 };
 
 /* Builds a message from bytes p[0..len) that hold one SIP message (head and
@@ -124,6 +137,9 @@ void sip_msg_compact(struct sip_msg *m);
  * thread's list (the index stays, freed with the message or by
  * sip_msg_compact)... */
 void sip_msg_unlist(struct sip_msg *m);
+/* What the message holds for as long as it lives: struct, bytes, kept
+ * index and carriers (not the header index, which comes and goes). */
+size_t sip_msg_kept_bytes(const struct sip_msg *m);
 /* What its header index holds (0 when it has none). */
 size_t sip_msg_index_bytes(const struct sip_msg *m);
 /* ...and drops it only if it is on this thread's list (this thread built it). */
