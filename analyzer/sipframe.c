@@ -159,16 +159,15 @@ void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uin
 	size_t off = sipframe_skip_crlf(p, len);
 	if (off == len)
 		return; /* keep-alive */
-	if (!sip_looks_like_start((const char *)p + off, len - off)) {
+	size_t used;
+	/* NULL: not SIP (sip_looks_like_start's answer, got from the parse) */
+	struct sip_msg *m = sip_msg_new_datagram((const char *)p + off, len - off, &used);
+	if (!m) {
 		if (garbled_sip(fm, p + off, len - off))
 			deliver(an, fm, sip_msg_new_garbled((const char *)p + off, len - off), NULL);
 		return; /* not SIP */
 	}
-	while (off < len) {
-		size_t used;
-		struct sip_msg *m = sip_msg_new_datagram((const char *)p + off, len - off, &used);
-		if (!m)
-			break;
+	for (;;) {
 		/* Anything after the body counts only if another message starts
 		 * there; other bytes are discarded (RFC 3261 §18.3), and said so. */
 		size_t next = off + used + sipframe_skip_crlf(p + off + used, len - off - used);
@@ -177,7 +176,7 @@ void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uin
 			m->nonconformance = "bytes after the Content-Length body (discarded, RFC 3261 §18.3)";
 		deliver(an, fm, m, NULL);
 		off = next;
-		if (!more)
+		if (!more || !(m = sip_msg_new_datagram((const char *)p + off, len - off, &used)))
 			break;
 	}
 }

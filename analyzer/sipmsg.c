@@ -365,7 +365,10 @@ struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consum
 	const char *err = NULL;
 	int r = sip_parse_head(p, avail, &st, tmp, &nh, &ntotal, &err);
 	*consumed = avail;
-	if (r < 0 && !sip_looks_like_start(p, avail))
+	/* Not SIP: what sip_looks_like_start says. A head parsed has a start
+	 * line it recognises, unless that line runs past the SIP_MAX_LINE
+	 * bytes sip_looks_like_start reads. */
+	if ((r < 0 || st.line.len + 2 > SIP_MAX_LINE) && !sip_looks_like_start(p, avail))
 		return NULL;
 	size_t len = avail;
 	bool trunc = false;
