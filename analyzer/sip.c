@@ -447,8 +447,10 @@ unsigned sip_params(struct sv params, const char *const *names, unsigned n, stru
 				if (i < params.len)
 					i++;
 			} else {
-				while (i < params.len && params.p[i] != ';' && params.p[i] != ',' &&
-				       params.p[i] != '>' && !sv_is_ws((unsigned char)params.p[i]))
+				/* to ';', ',', '>' or white space (sv_is_ws) */
+				static const bool vstop[256] = { [';'] = true, [','] = true, ['>'] = true, [' '] = true,
+								 ['\t'] = true, ['\r'] = true, ['\n'] = true };
+				while (i < params.len && !vstop[(unsigned char)params.p[i]])
 					i++;
 				v = sv_make(params.p + vs, i - vs);
 			}
