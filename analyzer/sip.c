@@ -352,6 +352,14 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
  * quoted strings and <...>, or v.len. */
 static size_t skip_to(struct sv v, size_t i, char stop)
 {
+	if (i >= v.len)
+		return i;
+	/* Most values have no quote and no '<' before the stop: then the
+	 * first stop is the answer ('>' outside <> changes nothing). */
+	const char *s = v.p + i, *q = memchr(s, stop, v.len - i);
+	size_t lim = q ? (size_t)(q - s) : v.len - i;
+	if (!memchr(s, '"', lim) && !memchr(s, '<', lim))
+		return i + lim;
 	static const bool special[256] = { ['"'] = true, ['<'] = true, ['>'] = true, [';'] = true, [','] = true };
 	int angle = 0;
 	while (i < v.len) {

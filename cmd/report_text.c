@@ -518,6 +518,26 @@ static void print_media(struct report *r, uint32_t input, size_t from, size_t to
 		fprintf(out, "%6s  %llu more not listed\n", "", (unsigned long long)unlisted);
 }
 
+/* s padded with spaces to width bytes (as printf's %-*s, or %*s when not
+ * left), at row[n]: the new length. A row is at most a table line (512
+ * bytes, its fields) and the two party widths (PARTY_MAX + 8 each) and
+ * the constant parts: print_table's buffer has room for it. */
+static size_t put_cell(char *row, size_t n, const char *s, size_t width, bool left)
+{
+	size_t l = strlen(s), pad = l < width ? width - l : 0;
+	if (!left) {
+		memset(row + n, ' ', pad);
+		n += pad;
+	}
+	memcpy(row + n, s, l);
+	n += l;
+	if (left) {
+		memset(row + n, ' ', pad);
+		n += pad;
+	}
+	return n;
+}
+
 static void print_table(struct report *r, uint32_t input, size_t *next)
 {
 	struct text_table *t = r->table;
@@ -553,9 +573,35 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 		if (nf && worst >= 0 && worst <= 2)
 			snprintf(fnd, sizeof fnd, "%llu %c", nf, "IWE"[worst]);
 		const char *fc = nf && worst >= 0 && worst <= 2 ? p.sev[worst] : "";
-		fprintf(out, "%6llu  %-12s  %-*s -> %-*s  %-12s  %s%-11s%s  %4s  %8s  %s%s%s\n",
-			(unsigned long long)ref->number, f[0], t->wfrom, f[1], t->wto, f[2], f[3],
-			state_colour(&p, f[4]), f[4], p.off, f[5], f[6], fc, fnd, fc[0] ? p.off : "");
+		/* "%6llu  %-12s  %-*s -> %-*s  %-12s  %s%-11s%s  %4s  %8s  %s%s%s\n", put
+		 * together by hand: fprintf was most of the time the table took
+		 * (once per call, after the last input was read) */
+		char row[1024 + 4 * PARTY_MAX], num[24];
+		size_t n = 0;
+		snprintf(num, sizeof num, "%llu", (unsigned long long)ref->number);
+		n = put_cell(row, n, num, 6, false);
+		n = put_cell(row, n, "  ", 0, true);
+		n = put_cell(row, n, f[0], 12, true);
+		n = put_cell(row, n, "  ", 0, true);
+		n = put_cell(row, n, f[1], (size_t)t->wfrom, true);
+		n = put_cell(row, n, " -> ", 0, true);
+		n = put_cell(row, n, f[2], (size_t)t->wto, true);
+		n = put_cell(row, n, "  ", 0, true);
+		n = put_cell(row, n, f[3], 12, true);
+		n = put_cell(row, n, "  ", 0, true);
+		n = put_cell(row, n, state_colour(&p, f[4]), 0, true);
+		n = put_cell(row, n, f[4], 11, true);
+		n = put_cell(row, n, p.off, 0, true);
+		n = put_cell(row, n, "  ", 0, true);
+		n = put_cell(row, n, f[5], 4, false);
+		n = put_cell(row, n, "  ", 0, true);
+		n = put_cell(row, n, f[6], 8, false);
+		n = put_cell(row, n, "  ", 0, true);
+		n = put_cell(row, n, fc, 0, true);
+		n = put_cell(row, n, fnd, 0, true);
+		n = put_cell(row, n, fc[0] ? p.off : "", 0, true);
+		row[n++] = '\n';
+		fwrite(row, 1, n, out);
 		open |= ref->no_bye;
 		if (f[9][0])
 			fprintf(out, "%6s  %sleg of %s%s\n", "", p.dim, f[9], p.off);
