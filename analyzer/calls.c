@@ -546,8 +546,25 @@ done:
  * 'a' ACK): an answer that echoes its offer ties nothing. */
 static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg *m, char kind)
 {
-	const struct sdp *s = sip_msg_sdp_get(m);
-	if (!s || !s->o_sess_id.len || !s->nmedia)
+	/* Without media, nothing else on this thread wants the whole SDP:
+	 * the origin and the first port are read alone (sdp_parse_origin),
+	 * unless the SDP is parsed already. */
+	struct sdp_origin o;
+	if (m->malformed || !m->body.len)
+		return; /* (sip_msg_sdp_get: no SDP) */
+	bool known;
+	const struct sdp *s = cs->media_on ? sip_msg_sdp_get(m) : sip_msg_derived(m, &known);
+	if (s || cs->media_on || known) {
+		if (!s)
+			return;
+		o = (struct sdp_origin){ s->o_user, s->o_sess_id, s->o_sess_version, s->o_conn, s->nmedia > 0,
+					 s->nmedia ? s->media[0].port : 0 };
+	} else {
+		struct sv body;
+		if (!sip_msg_sdp(m, &body) || !sdp_parse_origin(body, &o))
+			return;
+	}
+	if (!o.sess_id.len || !o.has_media)
 		return;
 	/* "K user sess-id version addr port", built by hand: this runs for
 	 * every SDP message on the reading thread, where snprintf was 3 %.
@@ -555,11 +572,11 @@ static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg 
 	 * truncation said before); link_value takes fewer still. */
 	char digits[5];
 	size_t nd = 0;
-	unsigned port = s->media[0].port; /* 16 bits: five digits at most */
+	unsigned port = o.port; /* 16 bits: five digits at most */
 	do
 		digits[nd++] = (char)('0' + port % 10);
 	while ((port /= 10) && nd < sizeof digits);
-	const struct sv parts[] = { s->o_user, s->o_sess_id, s->o_sess_version, s->o_conn.addr };
+	const struct sv parts[] = { o.user, o.sess_id, o.sess_version, o.conn.addr };
 	size_t total = 1 + 1 + nd;
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		total += 1 + parts[i].len;

@@ -154,38 +154,92 @@ static void media_attr(struct sdp_media *m, struct sv name, struct sv val)
 	}
 }
 
+/* The next "x=value" line after the v= line: 1 (type and value), 0 at
+ * the end, -1 when the body is not SDP. The body may start with blank
+ * lines; the first real line must be v=; junk lines after it are
+ * tolerated. */
+static int typed_line(struct sv body, size_t *pos, bool *seen_v, char *type, struct sv *val)
+{
+	struct sv line;
+	while (next_line(body, pos, &line)) {
+		if (line.len == 0)
+			continue;
+		if (line.len < 2 || line.p[1] != '=') {
+			if (!*seen_v)
+				return -1;
+			continue;
+		}
+		*type = line.p[0];
+		*val = sv_make(line.p + 2, line.len - 2);
+		if (*seen_v)
+			return 1;
+		if (*type != 'v')
+			return -1;
+		*seen_v = true;
+	}
+	return *seen_v ? 0 : -1;
+}
+
+/* o=<username> <sess-id> <sess-version> <nettype> <addrtype> <addr> */
+static void origin_line(struct sv val, struct sv *user, struct sv *id, struct sv *version, struct sdp_conn *conn)
+{
+	*user = field(&val);
+	*id = field(&val);
+	*version = field(&val);
+	parse_conn(val, conn);
+}
+
+/* m=<media> <port>[/<n>] <proto> <fmt>...: the media, port, number of
+ * ports; rest: from the proto on. */
+static void media_line(struct sv val, struct sv *type, uint16_t *port, uint16_t *nports, struct sv *rest)
+{
+	*type = field(&val);
+	struct sv p = field(&val);
+	ptrdiff_t slash = sv_find(p, '/');
+	*nports = 1;
+	if (slash >= 0) {
+		parse_u16(sv_make(p.p + slash + 1, p.len - (size_t)slash - 1), nports);
+		p.len = (size_t)slash;
+	}
+	parse_u16(p, port);
+	*rest = val;
+}
+
+bool sdp_parse_origin(struct sv body, struct sdp_origin *o)
+{
+	memset(o, 0, sizeof *o);
+	size_t pos = 0;
+	bool seen_v = false;
+	char type;
+	struct sv val;
+	int r;
+	while ((r = typed_line(body, &pos, &seen_v, &type, &val)) > 0) {
+		if (type == 'o') {
+			origin_line(val, &o->user, &o->sess_id, &o->sess_version, &o->conn);
+		} else if (type == 'm' && !o->has_media) {
+			struct sv t, rest;
+			uint16_t nports;
+			media_line(val, &t, &o->port, &nports, &rest);
+			o->has_media = true;
+		}
+	}
+	return r == 0;
+}
+
 bool sdp_parse(struct sv body, struct sdp *s)
 {
 	memset(s, 0, offsetof(struct sdp, media));
 	size_t pos = 0;
-	struct sv line;
-	/* The body may start with blank lines; the first real line must be v=. */
 	bool seen_v = false;
 	struct sdp_media *m = NULL;
-	while (next_line(body, &pos, &line)) {
-		if (line.len == 0)
-			continue;
-		if (line.len < 2 || line.p[1] != '=') {
-			if (!seen_v)
-				return false;
-			continue; /* tolerate junk lines after a valid start */
-		}
-		char type = line.p[0];
-		struct sv val = sv_make(line.p + 2, line.len - 2);
-		if (!seen_v) {
-			if (type != 'v')
-				return false;
-			seen_v = true;
-			continue;
-		}
+	char type;
+	struct sv val;
+	int r;
+	while ((r = typed_line(body, &pos, &seen_v, &type, &val)) > 0) {
 		switch (type) {
-		case 'o': {
-			s->o_user = field(&val);
-			s->o_sess_id = field(&val);
-			s->o_sess_version = field(&val);
-			parse_conn(val, &s->o_conn);
+		case 'o':
+			origin_line(val, &s->o_user, &s->o_sess_id, &s->o_sess_version, &s->o_conn);
 			break;
-		}
 		case 'c':
 			parse_conn(val, m ? &m->conn : &s->conn);
 			break;
@@ -197,15 +251,7 @@ bool sdp_parse(struct sv body, struct sdp *s)
 			}
 			m = &s->media[s->nmedia++];
 			memset(m, 0, sizeof *m);
-			m->type = field(&val);
-			struct sv port = field(&val);
-			ptrdiff_t slash = sv_find(port, '/');
-			m->nports = 1;
-			if (slash >= 0) {
-				parse_u16(sv_make(port.p + slash + 1, port.len - (size_t)slash - 1), &m->nports);
-				port.len = (size_t)slash;
-			}
-			parse_u16(port, &m->port);
+			media_line(val, &m->type, &m->port, &m->nports, &val);
 			m->proto = field(&val);
 			struct sv f;
 			while ((f = field(&val)).len && m->nfmt < SDP_MAX_FORMATS) {
@@ -237,7 +283,7 @@ bool sdp_parse(struct sv body, struct sdp *s)
 			break;
 		}
 	}
-	if (!seen_v)
+	if (r < 0)
 		return false;
 	for (unsigned i = 0; i < s->nmedia; i++) {
 		struct sdp_media *x = &s->media[i];

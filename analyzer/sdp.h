@@ -73,6 +73,18 @@ struct sdp {
 /* Parses an SDP body. False when it is not SDP (no v= line first). */
 bool sdp_parse(struct sv body, struct sdp *out);
 
+/* What sdp_parse would give of the origin and the first m= line, without
+ * the rest (the B2BUA link key, on the reading thread): o_user,
+ * o_sess_id, o_sess_version, o_conn; has_media for nmedia > 0, port for
+ * media[0].port. False exactly when sdp_parse is. */
+struct sdp_origin {
+	struct sv user, sess_id, sess_version;
+	struct sdp_conn conn;
+	bool has_media;
+	uint16_t port;
+};
+bool sdp_parse_origin(struct sv body, struct sdp_origin *out);
+
 /* The SDP in a message body: the body itself for application/sdp, or the
  * application/sdp part of a multipart body (RFC 5621). */
 bool sip_msg_sdp(const struct sip_msg *m, struct sv *sdp);

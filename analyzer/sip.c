@@ -352,7 +352,7 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
  * quoted strings and <...>, or v.len. */
 static size_t skip_to(struct sv v, size_t i, char stop)
 {
-	if (i >= v.len)
+	if (i >= v.len || v.p[i] == stop)
 		return i;
 	/* Most values have no quote and no '<' before the stop: then the
 	 * first stop is the answer ('>' outside <> changes nothing). */

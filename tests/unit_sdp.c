@@ -1,6 +1,7 @@
 /* unit_sdp.c - SDP parsing and SDP found inside multipart bodies. */
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include "../analyzer/sdp.h"
 #include "tap.h"
 
@@ -103,9 +104,58 @@ static void test_kept_budget(void)
 	sip_msg_free(m[0]);
 }
 
+/* sdp_parse_origin against sdp_parse: the same answer and the same origin
+ * and first port on every body, including each one cut short at every
+ * length and with any one byte changed to a byte that matters to SDP. */
+static int origin_differs(const char *b, size_t len)
+{
+	static struct sdp s;
+	struct sdp_origin o;
+	struct guarded g = guarded_copy(b, len);
+	struct sv body = sv_make(g.p, len);
+	bool a = sdp_parse(body, &s), c = sdp_parse_origin(body, &o);
+	int bad = a != c;
+	if (a && c)
+		bad = !sv_eq(s.o_user, o.user) || !sv_eq(s.o_sess_id, o.sess_id) ||
+		      !sv_eq(s.o_sess_version, o.sess_version) || s.o_conn.family != o.conn.family ||
+		      !sv_eq(s.o_conn.addr, o.conn.addr) || (s.nmedia > 0) != o.has_media ||
+		      (o.has_media && s.media[0].port != o.port);
+	guarded_free(g);
+	return bad;
+}
+
+static void test_origin(void)
+{
+	static const char *const bodies[] = {
+		("v=0\r\no=alice 2890844526 2890844527 IN IP4 198.51.100.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+		 "t=0 0\r\nm=audio 49170/2 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\nm=video 51372 RTP/AVP 96\r\n"),
+		"\r\n\r\nv=0\no=- 1 1 IN IP6 2001:db8::1\no=bob 2 3 XX IP4 10.0.0.1\nm=audio 7078 RTP/AVP 0\n",
+		"v=0\r\nthis is junk\r\no=u 9 9 IN IP4 10.1.1.1/127\r\nm=audio\r\nm=audio 9 RTP/AVP 0\r\n",
+		"v=0\r\no=u 9 9 IN IP4 10.1.1.1\r\nm=audio 70000 RTP/AVP 0\r\n",
+		"v=0\r\no=u  9  9 IN IP4 10.1.1.1\r\n", "o=u 1 1 IN IP4 1.2.3.4\r\nv=0\r\nm=audio 5 RTP/AVP 0\r\n",
+		"junk\r\nv=0\r\n", "v=0", "", "\r\n", "x=\r\nv=0\r\nm=a 1 b\r\n",
+	};
+	static const char repl[] = { '\n', '\r', '=', ' ', '/', 'v', 'o', 'm', 'x', '9', 0 };
+	char buf[512];
+	size_t runs = 0, bad = 0;
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		size_t len = strlen(bodies[i]);
+		for (size_t cut = 0; cut <= len; cut++, runs++)
+			bad += (size_t)origin_differs(bodies[i], cut);
+		for (size_t at = 0; at < len; at++)
+			for (size_t r = 0; r < sizeof repl; r++, runs++) {
+				memcpy(buf, bodies[i], len);
+				buf[at] = repl[r];
+				bad += (size_t)origin_differs(buf, len);
+			}
+	}
+	CHECK(runs > 5000 && bad == 0, "sdp_parse_origin = sdp_parse on %zu bodies (%zu differ)", runs, bad);
+}
+
 int main(void)
 {
 	test_offer();
+	test_origin();
 	test_multipart();
 	test_kept_budget();
 	return tap_done();
