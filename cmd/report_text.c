@@ -524,17 +524,19 @@ static void print_media(struct report *r, uint32_t input, size_t from, size_t to
  * the constant parts: print_table's buffer has room for it. */
 static size_t put_cell(char *row, size_t n, const char *s, size_t width, bool left)
 {
-	size_t l = strlen(s), pad = l < width ? width - l : 0;
-	if (!left) {
-		memset(row + n, ' ', pad);
-		n += pad;
-	}
-	memcpy(row + n, s, l);
-	n += l;
-	if (left) {
-		memset(row + n, ' ', pad);
-		n += pad;
-	}
+	/* byte loops: the cells are a few bytes, where a call to strlen,
+	 * memcpy and memset costs more than the bytes */
+	size_t l = 0;
+	while (s[l])
+		l++;
+	size_t pad = l < width ? width - l : 0;
+	if (!left)
+		for (; pad; pad--)
+			row[n++] = ' ';
+	for (size_t i = 0; i < l; i++)
+		row[n++] = s[i];
+	for (; pad; pad--)
+		row[n++] = ' ';
 	return n;
 }
 
@@ -578,8 +580,13 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 		 * (once per call, after the last input was read) */
 		char row[1024 + 4 * PARTY_MAX], num[24];
 		size_t n = 0;
-		snprintf(num, sizeof num, "%llu", (unsigned long long)ref->number);
-		n = put_cell(row, n, num, 6, false);
+		char *d = num + sizeof num;
+		*--d = 0;
+		uint64_t v = ref->number;
+		do
+			*--d = (char)('0' + v % 10);
+		while (v /= 10);
+		n = put_cell(row, n, d, 6, false);
 		n = put_cell(row, n, "  ", 0, true);
 		n = put_cell(row, n, f[0], 12, true);
 		n = put_cell(row, n, "  ", 0, true);
