@@ -134,6 +134,9 @@ static void test_origin(void)
 		"v=0\r\no=u 9 9 IN IP4 10.1.1.1\r\nm=audio 70000 RTP/AVP 0\r\n",
 		"v=0\r\no=u  9  9 IN IP4 10.1.1.1\r\n", "o=u 1 1 IN IP4 1.2.3.4\r\nv=0\r\nm=audio 5 RTP/AVP 0\r\n",
 		"junk\r\nv=0\r\n", "v=0", "", "\r\n", "x=\r\nv=0\r\nm=a 1 b\r\n",
+		/* o= lines after the first m= (the last one counts) */
+		"v=0\r\no=a 1 1 IN IP4 1.1.1.1\r\nm=audio 5 RTP/AVP 0\r\no=b 2 2 XX IP4 2.2.2.2\r\na=x\r\no=c 3 3 IN IP6 ::1",
+		"v=0\nm=audio 5 RTP/AVP 0\no=z 1 1 IN IP4 3.3.3.3\n\no=y 2 2 IN IP4 4.4.4.4\nm=video 6 RTP/AVP 0\no=",
 	};
 	static const char repl[] = { '\n', '\r', '=', ' ', '/', 'v', 'o', 'm', 'x', '9', 0 };
 	char buf[512];
