@@ -86,6 +86,39 @@ static void test_request(void)
 	sip_msg_free(msg);
 }
 
+/* sip_msg_hdr_count is what sip_hdr_next gives, counted: list headers with
+ * quoted commas, empty elements, empty and blank values, several headers. */
+static void test_hdr_count(void)
+{
+	const char *m = "OPTIONS sip:a@b SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP h1;branch=z9hG4bK1\r\n"
+			"Via: SIP/2.0/UDP h2;branch=z9hG4bK2 , SIP/2.0/UDP h3;x=\"a,b\"\r\n"
+			"Via:\r\n"
+			"Contact: \"Doe, John\" <sip:j@h>\r\n"
+			"Contact: ,, <sip:k@h>, ,\r\n"
+			"Route: <sip:p1;lr>,<sip:p2;lr>\r\n"
+			"Route:    \r\n"
+			"Supported: timer\r\n"
+			"Supported:\r\n"
+			"Subject: a, b\r\n"
+			"Subject: c\r\n"
+			"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n";
+	struct sip_msg *msg = sip_msg_new(m, strlen(m), false);
+	static const enum sip_hdr_id ids[] = { SIP_H_VIA, SIP_H_CONTACT, SIP_H_ROUTE, SIP_H_SUPPORTED, SIP_H_SUBJECT,
+					       SIP_H_RECORD_ROUTE, SIP_H_CALL_ID };
+	static const size_t want[] = { 3, 2, 2, 1, 2, 0, 1 };
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		size_t n = 0;
+		struct sv v;
+		struct sip_hdr_iter it = sip_hdr_iter(msg, ids[i]);
+		while (sip_hdr_next(&it, &v))
+			n++;
+		CHECK(sip_msg_hdr_count(msg, ids[i]) == n && n == want[i], "%s: count %zu, iterator %zu, want %zu",
+		      sip_header_name(ids[i]), sip_msg_hdr_count(msg, ids[i]), n, want[i]);
+	}
+	sip_msg_free(msg);
+}
+
 static void test_partial_every_prefix(void)
 {
 	const char *m = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nCall-ID: x\r\n"
@@ -341,6 +374,7 @@ static void test_eq_ci(void)
 int main(void)
 {
 	test_request();
+	test_hdr_count();
 	test_partial_every_prefix();
 	test_invalid();
 	test_lists_and_params();
