@@ -119,6 +119,41 @@ static void test_hdr_count(void)
 	sip_msg_free(msg);
 }
 
+/* The kept index gives the same headers as the parse, after the index is
+ * dropped; a header name past 255 bytes is not kept, and the head is
+ * parsed again instead. */
+static void test_kept_index(void)
+{
+	char longname[300];
+	memset(longname, 'X', sizeof longname - 1);
+	longname[sizeof longname - 1] = 0;
+	for (int k = 0; k < 2; k++) {
+		char m[1024];
+		snprintf(m, sizeof m,
+			 "INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nf: <sip:a@h>;tag=9\r\n"
+			 "To: <sip:b@h>\r\nCall-ID: c1\r\nCSeq: 2 INVITE\r\nMax-Forwards: 70\r\n%s: v\r\n"
+			 "Subject:\r\nContent-Length: 0\r\n\r\n",
+			 k ? longname : "X-Short");
+		struct sip_msg *msg = sip_msg_new(m, strlen(m), false);
+		CHECK(msg && (k ? msg->hidx == NULL : msg->hidx != NULL) && msg->nhidx == 9,
+		      k ? "a 299-byte header name: no kept index" : "kept index of 9 headers");
+		struct sip_header before[16];
+		size_t n = sip_msg_nhdrs(msg);
+		for (size_t i = 0; i < n && i < 16; i++)
+			before[i] = *sip_msg_header(msg, i);
+		sip_msg_compact(msg);
+		bool same = msg->x == NULL && sip_msg_nhdrs(msg) == n;
+		for (size_t i = 0; same && i < n && i < 16; i++) {
+			const struct sip_header *h = sip_msg_header(msg, i);
+			same = h->id == before[i].id && h->name.p == before[i].name.p && h->name.len == before[i].name.len &&
+			       h->value.p == before[i].value.p && h->value.len == before[i].value.len;
+		}
+		CHECK(same && sip_msg_from(msg)->tag.len == 1 && sip_msg_cseq(msg)->num == 2,
+		      "the headers again after the index is dropped (%s)", k ? "parsed" : "from the kept index");
+		sip_msg_free(msg);
+	}
+}
+
 static void test_partial_every_prefix(void)
 {
 	const char *m = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nCall-ID: x\r\n"
@@ -375,6 +410,7 @@ int main(void)
 {
 	test_request();
 	test_hdr_count();
+	test_kept_index();
 	test_partial_every_prefix();
 	test_invalid();
 	test_lists_and_params();
