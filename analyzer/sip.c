@@ -357,7 +357,9 @@ static size_t skip_to(struct sv v, size_t i, char stop)
 	/* Most values have no quote and no '<' before the stop: then the
 	 * first stop is the answer ('>' outside <> changes nothing). */
 	const char *s = v.p + i, *q = memchr(s, stop, v.len - i);
-	size_t lim = q ? (size_t)(q - s) : v.len - i;
+	if (!q) /* no stop at all: quotes and <> change nothing */
+		return v.len;
+	size_t lim = (size_t)(q - s);
 	if (!memchr(s, '"', lim) && !memchr(s, '<', lim))
 		return i + lim;
 	static const bool special[256] = { ['"'] = true, ['<'] = true, ['>'] = true, [';'] = true, [','] = true };

@@ -539,31 +539,11 @@ bool sip_msg_hdr_value(const struct sip_msg *m, enum sip_hdr_id id, size_t idx, 
 
 size_t sip_msg_hdr_count(const struct sip_msg *m, enum sip_hdr_id id)
 {
-	const struct sip_msg_x *x = expand(m);
-	bool multi = sip_header_is_multi(id);
 	size_t n = 0;
-	for (size_t h = x->first[id] ? x->first[id] - 1u : x->nhdrs; h < x->nhdrs; h++) {
-		struct sv v = x->hdrs[h].value;
-		if (x->hdrs[h].id != id)
-			continue;
-		if (!multi) { /* one value a header, empty or not (sip_hdr_next) */
-			n++;
-			continue;
-		}
-		if (!v.len || memchr(v.p, ',', v.len)) { /* a list: as sip_hdr_next splits it */
-			size_t pos = 0;
-			struct sv e;
-			while (sip_list_next(v, &pos, &e))
-				n++;
-			continue;
-		}
-		/* no comma: one value, unless it is all white space */
-		for (size_t i = 0; i < v.len; i++)
-			if (!sv_is_ws((unsigned char)v.p[i])) {
-				n++;
-				break;
-			}
-	}
+	struct sv v;
+	struct sip_hdr_iter it = sip_hdr_iter(m, id);
+	while (sip_hdr_next(&it, &v))
+		n++;
 	return n;
 }
 
