@@ -547,23 +547,10 @@ done:
 static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg *m, char kind)
 {
 	/* Without media, nothing else on this thread wants the whole SDP:
-	 * the origin and the first port are read alone (sdp_parse_origin),
-	 * unless the SDP is parsed already. */
+	 * the origin and the first port are read alone. */
 	struct sdp_origin o;
-	if (m->malformed || !m->body.len)
-		return; /* (sip_msg_sdp_get: no SDP) */
-	bool known;
-	const struct sdp *s = cs->media_on ? sip_msg_sdp_get(m) : sip_msg_derived(m, &known);
-	if (s || cs->media_on || known) {
-		if (!s)
-			return;
-		o = (struct sdp_origin){ s->o_user, s->o_sess_id, s->o_sess_version, s->o_conn, s->nmedia > 0,
-					 s->nmedia ? s->media[0].port : 0 };
-	} else {
-		struct sv body;
-		if (!sip_msg_sdp(m, &body) || !sdp_parse_origin(body, &o))
-			return;
-	}
+	if (!sip_msg_sdp_origin(m, cs->media_on, &o))
+		return;
 	if (!o.sess_id.len || !o.has_media)
 		return;
 	/* "K user sess-id version addr port", built by hand: this runs for

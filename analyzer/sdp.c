@@ -304,12 +304,18 @@ static size_t sdp_size(const struct sdp *s)
  * most two at once (an offer and its answer). */
 #define SDP_RING 4
 
+/* No SDP, without expanding the index to say so. */
+static bool no_sdp(const struct sip_msg *m)
+{
+	return m->malformed || !m->body.len;
+}
+
 const struct sdp *sip_msg_sdp_get(const struct sip_msg *m)
 {
 	static _Thread_local struct sdp ring[SDP_RING];
 	static _Thread_local unsigned next;
-	if (m->malformed || !m->body.len)
-		return NULL; /* no SDP, without expanding the index to say so */
+	if (no_sdp(m))
+		return NULL;
 	bool known;
 	const struct sdp *kept = sip_msg_derived(m, &known);
 	if (known)
@@ -326,6 +332,23 @@ const struct sdp *sip_msg_sdp_get(const struct sip_msg *m)
 		return memcpy(k, s, n);
 	next = (next + 1) % SDP_RING;
 	return s;
+}
+
+bool sip_msg_sdp_origin(const struct sip_msg *m, bool whole, struct sdp_origin *o)
+{
+	if (no_sdp(m))
+		return false;
+	bool known = true;
+	const struct sdp *s = whole ? sip_msg_sdp_get(m) : sip_msg_derived(m, &known);
+	if (!known) { /* not parsed yet, and not wanted whole */
+		struct sv body;
+		return sip_msg_sdp(m, &body) && sdp_parse_origin(body, o);
+	}
+	if (!s)
+		return false;
+	*o = (struct sdp_origin){ s->o_user, s->o_sess_id, s->o_sess_version, s->o_conn, s->nmedia > 0,
+				  s->nmedia ? s->media[0].port : 0 };
+	return true;
 }
 
 bool sip_msg_sdp_parse(const struct sip_msg *m, struct sdp *out)

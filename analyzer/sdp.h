@@ -98,6 +98,10 @@ bool sip_msg_sdp(const struct sip_msg *m, struct sv *sdp);
  * until this thread's third following call (an SDP not kept, over the
  * budget, is in a ring of four). */
 const struct sdp *sip_msg_sdp_get(const struct sip_msg *m);
+/* The message's SDP origin and first port (sdp_parse_origin): from the
+ * SDP parsed and kept already if it is, else parsed whole and kept
+ * (sip_msg_sdp_get) when whole, else read alone. False: no SDP. */
+bool sip_msg_sdp_origin(const struct sip_msg *m, bool whole, struct sdp_origin *out);
 /* The same, copied into *out (media[0..nmedia) only). */
 bool sip_msg_sdp_parse(const struct sip_msg *m, struct sdp *out);
 
