@@ -164,6 +164,17 @@ static int media_fields(FILE *out, const struct media_stream *s)
 
 static int by_row(const void *a, const void *b);
 
+/* v in decimal, ending at buf[size - 1] (size 21 or more): where it starts. */
+static const char *decimal(char *buf, size_t size, uint64_t v)
+{
+	char *d = buf + size;
+	*--d = 0;
+	do
+		*--d = (char)('0' + v % 10);
+	while (v /= 10);
+	return d;
+}
+
 /* A full chunk of row references, sorted, to the runs file. */
 static void spill_rows(struct text_table *t)
 {
@@ -349,13 +360,8 @@ void report_text_call(struct report *r, const struct call *c, struct finding *co
 	 * (fprintf was most of this function, once per call) */
 	char nfs[24], ws[16], line[1024];
 	snprintf(ws, sizeof ws, "%d", worst);
-	char *d = nfs + sizeof nfs;
-	*--d = 0;
-	size_t v = nf;
-	do
-		*--d = (char)('0' + v % 10);
-	while (v /= 10);
-	const char *cells[] = { tod, from, to, call_kind_name(c->kind), call_state_name(c->state), code, dur, d, ws, legs, note };
+	const char *cells[] = { tod, from, to, call_kind_name(c->kind), call_state_name(c->state), code, dur,
+				decimal(nfs, sizeof nfs, nf), ws, legs, note };
 	enum { NCELLS = sizeof cells / sizeof cells[0] };
 	size_t len[NCELLS], total = 0;
 	for (size_t i = 0; i < NCELLS; i++)
@@ -604,14 +610,7 @@ static void print_table(struct report *r, uint32_t input, size_t *next)
 		 * together by hand: fprintf was most of the time the table took
 		 * (once per call, after the last input was read) */
 		char row[1024 + 4 * PARTY_MAX], num[24];
-		size_t n = 0;
-		char *d = num + sizeof num;
-		*--d = 0;
-		uint64_t v = ref->number;
-		do
-			*--d = (char)('0' + v % 10);
-		while (v /= 10);
-		n = put_cell(row, n, d, 6, false);
+		size_t n = put_cell(row, 0, decimal(num, sizeof num, ref->number), 6, false);
 		n = put_cell(row, n, "  ", 0, true);
 		n = put_cell(row, n, f[0], 12, true);
 		n = put_cell(row, n, "  ", 0, true);
