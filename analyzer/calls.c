@@ -687,9 +687,9 @@ static size_t link_header_value(const struct link_header *lh, const struct sip_m
 	} else {
 		size_t n = sip_msg_nhdrs(m);
 		for (size_t i = 0; i < n; i++) {
-			const struct sip_header *h = sip_msg_header(m, i);
-			if (h->id == SIP_H_OTHER && sv_eq_cstr_ci(h->name, lh->name)) {
-				v = h->value;
+			struct sip_header h = sip_msg_header(m, i);
+			if (h.id == SIP_H_OTHER && sv_eq_cstr_ci(h.name, lh->name)) {
+				v = h.value;
 				break;
 			}
 		}

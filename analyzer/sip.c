@@ -39,6 +39,14 @@ static inline bool is_token(unsigned char c)
 	return token_chars[c];
 }
 
+size_t sip_token_len(const char *p, size_t max)
+{
+	size_t i = 0;
+	while (i < max && is_token((unsigned char)p[i]))
+		i++;
+	return i;
+}
+
 /* Header names by (lowercased) name, full or compact: filled once, before
  * main (a constructor), read-only after; open addressing, at most a
  * quarter full. */
@@ -438,7 +446,7 @@ unsigned sip_params(struct sv params, const char *const *names, unsigned n, stru
 			i++;
 		int match = -1;
 		for (unsigned k = 0; k < n && match < 0; k++)
-			if (!(found & (1u << k)) && pname.len == nlen[k] && sv_eq_ci(pname, sv_make(names[k], nlen[k])))
+			if (!(found & (1u << k)) && pname.len == nlen[k] && sv_eq_fold_n(pname.p, names[k], nlen[k], true))
 				match = (int)k;
 		struct sv v = sv_make(params.p + i, 0);
 		if (i < params.len && params.p[i] == '=') {

@@ -79,15 +79,19 @@ const char *sip_header_name(enum sip_hdr_id id);
 /* Whether the header may carry a comma-separated list. */
 bool sip_header_is_multi(enum sip_hdr_id id);
 
+/* How many of p[0..max) are token characters (RFC 3261 §25.1), from the
+ * first: the length of a header name that starts at p. */
+size_t sip_token_len(const char *p, size_t max);
+
 /* Splits a list header value at commas outside quotes and <>.
  * Iterates: *pos starts at 0; returns false when no element is left. */
 bool sip_list_next(struct sv value, size_t *pos, struct sv *elem);
 
-/* Finds ;name=value in a parameter list (case-insensitive name). value is
- * unquoted when quoted. Returns false if absent; an empty value for a bare
- * flag (";rport"). */
+/* Finds ;name=value in a parameter list (case-insensitive name; name is
+ * given in lowercase). value is unquoted when quoted. Returns false if
+ * absent; an empty value for a bare flag (";rport"). */
 bool sip_param(struct sv params, const char *name, struct sv *value);
-/* Several parameters in one pass (at most 8 names): bit k of the result
+/* Several parameters in one pass (at most 8 names, in lowercase): bit k of the result
  * is set when names[k] was found, its value in values[k] (the first one,
  * as sip_param finds it); values of names not found are left alone. */
 unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values);

@@ -19,9 +19,10 @@ static struct sv rebase(struct sv s, const char *from, const char *to)
 
 struct bcache;
 
-/* What a message holds only while it is being looked at (sipmsg.h). */
+/* What a message holds only while it is being looked at (sipmsg.h): where
+ * the first header of each id is in the kept index (m->hidx, which is the
+ * header index itself), and the typed headers parsed so far. */
 struct sip_msg_x {
-	uint32_t nhdrs;
 	uint32_t cached;
 	bool derived_known;
 	uint32_t derived_size; /* bytes held (the block may be larger than asked) */
@@ -34,7 +35,6 @@ struct sip_msg_x {
 	struct sip_nameaddr from_c, to_c;
 	struct sip_via via_c;
 	struct sip_contact contact_c;
-	struct sip_header hdrs[];
 };
 
 /* Bytes kept by sip_msg_derived_keep on all threads (a block may be freed
@@ -42,12 +42,11 @@ struct sip_msg_x {
 static _Atomic size_t derived_bytes;
 
 /* Blocks dropped by the thread that allocated them, kept for its next
- * ones. The reader builds a header index for every message and drops it a
- * moment later, once the call store has taken the message in; it parses
- * the SDP of every SDP message (B2BUA key, media) and drops it with the
- * index. Sizes vary with the message, malloc's per-thread cache misses
- * often, and a 2 KB SDP block is past it: a few blocks of the thread's own
- * save the allocator's slow path twice per message. */
+ * ones. The reader makes the header caches of every message and drops
+ * them a moment later, once the call store has taken the message in; it
+ * parses the SDP of every SDP message (B2BUA key, media) and drops it with
+ * them. A 2 KB SDP block is past malloc's per-thread cache: a few blocks
+ * of the thread's own save the allocator's slow path twice per message. */
 #if defined(__SANITIZE_ADDRESS__)
 #define BCACHE_OFF 1
 #elif defined(__has_feature)
@@ -55,7 +54,7 @@ static _Atomic size_t derived_bytes;
 #define BCACHE_OFF 1
 #endif
 #endif
-/* Under ASan no block is kept: a pointer into an index dropped would
+/* Under ASan no block is kept: a pointer into caches dropped would
  * read another message's headers instead of freed memory. Under Valgrind
  * a kept block is no-access until it is handed out again. */
 #ifdef BCACHE_OFF
@@ -125,29 +124,30 @@ static _Thread_local size_t xlist_n, xlist_cap;
 
 #define XSLOT_NONE UINT32_MAX
 
-/* A header index for nh headers, attached to m (its headers are the
- * caller's to fill, and x->first with them). */
-static struct sip_msg_x *x_new(struct sip_msg *m, size_t nh)
+/* The caches of m, with where the first header of each id is (from the
+ * kept index). */
+static struct sip_msg_x *x_new(struct sip_msg *m)
 {
 	uint32_t cap;
-	struct sip_msg_x *x = bcache_get(&xcache, sizeof *x + nh * sizeof x->hdrs[0], &cap);
+	struct sip_msg_x *x = bcache_get(&xcache, sizeof *x, &cap);
 	x->cap = cap;
 	x->home = &xcache;
-	x->nhdrs = (uint32_t)nh;
 	x->cached = 0;
 	x->derived_known = false;
 	x->derived_size = 0;
 	x->derived = NULL;
 	x->derived_home = NULL;
 	memset(x->first, 0, sizeof x->first);
+	for (uint32_t i = m->nhidx; i-- > 0;)
+		x->first[m->hidx[i].id] = (uint16_t)(i + 1);
 	m->x = x;
 	m->xslot = XSLOT_NONE;
 	return x;
 }
 
 /* Puts m on this thread's list (an expansion on demand). A new message's
- * index is not listed: the message may be handed to another thread (the
- * reader decodes, the analysis runs elsewhere), which drops it with
+ * caches are not listed: the message may be handed to another thread (the
+ * reader decodes, the analysis runs elsewhere), which drops them with
  * sip_msg_compact once it has taken the message in. */
 static void x_list(struct sip_msg *m)
 {
@@ -159,34 +159,22 @@ static void x_list(struct sip_msg *m)
 	xlist[xlist_n++] = m;
 }
 
-/* The index of a message, from the parse's headers (slices into from, the
- * bytes the message was copied from). hx: room for nh kept headers (a new
- * message), filled in the same pass and kept if every header fits. */
-static void x_attach(struct sip_msg *m, const struct sip_header *tmp, size_t nh, const char *from,
-		     struct sip_hidx *hx)
+_Static_assert(SIP_MAX_HEAD <= UINT16_MAX + 1, "offsets in a head fit struct sip_hidx");
+_Static_assert(SIP_H_COUNT <= UINT8_MAX + 1, "a header id fits struct sip_hidx");
+
+/* The kept index of a new message, from the parse's headers (slices into
+ * from, the bytes raw is a copy of): offsets from the start, which are the
+ * same in both. Every header the parse finds lies within the first
+ * SIP_MAX_HEAD bytes, so 16 bits reach it; a name of SIP_HIDX_LONG_NAME
+ * bytes or more is measured again when asked for (sip_msg_header). */
+static void hidx_fill(struct sip_hidx *hx, const struct sip_header *tmp, size_t nh, const char *from)
 {
-	struct sip_msg_x *x = x_new(m, nh);
-	bool fits = true;
 	for (size_t i = 0; i < nh; i++) {
-		struct sv n = rebase(tmp[i].name, from, m->raw), v = rebase(tmp[i].value, from, m->raw);
-		x->hdrs[i].name = n;
-		x->hdrs[i].value = v;
-		x->hdrs[i].id = tmp[i].id;
-		if (!x->first[tmp[i].id])
-			x->first[tmp[i].id] = (uint16_t)(i + 1);
-		if (hx) {
-			uintptr_t no = (uintptr_t)n.p - (uintptr_t)m->raw, vo = (uintptr_t)v.p - (uintptr_t)m->raw;
-			/* (a NULL slice is an offset far past 16 bits) */
-			fits &= (no <= UINT16_MAX) & (vo <= UINT16_MAX) & (n.len <= UINT8_MAX) & (v.len <= UINT16_MAX) &
-				(vo + v.len <= m->raw_len);
-			hx[i] = (struct sip_hidx){ .name_off = (uint16_t)no, .value_off = (uint16_t)vo,
-						   .value_len = (uint16_t)v.len, .name_len = (uint8_t)n.len,
-						   .id = (uint8_t)tmp[i].id };
-		}
-	}
-	if (hx) {
-		m->hidx = fits ? hx : NULL;
-		m->nhidx = (uint32_t)nh; /* the room, kept either way */
+		size_t no = (size_t)(tmp[i].name.p - from), vo = (size_t)(tmp[i].value.p - from);
+		size_t nl = tmp[i].name.len < SIP_HIDX_LONG_NAME ? tmp[i].name.len : SIP_HIDX_LONG_NAME;
+		hx[i] = (struct sip_hidx){ .name_off = (uint16_t)no, .value_off = (uint16_t)vo,
+					   .value_len = (uint16_t)tmp[i].value.len, .name_len = (uint8_t)nl,
+					   .id = (uint8_t)tmp[i].id };
 	}
 }
 
@@ -238,40 +226,15 @@ void sip_msg_compact_listed(struct sip_msg *m)
 		x_drop(m);
 }
 
-_Static_assert(SIP_H_COUNT <= UINT8_MAX + 1, "a header id fits struct sip_hidx");
-
-/* The header index again: from the kept one when the message has it, else
- * from the bytes (the parse that built the message, repeated on the same
- * bytes, gives the same headers). */
+/* The caches of a message, made when first asked for. */
 static struct sip_msg_x *expand(const struct sip_msg *cm)
 {
 	struct sip_msg *m = (struct sip_msg *)cm; /* a cache: logically const */
 	if (m->x)
 		return m->x;
-	if (m->hidx) {
-		struct sip_msg_x *x = x_new(m, m->nhidx);
-		for (uint32_t i = 0; i < m->nhidx; i++) {
-			const struct sip_hidx *h = &m->hidx[i];
-			x->hdrs[i].name = sv_make(m->raw + h->name_off, h->name_len);
-			x->hdrs[i].value = sv_make(m->raw + h->value_off, h->value_len);
-			x->hdrs[i].id = (enum sip_hdr_id)h->id;
-			if (!x->first[h->id])
-				x->first[h->id] = (uint16_t)(i + 1);
-		}
-		x_list(m);
-		return x;
-	}
-	struct sip_header tmp[MAX_HDRS];
-	size_t nh = 0, ntotal = 0;
-	if (!m->garbled) {
-		struct sip_start st;
-		const char *err = NULL;
-		nh = MAX_HDRS;
-		sip_parse_head(m->raw, m->raw_len, &st, tmp, &nh, &ntotal, &err);
-	}
-	x_attach(m, tmp, nh, m->raw, NULL);
+	struct sip_msg_x *x = x_new(m);
 	x_list(m);
-	return m->x;
+	return x;
 }
 
 void sip_msg_compact_all(void)
@@ -386,7 +349,7 @@ struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consum
 static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int r, struct sip_start st,
 			     const struct sip_header *tmp, size_t nh, size_t ntotal, const char *err)
 {
-	/* Room for the kept index (8 bytes a header), filled by x_attach. */
+	/* The kept index (8 bytes a header), then the bytes. */
 	size_t ib = nh * sizeof(struct sip_hidx);
 	char *block = xmalloc(sizeof(struct sip_msg) + ib + len + 1);
 	struct sip_msg *m = (struct sip_msg *)block;
@@ -403,7 +366,11 @@ static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int
 	m->start.reason = rebase(st.reason, p, raw);
 	m->start.version = rebase(st.version, p, raw);
 	m->start.line = rebase(st.line, p, raw);
-	x_attach(m, tmp, nh, p, (struct sip_hidx *)(block + sizeof *m));
+	struct sip_hidx *hx = (struct sip_hidx *)(block + sizeof *m);
+	hidx_fill(hx, tmp, nh, p);
+	m->hidx = hx;
+	m->nhidx = (uint32_t)nh;
+	x_new(m); /* the caches, for the call store (sip_msg_compact drops them) */
 	if (r < 0) {
 		m->malformed = true;
 		m->malformed_reason = r == SIP_PARSE_PARTIAL ? "header section not terminated by a blank line" : err;
@@ -446,11 +413,16 @@ void sip_msg_free(struct sip_msg *m)
 	free(m); /* one block: struct and bytes */
 }
 
+static struct sv hvalue(const struct sip_msg *m, size_t i)
+{
+	return sv_make(m->raw + m->hidx[i].value_off, m->hidx[i].value_len);
+}
+
 struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id)
 {
 	const struct sip_msg_x *x = expand(m);
 	unsigned i = x->first[id];
-	return i ? x->hdrs[i - 1].value : SV_NULL;
+	return i ? hvalue(m, i - 1) : SV_NULL;
 }
 
 const void *sip_msg_derived(const struct sip_msg *m, bool *known)
@@ -492,34 +464,36 @@ bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id)
 
 size_t sip_msg_nhdrs(const struct sip_msg *m)
 {
-	return expand(m)->nhdrs;
+	return m->nhidx;
 }
 
-const struct sip_header *sip_msg_header(const struct sip_msg *m, size_t i)
+struct sip_header sip_msg_header(const struct sip_msg *m, size_t i)
 {
-	return &expand(m)->hdrs[i];
+	const struct sip_hidx *h = &m->hidx[i];
+	const char *name = m->raw + h->name_off;
+	size_t nl = h->name_len < SIP_HIDX_LONG_NAME ? h->name_len : sip_token_len(name, m->raw_len - h->name_off);
+	return (struct sip_header){ .name = sv_make(name, nl), .value = hvalue(m, i), .id = (enum sip_hdr_id)h->id };
 }
 
 struct sip_hdr_iter sip_hdr_iter(const struct sip_msg *m, enum sip_hdr_id id)
 {
 	const struct sip_msg_x *x = expand(m);
 	unsigned first = x->first[id];
-	return (struct sip_hdr_iter){ .m = m, .id = id, .h = first ? first - 1 : x->nhdrs, .pos = 0 };
+	return (struct sip_hdr_iter){ .m = m, .id = id, .h = first ? first - 1 : m->nhidx, .pos = 0 };
 }
 
 bool sip_hdr_next(struct sip_hdr_iter *it, struct sv *out)
 {
-	const struct sip_msg_x *x = expand(it->m);
-	for (; it->h < x->nhdrs; it->h++, it->pos = 0) {
-		const struct sip_header *h = &x->hdrs[it->h];
-		if (h->id != it->id)
+	const struct sip_msg *m = it->m;
+	for (; it->h < m->nhidx; it->h++, it->pos = 0) {
+		if (m->hidx[it->h].id != it->id)
 			continue;
 		if (!sip_header_is_multi(it->id)) {
-			*out = h->value;
+			*out = hvalue(m, it->h);
 			it->h++;
 			return true;
 		}
-		if (sip_list_next(h->value, &it->pos, out))
+		if (sip_list_next(hvalue(m, it->h), &it->pos, out))
 			return true;
 	}
 	return false;

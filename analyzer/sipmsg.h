@@ -53,11 +53,14 @@ struct sip_auth {
 struct sip_msg_x;
 
 /* One header of a message's kept index: where its name and value lie in
- * raw (the head is at most SIP_MAX_HEAD bytes, so 16 bits reach it). */
+ * raw (the head is at most SIP_MAX_HEAD bytes, so 16 bits reach it). A
+ * name_len of SIP_HIDX_LONG_NAME: that many bytes or more (the name is
+ * measured again from the bytes). */
 struct sip_hidx {
 	uint16_t name_off, value_off, value_len;
 	uint8_t name_len, id;
 };
+#define SIP_HIDX_LONG_NAME 255
 
 struct sip_msg {
 	/* Provenance */
@@ -101,12 +104,11 @@ struct sip_msg {
 	 * sip_msg_from() and friends live until the next compaction. */
 	struct sip_msg_x *x;
 	uint32_t xslot; /* place in this thread's list of expanded messages */
-	/* Where each header lies, kept with the bytes (8 bytes a header, in
-	 * the message's own block): the index is rebuilt from it without
-	 * parsing the head again. NULL when a header did not fit (the head is
-	 * then parsed again). */
+	/* The header index: where each header lies, in order, kept with the
+	 * bytes (8 bytes a header, in the message's own block). The head is
+	 * parsed once, when the message is made. */
 	const struct sip_hidx *hidx;
-	uint32_t nhidx; /* headers it has room for (held even when hidx is NULL) */
+	uint32_t nhidx; /* headers in it */
 };
 
 /* Builds a message from bytes p[0..len) that hold one SIP message (head and
@@ -165,7 +167,7 @@ void *sip_msg_derived_keep(const struct sip_msg *m, size_t n);
 bool sip_msg_has(const struct sip_msg *m, enum sip_hdr_id id);
 /* Headers in order: how many were indexed, and the i-th. */
 size_t sip_msg_nhdrs(const struct sip_msg *m);
-const struct sip_header *sip_msg_header(const struct sip_msg *m, size_t i);
+struct sip_header sip_msg_header(const struct sip_msg *m, size_t i);
 
 /* First header of an id; SV_NULL if absent. */
 struct sv sip_msg_hdr(const struct sip_msg *m, enum sip_hdr_id id);
