@@ -47,52 +47,51 @@ size_t sip_token_len(const char *p, size_t max)
 	return i;
 }
 
-/* Header names by (lowercased) name, full or compact: filled once, before
- * main (a constructor), read-only after; open addressing, at most a
- * quarter full. */
-#define HDR_SLOTS 256
-static uint8_t hdr_slot[HDR_SLOTS];  /* id, 0 empty */
+/* Header names by length and first letter (folded: & 31 maps 'A' and 'a'
+ * alike), full or compact: filled once, before main (a constructor),
+ * read-only after. No two names known share more than HDR_CAND places;
+ * sv_eq_fold_n decides among them. */
+#define HDR_CAND 4
+static uint8_t hdr_cand[HDR_NAME_MAX + 1][32][HDR_CAND]; /* ids, 0 ends */
 static uint8_t hdr_compact[256];     /* lowercase compact letter -> id */
 /* Each name in lowercase: only the name read is folded (sv_eq_fold_n). */
 static char hdr_lname[SIP_H_COUNT][HDR_NAME_MAX];
 
-/* Length and the first and last letters tell the 48 names apart well
- * enough for a probe or two; sv_eq_fold_n decides. The letters are folded
- * with | 0x20, exact for letters and harmless for a hash. */
-static uint32_t hdr_hash(const char *name, size_t len)
-{
-	return (uint32_t)len * 97u + ((uint32_t)(unsigned char)name[0] | 0x20u) * 31u +
-	       ((uint32_t)(unsigned char)name[len - 1] | 0x20u);
-}
-
 __attribute__((constructor)) static void hdr_table_init(void)
 {
-	_Static_assert(SIP_H_COUNT < 256 && SIP_H_COUNT * 4 <= HDR_SLOTS, "header table too small");
+	_Static_assert(SIP_H_COUNT < 256, "header ids fit a byte");
 	for (int i = 1; i < SIP_H_COUNT; i++) {
 		const struct hdr_def *d = &hdr_defs[i];
 		for (size_t k = 0; k < d->len; k++)
 			hdr_lname[i][k] = (char)sv_lower((unsigned char)d->name[k]);
-		uint32_t k = hdr_hash(d->name, d->len) & (HDR_SLOTS - 1);
-		while (hdr_slot[k])
-			k = (k + 1) & (HDR_SLOTS - 1);
-		hdr_slot[k] = (uint8_t)i;
+		uint8_t *c = hdr_cand[d->len][(unsigned char)d->name[0] & 31];
+		int k = 0;
+		while (k < HDR_CAND && c[k])
+			k++;
+		if (k < HDR_CAND) /* (full: tests/unit_sip finds the name unknown) */
+			c[k] = (uint8_t)i;
 		if (d->compact && !hdr_compact[(unsigned char)d->compact])
 			hdr_compact[(unsigned char)d->compact] = (uint8_t)i;
 	}
 }
 
-enum sip_hdr_id sip_header_lookup(const char *name, size_t len)
+__attribute__((always_inline)) static inline enum sip_hdr_id header_lookup(const char *name, size_t len)
 {
-	if (len == 0 || len > HDR_NAME_MAX)
+	if (len - 2 <= HDR_NAME_MAX - 2) { /* 2 to HDR_NAME_MAX */
+		const uint8_t *c = hdr_cand[len][(unsigned char)name[0] & 31];
+		for (int k = 0; k < HDR_CAND && c[k]; k++)
+			if (sv_eq_fold_n(name, hdr_lname[c[k]], len, true))
+				return (enum sip_hdr_id)c[k];
 		return SIP_H_OTHER;
+	}
 	if (len == 1)
 		return (enum sip_hdr_id)hdr_compact[sv_lower((unsigned char)name[0])];
-	for (uint32_t k = hdr_hash(name, len) & (HDR_SLOTS - 1); hdr_slot[k]; k = (k + 1) & (HDR_SLOTS - 1)) {
-		unsigned id = hdr_slot[k];
-		if (hdr_defs[id].len == len && sv_eq_fold_n(name, hdr_lname[id], len, true))
-			return (enum sip_hdr_id)id;
-	}
 	return SIP_H_OTHER;
+}
+
+enum sip_hdr_id sip_header_lookup(const char *name, size_t len)
+{
+	return header_lookup(name, len);
 }
 
 const char *sip_header_name(enum sip_hdr_id id)
@@ -345,7 +344,7 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 		if (n < cap) {
 			last = &hdrs[n++];
 			last->name = sv_make(buf + pos, name_end - pos);
-			last->id = sip_header_lookup(last->name.p, last->name.len);
+			last->id = header_lookup(last->name.p, last->name.len);
 			struct sv v = sv_trim(sv_make(buf + i + 1, ce - i - 1));
 			/* An empty value keeps its position for folding. */
 			last->value = v.len ? v : sv_make(buf + ce, 0);
@@ -422,55 +421,61 @@ bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
 	return true;
 }
 
-unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values)
+/* A parameter value's end: ';', ',', '>' or white space (sv_is_ws). */
+static const bool vstop[256] = { [';'] = true, [','] = true, ['>'] = true, [' '] = true,
+				 ['\t'] = true, ['\r'] = true, ['\n'] = true };
+
+unsigned sip_params_sv(struct sv params, const struct sv *names, unsigned n, struct sv *values)
 {
-	size_t nlen[8];
 	if (n > 8)
 		return 0;
 	unsigned found = 0, all = (1u << n) - 1;
-	for (unsigned k = 0; k < n; k++)
-		nlen[k] = strlen(names[k]);
-	size_t i = 0;
-	while (i < params.len && found != all) {
-		i = skip_to(params, i, ';'); /* the next ';' outside quotes and <> */
-		if (i >= params.len)
+	const char *p = params.p;
+	size_t len = params.len, i = 0;
+	while (i < len && found != all) {
+		if (p[i] != ';') /* (the list's first one is at 0, as a rule) */
+			i = skip_to(params, i, ';'); /* the next ';' outside quotes and <> */
+		if (i >= len)
 			break;
 		i++;
-		while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
+		while (i < len && sv_is_ws((unsigned char)p[i]))
 			i++;
 		size_t ns = i;
-		while (i < params.len && is_token((unsigned char)params.p[i]))
+		while (i < len && is_token((unsigned char)p[i]))
 			i++;
-		struct sv pname = sv_make(params.p + ns, i - ns);
-		while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
+		size_t nl = i - ns;
+		while (i < len && sv_is_ws((unsigned char)p[i]))
 			i++;
 		int match = -1;
-		for (unsigned k = 0; k < n && match < 0; k++)
-			if (!(found & (1u << k)) && pname.len == nlen[k] && sv_eq_fold_n(pname.p, names[k], nlen[k], true))
+		for (unsigned k = 0; k < n; k++)
+			if (!(found & (1u << k)) && nl == names[k].len && sv_eq_fold_n(p + ns, names[k].p, nl, true)) {
 				match = (int)k;
-		struct sv v = sv_make(params.p + i, 0);
-		if (i < params.len && params.p[i] == '=') {
+				break;
+			}
+		struct sv v = sv_make(p + i, 0);
+		if (i < len && p[i] == '=') {
 			i++;
-			while (i < params.len && sv_is_ws((unsigned char)params.p[i]))
+			while (i < len && sv_is_ws((unsigned char)p[i]))
 				i++;
 			size_t vs = i;
-			if (i < params.len && params.p[i] == '"') {
+			if (i < len && p[i] == '"') {
 				vs = ++i;
-				while (i < params.len && params.p[i] != '"') {
-					if (params.p[i] == '\\' && i + 1 < params.len)
+				while (i < len && p[i] != '"') {
+					if (p[i] == '\\' && i + 1 < len)
 						i++;
 					i++;
 				}
-				v = sv_make(params.p + vs, i - vs);
-				if (i < params.len)
+				v = sv_make(p + vs, i - vs);
+				if (i < len)
 					i++;
 			} else {
-				/* to ';', ',', '>' or white space (sv_is_ws) */
-				static const bool vstop[256] = { [';'] = true, [','] = true, ['>'] = true, [' '] = true,
-								 ['\t'] = true, ['\r'] = true, ['\n'] = true };
-				while (i < params.len && !vstop[(unsigned char)params.p[i]])
+				/* four bytes a step while none of them ends it */
+				while (i + 4 <= len && !(vstop[(unsigned char)p[i]] | vstop[(unsigned char)p[i + 1]] |
+							 vstop[(unsigned char)p[i + 2]] | vstop[(unsigned char)p[i + 3]]))
+					i += 4;
+				while (i < len && !vstop[(unsigned char)p[i]])
 					i++;
-				v = sv_make(params.p + vs, i - vs);
+				v = sv_make(p + vs, i - vs);
 			}
 		}
 		if (match >= 0) {
@@ -481,7 +486,18 @@ unsigned sip_params(struct sv params, const char *const *names, unsigned n, stru
 	return found;
 }
 
-bool sip_param(struct sv params, const char *name, struct sv *value)
+unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values)
 {
-	return sip_params(params, &name, 1, value) != 0;
+	struct sv nv[8];
+	if (n > 8)
+		return 0;
+	for (unsigned k = 0; k < n; k++)
+		nv[k] = sv_make(names[k], strlen(names[k]));
+	return sip_params_sv(params, nv, n, values);
+}
+
+bool sip_param_n(struct sv params, const char *name, size_t name_len, struct sv *value)
+{
+	struct sv nv = sv_make(name, name_len);
+	return sip_params_sv(params, &nv, 1, value) != 0;
 }

@@ -90,10 +90,16 @@ bool sip_list_next(struct sv value, size_t *pos, struct sv *elem);
 /* Finds ;name=value in a parameter list (case-insensitive name; name is
  * given in lowercase). value is unquoted when quoted. Returns false if
  * absent; an empty value for a bare flag (";rport"). */
-bool sip_param(struct sv params, const char *name, struct sv *value);
+bool sip_param_n(struct sv params, const char *name, size_t name_len, struct sv *value);
+static inline bool sip_param(struct sv params, const char *name, struct sv *value)
+{
+	return sip_param_n(params, name, strlen(name), value); /* (a literal's length, at the call) */
+}
 /* Several parameters in one pass (at most 8 names, in lowercase): bit k of the result
  * is set when names[k] was found, its value in values[k] (the first one,
  * as sip_param finds it); values of names not found are left alone. */
 unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values);
+/* The same with the names' lengths known. */
+unsigned sip_params_sv(struct sv params, const struct sv *names, unsigned n, struct sv *values);
 
 #endif

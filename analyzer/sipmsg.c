@@ -125,8 +125,8 @@ static _Thread_local size_t xlist_n, xlist_cap;
 #define XSLOT_NONE UINT32_MAX
 
 /* The caches of m, with where the first header of each id is (from the
- * kept index). */
-static struct sip_msg_x *x_new(struct sip_msg *m)
+ * kept index, unless fill is false: the caller fills x->first). */
+static struct sip_msg_x *x_new(struct sip_msg *m, bool fill)
 {
 	uint32_t cap;
 	struct sip_msg_x *x = bcache_get(&xcache, sizeof *x, &cap);
@@ -138,7 +138,7 @@ static struct sip_msg_x *x_new(struct sip_msg *m)
 	x->derived = NULL;
 	x->derived_home = NULL;
 	memset(x->first, 0, sizeof x->first);
-	for (uint32_t i = m->nhidx; i-- > 0;)
+	for (uint32_t i = fill ? m->nhidx : 0; i-- > 0;)
 		x->first[m->hidx[i].id] = (uint16_t)(i + 1);
 	m->x = x;
 	m->xslot = XSLOT_NONE;
@@ -167,8 +167,11 @@ _Static_assert(SIP_H_COUNT <= UINT8_MAX + 1, "a header id fits struct sip_hidx")
  * same in both. Every header the parse finds lies within the first
  * SIP_MAX_HEAD bytes, so 16 bits reach it; a name of SIP_HIDX_LONG_NAME
  * bytes or more is measured again when asked for (sip_msg_header). */
-static void hidx_fill(struct sip_hidx *hx, const struct sip_header *tmp, size_t nh, const char *from)
+static void hidx_fill(struct sip_hidx *hx, uint16_t *first, const struct sip_header *tmp, size_t nh,
+		      const char *from)
 {
+	for (size_t i = nh; i-- > 0;)
+		first[tmp[i].id] = (uint16_t)(i + 1);
 	for (size_t i = 0; i < nh; i++) {
 		size_t no = (size_t)(tmp[i].name.p - from), vo = (size_t)(tmp[i].value.p - from);
 		size_t nl = tmp[i].name.len < SIP_HIDX_LONG_NAME ? tmp[i].name.len : SIP_HIDX_LONG_NAME;
@@ -232,7 +235,7 @@ static struct sip_msg_x *expand(const struct sip_msg *cm)
 	struct sip_msg *m = (struct sip_msg *)cm; /* a cache: logically const */
 	if (m->x)
 		return m->x;
-	struct sip_msg_x *x = x_new(m);
+	struct sip_msg_x *x = x_new(m, true);
 	x_list(m);
 	return x;
 }
@@ -266,7 +269,8 @@ enum {
 	C_CONTACT = 1 << 4,
 };
 
-static const char *check_mandatory(struct sip_msg *m)
+/* tmp: the parse's headers, slices into from (the bytes m->raw copies). */
+static const char *check_mandatory(struct sip_msg *m, const struct sip_header *tmp, const char *from)
 {
 	static const struct {
 		enum sip_hdr_id id;
@@ -285,13 +289,18 @@ static const char *check_mandatory(struct sip_msg *m)
 		if (!m->x->first[mand[i].id])
 			return mand[i].missing;
 	}
-	if (sv_trim(sip_msg_call_id(m)).len == 0)
+	const uint16_t *first = m->x->first;
+	if (sv_trim(tmp[first[SIP_H_CALL_ID] - 1].value).len == 0)
 		return "empty Call-ID";
-	if (!sip_msg_cseq(m)->valid)
+	struct sip_cseq *cs = &m->x->cseq_c; /* sip_msg_cseq's cache */
+	bool cs_ok = sip_parse_cseq(tmp[first[SIP_H_CSEQ] - 1].value, cs);
+	cs->method = rebase(cs->method, from, m->raw);
+	m->x->cached |= C_CSEQ;
+	if (!cs_ok)
 		return "bad CSeq: not a number and a method";
-	struct sv cl = sip_msg_hdr(m, SIP_H_CONTENT_LENGTH);
 	uint64_t v;
-	if (cl.p && !sv_to_u64(sv_trim(cl), UINT32_MAX, &v))
+	if (first[SIP_H_CONTENT_LENGTH] &&
+	    !sv_to_u64(sv_trim(tmp[first[SIP_H_CONTENT_LENGTH] - 1].value), UINT32_MAX, &v))
 		return "bad Content-Length: not a number";
 	return NULL;
 }
@@ -367,10 +376,13 @@ static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int
 	m->start.version = rebase(st.version, p, raw);
 	m->start.line = rebase(st.line, p, raw);
 	struct sip_hidx *hx = (struct sip_hidx *)(block + sizeof *m);
-	hidx_fill(hx, tmp, nh, p);
 	m->hidx = hx;
 	m->nhidx = (uint32_t)nh;
-	x_new(m); /* the caches, for the call store (sip_msg_compact drops them) */
+	/* The caches, for the call store (sip_msg_compact drops them). What
+	 * build reads is read from the parse's headers (p's bytes, in the
+	 * cache), not from the copy just written, which waits on its lines. */
+	struct sip_msg_x *x = x_new(m, false);
+	hidx_fill(hx, x->first, tmp, nh, p);
 	if (r < 0) {
 		m->malformed = true;
 		m->malformed_reason = r == SIP_PARSE_PARTIAL ? "header section not terminated by a blank line" : err;
@@ -390,7 +402,7 @@ static struct sip_msg *build(const char *p, size_t len, bool truncated_body, int
 	m->head_len = (size_t)r;
 	m->body = sv_make(raw + r, len - (size_t)r);
 
-	const char *bad = check_mandatory(m);
+	const char *bad = check_mandatory(m, tmp, p);
 	if (!bad && truncated_body)
 		bad = "Content-Length beyond the end of the data";
 	if (!bad && ntotal > nh)
@@ -698,9 +710,9 @@ bool sip_parse_via(struct sv v, struct sip_via *out)
 		if (sv_to_u64(sv_make(v.p + ps, i - ps), 65535, &port))
 			out->port = (uint16_t)port;
 	}
-	static const char *const names[] = { "branch", "received", "rport" };
+	static const struct sv names[] = { SV_LIT("branch"), SV_LIT("received"), SV_LIT("rport") };
 	struct sv vals[3];
-	unsigned got = sip_params(sv_make(v.p + i, v.len - i), names, 3, vals);
+	unsigned got = sip_params_sv(sv_make(v.p + i, v.len - i), names, 3, vals);
 	if (got & 1)
 		out->branch = vals[0];
 	if (got & 2)
