@@ -161,7 +161,7 @@ struct callstore *callstore_new(call_done_fn done, binding_lapse_fn lapse, void 
 
 static uint32_t call_hash(const char *p, size_t n, uint32_t input)
 {
-	return hash_bytes(p ? p : "", n, input);
+	return hash_words(p ? p : "", n, input);
 }
 
 static void rehash(struct callstore *cs)
@@ -432,7 +432,7 @@ static void link_value(struct callstore *cs, struct call *c, const struct sip_ms
 	key[hl] = 0;
 	memcpy(key + hl + 1, v, vlen);
 	size_t klen = hl + 1 + vlen;
-	uint32_t h = hash_bytes(key, klen, c->input);
+	uint32_t h = hash_words(key, klen, c->input);
 	struct link_path path;
 	link_path_of(m, &path);
 

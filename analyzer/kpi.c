@@ -222,12 +222,12 @@ struct kpis {
 
 static uint32_t group_hash(enum kpi_group_kind kind, const struct kpi_group *key)
 {
-	uint32_t h = hash_bytes(&key->a, sizeof key->a, kind);
+	uint32_t h = hash_words(&key->a, sizeof key->a, kind);
 	if (kind == KPI_PAIR)
-		h = hash_bytes(&key->b, sizeof key->b, h);
+		h = hash_words(&key->b, sizeof key->b, h);
 	if (kind == KPI_AGENT) {
-		h = hash_bytes(&key->server, 1, h);
-		h = hash_bytes(key->agent, strlen(key->agent), h);
+		h = hash_words(&key->server, 1, h);
+		h = hash_words(key->agent, strlen(key->agent), h);
 	}
 	return h;
 }

@@ -198,7 +198,7 @@ static bool txn_matches(const struct txn *t, const struct txn_key *k)
 
 static uint32_t txn_hash(const struct txn_key *k)
 {
-	uint32_t h = hash_bytes(k->branch.p, k->branch.len, (uint32_t)k->method);
+	uint32_t h = hash_words(k->branch.p, k->branch.len, (uint32_t)k->method);
 	h = (h ^ k->cseq) * 16777619u;
 	return h ? h : 1;
 }
@@ -483,7 +483,7 @@ static bool mark_copy(struct call *c, int32_t ti, int32_t idx)
 /* Of a tag pair, either way round. */
 static uint32_t dlg_hash(struct sv a, struct sv b)
 {
-	uint32_t h = hash_bytes(a.p, a.len, 0) + hash_bytes(b.p, b.len, 0);
+	uint32_t h = hash_words(a.p, a.len, 0) + hash_words(b.p, b.len, 0);
 	return h ? h : 1;
 }
 
@@ -818,7 +818,7 @@ void call_add_msg(struct call *c, struct sip_msg *m)
 		cm->method = cs->valid ? sip_method_of(cs->method) : M_OTHER;
 	}
 	struct sv tt = sip_msg_to(m)->tag;
-	cm->to_tag_hash = hash_bytes(tt.p, tt.len, 0);
+	cm->to_tag_hash = hash_words(tt.p, tt.len, 0);
 	if (m->malformed && (!sip_msg_cseq(m)->valid || !sip_msg_has(m, SIP_H_VIA)))
 		return; /* cannot be placed in a transaction */
 	/* The kind follows the most telling method seen (INVITE first). */
