@@ -79,10 +79,12 @@ __attribute__((always_inline)) static inline bool sv_eq_fold_n(const char *a, co
 	if (n >= 4)
 		return sv_fold8(sv_load4(a) | sv_load4(a + n - 4) << 32) ==
 		       SV_FOLD_B(sv_load4(b) | sv_load4(b + n - 4) << 32);
+	if (n) /* 1 to 3 bytes: first, middle and last in one word */
+		return sv_fold8((uint64_t)(unsigned char)a[0] | (uint64_t)(unsigned char)a[n / 2] << 8 |
+				(uint64_t)(unsigned char)a[n - 1] << 16) ==
+		       SV_FOLD_B((uint64_t)(unsigned char)b[0] | (uint64_t)(unsigned char)b[n / 2] << 8 |
+				 (uint64_t)(unsigned char)b[n - 1] << 16);
 #undef SV_FOLD_B
-	for (size_t i = 0; i < n; i++)
-		if (sv_lower((unsigned char)a[i]) != sv_lower((unsigned char)b[i]))
-			return false;
 	return true;
 }
 
