@@ -168,7 +168,7 @@ static void txn_key_of(struct sip_msg *m, enum sip_method method, struct txn_key
 {
 	const struct sip_via *v = sip_msg_via(m);
 	const struct sip_cseq *cs = sip_msg_cseq(m);
-	const struct sip_nameaddr *f = sip_msg_from(m);
+	const struct sip_tag *f = sip_msg_from_tag(m);
 	memset(k, 0, sizeof *k);
 	k->method = method;
 	if (v->valid) {
@@ -328,7 +328,7 @@ static bool is_twin(const struct call_msg *o, const struct call_msg *cm)
 		return o->method == cm->method;
 	if (o->m->start.status != cm->m->start.status || o->to_tag_hash != cm->to_tag_hash)
 		return false;
-	return sv_eq(sip_msg_to(o->m)->tag, sip_msg_to(cm->m)->tag);
+	return sv_eq(sip_msg_to_tag(o->m)->tag, sip_msg_to_tag(cm->m)->tag);
 }
 
 static bool same_hop(const struct sip_msg *a, const struct sip_msg *b)
@@ -663,7 +663,7 @@ static void on_request(struct call *c, int32_t idx)
 		}
 	}
 	struct txn *t = &c->txns[ti];
-	const struct sip_nameaddr *to = sip_msg_to(m), *from = sip_msg_from(m);
+	const struct sip_tag *to = sip_msg_to_tag(m), *from = sip_msg_from_tag(m);
 	if (meth == t->method) /* not the ACK of a non-2xx, which carries the To tag */
 		t->in_dialog = t->in_dialog || (to->valid && to->tag.len);
 	if (!(cm->flags & CM_DUPLICATE) && endpoint_eq(&m->src, &t->src) && endpoint_eq(&m->dst, &t->dst) &&
@@ -739,7 +739,7 @@ static void on_response(struct call *c, int32_t idx)
 	}
 	txn_reweigh(c, w, t);
 
-	const struct sip_nameaddr *to = sip_msg_to(m), *from = sip_msg_from(m);
+	const struct sip_tag *to = sip_msg_to_tag(m), *from = sip_msg_from_tag(m);
 	if (!to->valid || !from->valid)
 		return;
 	int32_t di = -1;
@@ -817,7 +817,7 @@ void call_add_msg(struct call *c, struct sip_msg *m)
 		const struct sip_cseq *cs = sip_msg_cseq(m);
 		cm->method = cs->valid ? sip_method_of(cs->method) : M_OTHER;
 	}
-	struct sv tt = sip_msg_to(m)->tag;
+	struct sv tt = sip_msg_to_tag(m)->tag;
 	cm->to_tag_hash = hash_words(tt.p, tt.len, 0);
 	if (m->malformed && (!sip_msg_cseq(m)->valid || !sip_msg_has(m, SIP_H_VIA)))
 		return; /* cannot be placed in a transaction */

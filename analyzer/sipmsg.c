@@ -33,6 +33,7 @@ struct sip_msg_x {
 	uint16_t first[SIP_H_COUNT]; /* index+1 of the first header of each id */
 	struct sip_cseq cseq_c;
 	struct sip_nameaddr from_c, to_c;
+	struct sip_tag from_tag_c, to_tag_c;
 	struct sip_via via_c;
 	struct sip_contact contact_c;
 };
@@ -267,6 +268,8 @@ enum {
 	C_TO = 1 << 2,
 	C_VIA = 1 << 3,
 	C_CONTACT = 1 << 4,
+	C_FROM_TAG = 1 << 5,
+	C_TO_TAG = 1 << 6,
 };
 
 /* tmp: the parse's headers, slices into from (the bytes m->raw copies). */
@@ -600,14 +603,16 @@ struct sv sip_uri_user(struct sv uri)
 	return user;
 }
 
-bool sip_parse_nameaddr(struct sv v, struct sip_nameaddr *out)
+/* A name-addr or addr-spec value (§20.10, §25.1): its URI and the header
+ * parameters after it, and (display not NULL) its display name unquoted.
+ * False when it is neither (empty, an open quote, a '<' without '>'). */
+static bool nameaddr_split(struct sv v, struct sv *display, struct sv *uri, struct sv *params)
 {
-	memset(out, 0, sizeof *out);
 	v = sv_trim(v);
 	if (!v.len)
 		return false;
-	struct sv params;
 	size_t i = 0;
+	struct sv disp = SV_NULL;
 	if (v.p[0] == '"') { /* quoted display name */
 		i = 1;
 		while (i < v.len && v.p[i] != '"') {
@@ -617,7 +622,7 @@ bool sip_parse_nameaddr(struct sv v, struct sip_nameaddr *out)
 		}
 		if (i >= v.len)
 			return false;
-		out->display = sv_make(v.p + 1, i - 1);
+		disp = sv_make(v.p + 1, i - 1);
 		i++;
 	}
 	ptrdiff_t lt = sv_find(sv_make(v.p + i, v.len - i), '<');
@@ -626,21 +631,44 @@ bool sip_parse_nameaddr(struct sv v, struct sip_nameaddr *out)
 		ptrdiff_t gt = sv_find(sv_make(v.p + s, v.len - s), '>');
 		if (gt < 0)
 			return false;
-		if (!out->display.len)
-			out->display = sv_trim(sv_make(v.p + i, (size_t)lt));
-		out->uri = sv_trim(sv_make(v.p + s, (size_t)gt));
-		params = sv_make(v.p + s + (size_t)gt + 1, v.len - s - (size_t)gt - 1);
+		if (display && !disp.len)
+			disp = sv_trim(sv_make(v.p + i, (size_t)lt));
+		*uri = sv_trim(sv_make(v.p + s, (size_t)gt));
+		*params = sv_make(v.p + s + (size_t)gt + 1, v.len - s - (size_t)gt - 1);
 	} else {
 		/* addr-spec: the URI runs to the first ';' (which starts header params) */
 		struct sv rest = sv_trim(sv_make(v.p + i, v.len - i));
 		ptrdiff_t semi = sv_find(rest, ';');
-		out->uri = semi >= 0 ? sv_make(rest.p, (size_t)semi) : rest;
-		params = semi >= 0 ? sv_make(rest.p + semi, rest.len - (size_t)semi) : SV_NULL;
+		*uri = semi >= 0 ? sv_make(rest.p, (size_t)semi) : rest;
+		*params = semi >= 0 ? sv_make(rest.p + semi, rest.len - (size_t)semi) : SV_NULL;
 	}
+	if (display)
+		*display = disp;
+	return true;
+}
+
+bool sip_parse_nameaddr(struct sv v, struct sip_nameaddr *out)
+{
+	memset(out, 0, sizeof *out);
+	struct sv params;
+	if (!nameaddr_split(v, &out->display, &out->uri, &params))
+		return false;
 	sip_param(params, "tag", &out->tag);
 	out->user = sip_uri_user(out->uri);
 	out->valid = out->uri.len > 0;
 	return out->valid;
+}
+
+/* sip_parse_nameaddr's valid and tag alone. */
+static void parse_tag(struct sv v, struct sip_tag *out)
+{
+	struct sv uri, params;
+	out->valid = false;
+	out->tag = SV_NULL;
+	if (!nameaddr_split(v, NULL, &uri, &params))
+		return;
+	sip_param(params, "tag", &out->tag);
+	out->valid = uri.len > 0;
 }
 
 const struct sip_nameaddr *sip_msg_from(struct sip_msg *m)
@@ -661,6 +689,33 @@ const struct sip_nameaddr *sip_msg_to(struct sip_msg *m)
 		x->cached |= C_TO;
 	}
 	return &x->to_c;
+}
+
+/* From the whole parse when it is cached, else parsed alone (and cached). */
+static const struct sip_tag *tag_of(struct sip_msg *m, enum sip_hdr_id id, unsigned whole, unsigned alone,
+				    const struct sip_nameaddr *na, struct sip_tag *t)
+{
+	struct sip_msg_x *x = expand(m);
+	if (!(x->cached & alone)) {
+		if (x->cached & whole)
+			*t = (struct sip_tag){ .valid = na->valid, .tag = na->tag };
+		else
+			parse_tag(sip_msg_hdr(m, id), t);
+		x->cached |= alone;
+	}
+	return t;
+}
+
+const struct sip_tag *sip_msg_from_tag(struct sip_msg *m)
+{
+	struct sip_msg_x *x = expand(m);
+	return tag_of(m, SIP_H_FROM, C_FROM, C_FROM_TAG, &x->from_c, &x->from_tag_c);
+}
+
+const struct sip_tag *sip_msg_to_tag(struct sip_msg *m)
+{
+	struct sip_msg_x *x = expand(m);
+	return tag_of(m, SIP_H_TO, C_TO, C_TO_TAG, &x->to_c, &x->to_tag_c);
 }
 
 bool sip_parse_via(struct sv v, struct sip_via *out)

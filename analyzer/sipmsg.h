@@ -29,6 +29,15 @@ struct sip_nameaddr {
 	struct sv tag;
 };
 
+/* A From or To header's tag, and whether the value is a name-addr or
+ * addr-spec with a URI: sip_nameaddr's valid and tag, without the display
+ * name and the URI's user part (what the call model reads of every
+ * message). */
+struct sip_tag {
+	bool valid;
+	struct sv tag;
+};
+
 struct sip_via {
 	bool valid;
 	struct sv transport; /* "UDP", "TCP", "WS"... */
@@ -192,6 +201,8 @@ struct sv sip_msg_call_id(const struct sip_msg *m);
 const struct sip_cseq *sip_msg_cseq(struct sip_msg *m);
 const struct sip_nameaddr *sip_msg_from(struct sip_msg *m);
 const struct sip_nameaddr *sip_msg_to(struct sip_msg *m);
+const struct sip_tag *sip_msg_from_tag(struct sip_msg *m); /* sip_msg_from's valid and tag */
+const struct sip_tag *sip_msg_to_tag(struct sip_msg *m);
 const struct sip_via *sip_msg_via(struct sip_msg *m); /* top Via */
 bool sip_msg_via_at(const struct sip_msg *m, size_t i, struct sip_via *out);
 const struct sip_contact *sip_msg_contact(struct sip_msg *m); /* first */

@@ -160,6 +160,52 @@ static void test_kept_index(void)
 	}
 }
 
+/* The tags the call model reads (sip_msg_from_tag, sip_msg_to_tag) are
+ * those of the whole parse, whichever comes first. */
+static void test_tags(void)
+{
+	static const char *const values[] = {
+		"<sip:b@h>;tag=1", "\"Bob \\\" <x>\" <sip:b@h;tag=no>;x=\"t;tag=q\";TAG=2", "sip:b@h;tag=3", "<>;tag=4",
+		"\"open <sip:b@h>;tag=5", "<sip:b@h;tag=6", "Bob <sip:b@h>", "  ", ";tag=7", "b <sip:b@h> ;tag = 8 ",
+		"sip:b@h", "<sip:b@h>;tag", "\"\" <sip:b@h>;tag=9;tag=10",
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+		for (int order = 0; order < 2; order++) {
+			char m[512];
+			snprintf(m, sizeof m,
+				 "OPTIONS sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: %s\r\n"
+				 "To: %s\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\r\n",
+				 values[i], values[i]);
+			struct sip_msg *msg = sip_msg_new(m, strlen(m), false);
+			if (!msg) {
+				bad++;
+				continue;
+			}
+			struct sip_tag ft, tt;
+			const struct sip_nameaddr *f, *t;
+			if (order == 0) {
+				ft = *sip_msg_from_tag(msg), tt = *sip_msg_to_tag(msg);
+				f = sip_msg_from(msg), t = sip_msg_to(msg);
+			} else {
+				f = sip_msg_from(msg), t = sip_msg_to(msg);
+				ft = *sip_msg_from_tag(msg), tt = *sip_msg_to_tag(msg);
+			}
+			if (ft.valid != f->valid || ft.tag.p != f->tag.p || ft.tag.len != f->tag.len || tt.valid != t->valid ||
+			    tt.tag.p != t->tag.p || tt.tag.len != t->tag.len) {
+				bad++;
+				printf("# tags differ for %s (order %d)\n", values[i], order);
+			}
+			sip_msg_free(msg);
+		}
+	CHECK(bad == 0, "the model's tags are the whole parse's (%d differ)", bad);
+	struct sip_msg *msg = sip_msg_new("OPTIONS sip:b@h SIP/2.0\r\nTo: <sip:b@h>;x=1;tag=ab\r\n\r\n", 53, false);
+	CHECK(msg && sip_msg_to_tag(msg)->valid && sv_eq(sip_msg_to_tag(msg)->tag, SV_LIT("ab")) &&
+		      !sip_msg_from_tag(msg)->valid && !sip_msg_from_tag(msg)->tag.len,
+	      "a To tag after another parameter; no From");
+	sip_msg_free(msg);
+}
+
 static void test_partial_every_prefix(void)
 {
 	const char *m = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nCall-ID: x\r\n"
@@ -417,6 +463,7 @@ int main(void)
 	test_request();
 	test_hdr_count();
 	test_kept_index();
+	test_tags();
 	test_partial_every_prefix();
 	test_invalid();
 	test_lists_and_params();

@@ -22,6 +22,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sip_looks_like_start(p, size);
 	struct sip_msg *m = sip_msg_new(p, size, size & 1);
 	if (m) {
+		/* the call model's tags alone against the whole parse: the same
+		 * validity and the same slice */
+		struct sip_tag ft = *sip_msg_from_tag(m), tt = *sip_msg_to_tag(m);
+		const struct sip_nameaddr *f = sip_msg_from(m), *t = sip_msg_to(m);
+		if (ft.valid != f->valid || ft.tag.p != f->tag.p || ft.tag.len != f->tag.len || tt.valid != t->valid ||
+		    tt.tag.p != t->tag.p || tt.tag.len != t->tag.len)
+			abort();
 		fuzz_touch(m);
 		sip_msg_free(m);
 	}
