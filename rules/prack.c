@@ -95,7 +95,8 @@ static void missing(struct rule_ctx *ctx, const struct call *c, const struct rel
 			"did not arrive: early media, the SDP answer in the provisional and the call itself depend "
 			"on it.",
 			from, p->rseq, to, p->rseq, p->cseq,
-			has_100rel(c->msgs[t->req].m, SIP_H_SUPPORTED) ? " although its INVITE said Supported" : "");
+			t->req >= 0 && has_100rel(c->msgs[t->req].m, SIP_H_SUPPORTED) ? " although its INVITE said Supported"
+										       : "");
 	finding_hint(f, "Check whether %s supports 100rel at all (it must not list it in Supported or Require "
 			"if it cannot PRACK), whether its PRACK goes to the provisional's Contact through the "
 			"Record-Route set, and whether a NAT or firewall drops it. Disabling 100rel on %s is "
