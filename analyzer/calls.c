@@ -1019,8 +1019,9 @@ static void finalise(struct callstore *cs, struct call *c)
 	cs->mem -= c->mem;
 	link_unindex(cs, c);
 	media_finish_call(cs->media, c);
-	call_finish(c);
 	if (cs->hand_over) {
+		/* call_finish (the outcome, from what the call holds alone) is
+		 * the taker's: callstore_hand_over */
 		/* nothing of the store may point at the call, nor the call at
 		 * the store's calls, and its messages' header indexes are on no
 		 * thread's list (they stay): done() may give it to another
@@ -1038,6 +1039,7 @@ static void finalise(struct callstore *cs, struct call *c)
 		cs->done(cs->ud, c);
 		return;
 	}
+	call_finish(c);
 	cs->done(cs->ud, c);
 	for (uint32_t i = 0; i < c->nlinks; i++) {
 		/* every link of the other leg that points here, whatever its

@@ -281,7 +281,9 @@ void callstore_free(struct callstore *cs);
 /* Hand-over (for a reader thread): done() keeps each finalised call, which
  * nothing in the store refers to any more (links to live calls cleared,
  * header indexes dropped), and frees it with call_free() when it is done,
- * on any thread. */
+ * on any thread. The call's outcome is not worked out (call_finish): the
+ * taker calls call_finish() before it reads the state, the times or the
+ * main transaction, off the reading thread. */
 void callstore_hand_over(struct callstore *cs, bool on);
 void call_free(struct call *c);
 /* A call going to another thread: its messages' header indexes off this

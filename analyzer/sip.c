@@ -330,8 +330,8 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 			continue;
 		}
 		size_t i = pos;
-		while (i + 4 <= ce && is_token((unsigned char)buf[i]) & is_token((unsigned char)buf[i + 1]) &
-					      is_token((unsigned char)buf[i + 2]) & is_token((unsigned char)buf[i + 3]))
+		while (i + 4 <= ce && ((unsigned)is_token((unsigned char)buf[i]) & is_token((unsigned char)buf[i + 1]) &
+				       is_token((unsigned char)buf[i + 2]) & is_token((unsigned char)buf[i + 3])))
 			i += 4;
 		while (i < ce && is_token((unsigned char)buf[i]))
 			i++;

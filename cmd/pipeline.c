@@ -364,6 +364,7 @@ static void drain(struct pipeline *p)
 						c->continues += delta;
 					for (uint32_t l = 0; l < c->nlinks; l++)
 						c->links[l].peer_seq += delta;
+					call_finish(c); /* here, off the reader (callstore_hand_over) */
 					p->sink.call(p->sink.ud, c);
 					call_compact_listed(c); /* what this thread expanded: the reader frees the rest */
 					break;
