@@ -729,8 +729,7 @@ bool sip_parse_via(struct sv v, struct sip_via *out)
 	int slashes = 0;
 	size_t tstart = 0;
 	for (; i < v.len && slashes < 2; i++)
-		if (v.p[i] == '/')
-			slashes++;
+		slashes += v.p[i] == '/';
 	if (slashes < 2)
 		return false;
 	while (i < v.len && sv_is_ws((unsigned char)v.p[i]))
@@ -748,7 +747,10 @@ bool sip_parse_via(struct sv v, struct sip_via *out)
 		if (i < v.len)
 			i++;
 	} else {
-		while (i < v.len && v.p[i] != ':' && v.p[i] != ';' && !sv_is_ws((unsigned char)v.p[i]))
+		/* to ':', ';' or white space (sv_is_ws) */
+		static const bool hstop[256] = { [':'] = true, [';'] = true, [' '] = true,
+						 ['\t'] = true, ['\r'] = true, ['\n'] = true };
+		while (i < v.len && !hstop[(unsigned char)v.p[i]])
 			i++;
 	}
 	out->host = sv_make(v.p + hs, i - hs);
@@ -793,7 +795,15 @@ const struct sip_via *sip_msg_via(struct sip_msg *m)
 {
 	struct sip_msg_x *x = expand(m);
 	if (!(x->cached & C_VIA)) {
-		sip_msg_via_at(m, 0, &x->via_c);
+		/* the first element of the first Via, as sip_msg_via_at(m, 0)
+		 * finds it when that header has one (it looks further if not) */
+		unsigned f = x->first[SIP_H_VIA];
+		struct sv e;
+		size_t pos = 0;
+		if (f && sip_list_next(hvalue(m, f - 1), &pos, &e))
+			sip_parse_via(e, &x->via_c);
+		else
+			sip_msg_via_at(m, 0, &x->via_c);
 		x->cached |= C_VIA;
 	}
 	return &x->via_c;

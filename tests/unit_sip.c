@@ -199,6 +199,23 @@ static void test_tags(void)
 			sip_msg_free(msg);
 		}
 	CHECK(bad == 0, "the model's tags are the whole parse's (%d differ)", bad);
+	/* the top Via: the first element of the first Via that has one */
+	static const char *const vias[] = { "Via: SIP/2.0/UDP a:5060;branch=z9hG4bK1, SIP/2.0/UDP b\r\n",
+					    "Via: ,\r\nVia: SIP/2.0/TCP c;branch=z9hG4bK3\r\n",
+					    "Via: \"x,y\" SIP/2.0/UDP d\r\n", "v: SIP/2.0/UDP e;received=1.2.3.4;branch=z9hG4bK5\r\n" };
+	static const char *const host[] = { "a", "c", "d", "e" };
+	for (size_t i = 0; i < sizeof vias / sizeof vias[0]; i++) {
+		char m[256];
+		snprintf(m, sizeof m, "OPTIONS sip:b@h SIP/2.0\r\n%sCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n", vias[i]);
+		struct sip_msg *msg = sip_msg_new(m, strlen(m), false);
+		struct sip_via v0;
+		bool ok = msg && (sip_msg_via_at(msg, 0, &v0), true);
+		const struct sip_via *v = ok ? sip_msg_via(msg) : NULL;
+		CHECK(ok && v->valid == v0.valid && v->host.p == v0.host.p && v->host.len == v0.host.len &&
+			      v->branch.p == v0.branch.p && v->branch.len == v0.branch.len && sv_eq(v->host, sv_make(host[i], strlen(host[i]))),
+		      "top Via, case %zu", i);
+		sip_msg_free(msg);
+	}
 	struct sip_msg *msg = sip_msg_new("OPTIONS sip:b@h SIP/2.0\r\nTo: <sip:b@h>;x=1;tag=ab\r\n\r\n", 53, false);
 	CHECK(msg && sip_msg_to_tag(msg)->valid && sv_eq(sip_msg_to_tag(msg)->tag, SV_LIT("ab")) &&
 		      !sip_msg_from_tag(msg)->valid && !sip_msg_from_tag(msg)->tag.len,

@@ -29,6 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ft.valid != f->valid || ft.tag.p != f->tag.p || ft.tag.len != f->tag.len || tt.valid != t->valid ||
 		    tt.tag.p != t->tag.p || tt.tag.len != t->tag.len)
 			abort();
+		/* the top Via's shortcut against the list walk */
+		struct sip_via v0;
+		sip_msg_via_at(m, 0, &v0);
+		const struct sip_via *v = sip_msg_via(m);
+		if (v->valid != v0.valid || v->host.p != v0.host.p || v->host.len != v0.host.len ||
+		    v->branch.p != v0.branch.p || v->branch.len != v0.branch.len || v->port != v0.port)
+			abort();
 		fuzz_touch(m);
 		sip_msg_free(m);
 	}
