@@ -30,9 +30,22 @@ static void fmt_name(const struct sdp_media *md, unsigned k, char *buf, size_t s
 	buf[0] = 0;
 	for (unsigned i = 0; i < md->nmap; i++)
 		if (md->map[i].pt == pt) {
-			snprintf(buf, size, "%.*s/%u", (int)md->map[i].encoding.len, md->map[i].encoding.p, md->map[i].clock);
-			for (char *p = buf; *p; p++)
-				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+			/* "%.*s/%u" in lowercase, cut at size - 1 as snprintf cuts
+			 * (by hand: share_codec asks for every pair of formats) */
+			char tmp[16], *d = tmp + sizeof tmp;
+			unsigned clock = md->map[i].clock;
+			do
+				*--d = (char)('0' + clock % 10);
+			while (clock /= 10);
+			size_t o = 0;
+			struct sv e = md->map[i].encoding;
+			for (size_t k = 0; k < e.len && e.p[k] && o + 1 < size; k++) /* (%.*s stops at a NUL) */
+				buf[o++] = (char)(e.p[k] >= 'A' && e.p[k] <= 'Z' ? e.p[k] + 32 : e.p[k]);
+			if (o + 1 < size)
+				buf[o++] = '/';
+			for (; d < tmp + sizeof tmp && o + 1 < size; d++)
+				buf[o++] = *d;
+			buf[o] = 0;
 			return;
 		}
 	const char *s = static_pt(pt);
