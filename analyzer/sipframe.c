@@ -19,13 +19,21 @@ size_t sipframe_skip_crlf(const uint8_t *p, size_t len)
 
 enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen)
 {
+	return sipframe_stream_msg(p, len, msg_len, want, no_clen, NULL);
+}
+
+enum frame_result sipframe_stream_msg(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen,
+				      struct sip_msg **m)
+{
 	struct sip_start st;
 	struct sip_header h[FRAME_HDRS];
-	size_t nh = FRAME_HDRS;
+	size_t nh = FRAME_HDRS, ntotal = 0;
 	const char *err;
 	*want = 0;
 	*no_clen = false;
-	int r = sip_parse_head((const char *)p, len, &st, h, &nh, NULL, &err);
+	if (m)
+		*m = NULL;
+	int r = sip_parse_head((const char *)p, len, &st, h, &nh, &ntotal, &err);
 	if (r == SIP_PARSE_PARTIAL) {
 		/* Judge the start line as soon as it is complete. */
 		const uint8_t *nl = memchr(p, '\n', len);
@@ -66,6 +74,10 @@ enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len,
 		return FRAME_PARTIAL;
 	}
 	*msg_len = (size_t)total;
+	/* the head just parsed is the message's: sip_msg_new would parse
+	 * the same bytes again (it stops at the same blank line) */
+	if (m)
+		*m = sip_msg_new_head((const char *)p, (size_t)total, r, &st, h, nh, ntotal);
 	return FRAME_MSG;
 }
 
@@ -124,6 +136,11 @@ static void deliver(struct analyzer *an, const struct flowmeta *fm, struct sip_m
 	if (m->malformed)
 		an->st->malformed++;
 	an->sink(an->sink_ud, m);
+}
+
+void sipframe_deliver(struct analyzer *an, const struct flowmeta *fm, struct sip_msg *m, const char *why_malformed)
+{
+	deliver(an, fm, m, why_malformed);
 }
 
 void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len,

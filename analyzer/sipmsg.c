@@ -323,6 +323,12 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body)
 	return build(p, len, truncated_body, r, st, tmp, nh, ntotal, err);
 }
 
+struct sip_msg *sip_msg_new_head(const char *p, size_t len, int r, const struct sip_start *st,
+				 const struct sip_header *h, size_t nh, size_t ntotal)
+{
+	return build(p, len, false, r, *st, h, nh, ntotal, NULL);
+}
+
 struct sip_msg *sip_msg_new_garbled(const char *p, size_t len)
 {
 	struct sip_start st;

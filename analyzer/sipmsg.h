@@ -131,6 +131,12 @@ struct sip_msg *sip_msg_new(const char *p, size_t len, bool truncated_body);
  * it: the message ends where its Content-Length says (or at the end of the
  * data when it has none). *consumed receives the message's length. */
 struct sip_msg *sip_msg_new_datagram(const char *p, size_t avail, size_t *consumed);
+/* A message whose head the caller parsed (sip_parse_head on p returned
+ * r >= 0, with these headers, nh of ntotal kept): p[0..len) is the whole
+ * message, head and body. As sip_msg_new(p, len, false), without the
+ * second parse. */
+struct sip_msg *sip_msg_new_head(const char *p, size_t len, int r, const struct sip_start *st,
+				 const struct sip_header *h, size_t nh, size_t ntotal);
 /* A message whose start line is garbage (the caller judged the rest to be
  * SIP): kept whole as malformed, "bad start line". */
 struct sip_msg *sip_msg_new_garbled(const char *p, size_t len);

@@ -371,7 +371,8 @@ static size_t consume_sip(struct analyzer *an, struct stream *s, const struct st
 			break;
 		size_t mlen = 0, want = 0;
 		bool no_clen = false;
-		enum frame_result r = sipframe_stream(p + off, len - off, &mlen, &want, &no_clen);
+		struct sip_msg *m = NULL;
+		enum frame_result r = sipframe_stream_msg(p + off, len - off, &mlen, &want, &no_clen, &m);
 		if (r == FRAME_TOO_LONG || (r == FRAME_PARTIAL && want > STREAM_MAX_PENDING)) {
 			start_skip(an, s, ci, p + off, len - off, off == 0 ? first_frame : an->frame, r == FRAME_PARTIAL,
 				   want);
@@ -393,8 +394,12 @@ static size_t consume_sip(struct analyzer *an, struct stream *s, const struct st
 		struct flowmeta fm;
 		flowmeta_at(&fm, ci, off == 0 ? first_frame : an->frame);
 		clog_select(an, s, ci, cpos(s, p + off), cpos(s, p + off) + mlen);
-		sipframe_emit(an, &fm, p + off, mlen, false,
-			      no_clen && ci->fm.transport != TRANSPORT_UDP ? "missing Content-Length on a stream transport" : NULL);
+		const char *why = no_clen && ci->fm.transport != TRANSPORT_UDP ? "missing Content-Length on a stream transport"
+									       : NULL;
+		if (m)
+			sipframe_deliver(an, &fm, m, why);
+		else
+			sipframe_emit(an, &fm, p + off, mlen, false, why);
 		an->ncarriers = 0;
 		off += mlen;
 		s->want = 0;
