@@ -142,17 +142,16 @@ void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t
 
 enum frame_result { FRAME_MSG, FRAME_PARTIAL, FRAME_NOT_SIP, FRAME_TOO_LONG };
 /* Finds the end of the SIP message starting at p on a stream transport.
- * FRAME_MSG: *msg_len set. FRAME_PARTIAL: *want is the total length needed
- * when known, else 0. FRAME_NOT_SIP: p does not start with a SIP start line.
- * FRAME_TOO_LONG: a SIP message whose head does not end within SIP_MAX_HEAD
- * bytes. *no_clen is set when the message had no Content-Length. */
-enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen);
-/* The same, and on FRAME_MSG the message built from that one parse of its
- * head (*m; NULL when the head did not parse: the caller builds it from
- * the bytes, with sipframe_emit). */
-enum frame_result sipframe_stream_msg(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen,
-				      struct sip_msg **m);
-/* A message built by the caller (sipframe_stream_msg), as sipframe_emit
+ * FRAME_MSG: *msg_len set, and (m not NULL) *m the message built from that
+ * one parse of its head (NULL when the head did not parse: the caller
+ * builds it from the bytes, with sipframe_emit). FRAME_PARTIAL: *want is
+ * the total length needed when known, else 0. FRAME_NOT_SIP: p does not
+ * start with a SIP start line. FRAME_TOO_LONG: a SIP message whose head
+ * does not end within SIP_MAX_HEAD bytes. *no_clen is set when the message
+ * had no Content-Length. */
+enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen,
+				  struct sip_msg **m);
+/* A message built by the caller (sipframe_stream), as sipframe_emit
  * delivers what it builds. */
 void sipframe_deliver(struct analyzer *an, const struct flowmeta *fm, struct sip_msg *m, const char *why_malformed);
 /* Offset of the first line in p that starts a SIP message, or -1. */

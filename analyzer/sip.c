@@ -39,12 +39,21 @@ static inline bool is_token(unsigned char c)
 	return token_chars[c];
 }
 
-size_t sip_token_len(const char *p, size_t max)
+/* (four bytes a step while all four are token characters) */
+static inline size_t token_len(const char *p, size_t max)
 {
 	size_t i = 0;
+	while (i + 4 <= max && ((unsigned)is_token((unsigned char)p[i]) & is_token((unsigned char)p[i + 1]) &
+				is_token((unsigned char)p[i + 2]) & is_token((unsigned char)p[i + 3])))
+		i += 4;
 	while (i < max && is_token((unsigned char)p[i]))
 		i++;
 	return i;
+}
+
+size_t sip_token_len(const char *p, size_t max)
+{
+	return token_len(p, max);
 }
 
 /* Header names by length and first letter (folded: & 31 maps 'A' and 'a'
@@ -329,12 +338,7 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 			pos = (size_t)nl + 1;
 			continue;
 		}
-		size_t i = pos;
-		while (i + 4 <= ce && ((unsigned)is_token((unsigned char)buf[i]) & is_token((unsigned char)buf[i + 1]) &
-				       is_token((unsigned char)buf[i + 2]) & is_token((unsigned char)buf[i + 3])))
-			i += 4;
-		while (i < ce && is_token((unsigned char)buf[i]))
-			i++;
+		size_t i = pos + token_len(buf + pos, ce - pos);
 		size_t name_end = i;
 		while (i < ce && (buf[i] == ' ' || buf[i] == '\t'))
 			i++;
@@ -360,7 +364,7 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 
 /* Index of the first `stop` (';' or ',') at or after i that is outside
  * quoted strings and <...>, or v.len. */
-static size_t skip_to(struct sv v, size_t i, char stop)
+static inline size_t skip_to(struct sv v, size_t i, char stop)
 {
 	if (i >= v.len || v.p[i] == stop)
 		return i;
@@ -436,8 +440,7 @@ unsigned sip_params_sv(struct sv params, const struct sv *names, unsigned n, str
 	const char *p = params.p;
 	size_t len = params.len, i = 0;
 	while (i < len && found != all) {
-		if (p[i] != ';') /* (the list's first one is at 0, as a rule) */
-			i = skip_to(params, i, ';'); /* the next ';' outside quotes and <> */
+		i = skip_to(params, i, ';'); /* the next ';' outside quotes and <> */
 		if (i >= len)
 			break;
 		i++;
@@ -487,16 +490,6 @@ unsigned sip_params_sv(struct sv params, const struct sv *names, unsigned n, str
 		}
 	}
 	return found;
-}
-
-unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values)
-{
-	struct sv nv[8];
-	if (n > 8)
-		return 0;
-	for (unsigned k = 0; k < n; k++)
-		nv[k] = sv_make(names[k], strlen(names[k]));
-	return sip_params_sv(params, nv, n, values);
 }
 
 bool sip_param_n(struct sv params, const char *name, size_t name_len, struct sv *value)

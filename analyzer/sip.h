@@ -98,8 +98,6 @@ static inline bool sip_param(struct sv params, const char *name, struct sv *valu
 /* Several parameters in one pass (at most 8 names, in lowercase): bit k of the result
  * is set when names[k] was found, its value in values[k] (the first one,
  * as sip_param finds it); values of names not found are left alone. */
-unsigned sip_params(struct sv params, const char *const *names, unsigned n, struct sv *values);
-/* The same with the names' lengths known. */
 unsigned sip_params_sv(struct sv params, const struct sv *names, unsigned n, struct sv *values);
 
 #endif

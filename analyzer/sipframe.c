@@ -17,13 +17,8 @@ size_t sipframe_skip_crlf(const uint8_t *p, size_t len)
 
 #define FRAME_HDRS 256
 
-enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen)
-{
-	return sipframe_stream_msg(p, len, msg_len, want, no_clen, NULL);
-}
-
-enum frame_result sipframe_stream_msg(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen,
-				      struct sip_msg **m)
+enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen,
+				  struct sip_msg **m)
 {
 	struct sip_start st;
 	struct sip_header h[FRAME_HDRS];

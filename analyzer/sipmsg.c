@@ -610,7 +610,8 @@ struct sv sip_uri_user(struct sv uri)
 }
 
 /* A name-addr or addr-spec value (§20.10, §25.1): its URI and the header
- * parameters after it, and (display not NULL) its display name unquoted.
+ * parameters after it, and (display not NULL, and empty on entry) its
+ * display name unquoted.
  * False when it is neither (empty, an open quote, a '<' without '>'). */
 static bool nameaddr_split(struct sv v, struct sv *display, struct sv *uri, struct sv *params)
 {
@@ -618,7 +619,6 @@ static bool nameaddr_split(struct sv v, struct sv *display, struct sv *uri, stru
 	if (!v.len)
 		return false;
 	size_t i = 0;
-	struct sv disp = SV_NULL;
 	if (v.p[0] == '"') { /* quoted display name */
 		i = 1;
 		while (i < v.len && v.p[i] != '"') {
@@ -628,7 +628,8 @@ static bool nameaddr_split(struct sv v, struct sv *display, struct sv *uri, stru
 		}
 		if (i >= v.len)
 			return false;
-		disp = sv_make(v.p + 1, i - 1);
+		if (display) /* (kept when a '<' without '>' fails it after) */
+			*display = sv_make(v.p + 1, i - 1);
 		i++;
 	}
 	ptrdiff_t lt = sv_find(sv_make(v.p + i, v.len - i), '<');
@@ -637,8 +638,8 @@ static bool nameaddr_split(struct sv v, struct sv *display, struct sv *uri, stru
 		ptrdiff_t gt = sv_find(sv_make(v.p + s, v.len - s), '>');
 		if (gt < 0)
 			return false;
-		if (display && !disp.len)
-			disp = sv_trim(sv_make(v.p + i, (size_t)lt));
+		if (display && !display->len)
+			*display = sv_trim(sv_make(v.p + i, (size_t)lt));
 		*uri = sv_trim(sv_make(v.p + s, (size_t)gt));
 		*params = sv_make(v.p + s + (size_t)gt + 1, v.len - s - (size_t)gt - 1);
 	} else {
@@ -648,8 +649,6 @@ static bool nameaddr_split(struct sv v, struct sv *display, struct sv *uri, stru
 		*uri = semi >= 0 ? sv_make(rest.p, (size_t)semi) : rest;
 		*params = semi >= 0 ? sv_make(rest.p + semi, rest.len - (size_t)semi) : SV_NULL;
 	}
-	if (display)
-		*display = disp;
 	return true;
 }
 

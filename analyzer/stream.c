@@ -372,7 +372,7 @@ static size_t consume_sip(struct analyzer *an, struct stream *s, const struct st
 		size_t mlen = 0, want = 0;
 		bool no_clen = false;
 		struct sip_msg *m = NULL;
-		enum frame_result r = sipframe_stream_msg(p + off, len - off, &mlen, &want, &no_clen, &m);
+		enum frame_result r = sipframe_stream(p + off, len - off, &mlen, &want, &no_clen, &m);
 		if (r == FRAME_TOO_LONG || (r == FRAME_PARTIAL && want > STREAM_MAX_PENDING)) {
 			start_skip(an, s, ci, p + off, len - off, off == 0 ? first_frame : an->frame, r == FRAME_PARTIAL,
 				   want);

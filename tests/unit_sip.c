@@ -199,6 +199,9 @@ static void test_tags(void)
 			sip_msg_free(msg);
 		}
 	CHECK(bad == 0, "the model's tags are the whole parse's (%d differ)", bad);
+	struct sip_nameaddr na;
+	CHECK(!sip_parse_nameaddr(SV_LIT("\"Bob\" <sip:b@h;tag=1"), &na) && !na.valid && sv_eq(na.display, SV_LIT("Bob")),
+	      "a '<' without '>': not valid, the quoted display name kept");
 	/* the top Via: the first element of the first Via that has one */
 	static const char *const vias[] = { "Via: SIP/2.0/UDP a:5060;branch=z9hG4bK1, SIP/2.0/UDP b\r\n",
 					    "Via: ,\r\nVia: SIP/2.0/TCP c;branch=z9hG4bK3\r\n",
@@ -350,13 +353,13 @@ static void test_lists_and_params(void)
 		struct sv v;
 		CHECK(sip_param(SV_LIT("<sip:a;tag=no>;x=\"t;ag=1\";tag=yes"), "tag", &v) && sv_eq(v, SV_LIT("yes")),
 		      "param: ';' inside <> and quotes is not a separator");
-		static const char *const names[] = { "branch", "received", "rport", "maddr" };
+		static const struct sv names[] = { SV_LIT("branch"), SV_LIT("received"), SV_LIT("rport"), SV_LIT("maddr") };
 		struct sv vals[4] = { SV_NULL, SV_NULL, SV_NULL, SV_NULL };
-		unsigned got = sip_params(SV_LIT(";RPORT;branch=z9hG4bK1;x=\"a;branch=no\";branch=second;received = 192.0.2.9"),
+		unsigned got = sip_params_sv(SV_LIT(";RPORT;branch=z9hG4bK1;x=\"a;branch=no\";branch=second;received = 192.0.2.9"),
 					  names, 4, vals);
 		CHECK(got == 7 && sv_eq(vals[0], SV_LIT("z9hG4bK1")) && sv_eq(vals[1], SV_LIT("192.0.2.9")) &&
 			      vals[2].p && vals[2].len == 0 && !vals[3].p,
-		      "sip_params: several names in one pass, the first of each, bare flags empty, absent ones untouched");
+		      "sip_params_sv: several names in one pass, the first of each, bare flags empty, absent ones untouched");
 	}
 }
 
@@ -411,9 +414,9 @@ static void test_head_limit(void)
 	nh = 8;
 	r = parse(b, SIP_MAX_HEAD + 14, &st, h, &nh, &err);
 	CHECK(r == SIP_PARSE_INVALID && err == sip_err_head_too_long, "a complete head of 64 KiB + 14 is too long (%d)", r);
-	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD + 14, &mlen, &want, &nocl) == FRAME_TOO_LONG,
+	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD + 14, &mlen, &want, &nocl, NULL) == FRAME_TOO_LONG,
 	      "stream framing: too long, not 'not SIP'");
-	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD - 100, &mlen, &want, &nocl) == FRAME_PARTIAL,
+	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD - 100, &mlen, &want, &nocl, NULL) == FRAME_PARTIAL,
 	      "stream framing: under 64 KiB still partial");
 	/* a head ending exactly at 64 KiB */
 	memset(b + sl, 'a', cap - sl);
