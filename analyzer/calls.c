@@ -557,12 +557,9 @@ static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg 
 	 * every SDP message on the reading thread, where snprintf was 3 %.
 	 * A key of LINK_KEY_MAX bytes or more is not made (as snprintf's
 	 * truncation said before); link_value takes fewer still. */
-	char digits[5];
-	size_t nd = 0;
-	unsigned port = o.port; /* 16 bits: five digits at most */
-	do
-		digits[nd++] = (char)('0' + port % 10);
-	while ((port /= 10) && nd < sizeof digits);
+	char digits[5]; /* 16 bits: five digits at most */
+	const char *d = sv_utoa(digits + sizeof digits, o.port);
+	size_t nd = (size_t)(digits + sizeof digits - d);
 	const struct sv parts[] = { o.user, o.sess_id, o.sess_version, o.conn.addr };
 	size_t total = 1 + 1 + nd;
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
@@ -579,8 +576,8 @@ static void link_sdp(struct callstore *cs, struct call *c, const struct sip_msg 
 		n += parts[i].len;
 	}
 	k[n++] = ' ';
-	while (nd)
-		k[n++] = digits[--nd];
+	memcpy(k + n, d, nd);
+	n += nd;
 	link_value(cs, c, m, LINK_HOW_SDP, k, n);
 }
 

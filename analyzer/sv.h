@@ -123,6 +123,17 @@ static inline bool sv_contains_ci(struct sv a, const char *s)
 	return false;
 }
 
+/* v in decimal, written backwards to end[-1]: where it starts (at most 20
+ * digits). The few places that write numbers by hand, where snprintf cost
+ * more than the digits, share it. */
+static inline char *sv_utoa(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
 /* Strips spaces, tabs, CR and LF (folded header lines) at both ends. */
 static inline struct sv sv_trim(struct sv s)
 {

@@ -167,12 +167,8 @@ static int by_row(const void *a, const void *b);
 /* v in decimal, ending at buf[size - 1] (size 21 or more): where it starts. */
 static const char *decimal(char *buf, size_t size, uint64_t v)
 {
-	char *d = buf + size;
-	*--d = 0;
-	do
-		*--d = (char)('0' + v % 10);
-	while (v /= 10);
-	return d;
+	buf[size - 1] = 0;
+	return sv_utoa(buf + size - 1, v);
 }
 
 /* A full chunk of row references, sorted, to the runs file. */

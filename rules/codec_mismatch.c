@@ -32,11 +32,8 @@ static void fmt_name(const struct sdp_media *md, unsigned k, char *buf, size_t s
 		if (md->map[i].pt == pt) {
 			/* "%.*s/%u" in lowercase, cut at size - 1 as snprintf cuts
 			 * (by hand: share_codec asks for every pair of formats) */
-			char tmp[16], *d = tmp + sizeof tmp;
-			unsigned clock = md->map[i].clock;
-			do
-				*--d = (char)('0' + clock % 10);
-			while (clock /= 10);
+			char tmp[20];
+			const char *d = sv_utoa(tmp + sizeof tmp, md->map[i].clock);
 			size_t o = 0;
 			struct sv e = md->map[i].encoding;
 			for (size_t k = 0; k < e.len && e.p[k] && o + 1 < size; k++) /* (%.*s stops at a NUL) */
