@@ -93,6 +93,14 @@ struct analyzer {
 	 * valid until the next packet. */
 	uint8_t *scratch;
 	size_t scratch_cap;
+
+	/* The head parse of the message at stream position head_at of the
+	 * stream head_owner (its serial head_serial) that ran out of bytes:
+	 * the next segment resumes it (stream.c). */
+	const struct stream *head_owner;
+	uint64_t head_serial, head_at;
+	uint64_t stream_serials; /* serials given to streams so far */
+	struct sip_head_state head_state;
 };
 
 uint8_t *analyzer_scratch(struct analyzer *an, size_t n);
@@ -148,9 +156,10 @@ enum frame_result { FRAME_MSG, FRAME_PARTIAL, FRAME_NOT_SIP, FRAME_TOO_LONG };
  * the total length needed when known, else 0. FRAME_NOT_SIP: p does not
  * start with a SIP start line. FRAME_TOO_LONG: a SIP message whose head
  * does not end within SIP_MAX_HEAD bytes. *no_clen is set when the message
- * had no Content-Length. */
+ * had no Content-Length. hs (may be NULL): the head parse resumes from it
+ * and leaves its progress there (sip_parse_head_resume). */
 enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen,
-				  struct sip_msg **m);
+				  struct sip_msg **m, struct sip_head_state *hs);
 /* A message built by the caller (sipframe_stream), as sipframe_emit
  * delivers what it builds. */
 void sipframe_deliver(struct analyzer *an, const struct flowmeta *fm, struct sip_msg *m, const char *why_malformed);

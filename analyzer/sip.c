@@ -272,11 +272,40 @@ bool sip_looks_like_start(const char *buf, size_t len)
 	return sip_parse_start(sv_make(buf, e), &st, &err, false);
 }
 
-int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
-		   struct sip_header *hdrs, size_t *nhdrs, size_t *ntotal,
-		   const char **err)
+/* Keeps what the parse has read so far in *hs as offsets from buf. */
+static void head_save(struct sip_head_state *hs, const char *buf, size_t pos, const struct sip_header *hdrs,
+		      size_t n, size_t total, bool has_last, bool done)
+{
+	if (n > SIP_HEAD_STATE_MAX || pos > UINT32_MAX)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		hs->h[i].name = (uint32_t)(hdrs[i].name.p - buf);
+		hs->h[i].name_len = (uint32_t)hdrs[i].name.len;
+		hs->h[i].value = (uint32_t)(hdrs[i].value.p - buf);
+		hs->h[i].value_len = (uint32_t)hdrs[i].value.len;
+		hs->h[i].id = hdrs[i].id;
+	}
+	hs->n = (uint32_t)n;
+	hs->total = (uint32_t)total;
+	hs->has_last = has_last;
+	hs->done = done;
+	hs->pos = (uint32_t)pos;
+}
+
+/* The parse, for sip_parse_head (hs NULL, the hot path: the compiler
+ * drops every use of hs) and sip_parse_head_resume. */
+static inline __attribute__((always_inline)) int parse_head(const char *buf, size_t len, struct sip_start *start,
+							    struct sip_header *hdrs, size_t *nhdrs, size_t *ntotal,
+							    const char **err, struct sip_head_state *hs)
 {
 	size_t cap = *nhdrs, n = 0, total = 0;
+	/* what an earlier parse of the same first bytes read (hs->pos of them) */
+	size_t from = 0;
+	if (hs) {
+		if (hs->pos && hs->pos <= len && hs->n <= cap)
+			from = hs->pos;
+		hs->pos = 0;
+	}
 	memset(start, 0, sizeof *start);
 	*nhdrs = 0;
 	if (ntotal)
@@ -304,13 +333,37 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 
 	size_t pos = (size_t)nl + 1;
 	struct sip_header *last = NULL;
+	if (from > (size_t)nl) {
+		const struct sip_head_state *k = hs;
+		for (size_t i = 0; i < k->n; i++) {
+			hdrs[i].name = sv_make(buf + k->h[i].name, k->h[i].name_len);
+			hdrs[i].value = sv_make(buf + k->h[i].value, k->h[i].value_len);
+			hdrs[i].id = k->h[i].id;
+		}
+		n = *nhdrs = k->n;
+		total = k->total;
+		last = k->has_last ? &hdrs[n - 1] : NULL;
+		if (k->done && !late) { /* the same head, whole: nothing left to read */
+			if (ntotal)
+				*ntotal = total;
+			hs->pos = (uint32_t)from; /* kept as it was */
+			return (int)from;
+		}
+		if (k->done) /* cannot be (it was saved from a parse without late); parse again */
+			n = *nhdrs = total = 0, last = NULL;
+		else
+			pos = from;
+	}
 	for (;; *nhdrs = n) {
 		/* The whole head, its blank line included, within SIP_MAX_HEAD:
 		 * a line running past it (or not ended by then) is too long. */
 		nl = line_end(buf, len < SIP_MAX_HEAD ? len : SIP_MAX_HEAD, pos);
 		if (nl < 0) {
-			if (len < SIP_MAX_HEAD)
+			if (len < SIP_MAX_HEAD) {
+				if (hs) /* the lines before pos are read for good */
+					head_save(hs, buf, pos, hdrs, n, total, last != NULL, false);
 				return SIP_PARSE_PARTIAL;
+			}
 			*err = sip_err_head_too_long;
 			return SIP_PARSE_INVALID;
 		}
@@ -360,6 +413,26 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 		}
 		pos = (size_t)nl + 1;
 	}
+}
+
+int sip_parse_head(const char *buf, size_t len, struct sip_start *start, struct sip_header *hdrs, size_t *nhdrs,
+		   size_t *ntotal, const char **err)
+{
+	return parse_head(buf, len, start, hdrs, nhdrs, ntotal, err, NULL);
+}
+
+void sip_head_keep(struct sip_head_state *hs, const char *buf, int head_len, const struct sip_header *hdrs,
+		   size_t n, size_t ntotal)
+{
+	hs->pos = 0;
+	if (head_len > 0)
+		head_save(hs, buf, (size_t)head_len, hdrs, n, ntotal, false, true);
+}
+
+int sip_parse_head_resume(const char *buf, size_t len, struct sip_start *start, struct sip_header *hdrs,
+			  size_t *nhdrs, size_t *ntotal, const char **err, struct sip_head_state *hs)
+{
+	return parse_head(buf, len, start, hdrs, nhdrs, ntotal, err, hs);
 }
 
 /* Index of the first `stop` (';' or ',') at or after i that is outside

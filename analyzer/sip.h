@@ -55,6 +55,35 @@ int sip_parse_head(const char *buf, size_t len, struct sip_start *start,
 		   struct sip_header *hdrs, size_t *nhdrs, size_t *ntotal,
 		   const char **err);
 
+/* What a head parse that ran out of bytes (or found the whole head) had
+ * read, as offsets: the same bytes with more after them, wherever they now
+ * lie, resume where it stopped instead of being read again (a TCP message
+ * split across segments). Holds up to SIP_HEAD_STATE_MAX headers; a head
+ * with more is parsed from the start each time. */
+#define SIP_HEAD_STATE_MAX 64
+struct sip_head_state {
+	uint32_t pos;   /* bytes read for good (whole lines); 0: nothing kept */
+	uint32_t n, total;
+	bool has_last;  /* the last header read may be continued by a folded line */
+	bool done;      /* the head ends at pos, its blank line included */
+	struct {
+		uint32_t name, name_len, value, value_len;
+		enum sip_hdr_id id;
+	} h[SIP_HEAD_STATE_MAX];
+};
+
+/* sip_parse_head, resuming from *hs when hs->pos is not 0: then buf must
+ * begin with the same hs->pos bytes as the buffer of the parse that filled
+ * *hs. Same results as sip_parse_head on buf. On return *hs holds this
+ * parse's progress when it ended PARTIAL after the start line (or, kept
+ * by sip_head_keep, the whole head); otherwise hs->pos is 0. */
+int sip_parse_head_resume(const char *buf, size_t len, struct sip_start *start, struct sip_header *hdrs,
+			  size_t *nhdrs, size_t *ntotal, const char **err, struct sip_head_state *hs);
+/* Keeps a whole head (head_len, sip_parse_head's result, and its headers)
+ * in *hs, for when the body is still to come. */
+void sip_head_keep(struct sip_head_state *hs, const char *buf, int head_len, const struct sip_header *hdrs,
+		   size_t n, size_t ntotal);
+
 /* Parses one start line (without its CRLF). strict also rejects control
  * characters in the reason phrase. */
 bool sip_parse_start(struct sv line, struct sip_start *st, const char **err, bool strict);

@@ -18,7 +18,7 @@ size_t sipframe_skip_crlf(const uint8_t *p, size_t len)
 #define FRAME_HDRS 256
 
 enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen,
-				  struct sip_msg **m)
+				  struct sip_msg **m, struct sip_head_state *hs)
 {
 	struct sip_start st;
 	struct sip_header h[FRAME_HDRS];
@@ -28,7 +28,8 @@ enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len,
 	*no_clen = false;
 	if (m)
 		*m = NULL;
-	int r = sip_parse_head((const char *)p, len, &st, h, &nh, &ntotal, &err);
+	int r = hs ? sip_parse_head_resume((const char *)p, len, &st, h, &nh, &ntotal, &err, hs)
+		   : sip_parse_head((const char *)p, len, &st, h, &nh, &ntotal, &err);
 	if (r == SIP_PARSE_PARTIAL) {
 		/* Judge the start line as soon as it is complete. */
 		const uint8_t *nl = memchr(p, '\n', len);
@@ -65,6 +66,8 @@ enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len,
 		clen = 0;
 	uint64_t total = (uint64_t)r + clen;
 	if (total > len) {
+		if (hs) /* the body is still to come: keep the head */
+			sip_head_keep(hs, (const char *)p, r, h, nh, ntotal);
 		*want = (size_t)total;
 		return FRAME_PARTIAL;
 	}

@@ -372,7 +372,20 @@ static size_t consume_sip(struct analyzer *an, struct stream *s, const struct st
 		size_t mlen = 0, want = 0;
 		bool no_clen = false;
 		struct sip_msg *m = NULL;
-		enum frame_result r = sipframe_stream(p + off, len - off, &mlen, &want, &no_clen, &m);
+		/* a head the last segment cut: its parse goes on where it stopped */
+		uint64_t at = cpos(s, p + off);
+		struct sip_head_state *hs = &an->head_state;
+		if (an->head_owner != s || an->head_serial != s->serial || an->head_at != at)
+			hs->pos = 0;
+		enum frame_result r = sipframe_stream(p + off, len - off, &mlen, &want, &no_clen, &m, hs);
+		an->head_owner = NULL;
+		if (r == FRAME_PARTIAL && hs->pos) {
+			if (!s->serial)
+				s->serial = ++an->stream_serials;
+			an->head_owner = s;
+			an->head_serial = s->serial;
+			an->head_at = at;
+		}
 		if (r == FRAME_TOO_LONG || (r == FRAME_PARTIAL && want > STREAM_MAX_PENDING)) {
 			start_skip(an, s, ci, p + off, len - off, off == 0 ? first_frame : an->frame, r == FRAME_PARTIAL,
 				   want);

@@ -56,6 +56,7 @@ struct stream {
 	const uint8_t *cp0;
 	uint64_t ws_start;     /* position of the WebSocket message being assembled */
 	struct stream_skip skip; /* SM_SKIP */
+	uint64_t serial;       /* the analyzer's number for it, given when first needed (0: none yet) */
 };
 
 struct tls_flow;

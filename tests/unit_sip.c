@@ -4,6 +4,7 @@
 #include "../analyzer/internal.h"
 #include "../analyzer/sip.h"
 #include "../analyzer/sipmsg.h"
+#include "head_resume_check.h"
 #include "tap.h"
 
 static int parse(const char *s, size_t len, struct sip_start *st, struct sip_header *h, size_t *nh, const char **err)
@@ -248,6 +249,52 @@ static void test_partial_every_prefix(void)
 	CHECK(parse(m, len, &st, h, &nh, &err) == (int)len && st.status == 200, "whole response parses");
 }
 
+/* A head cut anywhere, once or twice, and parsed on as the rest arrives
+ * gives what one parse of the whole gives (sip_parse_head_resume). */
+static void test_resume_every_cut(void)
+{
+	static const char *const heads[] = {
+		"INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nCall-ID: x\r\n"
+		"From: \"A\" <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCSeq: 1 INVITE\r\nl: 4\r\n\r\nbody",
+		/* folded lines (the cut may fall before the fold), an empty value, bare LF */
+		"SIP/2.0 200 OK\r\nSubject: one\r\n two\r\n\tthree\r\nX-Empty:\r\n"
+		"X-Empty-Folded: \r\n more\nVia: a\n\n",
+		/* a bad line after good ones; one before the blank line */
+		"SIP/2.0 180 Ringing\r\nVia: a\r\nno colon here\r\nCSeq: 1 X\r\n\r\n",
+		"OPTIONS sip:a SIP/2.0\r\nVia: a\r\n: no name\r\n\r\n",
+		/* a start line bad only in its reason: the headers are read, then INVALID */
+		"SIP/2.0 200 O\001K\r\nVia: a\r\nCSeq: 1 X\r\n\r\n",
+		/* a continuation with no header before it */
+		"SIP/2.0 200 OK\r\n cont\r\nVia: a\r\n\r\n",
+	};
+	int bad = 0, runs = 0;
+	for (size_t k = 0; k < sizeof heads / sizeof *heads; k++) {
+		size_t len = strlen(heads[k]);
+		for (size_t c1 = 0; c1 <= len; c1++)
+			for (size_t c2 = c1; c2 <= len; c2 += 3, runs++)
+				if (head_resume_differs(heads[k], len, c1, c2)) {
+					if (!bad)
+						fprintf(stderr, "# head %zu cut at %zu, %zu: %d\n", k, c1, c2,
+							head_resume_differs(heads[k], len, c1, c2));
+					bad++;
+				}
+	}
+	/* more headers than the state keeps (parsed from the start each time),
+	 * and exactly as many */
+	for (int nh = SIP_HEAD_STATE_MAX - 1; nh <= SIP_HEAD_STATE_MAX + 2; nh++) {
+		char big[4096];
+		size_t n = (size_t)snprintf(big, sizeof big, "SIP/2.0 200 OK\r\n");
+		for (int i = 0; i < nh; i++)
+			n += (size_t)snprintf(big + n, sizeof big - n, "X-%d: v%d\r\n", i, i);
+		n += (size_t)snprintf(big + n, sizeof big - n, "\r\n");
+		for (size_t c1 = 0; c1 <= n; c1 += 7, runs++)
+			if (head_resume_differs(big, n, c1, c1 + (n - c1) / 2))
+				bad++;
+	}
+	CHECK(bad == 0 && runs > 1000, "a head parsed on across cuts agrees with one parse (%d of %d runs differ)", bad,
+	      runs);
+}
+
 static void test_invalid(void)
 {
 	static const struct {
@@ -414,9 +461,9 @@ static void test_head_limit(void)
 	nh = 8;
 	r = parse(b, SIP_MAX_HEAD + 14, &st, h, &nh, &err);
 	CHECK(r == SIP_PARSE_INVALID && err == sip_err_head_too_long, "a complete head of 64 KiB + 14 is too long (%d)", r);
-	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD + 14, &mlen, &want, &nocl, NULL) == FRAME_TOO_LONG,
+	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD + 14, &mlen, &want, &nocl, NULL, NULL) == FRAME_TOO_LONG,
 	      "stream framing: too long, not 'not SIP'");
-	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD - 100, &mlen, &want, &nocl, NULL) == FRAME_PARTIAL,
+	CHECK(sipframe_stream((const uint8_t *)b, SIP_MAX_HEAD - 100, &mlen, &want, &nocl, NULL, NULL) == FRAME_PARTIAL,
 	      "stream framing: under 64 KiB still partial");
 	/* a head ending exactly at 64 KiB */
 	memset(b + sl, 'a', cap - sl);
@@ -485,6 +532,7 @@ int main(void)
 	test_kept_index();
 	test_tags();
 	test_partial_every_prefix();
+	test_resume_every_cut();
 	test_invalid();
 	test_lists_and_params();
 	test_malformed_messages();
