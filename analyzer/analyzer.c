@@ -7,8 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "decode.h"
 #include "internal.h"
 #include "keylog.h"
+#include "reassembly.h"
 #include "xalloc.h"
 
 struct analyzer *analyzer_new(analyzer_sink_fn sink, void *ud)

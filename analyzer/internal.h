@@ -1,8 +1,12 @@
-/* internal.h - state shared by the ingest layers (not for cmd/ or rules/).
- * Layers, bottom-up: capture.c → decode.c (link, IP, tunnels, UDP, SCTP)
- * → ipfrag.c / tcp.c (reassembly) → stream.c (TCP byte streams: SIP, WebSocket,
- * TLS detection) → sipframe.c (message boundaries) → sipmsg.c (parsing).
- * Nothing calls upward: each layer hands bytes to the next one down. */
+/* internal.h - the ingest context shared by the rooms that turn bytes into
+ * SIP messages (not for cmd/ or rules/). Bottom-up: capture/ (capture.c
+ * reads the file, decode.c takes link, IP and tunnels apart, hep.c) →
+ * reassembly/ (ipfrag.c, tcp.c, sctp.c hold back what is not whole;
+ * stream.c tells SIP, WebSocket and TLS apart on a byte stream; tls/
+ * decrypts) → reassembly/sipframe.c (message boundaries) → sip/ (parsing).
+ * Nothing calls upward: each layer hands bytes to the next one down. Each
+ * room's functions are declared in its own header (decode.h,
+ * reassembly.h, sipframe.h, stream.h, tls.h). */
 #ifndef SIPAUDIT_INTERNAL_H
 #define SIPAUDIT_INTERNAL_H
 
@@ -106,66 +110,5 @@ struct analyzer {
 uint8_t *analyzer_scratch(struct analyzer *an, size_t n);
 /* Appends a carrier frame of the message about to be emitted. */
 void analyzer_carrier(struct analyzer *an, uint64_t frame);
-
-/* decode.c */
-void decode_link(struct analyzer *an, int linktype, const uint8_t *p, size_t len);
-/* proto: IP protocol number; payload of an IP datagram (maybe reassembled). */
-void decode_l4(struct analyzer *an, int depth, uint8_t proto, uint8_t family,
-	       const uint8_t *src, const uint8_t *dst, const uint8_t *p, size_t len, bool truncated);
-
-/* ipfrag.c - IPv4/IPv6 fragment reassembly (RFC 791, RFC 8200 §4.5). */
-struct ipfrag *ipfrag_new(void);
-void ipfrag_free(struct ipfrag *f);
-/* Adds a fragment. When it completes a datagram, calls decode_l4 on the
- * reassembled payload (with an->first_frame set) and frees it. */
-void ipfrag_add(struct analyzer *an, int depth, uint8_t family, const uint8_t *src, const uint8_t *dst,
-		uint32_t id, uint8_t proto, uint32_t offset, bool more, const uint8_t *p, size_t len);
-/* Expires datagrams older than the timeout (capture time); all when flush. */
-void ipfrag_expire(struct analyzer *an, bool flush);
-
-/* tcp.c - TCP reassembly per direction (RFC 9293). */
-struct tcp_table *tcp_table_new(void);
-void tcp_table_free(struct tcp_table *t);
-void tcp_segment(struct analyzer *an, const struct endpoint *src, const struct endpoint *dst,
-		 uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *p, size_t len);
-void tcp_expire(struct analyzer *an, bool flush);
-
-/* sctp.c - SCTP DATA chunks, fragmented user messages reassembled. */
-void sctp_decode(struct analyzer *an, uint8_t family, const uint8_t *src, const uint8_t *dst,
-		 const uint8_t *p, size_t len);
-/* Drops partial messages (reporting them when report is set). */
-void sctp_release(struct analyzer *an, bool report);
-
-/* hep.c - HEP v1/v2/v3 (HOMER) decapsulation. True if p was HEP. */
-bool hep_decode(struct analyzer *an, const uint8_t *p, size_t len);
-bool hep_magic(const uint8_t *p, size_t len);
-
-/* sipframe.c - message boundaries. */
-/* A datagram-like unit (UDP payload, SCTP chunk, WebSocket message, HEP
- * payload): one SIP message, or several back to back. */
-void sipframe_datagram(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len);
-/* Builds and delivers one message (bytes are copied). */
-void sipframe_emit(struct analyzer *an, const struct flowmeta *fm, const uint8_t *p, size_t len,
-		   bool truncated_body, const char *why_malformed);
-
-enum frame_result { FRAME_MSG, FRAME_PARTIAL, FRAME_NOT_SIP, FRAME_TOO_LONG };
-/* Finds the end of the SIP message starting at p on a stream transport.
- * FRAME_MSG: *msg_len set, and (m not NULL) *m the message built from that
- * one parse of its head (NULL when the head did not parse: the caller
- * builds it from the bytes, with sipframe_emit). FRAME_PARTIAL: *want is
- * the total length needed when known, else 0. FRAME_NOT_SIP: p does not
- * start with a SIP start line. FRAME_TOO_LONG: a SIP message whose head
- * does not end within SIP_MAX_HEAD bytes. *no_clen is set when the message
- * had no Content-Length. hs (may be NULL): the head parse resumes from it
- * and leaves its progress there (sip_parse_head_resume). */
-enum frame_result sipframe_stream(const uint8_t *p, size_t len, size_t *msg_len, size_t *want, bool *no_clen,
-				  struct sip_msg **m, struct sip_head_state *hs);
-/* A message built by the caller (sipframe_stream), as sipframe_emit
- * delivers what it builds. */
-void sipframe_deliver(struct analyzer *an, const struct flowmeta *fm, struct sip_msg *m, const char *why_malformed);
-/* Offset of the first line in p that starts a SIP message, or -1. */
-ptrdiff_t sipframe_find_start(const uint8_t *p, size_t len);
-/* Leading CR/LF keep-alives (RFC 5626 §3.5.1) to skip. */
-size_t sipframe_skip_crlf(const uint8_t *p, size_t len);
 
 #endif

@@ -54,7 +54,7 @@
 #include <spandsp.h>
 
 #include "../analyzer/addr.h"
-#include "../analyzer/sdp.h"
+#include "../analyzer/sip/sdp.h"
 #include "../analyzer/xalloc.h"
 #include "report.h"
 

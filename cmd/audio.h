@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../analyzer/model.h"
-#include "../analyzer/rtp.h"
+#include "../analyzer/model/model.h"
+#include "../analyzer/media/rtp.h"
 
 struct audio;
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyzer/sdp.h"
+#include "../analyzer/sip/sdp.h"
 #include "../analyzer/xalloc.h"
 #include "callview.h"
 

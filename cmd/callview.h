@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../analyzer/model.h"
+#include "../analyzer/model/model.h"
 #include "../rules/rule.h"
 
 struct cv_host {

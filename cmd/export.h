@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "../analyzer/analyzer.h"
-#include "../analyzer/model.h"
+#include "../analyzer/model/model.h"
 
 struct audio;
 struct export;

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyzer/sdp.h"
-#include "../analyzer/sipmsg.h"
+#include "../analyzer/sip/sdp.h"
+#include "../analyzer/sip/sipmsg.h"
 #include "../analyzer/xalloc.h"
 #include "html.h"
 #include "ladder.h"

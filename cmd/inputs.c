@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "../analyzer/capformat.h"
+#include "../analyzer/capture/capformat.h"
 #include "../analyzer/xalloc.h"
 
 #define DIR_DEPTH_MAX 64

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "../analyzer/analyzer.h"
-#include "../analyzer/keylog.h"
-#include "../analyzer/model.h"
+#include "../analyzer/tls/keylog.h"
+#include "../analyzer/model/model.h"
 #include "../analyzer/xalloc.h"
 #include "audio.h"
 #include "baseline.h"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../analyzer/model.h"
+#include "../analyzer/model/model.h"
 #include "../rules/rule.h"
 
 enum format { FMT_TEXT, FMT_JSON, FMT_JSONL, FMT_JUNIT, FMT_MESSAGES, FMT_HTML,

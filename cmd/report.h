@@ -8,8 +8,8 @@
 #include <stdio.h>
 
 #include "../analyzer/analyzer.h"
-#include "../analyzer/kpi.h"
-#include "../analyzer/model.h"
+#include "../analyzer/model/kpi.h"
+#include "../analyzer/model/model.h"
 #include "../rules/rule.h"
 #include "options.h"
 

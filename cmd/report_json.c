@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyzer/sdp.h"
+#include "../analyzer/sip/sdp.h"
 #include "../analyzer/xalloc.h"
-#include "../analyzer/tls.h"
+#include "../analyzer/tls/tls.h"
 #include "html.h"
 #include "jsonw.h"
 #include "report.h"
@@ -741,7 +741,7 @@ static void input_full_json(struct jsonw *w, const struct report *r, size_t i)
 	jsonw_obj_end(w);
 }
 
-/* ---- KPIs (analyzer/kpi.h) ---- */
+/* ---- KPIs (analyzer/model/kpi.h) ---- */
 
 static void kratio(struct jsonw *w, const char *k, bool ok, double v)
 {

@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "../analyzer/xalloc.h"
-#include "../analyzer/tls.h"
+#include "../analyzer/tls/tls.h"
 #include "report.h"
 
 /* ANSI SGR sequences, empty when colour is off. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../analyzer/sdp.h"
+#include "../analyzer/sip/sdp.h"
 #include "rule.h"
 
 static const char *static_pt(int pt)

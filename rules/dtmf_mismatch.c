@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyzer/sdp.h"
+#include "../analyzer/sip/sdp.h"
 #include "rule.h"
 
 static const char *who(bool caller)

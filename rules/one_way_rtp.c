@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyzer/sdp.h"
+#include "../analyzer/sip/sdp.h"
 #include "rule.h"
 
 /* Two-way negotiated time shorter than this is not judged: media may not

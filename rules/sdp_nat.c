@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyzer/sdp.h"
+#include "../analyzer/sip/sdp.h"
 #include "rule.h"
 
 static int parse_ip(struct sv s, uint8_t out[16])

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyzer/sip.h"
+#include "../analyzer/sip/sip.h"
 
 #define HRC_CAP 80 /* more than SIP_HEAD_STATE_MAX: heads too big to keep are covered */
 

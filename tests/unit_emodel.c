@@ -14,8 +14,8 @@
  *   BurstR = 1 / (p + q), p = loss runs / received, q = loss runs / lost */
 #include <math.h>
 
-#include "../analyzer/emodel.h"
-#include "../analyzer/media.h"
+#include "../analyzer/media/emodel.h"
+#include "../analyzer/media/media.h"
 #include "tap.h"
 
 static bool near(double a, double b, double eps)

@@ -1,11 +1,11 @@
-/* unit_keylog.c - NSS key log parsing (analyzer/keylog.c): every label,
+/* unit_keylog.c - NSS key log parsing (analyzer/tls/keylog.c): every label,
  * comments and blank lines, CRLF, a last line without newline, bad lines
  * counted and located, conflicts, RSA lines, many entries through the
  * index, and a file that cannot be read. */
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../analyzer/keylog.h"
+#include "../analyzer/tls/keylog.h"
 #include "tap.h"
 
 static void cr_of(uint8_t cr[32], unsigned seed)

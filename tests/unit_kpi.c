@@ -4,7 +4,7 @@
  * independent count: tests/kpi_check.py.) */
 #include <math.h>
 
-#include "../analyzer/kpi.h"
+#include "../analyzer/model/kpi.h"
 #include "tap.h"
 
 static bool near(int64_t got, double want, double rel)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyzer/model.h"
+#include "../analyzer/model/model.h"
 #include "tap.h"
 
 static void test_session_id(void)

@@ -3,8 +3,8 @@
  * synthetic packets whose right answers are worked out by hand. */
 #include <math.h>
 
-#include "../analyzer/media.h"
-#include "../analyzer/rtp.h"
+#include "../analyzer/media/media.h"
+#include "../analyzer/media/rtp.h"
 #include "tap.h"
 
 static size_t rtp_bytes(uint8_t *b, uint8_t pt, bool marker, uint16_t seq, uint32_t ts, uint32_t ssrc, size_t payload)

@@ -4,7 +4,7 @@
  * interarrival jitter on hand-computed arrivals and timestamps. */
 #include <math.h>
 
-#include "../analyzer/rtpstats.h"
+#include "../analyzer/media/rtpstats.h"
 #include "tap.h"
 
 /* packets given to the accounting, and those it took as fresh */

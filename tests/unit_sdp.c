@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include "../analyzer/sdp.h"
+#include "../analyzer/sip/sdp.h"
 #include "tap.h"
 
 static void test_offer(void)

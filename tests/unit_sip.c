@@ -2,8 +2,9 @@
  * every input placed before a guard page. */
 #include <ctype.h>
 #include "../analyzer/internal.h"
-#include "../analyzer/sip.h"
-#include "../analyzer/sipmsg.h"
+#include "../analyzer/reassembly/sipframe.h"
+#include "../analyzer/sip/sip.h"
+#include "../analyzer/sip/sipmsg.h"
 #include "head_resume_check.h"
 #include "tap.h"
 

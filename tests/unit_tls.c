@@ -1,4 +1,4 @@
-/* unit_tls.c - TLS connections followed and decrypted (analyzer/tls.c) on
+/* unit_tls.c - TLS connections followed and decrypted (analyzer/tls/tls.c) on
  * byte streams made by real OpenSSL through Python's ssl module
  * (tests/tls/mkfixtures.py: TLS 1.3 with each of its three suites, TLS 1.2
  * with AES-GCM, ChaCha20-Poly1305 and AES-CBC/HMAC; a SIP INVITE and a
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../analyzer/tls.h"
+#include "../analyzer/tls/tls.h"
 #include "tap.h"
 
 struct chunk {

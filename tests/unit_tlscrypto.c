@@ -1,5 +1,5 @@
 /* unit_tlscrypto.c - TLS key schedules and record decryption
- * (analyzer/tlscrypto.c). The KDF outputs are checked against values
+ * (analyzer/tls/tlscrypto.c). The KDF outputs are checked against values
  * computed by an independent implementation (Python's hmac and hashlib:
  * P_hash of RFC 5246 §5, HKDF-Expand-Label of RFC 8446 §7.1). Records are
  * sealed here with EVP and the layout of the RFCs (TLS 1.3 §5.2, TLS 1.2
@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "../analyzer/tlscrypto.h"
+#include "../analyzer/tls/tlscrypto.h"
 #include "tap.h"
 
 static void unhex(const char *h, uint8_t *out)

@@ -1,10 +1,10 @@
-/* unit_tlshello.c - ClientHello/ServerHello parsing (analyzer/tlshello.c) on
+/* unit_tlshello.c - ClientHello/ServerHello parsing (analyzer/tls/tlshello.c) on
  * hellos made by real software: Python's ssl module (OpenSSL 3) handshaking
  * through memory BIOs, TLS 1.3 with its defaults and TLS 1.2 restricted to
  * ECDHE-RSA-AES128-GCM-SHA256; the expected fields were read from the same
  * bytes by a separate Python parser. Then every truncation of each hello,
  * which must be refused without reading past the end. */
-#include "../analyzer/tlshello.h"
+#include "../analyzer/tls/tlshello.h"
 #include "tap.h"
 
 static const uint8_t client_hello_13[512] = {

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../analyzer/keylog.h"
-#include "../../analyzer/sdp.h"
-#include "../../analyzer/sipmsg.h"
+#include "../../analyzer/tls/keylog.h"
+#include "../../analyzer/sip/sdp.h"
+#include "../../analyzer/sip/sipmsg.h"
 
 /* A key log of every NAME.keys in FUZZ_SRC/dir, read once per dir (the
  * caller keeps it in a static): the harnesses' seeds then decrypt. */

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 
 #include "../../analyzer/analyzer.h"
-#include "../../analyzer/keylog.h"
-#include "../../analyzer/model.h"
+#include "../../analyzer/tls/keylog.h"
+#include "../../analyzer/model/model.h"
 #include "../../cmd/callview.h"
 #include "../../cmd/export.h"
 #include "../../cmd/html.h"

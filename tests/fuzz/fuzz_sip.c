@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../analyzer/keylog.h"
-#include "../../analyzer/sip.h"
+#include "../../analyzer/tls/keylog.h"
+#include "../../analyzer/sip/sip.h"
 #include "../../cmd/baseline.h"
 #include "../head_resume_check.h"
 #include "fuzz_common.h"

@@ -1,4 +1,4 @@
-/* fuzz_tls.c - libFuzzer harness for the TLS layer alone (analyzer/tls.c,
+/* fuzz_tls.c - libFuzzer harness for the TLS layer alone (analyzer/tls/tls.c,
  * tlshello.c, tlscrypto.c): records cut anywhere, hellos, key schedules,
  * decryption, key updates, gaps. Input: the chunks of a connection as in
  * the .bin files of tests/tls, DIR (1 byte: bit 0 the direction; bit 1 a gap before
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../analyzer/keylog.h"
-#include "../../analyzer/tls.h"
+#include "../../analyzer/tls/keylog.h"
+#include "../../analyzer/tls/tls.h"
 #include "fuzz_common.h"
 
 static struct keylog *keys(void)

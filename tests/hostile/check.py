@@ -71,7 +71,7 @@ BOUNDS = {
 # INVITEs of the small callid-flood hold about 12 MB, under the default
 # 128M; the 200,000 of the large one about 240 MB. The bound acts 0.4 s
 # into the small flood: its requests have gone unanswered for the 200 ms
-# after which they are given up first (analyzer/calls.c, LONE_AGE_NS).
+# after which they are given up first (analyzer/model/calls.c, LONE_AGE_NS).
 MAX_MEMORY = {"callid-flood": {"small": "8M", "large": None}}
 # An ASan+UBSan debug build is slower and keeps freed memory in quarantine.
 ASAN_TIME, ASAN_RSS_MUL, ASAN_RSS_ADD = 15, 3, 600

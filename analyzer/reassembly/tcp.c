@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reassembly.h"
 #include "stream.h"
 #include "xalloc.h"
 

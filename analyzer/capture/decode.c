@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "decode.h"
 #include "internal.h"
+#include "reassembly.h"
+#include "sipframe.h"
 
 #define MAX_DEPTH 8 /* nested tunnels before we call it a loop */
 

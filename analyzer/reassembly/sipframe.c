@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "sipframe.h"
 #include "xalloc.h"
 
 size_t sipframe_skip_crlf(const uint8_t *p, size_t len)

@@ -6,6 +6,8 @@
 
 #include "cursor.h"
 #include "internal.h"
+#include "reassembly.h"
+#include "sipframe.h"
 #include "xalloc.h"
 
 #define SCTP_SLOTS 64

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "cursor.h"
+#include "sipframe.h"
 #include "sv.h"
 #include "tls.h"
 #include "xalloc.h"

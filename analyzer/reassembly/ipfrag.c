@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "internal.h"
+#include "reassembly.h"
 #include "xalloc.h"
 
 #define FRAG_TIMEOUT 30          /* seconds of capture time */

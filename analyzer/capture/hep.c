@@ -6,7 +6,9 @@
 #include <zlib.h>
 
 #include "cursor.h"
+#include "decode.h"
 #include "internal.h"
+#include "sipframe.h"
 
 #define HEP_MAX_INFLATED (1u << 20)
 /* A compressed payload may inflate to 64 times its size, plus 8 KiB: SIP
