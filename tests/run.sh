@@ -116,6 +116,8 @@ tap < <(python3 tests/jobs_check.py "$build/sipaudit" "$shared" 2>&1)
 tap < <(python3 tests/baseline_cli.py "$build/sipaudit" 2>&1)
 # the memory bound: floods finalised early, one Call-ID in parts, T4 closes
 tap < <(python3 tests/bound_cli.py "$build/sipaudit" 2>&1)
+# classic pcap read here against libpcap reading every record, damage included
+tap < <(python3 tests/pcap_reader_check.py "$build/sipaudit" 2>&1)
 # the CI recipe of doc/ci, its commands taken from the GitHub and GitLab examples
 tap < <(bash tests/ci_recipe.sh "$build" 2>&1)
 # the Debian package: built, lintian, installed, used, removed

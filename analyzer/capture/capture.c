@@ -144,7 +144,9 @@ static void fatal(struct input_stats *st, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct input_stats *st)
+/* frame0: records already read (by read_pcap_fast) before the first that
+ * fp's records start with. */
+static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct input_stats *st, uint64_t frame0)
 {
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, eb);
@@ -163,7 +165,7 @@ static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct 
 	}
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	uint64_t frame = 0;
+	uint64_t frame = frame0;
 	int r;
 	while (!an->stop && (r = pcap_next_ex(pc, &h, &data)) == 1) {
 		frame++;
@@ -176,6 +178,158 @@ static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct 
 		st->complete = true;
 	}
 	pcap_close(pc);
+}
+
+/* ---- classic pcap, read here while it is well formed ----
+ * libpcap reads a record with two freads, through stdio and the gzip
+ * cookie: about 600 instructions a packet, a fifth of what the reader
+ * thread spends on a SIP packet besides. A file in the common format
+ * (version 2.4, microsecond or nanosecond magic, either byte order, a link
+ * type we decode) is read here instead, from 1 MiB chunks, each record
+ * handed on where it lies. The first record that is not plainly well formed
+ * (longer than the snapshot length or than libpcap's 262144, cut off by the
+ * end of the file, a read error) goes to libpcap with everything after it,
+ * the file's header replayed in front: what damage is reported, and how,
+ * stays libpcap's, word for word. */
+
+#define FAST_CHUNK (1u << 20)
+#define FAST_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN */
+
+struct fast_pcap {
+	bool swapped, nsec;
+	uint32_t snap; /* the snapshot length libpcap would use */
+	int lt;
+};
+
+static uint32_t fast_u32(const struct fast_pcap *f, const uint8_t *q)
+{
+	return f->swapped ? rd_be32(q) : rd_le32(q);
+}
+
+/* Whether the file's header (h, n bytes) is one read_pcap_fast takes. */
+static bool fast_pcap_header(const uint8_t *h, size_t n, struct fast_pcap *f)
+{
+	if (n < 24)
+		return false;
+	uint32_t le = rd_le32(h), be = rd_be32(h);
+	f->swapped = be == 0xa1b2c3d4 || be == 0xa1b23c4d;
+	if (!f->swapped && le != 0xa1b2c3d4 && le != 0xa1b23c4d)
+		return false;
+	f->nsec = (f->swapped ? be : le) == 0xa1b23c4d;
+	uint16_t vmaj = f->swapped ? rd_be16(h + 4) : rd_le16(h + 4);
+	uint16_t vmin = f->swapped ? rd_be16(h + 6) : rd_le16(h + 6);
+	if (vmaj != 2 || vmin != 4)
+		return false;
+	/* LINKTYPE_ values whose DLT_ value libpcap gives is the same number,
+	 * or (LINKTYPE_RAW) maps back to it (dlt_to_linktype) */
+	uint32_t lt = fast_u32(f, h + 20) & 0x03FFFFFFu; /* without the FCS bits, as libpcap */
+	switch (lt) {
+	case LT_NULL:
+	case LT_ETHERNET:
+	case LT_RAW:
+	case LT_LOOP:
+	case LT_LINUX_SLL:
+	case LT_IPV4:
+	case LT_IPV6:
+	case LT_LINUX_SLL2:
+		break;
+	default:
+		return false;
+	}
+	f->lt = (int)lt;
+	uint32_t snap = fast_u32(f, h + 16);
+	f->snap = snap == 0 || snap > FAST_MAX_CAPLEN ? FAST_MAX_CAPLEN : snap;
+	return true;
+}
+
+/* Reads g's whole bytes into buf[*have..FAST_CHUNK) as far as they go.
+ * False on a read error. */
+static bool fast_fill(struct gzcookie *g, uint8_t *buf, size_t *have, bool *eof)
+{
+	while (!*eof && *have < FAST_CHUNK) {
+		ssize_t r = gzc_read(g, (char *)buf + *have, FAST_CHUNK - *have);
+		if (r < 0)
+			return false;
+		if (r == 0)
+			*eof = true;
+		*have += (size_t)r;
+	}
+	if (g->an->progress) { /* every MiB (gzc_read says so every 16 reads) */
+		z_off_t at = gzoffset(g->gz);
+		g->an->progress(g->an->progress_ud, at > 0 ? (uint64_t)at : 0, g->total);
+	}
+	return true;
+}
+
+/* Reads g (positioned at the file's start) record by record. True when it
+ * read the file to its end (or was stopped); false when the records from
+ * *frames + 1 on are left to libpcap: then g replays the file's header and
+ * the bytes read past the last record handed on. */
+static bool read_pcap_fast(struct analyzer *an, struct gzcookie *g, struct input_stats *st, const struct fast_pcap *f,
+			   uint64_t *frames)
+{
+	uint8_t *buf = xmalloc(FAST_CHUNK), hdr[24];
+	size_t have = 0, at = 24;
+	bool eof = false, ok = fast_fill(g, buf, &have, &eof);
+	uint64_t frame = 0;
+	if (!ok || have < 24) { /* cannot be: the header was peeked */
+		free(buf);
+		return false;
+	}
+	memcpy(hdr, buf, 24);
+	st->opened = true;
+	for (;;) {
+		if (an->stop) {
+			ok = true;
+			break;
+		}
+		if (have - at < 16 || have - at < 16 + (size_t)fast_u32(f, buf + at + 8)) {
+			memmove(buf, buf + at, have - at);
+			have -= at;
+			at = 0;
+			if (!fast_fill(g, buf, &have, &eof)) {
+				ok = false;
+				break;
+			}
+			if (have == 0) { /* the end of the file, between records */
+				ok = true;
+				break;
+			}
+		}
+		if (have - at < 16) {
+			ok = false;
+			break;
+		}
+		const uint8_t *r = buf + at;
+		uint32_t caplen = fast_u32(f, r + 8);
+		if (caplen > f->snap || have - at < 16 + (size_t)caplen) {
+			ok = false;
+			break;
+		}
+		/* the seconds signed, as libpcap reads them (a time past 2038
+		 * comes out before 1970, as it always has here); microseconds
+		 * made nanoseconds in 32 bits, as libpcap's product is */
+		int64_t sec = (int32_t)fast_u32(f, r);
+		uint32_t frac = fast_u32(f, r + 4);
+		frame++;
+		analyzer_packet(an, frame, sec, f->nsec ? frac : frac * 1000u, f->lt, r + 16, caplen, fast_u32(f, r + 12));
+		at += 16 + (size_t)caplen;
+	}
+	*frames = frame;
+	if (ok) {
+		st->complete = true;
+	} else {
+		/* libpcap takes it from here: the header, then what is left */
+		free(g->pre);
+		g->precap = g->npre = 24 + (have - at);
+		g->pre = xmalloc(g->npre);
+		memcpy(g->pre, hdr, 24);
+		memcpy(g->pre + 24, buf + at, have - at);
+		g->off = 0;
+		st->opened = false; /* libpcap says again whether it can */
+	}
+	free(buf);
+	return ok;
 }
 
 /* ---- pcapng (draft-ietf-opsawg-pcapng) ---- */
@@ -707,20 +861,31 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 			return false;
 		}
 	}
-	cookie_io_functions_t io = { .read = gzc_read, .close = gzc_close };
-	FILE *fp = fopencookie(g, "r", io);
-	if (!fp) {
-		gz_free(g);
-		fatal(st, "cannot read: %s", strerror(errno));
-		return false;
-	}
-	setvbuf(fp, NULL, _IOFBF, 1u << 16);
 	uint64_t total = g->total; /* g is freed with fp */
+	struct fast_pcap fast;
+	uint64_t done = 0;
 	analyzer_begin_input(an, input, st);
-	if (is_pcap)
-		read_pcap(an, fp, g, st);
-	else
-		read_pcapng(an, fp, g, st);
+	/* SIPAUDIT_PCAP_READER=libpcap: libpcap reads every record (the
+	 * reference the tests compare the reader here with) */
+	const char *rd = getenv("SIPAUDIT_PCAP_READER");
+	bool fast_ok = !(rd && strcmp(rd, "libpcap") == 0);
+	if (is_pcap && fast_ok && fast_pcap_header(g->pre, g->npre, &fast) && read_pcap_fast(an, g, st, &fast, &done)) {
+		gzc_close(g);
+	} else {
+		cookie_io_functions_t io = { .read = gzc_read, .close = gzc_close };
+		FILE *fp = fopencookie(g, "r", io);
+		if (!fp) {
+			gz_free(g);
+			fatal(st, "cannot read: %s", strerror(errno));
+			analyzer_end_input(an);
+			return false;
+		}
+		setvbuf(fp, NULL, _IOFBF, 1u << 16);
+		if (is_pcap)
+			read_pcap(an, fp, g, st, done);
+		else
+			read_pcapng(an, fp, g, st);
+	}
 	analyzer_end_input(an);
 	if (an->progress)
 		an->progress(an->progress_ud, total, total);
