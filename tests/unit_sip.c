@@ -296,6 +296,29 @@ static void test_resume_every_cut(void)
 	      runs);
 }
 
+/* sip_param's shortcut for a first parameter written plainly gives what
+ * the general walk (sip_params_sv) gives. */
+static void test_param_first(void)
+{
+	static const char *const cases[] = {
+		";tag=abc", ";TAG=abc", ";Tag=a;tag=b", ";tag= abc", ";tag=\"q;x\";y", ";tag=", ";tag", ";tagx=1;tag=2",
+		";tag =x", "; tag=x", ";tag=a b", ";tag=a>b", ";tag=a,b", ";ta=1", ";tag=\"unterminated", "tag=x", "",
+		";tag=\"\"", ";expires=3600", ";tag=x\r\n y",
+	};
+	int bad = 0;
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		struct sv in = sv_make(cases[k], strlen(cases[k]));
+		struct sv a = { 0 }, b = { 0 }, name = sv_make("tag", 3);
+		bool fa = sip_param(in, "tag", &a);
+		bool fb = sip_params_sv(in, &name, 1, &b) != 0;
+		if (fa != fb || (fa && (a.p != b.p || a.len != b.len))) {
+			fprintf(stderr, "# param case %zu (%s) differs\n", k, cases[k]);
+			bad++;
+		}
+	}
+	CHECK(bad == 0, "sip_param on a first parameter agrees with the general walk (%d differ)", bad);
+}
+
 static void test_invalid(void)
 {
 	static const struct {
@@ -534,6 +557,7 @@ int main(void)
 	test_tags();
 	test_partial_every_prefix();
 	test_resume_every_cut();
+	test_param_first();
 	test_invalid();
 	test_lists_and_params();
 	test_malformed_messages();

@@ -505,6 +505,39 @@ bool sip_list_next(struct sv value, size_t *pos, struct sv *elem)
 static const bool vstop[256] = { [';'] = true, [','] = true, ['>'] = true, [' '] = true,
 				 ['\t'] = true, ['\r'] = true, ['\n'] = true };
 
+/* The value after a parameter's '=' at *i (white space, then a quoted
+ * string or a token); *i: past it. */
+static inline struct sv param_value(struct sv params, size_t *pi)
+{
+	const char *p = params.p;
+	size_t len = params.len, i = *pi;
+	struct sv v;
+	while (i < len && sv_is_ws((unsigned char)p[i]))
+		i++;
+	size_t vs = i;
+	if (i < len && p[i] == '"') {
+		vs = ++i;
+		while (i < len && p[i] != '"') {
+			if (p[i] == '\\' && i + 1 < len)
+				i++;
+			i++;
+		}
+		v = sv_make(p + vs, i - vs);
+		if (i < len)
+			i++;
+	} else {
+		/* four bytes a step while none of them ends it */
+		while (i + 4 <= len && !(vstop[(unsigned char)p[i]] | vstop[(unsigned char)p[i + 1]] |
+					 vstop[(unsigned char)p[i + 2]] | vstop[(unsigned char)p[i + 3]]))
+			i += 4;
+		while (i < len && !vstop[(unsigned char)p[i]])
+			i++;
+		v = sv_make(p + vs, i - vs);
+	}
+	*pi = i;
+	return v;
+}
+
 unsigned sip_params_sv(struct sv params, const struct sv *names, unsigned n, struct sv *values)
 {
 	if (n > 8)
@@ -534,28 +567,7 @@ unsigned sip_params_sv(struct sv params, const struct sv *names, unsigned n, str
 		struct sv v = sv_make(p + i, 0);
 		if (i < len && p[i] == '=') {
 			i++;
-			while (i < len && sv_is_ws((unsigned char)p[i]))
-				i++;
-			size_t vs = i;
-			if (i < len && p[i] == '"') {
-				vs = ++i;
-				while (i < len && p[i] != '"') {
-					if (p[i] == '\\' && i + 1 < len)
-						i++;
-					i++;
-				}
-				v = sv_make(p + vs, i - vs);
-				if (i < len)
-					i++;
-			} else {
-				/* four bytes a step while none of them ends it */
-				while (i + 4 <= len && !(vstop[(unsigned char)p[i]] | vstop[(unsigned char)p[i + 1]] |
-							 vstop[(unsigned char)p[i + 2]] | vstop[(unsigned char)p[i + 3]]))
-					i += 4;
-				while (i < len && !vstop[(unsigned char)p[i]])
-					i++;
-				v = sv_make(p + vs, i - vs);
-			}
+			v = param_value(params, &i);
 		}
 		if (match >= 0) {
 			values[match] = v;
@@ -567,6 +579,16 @@ unsigned sip_params_sv(struct sv params, const struct sv *names, unsigned n, str
 
 bool sip_param_n(struct sv params, const char *name, size_t name_len, struct sv *value)
 {
+	/* The first parameter is the one asked for, written plainly (";tag="
+	 * on From and To, twice a message): what the walk below finds, without
+	 * the walk. (Its name is tokens and '=' is not one: the name ends there.) */
+	const char *p = params.p;
+	if (name_len && params.len > name_len + 1 && p[0] == ';' && p[1 + name_len] == '=' &&
+	    sv_eq_fold_n(p + 1, name, name_len, true)) {
+		size_t i = name_len + 2;
+		*value = param_value(params, &i);
+		return true;
+	}
 	struct sv nv = sv_make(name, name_len);
 	return sip_params_sv(params, &nv, 1, value) != 0;
 }

@@ -27,6 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (head_resume_differs(p, size, c1, c2))
 			abort();
 	}
+	/* sip_param's shortcut for a plain first parameter against the walk */
+	{
+		struct sv a = { 0 }, b = { 0 }, name = sv_make("tag", 3);
+		bool fa = sip_param(sv_make(p, size), "tag", &a), fb = sip_params_sv(sv_make(p, size), &name, 1, &b) != 0;
+		if (fa != fb || (fa && (a.p != b.p || a.len != b.len)))
+			abort();
+	}
 	sip_looks_like_start(p, size);
 	struct sip_msg *m = sip_msg_new(p, size, size & 1);
 	if (m) {
