@@ -4,7 +4,9 @@
  * reassembly/ (ipfrag.c, tcp.c, sctp.c hold back what is not whole;
  * stream.c tells SIP, WebSocket and TLS apart on a byte stream; tls/
  * decrypts) → reassembly/sipframe.c (message boundaries) → sip/ (parsing).
- * Nothing calls upward: each layer hands bytes to the next one down. Each
+ * Each layer hands bytes to the next one down; the two hand-backs finish a
+ * step (ipfrag.c gives a whole datagram to decode_l4, tls/ its plaintext
+ * to stream.c), and nothing above the framing calls back down. Each
  * room's functions are declared in its own header (decode.h,
  * reassembly.h, sipframe.h, stream.h, tls.h). */
 #ifndef SIPAUDIT_INTERNAL_H

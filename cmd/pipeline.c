@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xalloc.h"
+#include "../analyzer/xalloc.h"
 
 enum ev_kind { EV_CALL, EV_LAPSE, EV_ORPHAN, EV_END };
 

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyzer.h"
-#include "media.h"
-#include "model.h"
+#include "../analyzer/analyzer.h"
+#include "../analyzer/media/media.h"
+#include "../analyzer/model/model.h"
 
 struct keylog;
 

@@ -137,6 +137,13 @@ same(write('nanoseconds.pcap', ns), 'nanoseconds.pcap')
 gz = gzip.compress(hdr + b''.join(body))
 same(write('gzip-cut.pcap.gz', gz[:len(gz) * 3 // 4]), 'gzip-cut.pcap.gz')
 same(write('gzip-record-cut.pcap.gz', gzip.compress(hdr + b''.join(body[:k]) + body[k][:30])), 'gzip-record-cut.pcap.gz')
+# a damaged second gzip member, early (inside the first MiB) and late: zlib
+# drops what the failing call inflated, so where the error falls depends on
+# how the file is read in pieces (compressed files stay with libpcap)
+bad_member = b'\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03' + b'\xff' * 32
+same(write('gzip-bad-member-early.pcap.gz', gzip.compress(hdr + b''.join(body[:k // 3])) + bad_member),
+     'gzip-bad-member-early.pcap.gz')
+same(write('gzip-bad-member-late.pcap.gz', gzip.compress(hdr + b''.join(body)) + bad_member), 'gzip-bad-member-late.pcap.gz')
 # standard input (no way back to the start: libpcap must go on from the damage)
 p = os.path.join(TMP, 'cut-in-data.pcap')
 out = same(p, 'stdin cut-in-data.pcap', stdin=p)

@@ -1,5 +1,6 @@
-/* capture.c - capture files in: classic pcap through libpcap (both byte
- * orders, micro- and nanosecond), pcapng through our own block reader (it
+/* capture.c - capture files in: classic pcap (both byte orders, micro-
+ * and nanosecond; an uncompressed file's well-formed records read here,
+ * everything else through libpcap), pcapng through our own block reader (it
  * allows interfaces of different link types in one file, which libpcap
  * refuses), gzip detected by magic and read through zlib, "-" for stdin.
  * Damage stops the reading with a message naming the frame; everything
@@ -183,14 +184,20 @@ static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct 
 /* ---- classic pcap, read here while it is well formed ----
  * libpcap reads a record with two freads, through stdio and the gzip
  * cookie: about 600 instructions a packet, a fifth of what the reader
- * thread spends on a SIP packet besides. A file in the common format
- * (version 2.4, microsecond or nanosecond magic, either byte order, a link
- * type we decode) is read here instead, from 1 MiB chunks, each record
- * handed on where it lies. The first record that is not plainly well formed
- * (longer than the snapshot length or than libpcap's 262144, cut off by the
- * end of the file, a read error) goes to libpcap with everything after it,
- * the file's header replayed in front: what damage is reported, and how,
- * stays libpcap's, word for word. */
+ * thread spends on a SIP packet besides. An uncompressed file in the
+ * common format (version 2.4, microsecond or nanosecond magic, either byte
+ * order, a link type we decode) is read here instead, from 1 MiB chunks,
+ * each record handed on where it lies. The first record that is not
+ * plainly well formed (longer than the snapshot length or than libpcap's
+ * 262144, cut off by the end of the file) goes to libpcap with everything
+ * after it, the file's header replayed in front: what damage is reported,
+ * and how, stays libpcap's, word for word.
+ * Compressed files stay with libpcap: zlib drops what one gzread call had
+ * inflated when the call meets damage, so reading in other pieces than
+ * stdio's would lose other packets before the error (and the compression
+ * bomb warning would name another frame). A read error on a plain file
+ * (the disk failing) is handed on likewise; what it loses can then differ
+ * by up to a chunk from what libpcap alone would have read. */
 
 #define FAST_CHUNK (1u << 20)
 #define FAST_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN */
@@ -261,6 +268,19 @@ static bool fast_fill(struct gzcookie *g, uint8_t *buf, size_t *have, bool *eof)
 	return true;
 }
 
+/* Makes g replay a (the file's header, or what there is of it) and then
+ * b before what it has not read yet: libpcap goes on from there. */
+static void fast_handoff(struct gzcookie *g, const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	free(g->pre);
+	g->precap = g->npre = na + nb;
+	g->pre = xmalloc(g->npre ? g->npre : 1);
+	memcpy(g->pre, a, na);
+	if (nb)
+		memcpy(g->pre + na, b, nb);
+	g->off = 0;
+}
+
 /* Reads g (positioned at the file's start) record by record. True when it
  * read the file to its end (or was stopped); false when the records from
  * *frames + 1 on are left to libpcap: then g replays the file's header and
@@ -272,7 +292,9 @@ static bool read_pcap_fast(struct analyzer *an, struct gzcookie *g, struct input
 	size_t have = 0, at = 24;
 	bool eof = false, ok = fast_fill(g, buf, &have, &eof);
 	uint64_t frame = 0;
-	if (!ok || have < 24) { /* cannot be: the header was peeked */
+	*frames = 0;
+	if (!ok || have < 24) { /* a read error at once: libpcap reads what came */
+		fast_handoff(g, buf, have, NULL, 0);
 		free(buf);
 		return false;
 	}
@@ -320,12 +342,7 @@ static bool read_pcap_fast(struct analyzer *an, struct gzcookie *g, struct input
 		st->complete = true;
 	} else {
 		/* libpcap takes it from here: the header, then what is left */
-		free(g->pre);
-		g->precap = g->npre = 24 + (have - at);
-		g->pre = xmalloc(g->npre);
-		memcpy(g->pre, hdr, 24);
-		memcpy(g->pre + 24, buf + at, have - at);
-		g->off = 0;
+		fast_handoff(g, hdr, 24, buf + at, have - at);
 		st->opened = false; /* libpcap says again whether it can */
 	}
 	free(buf);
@@ -869,7 +886,8 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 	 * reference the tests compare the reader here with) */
 	const char *rd = getenv("SIPAUDIT_PCAP_READER");
 	bool fast_ok = !(rd && strcmp(rd, "libpcap") == 0);
-	if (is_pcap && fast_ok && fast_pcap_header(g->pre, g->npre, &fast) && read_pcap_fast(an, g, st, &fast, &done)) {
+	if (is_pcap && fast_ok && gzdirect(g->gz) && fast_pcap_header(g->pre, g->npre, &fast) &&
+	    read_pcap_fast(an, g, st, &fast, &done)) {
 		gzc_close(g);
 	} else {
 		cookie_io_functions_t io = { .read = gzc_read, .close = gzc_close };
