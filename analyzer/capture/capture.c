@@ -44,6 +44,10 @@ struct gzcookie {
 /* Captures deflate 5 to 30 times (SIP text, RTP, SIPp at 21); a gzip file that inflates
  * more than this, past GZ_BOMB_MIN bytes, is said to be a bomb (it is still
  * read: the time is that of inflating it, memory does not grow). */
+/* zlib's input buffer (gzbuffer; its default is 8 KiB). A gzread of twice
+ * this or more from a plain file is read straight into the caller's buffer:
+ * the pcap reader here asks for that much. */
+#define GZ_BUFFER (1u << 16)
 #define GZ_BOMB_RATIO 200
 #define GZ_BOMB_MIN (64u << 20)
 
@@ -186,7 +190,8 @@ static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct 
  * cookie: about 600 instructions a packet, a fifth of what the reader
  * thread spends on a SIP packet besides. An uncompressed file in the
  * common format (version 2.4, microsecond or nanosecond magic, either byte
- * order, a link type we decode) is read here instead, from 1 MiB chunks,
+ * order, a link type we decode) is read here instead, in chunks of about
+ * 400 KiB,
  * each record handed on where it lies. The first record that is not
  * plainly well formed (longer than the snapshot length or than libpcap's
  * 262144, cut off by the end of the file) goes to libpcap with everything
@@ -199,7 +204,7 @@ static void read_pcap(struct analyzer *an, FILE *fp, struct gzcookie *g, struct 
  * (the disk failing) is handed on likewise; what it loses can then differ
  * by up to a chunk from what libpcap alone would have read. */
 
-#define FAST_CHUNK (1u << 20)
+#define FAST_CHUNK_MIN (1u << 16)
 #define FAST_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN */
 
 struct fast_pcap {
@@ -249,19 +254,19 @@ static bool fast_pcap_header(const uint8_t *h, size_t n, struct fast_pcap *f)
 	return true;
 }
 
-/* Reads g's whole bytes into buf[*have..FAST_CHUNK) as far as they go.
- * False on a read error. */
-static bool fast_fill(struct gzcookie *g, uint8_t *buf, size_t *have, bool *eof)
+/* Reads g's bytes into buf[*have..cap) as far as they go. False on a read
+ * error. */
+static bool fast_fill(struct gzcookie *g, uint8_t *buf, size_t cap, size_t *have, bool *eof)
 {
-	while (!*eof && *have < FAST_CHUNK) {
-		ssize_t r = gzc_read(g, (char *)buf + *have, FAST_CHUNK - *have);
+	while (!*eof && *have < cap) {
+		ssize_t r = gzc_read(g, (char *)buf + *have, cap - *have);
 		if (r < 0)
 			return false;
 		if (r == 0)
 			*eof = true;
 		*have += (size_t)r;
 	}
-	if (g->an->progress) { /* every MiB (gzc_read says so every 16 reads) */
+	if (g->an->progress) { /* every chunk (gzc_read says so every 16 reads) */
 		z_off_t at = gzoffset(g->gz);
 		g->an->progress(g->an->progress_ud, at > 0 ? (uint64_t)at : 0, g->total);
 	}
@@ -288,9 +293,14 @@ static void fast_handoff(struct gzcookie *g, const uint8_t *a, size_t na, const 
 static bool read_pcap_fast(struct analyzer *an, struct gzcookie *g, struct input_stats *st, const struct fast_pcap *f,
 			   uint64_t *frames)
 {
-	uint8_t *buf = xmalloc(FAST_CHUNK), hdr[24];
+	/* room for the longest record the snapshot length allows, and a read
+	 * past it of twice zlib's buffer (GZ_BUFFER), which zlib then fills
+	 * straight into buf instead of copying through its own: 400 KiB as
+	 * tcpdump writes captures (every byte of it counts in the RSS) */
+	size_t cap = 2 * GZ_BUFFER + 16 + (f->snap > FAST_CHUNK_MIN ? f->snap : FAST_CHUNK_MIN);
+	uint8_t *buf = xmalloc(cap), hdr[24];
 	size_t have = 0, at = 24;
-	bool eof = false, ok = fast_fill(g, buf, &have, &eof);
+	bool eof = false, ok = fast_fill(g, buf, cap, &have, &eof);
 	uint64_t frame = 0;
 	*frames = 0;
 	if (!ok || have < 24) { /* a read error at once: libpcap reads what came */
@@ -309,7 +319,7 @@ static bool read_pcap_fast(struct analyzer *an, struct gzcookie *g, struct input
 			memmove(buf, buf + at, have - at);
 			have -= at;
 			at = 0;
-			if (!fast_fill(g, buf, &have, &eof)) {
+			if (!fast_fill(g, buf, cap, &have, &eof)) {
 				ok = false;
 				break;
 			}
@@ -824,7 +834,7 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 		fatal(st, "cannot read: %s", strerror(errno));
 		return false;
 	}
-	gzbuffer(g->gz, 1u << 18);
+	gzbuffer(g->gz, GZ_BUFFER);
 	if (!peek(g, 64)) {
 		int zerr;
 		fatal(st, "gzip: %s", gzerror(g->gz, &zerr));
