@@ -116,6 +116,33 @@ static void test_bytes(void)
 	CHECK(bad == 0, "all bytes in one string");
 	bad = text("", 0) + text("\0", 1) + text("a\0b", 3) + text("\0\0\0", 3) + text("\xc3\0\xa9", 3);
 	CHECK(bad == 0, "empty strings and NUL bytes");
+	/* runs of plain bytes broken by one that needs a second look at every
+	 * place within and around an eight-byte step: the writer takes clean
+	 * runs eight bytes at a time */
+	static const char *const odd[] = { "\"", "\\", "\x1f", "\n", "\x7f", "\x80", "\xc3\xa9", "\xe2\x82\xac",
+					   "\xf0\x9f\x98\x80", "\xff", " ", "~", "\0" };
+	bad = 0;
+	size_t runs = 0;
+	for (size_t k = 0; k < sizeof odd / sizeof *odd; k++)
+		for (size_t len = 0; len <= 40; len++)
+			for (size_t at = 0; at <= len; at++, runs++) {
+				char buf[64];
+				size_t ol = k == sizeof odd / sizeof *odd - 1 ? 1 : strlen(odd[k]);
+				memset(buf, 'a' + (int)(len % 26), len);
+				memcpy(buf + at, odd[k], ol);
+				bad += text(buf, len + ol);
+			}
+	unsigned seed = 12345;
+	for (int r = 0; r < 20000; r++, runs++) { /* a few specials scattered in longer plain text */
+		char buf[200];
+		size_t len = (size_t)(rand_r(&seed) % 200);
+		for (size_t i = 0; i < len; i++) {
+			unsigned x = (unsigned)rand_r(&seed) % 64;
+			buf[i] = x < 60 ? (char)(0x20 + (x * 7) % 95) : odd[x % (sizeof odd / sizeof *odd)][0];
+		}
+		bad += text(buf, len);
+	}
+	CHECK(bad == 0, "plain runs with a byte to escape or check anywhere, %zu strings (%zu differ)", runs, bad);
 }
 
 static void test_code_points(void)
