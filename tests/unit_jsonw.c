@@ -128,8 +128,8 @@ static void test_bytes(void)
 			for (size_t at = 0; at <= len; at++, runs++) {
 				char buf[64];
 				size_t ol = k == sizeof odd / sizeof *odd - 1 ? 1 : strlen(odd[k]);
-				memset(buf, 'a' + (int)(len % 26), len);
-				memcpy(buf + at, odd[k], ol);
+				memset(buf, 'a' + (int)(len % 26), len + ol);
+				memcpy(buf + at, odd[k], ol); /* over len + ol plain bytes */
 				bad += text(buf, len + ol);
 			}
 	unsigned seed = 12345;
