@@ -338,20 +338,13 @@ void jsonw_bytes(struct jsonw *w, const char *p, size_t n)
 	put_string(w, p, n, true);
 }
 
-/* A byte put_string writes as it is: printable ASCII and DEL, but '"'
- * and '\\'. */
-static inline bool as_is(unsigned char c)
-{
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
 void jsonw_key(struct jsonw *w, const char *k)
 {
 	/* A key is a name: nearly always bytes written as they are, and some
 	 * twenty a message in jsonl. Then the member's start is put together
 	 * here, as put_string and put would write it. */
 	size_t n = 0;
-	while (k[n] && as_is((unsigned char)k[n]))
+	while (k[n] && (unsigned char)k[n] < 0x80 && !esc[(unsigned char)k[n]]) /* as put_string writes it */
 		n++;
 	if (!k[n]) {
 		reserve(w, n + 4);

@@ -218,23 +218,18 @@ static uint32_t fast_u32(const struct fast_pcap *f, const uint8_t *q)
 	return f->swapped ? rd_be32(q) : rd_le32(q);
 }
 
-/* Whether the file's header (h, n bytes) is one read_pcap_fast takes. */
-static bool fast_pcap_header(const uint8_t *h, size_t n, struct fast_pcap *f)
+/* Whether a file whose header says h (read by analyzer_read_file) and
+ * version vmaj.vmin, its bytes at hdr, is one read_pcap_fast takes. */
+static bool fast_pcap_header(const struct capfmt_pcap *h, uint16_t vmaj, uint16_t vmin, const uint8_t *hdr,
+			     struct fast_pcap *f)
 {
-	if (n < 24)
+	if (h->modified || vmaj != 2 || vmin != 4)
 		return false;
-	uint32_t le = rd_le32(h), be = rd_be32(h);
-	f->swapped = be == 0xa1b2c3d4 || be == 0xa1b23c4d;
-	if (!f->swapped && le != 0xa1b2c3d4 && le != 0xa1b23c4d)
-		return false;
-	f->nsec = (f->swapped ? be : le) == 0xa1b23c4d;
-	uint16_t vmaj = f->swapped ? rd_be16(h + 4) : rd_le16(h + 4);
-	uint16_t vmin = f->swapped ? rd_be16(h + 6) : rd_le16(h + 6);
-	if (vmaj != 2 || vmin != 4)
-		return false;
+	f->swapped = h->swapped;
+	f->nsec = h->nsec;
 	/* LINKTYPE_ values whose DLT_ value libpcap gives is the same number,
 	 * or (LINKTYPE_RAW) maps back to it (dlt_to_linktype) */
-	uint32_t lt = fast_u32(f, h + 20) & 0x03FFFFFFu; /* without the FCS bits, as libpcap */
+	uint32_t lt = fast_u32(f, hdr + 20) & 0x03FFFFFFu; /* without the FCS bits, as libpcap */
 	switch (lt) {
 	case LT_NULL:
 	case LT_ETHERNET:
@@ -249,8 +244,7 @@ static bool fast_pcap_header(const uint8_t *h, size_t n, struct fast_pcap *f)
 		return false;
 	}
 	f->lt = (int)lt;
-	uint32_t snap = fast_u32(f, h + 16);
-	f->snap = snap == 0 || snap > FAST_MAX_CAPLEN ? FAST_MAX_CAPLEN : snap;
+	f->snap = h->snaplen == 0 || h->snaplen > FAST_MAX_CAPLEN ? FAST_MAX_CAPLEN : h->snaplen;
 	return true;
 }
 
@@ -858,6 +852,8 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 		gz_free(g);
 		return false;
 	}
+	struct fast_pcap fast = { 0 };
+	bool fast_ok = false; /* read_pcap_fast may take it */
 	if (is_pcap && g->npre >= 24) {
 		/* Same magic, longer record headers: tell them apart before
 		 * libpcap misreads them. */
@@ -887,17 +883,17 @@ bool analyzer_read_file(struct analyzer *an, const char *path, uint32_t input, s
 			gz_free(g);
 			return false;
 		}
+		fast_ok = fast_pcap_header(&h, vmaj, vmin, g->pre, &fast);
 	}
 	uint64_t total = g->total; /* g is freed with fp */
-	struct fast_pcap fast;
 	uint64_t done = 0;
 	analyzer_begin_input(an, input, st);
 	/* SIPAUDIT_PCAP_READER=libpcap: libpcap reads every record (the
 	 * reference the tests compare the reader here with) */
 	const char *rd = getenv("SIPAUDIT_PCAP_READER");
-	bool fast_ok = !(rd && strcmp(rd, "libpcap") == 0);
-	if (is_pcap && fast_ok && gzdirect(g->gz) && fast_pcap_header(g->pre, g->npre, &fast) &&
-	    read_pcap_fast(an, g, st, &fast, &done)) {
+	if (rd && strcmp(rd, "libpcap") == 0)
+		fast_ok = false;
+	if (fast_ok && gzdirect(g->gz) && read_pcap_fast(an, g, st, &fast, &done)) {
 		gzc_close(g);
 	} else {
 		cookie_io_functions_t io = { .read = gzc_read, .close = gzc_close };

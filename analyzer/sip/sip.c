@@ -343,16 +343,13 @@ static inline __attribute__((always_inline)) int parse_head(const char *buf, siz
 		n = *nhdrs = k->n;
 		total = k->total;
 		last = k->has_last ? &hdrs[n - 1] : NULL;
-		if (k->done && !late) { /* the same head, whole: nothing left to read */
+		if (k->done) { /* the same head, whole (kept only from a head without late): nothing left to read */
 			if (ntotal)
 				*ntotal = total;
 			hs->pos = (uint32_t)from; /* kept as it was */
 			return (int)from;
 		}
-		if (k->done) /* cannot be (it was saved from a parse without late); parse again */
-			n = *nhdrs = total = 0, last = NULL;
-		else
-			pos = from;
+		pos = from;
 	}
 	for (;; *nhdrs = n) {
 		/* The whole head, its blank line included, within SIP_MAX_HEAD:
